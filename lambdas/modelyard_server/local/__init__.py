@@ -1,0 +1,1 @@
+"""The embedded local stack: moto, uvicorn, a local OIDC issuer."""
