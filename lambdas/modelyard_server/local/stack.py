@@ -1,0 +1,288 @@
+"""The embedded local stack: moto (DynamoDB + S3), a local OIDC issuer and the API on uvicorn.
+
+``LocalStack`` wires the same pieces Lambda wires, on loopback, in one process::
+
+    with LocalStack(port=0, issuer_port=0, moto_port=0) as stack:
+        token = stack.mint(repository="acme/models")
+        urllib.request.urlopen(f"{stack.api_url}/v1/health")
+
+It points this *process's* environment at moto (``AWS_ENDPOINT_URL`` and friends) before the
+API is imported, so boto3 and pynamodb reach moto without code changes, and restores the
+previous environment on stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import boto3
+import uvicorn
+from botocore.config import Config as BotoConfig
+from moto.server import ThreadedMotoServer
+
+from modelyard_server.local.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from modelyard_server.local.template_resources import create_bucket, create_table
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_API_PORT = 8642
+DEFAULT_ISSUER_PORT = 8643
+DEFAULT_MOTO_PORT = 8644
+DEFAULT_TABLE = "modelyard-registry"
+DEFAULT_BUCKET = "modelyard-artifacts"
+REGION = "us-east-1"
+
+AsgiApp = Callable[..., Any]
+"""An ASGI application (``async def app(scope, receive, send)``)."""
+
+# Variables that would send boto3 somewhere other than moto, or to a real account.
+_CLEARED_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)
+
+
+def default_app_factory() -> AsgiApp:
+    """The real API: ``modelyard_server.handlers.asgi.create_app()`` (a powertools HttpResolver)."""
+    from modelyard_server.handlers.asgi import create_app  # type: ignore[import-not-found,unused-ignore]
+
+    app: AsgiApp = create_app()
+    return app
+
+
+class LocalStackError(RuntimeError):
+    """A part of the local stack failed to start."""
+
+
+class LocalStack:
+    """moto + LocalIssuer + uvicorn serving the API, all on ``host``.
+
+    Ports default to the dev ports (API 8642, issuer 8643, moto 8644); pass 0 for free ports.
+    ``app_factory`` is called *after* the environment points at moto and the table and bucket
+    exist; it defaults to the real API.
+    """
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_API_PORT,
+        issuer_port: int = DEFAULT_ISSUER_PORT,
+        moto_port: int = DEFAULT_MOTO_PORT,
+        *,
+        table_name: str = DEFAULT_TABLE,
+        bucket_name: str = DEFAULT_BUCKET,
+        audience: str = DEFAULT_AUDIENCE,
+        app_factory: Callable[[], AsgiApp] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        log_level: str = "warning",
+        log_config: dict[str, Any] | None = None,
+        access_log: bool = False,
+    ) -> None:
+        self.host = host
+        self.table_name = table_name
+        self.bucket_name = bucket_name
+        self.audience = audience
+        self._ports = {"api": port, "issuer": issuer_port, "moto": moto_port}
+        self._app_factory = app_factory or default_app_factory
+        self._extra_env = dict(extra_env or {})
+        self._log_level = log_level
+        self._log_config = log_config
+        self._access_log = access_log
+
+        self._moto: ThreadedMotoServer | None = None
+        self._moto_url: str | None = None
+        self._issuer: LocalIssuer | None = None
+        self._uvicorn: uvicorn.Server | None = None
+        self._uvicorn_thread: threading.Thread | None = None
+        self._api_socket: socket.socket | None = None
+        self._saved_env: dict[str, str | None] | None = None
+
+    # ------------------------------------------------------------------ urls
+
+    @property
+    def moto_url(self) -> str:
+        if self._moto_url is None:
+            raise RuntimeError("LocalStack is not started")
+        return self._moto_url
+
+    @property
+    def issuer(self) -> LocalIssuer:
+        if self._issuer is None:
+            raise RuntimeError("LocalStack is not started")
+        return self._issuer
+
+    @property
+    def issuer_url(self) -> str:
+        return self.issuer.url
+
+    @property
+    def api_port(self) -> int:
+        if self._api_socket is None:
+            raise RuntimeError("LocalStack is not started")
+        return int(self._api_socket.getsockname()[1])
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{_url_host(self.host)}:{self.api_port}"
+
+    def mint(self, **claims: Any) -> str:
+        """A token from the local issuer (see :meth:`LocalIssuer.mint`)."""
+        return self.issuer.mint(**claims)
+
+    def environment(self) -> dict[str, str]:
+        """The variables the stack sets in this process (and that a child process needs)."""
+        env = {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.moto_url,
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.moto_url,
+            "AWS_ENDPOINT_URL_S3": self.moto_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "MODELYARD_TABLE": self.table_name,
+            "MODELYARD_BUCKET": self.bucket_name,
+            "MODELYARD_TRUSTED_ISSUERS": self.issuer_url,
+            "MODELYARD_AUDIENCE": self.audience,
+            "POWERTOOLS_SERVICE_NAME": "modelyard",
+            "POWERTOOLS_METRICS_NAMESPACE": "modelyard",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        env.update(self._extra_env)
+        return env
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Self:
+        """Start moto, create the table and bucket, start the issuer and the API."""
+        if self._moto is not None:
+            return self
+        try:
+            self._start_moto()
+            self._issuer = LocalIssuer(self.host, self._ports["issuer"], audience=self.audience).start()
+            self._apply_environment()
+            self._create_resources()
+            self._start_api()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the API, the issuer and moto, and restore the environment. Safe to call twice."""
+        server, thread = self._uvicorn, self._uvicorn_thread
+        self._uvicorn, self._uvicorn_thread = None, None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+        if self._api_socket is not None:
+            self._api_socket.close()
+            self._api_socket = None
+        if self._issuer is not None:
+            self._issuer.stop()
+            self._issuer = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+            self._moto_url = None
+        self._restore_environment()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ parts
+
+    def _start_moto(self) -> None:
+        if self._log_level.lower() != "debug":
+            # moto's werkzeug server logs every request; keep that for debug runs only.
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto = ThreadedMotoServer(ip_address=self.host, port=self._ports["moto"], verbose=False)
+        self._moto = moto
+        moto.start()
+        _, port = moto.get_host_and_port()
+        self._moto_url = f"http://{_url_host(self.host)}:{port}"
+
+    def _apply_environment(self) -> None:
+        saved: dict[str, str | None] = {}
+        for name in _CLEARED_ENV:
+            saved[name] = os.environ.pop(name, None)
+        for name, value in self.environment().items():
+            saved.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        self._saved_env = saved
+
+    def _restore_environment(self) -> None:
+        saved, self._saved_env = self._saved_env, None
+        for name, value in (saved or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _create_resources(self) -> None:
+        session = boto3.session.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+            region_name=REGION,
+        )
+        config = BotoConfig(retries={"max_attempts": 2, "mode": "standard"})
+        create_table(session.client("dynamodb", endpoint_url=self.moto_url, config=config), self.table_name)
+        create_bucket(session.client("s3", endpoint_url=self.moto_url, config=config), self.bucket_name)
+
+    def _start_api(self) -> None:
+        app = self._app_factory()
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._ports["api"]))
+        except OSError:
+            sock.close()
+            raise
+        self._api_socket = sock
+        config = uvicorn.Config(
+            app,
+            host=self.host,
+            port=self.api_port,
+            lifespan="off",
+            log_level=self._log_level,
+            log_config=self._log_config,
+            access_log=self._access_log,
+            timeout_graceful_shutdown=5,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="modelyard-api", daemon=True
+        )
+        self._uvicorn, self._uvicorn_thread = server, thread
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive():
+                raise LocalStackError("the API server exited during startup")
+            if time.monotonic() > deadline:
+                raise LocalStackError("the API server did not start within 10 s")
+            time.sleep(0.01)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
