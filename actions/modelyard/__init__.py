@@ -1,0 +1,28 @@
+"""modelyard: the runner-side client of the modelyard model registry.
+
+Standard library only. ``import modelyard`` stays cheap: :class:`Client` is loaded on
+first use, so the CLI and the composite actions start in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["Client", "ClientError", "RegistryError", "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from modelyard.client import Client
+    from modelyard.errors import ClientError, RegistryError
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        from modelyard.client import Client
+
+        return Client
+    if name in ("ClientError", "RegistryError"):
+        from modelyard import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'modelyard' has no attribute {name!r}")

@@ -1,0 +1,436 @@
+"""The Python SDK: one method per operation of the registry's HTTP API (docs/api.md)."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from modelyard.errors import ClientError, RegistryError
+from modelyard.transport import RetryPolicy, TokenSource, Transport
+from modelyard.uris import (
+    ModelURI,
+    check_name,
+    check_pointer,
+    is_semver,
+    is_uri,
+    parse_uri,
+    parse_version_ref,
+)
+
+JSON = dict[str, Any]
+VersionRef = int | str
+MAX_IDEMPOTENCY_KEY = 128
+NO_URL_HINT = (
+    "no registry URL: set MODELYARD_URL or pass --url (for a local registry, start one with `modelyard dev`)"
+)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "not given" for ``expected_version`` (``None`` there means "the pointer must be empty")
+UNSET = _Unset()
+
+
+def _q(segment: object) -> str:
+    return urllib.parse.quote(str(segment), safe="")
+
+
+def _name(name: str) -> str:
+    try:
+        return check_name(name)
+    except ValueError as exc:
+        raise ClientError(str(exc)) from None
+
+
+def _pointer(name: str, kind: str) -> str:
+    try:
+        return check_pointer(name, kind)
+    except ValueError as exc:
+        raise ClientError(str(exc)) from None
+
+
+class Client:
+    """A modelyard registry.
+
+    ``url`` defaults to ``$MODELYARD_URL``; ``token`` to ``$MODELYARD_TOKEN`` or, inside
+    GitHub Actions, the job's OIDC token (see :mod:`modelyard.oidc`).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | TokenSource | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        upload_workers: int = 4,
+        progress: bool | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self._env = os.environ if env is None else env
+        base = url or self._env.get("MODELYARD_URL", "")
+        if not base.strip():
+            raise ClientError(NO_URL_HINT)
+        if token is None or isinstance(token, str):
+            from modelyard.oidc import token_source
+
+            source: TokenSource = token_source(token, self._env)
+        else:
+            source = token
+        self._transport = Transport(base, source, retry=retry or RetryPolicy.from_env(self._env))
+        self.upload_workers = upload_workers
+        self.progress = progress
+
+    @property
+    def url(self) -> str:
+        return self._transport.base_url
+
+    def __repr__(self) -> str:
+        return f"Client(url={self.url!r})"
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._transport.request(method, path, **kwargs)
+
+    def _pages(
+        self, path: str, query: Mapping[str, Any] | None = None, limit: int | None = None
+    ) -> Iterator[JSON]:
+        params: dict[str, Any] = dict(query or {})
+        if limit is not None:
+            params["limit"] = limit
+        seen: set[str] = set()
+        while True:
+            page = self._request("GET", path, query=params)
+            if not isinstance(page, dict):
+                raise ClientError(f"the registry answered {path} with something that is not a page of items")
+            yield from page.get("items") or []
+            token = page.get("next_token")
+            if not token or token in seen:
+                return
+            seen.add(token)
+            params["next_token"] = token
+
+    def _model_path(self, name: str) -> str:
+        return f"/v1/models/{_q(_name(name))}"
+
+    def version_ref(self, name: str, version: VersionRef) -> VersionRef:
+        """A number, a semver label, or a ``models:/`` URI of ``name`` → number or label."""
+        if isinstance(version, str) and is_uri(version):
+            try:
+                uri = parse_uri(version)
+            except ValueError as exc:
+                raise ClientError(str(exc)) from None
+            if uri.name != name:
+                raise ClientError(f"{version} is a version of {uri.name!r}, not of {name!r}")
+            if uri.ref is not None:
+                return uri.ref
+            resolved = self.resolve(uri)
+            return int(resolved["version"])
+        try:
+            return parse_version_ref(version)
+        except ValueError as exc:
+            raise ClientError(str(exc)) from None
+
+    # -- meta -----------------------------------------------------------------------
+
+    def health(self) -> JSON:
+        answer: JSON = self._request("GET", "/v1/health", auth=False)
+        return answer
+
+    # -- models ---------------------------------------------------------------------
+
+    def create_model(
+        self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> JSON:
+        body: JSON = {"name": _name(name)}
+        if description is not None:
+            body["description"] = description
+        if tags:
+            body["tags"] = dict(tags)
+        answer: JSON = self._request("POST", "/v1/models", body=body)
+        return answer
+
+    def get_model(self, name: str) -> JSON:
+        answer: JSON = self._request("GET", self._model_path(name))
+        return answer
+
+    def list_models(self, limit: int | None = None) -> Iterator[JSON]:
+        """Every model, page after page (``limit`` is the page size)."""
+        return self._pages("/v1/models", limit=limit)
+
+    def update_model(
+        self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> JSON:
+        body: JSON = {}
+        if description is not None:
+            body["description"] = description
+        if tags is not None:
+            body["tags"] = dict(tags)
+        answer: JSON = self._request("PATCH", self._model_path(name), body=body)
+        return answer
+
+    # -- versions -------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        framework: str | None = None,
+        semver: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, float] | None = None,
+        tags: Mapping[str, str] | None = None,
+        signature: Mapping[str, Any] | None = None,
+        model_card: str | None = None,
+        lineage: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        idempotency_key: str | None = None,
+        create_model: bool = True,
+    ) -> JSON:
+        """Hash (or pack) ``path``, register it, upload its bytes, seal it; return the Version.
+
+        Lineage is filled from the GitHub Actions environment when present; explicit
+        ``lineage`` keys win. Retries reuse one idempotency key, so a retried request
+        never creates a second version. When the model does not exist yet and
+        ``create_model`` is true, it is created first.
+        """
+        from modelyard.artifacts import prepared_artifact
+        from modelyard.lineage import merge_lineage
+        from modelyard.progress import Progress
+        from modelyard.upload import execute_plan
+
+        path_to = self._model_path(name) + "/versions"
+        if semver is not None and not is_semver(semver):
+            raise ClientError(f"invalid semver label {semver!r}: use MAJOR.MINOR.PATCH, e.g. 1.4.0")
+        key = idempotency_key or uuid.uuid4().hex
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise ClientError(f"idempotency key is {len(key)} characters long; at most {MAX_IDEMPOTENCY_KEY}")
+        with prepared_artifact(path, format) as artifact:
+            body: JSON = {"artifact": artifact.as_payload()}
+            optional: dict[str, Any] = {
+                "framework": framework,
+                "semver": semver,
+                "description": description,
+                "params": dict(params) if params is not None else None,
+                "metrics": dict(metrics) if metrics is not None else None,
+                "tags": dict(tags) if tags is not None else None,
+                "signature": dict(signature) if signature is not None else None,
+                "model_card": model_card,
+            }
+            body.update({k: v for k, v in optional.items() if v is not None})
+            found_lineage = merge_lineage(lineage, self._env)
+            if found_lineage:
+                body["lineage"] = found_lineage
+            headers = {"Idempotency-Key": key}
+            try:
+                answer = self._request("POST", path_to, body=body, headers=headers)
+            except RegistryError as exc:
+                if exc.status != 404 or not create_model or "version" in exc.type:
+                    raise
+                try:
+                    self.create_model(name)
+                except RegistryError as create_error:
+                    if create_error.status != 409:  # someone else created it meanwhile: fine
+                        raise
+                answer = self._request("POST", path_to, body=body, headers=headers)
+            if not isinstance(answer, dict) or not isinstance(answer.get("version"), dict):
+                raise ClientError("the registry answered the registration without a version")
+            version: JSON = answer["version"]
+            if version.get("status") != "pending_upload":
+                return version  # an idempotent replay of a registration that already finished
+            plan = answer.get("upload") or {"method": "none"}
+            progress = Progress(artifact.size, f"uploading {artifact.filename}", enabled=self.progress)
+            try:
+                parts = execute_plan(
+                    artifact.path, artifact.size, plan, workers=self.upload_workers, progress=progress
+                )
+            finally:
+                progress.close()
+            return self.complete_version(name, int(version["version"]), parts)
+
+    def complete_version(
+        self, name: str, version: int, parts: Sequence[Mapping[str, Any]] | None = None
+    ) -> JSON:
+        """Tell the registry the bytes are uploaded; it checks them and answers the ready Version."""
+        body: JSON = {"parts": [dict(p) for p in parts]} if parts else {}
+        answer: JSON = self._request(
+            "POST", f"{self._model_path(name)}/versions/{int(version)}/complete", body=body
+        )
+        return answer
+
+    def get_version(self, name: str, ref: VersionRef) -> JSON:
+        answer: JSON = self._request(
+            "GET", f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}"
+        )
+        return answer
+
+    def list_versions(
+        self,
+        name: str,
+        *,
+        status: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[JSON]:
+        """Versions of ``name``, newest first, page after page."""
+        query: dict[str, Any] = {"status": status}
+        if tags:
+            query["tag"] = [f"{k}={v}" for k, v in tags.items()]
+        return self._pages(f"{self._model_path(name)}/versions", query, limit)
+
+    def resolve(self, uri: str | ModelURI) -> JSON:
+        """The Version a ``models:/`` URI points at now."""
+        try:
+            parsed = uri if isinstance(uri, ModelURI) else parse_uri(uri)
+        except ValueError as exc:
+            raise ClientError(str(exc)) from None
+        answer: JSON = self._request("GET", "/v1/resolve", query={"uri": str(parsed)})
+        return answer
+
+    def archive_version(
+        self, name: str, version: VersionRef, reason: str, *, deprecate: bool = False
+    ) -> JSON:
+        """Archive (or only deprecate) a version. Nothing is deleted."""
+        if not reason or not reason.strip():
+            raise ClientError("archiving needs a reason (it is kept in the audit trail)")
+        ref = self.version_ref(name, version)
+        number = ref if isinstance(ref, int) else int(self.get_version(name, ref)["version"])
+        body = {"status": "deprecated" if deprecate else "archived", "reason": reason}
+        answer: JSON = self._request("POST", f"{self._model_path(name)}/versions/{number}/archive", body=body)
+        return answer
+
+    def download_info(self, name: str, ref: VersionRef) -> JSON:
+        """``{url, sha256, size, expires_in, filename, format}`` for one version."""
+        path = f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}/download"
+        answer: JSON = self._request("GET", path)
+        return answer
+
+    def download(
+        self,
+        uri_or_name: str,
+        ref: VersionRef | None = None,
+        dest: str | os.PathLike[str] | None = None,
+    ) -> Path:
+        """Download and verify a version's artifact; return where it was written.
+
+        ``dest`` may be a file path or an existing directory (the artifact keeps its
+        registered file name there); by default the current directory.
+        """
+        from modelyard.download import download_file
+        from modelyard.progress import Progress
+
+        if is_uri(uri_or_name):
+            if ref is not None:
+                raise ClientError("give either a models:/ URI or a name and a version, not both")
+            try:
+                uri = parse_uri(uri_or_name)
+            except ValueError as exc:
+                raise ClientError(str(exc)) from None
+            name = uri.name
+            ref = uri.ref if uri.ref is not None else int(self.resolve(uri)["version"])
+        else:
+            name = uri_or_name
+            if ref is None:
+                raise ClientError(f"which version of {name!r}? give a version or a URI like models:/{name}/1")
+        info = self.download_info(name, ref)
+        filename = Path(str(info.get("filename") or f"{name}-{ref}")).name
+        if filename in ("", ".", ".."):
+            filename = f"{name}-{ref}"
+        target = Path(dest) if dest is not None else Path.cwd()
+        if target.is_dir():
+            target = target / filename
+        size = info.get("size")
+        progress = Progress(int(size or 0), f"downloading {filename}", enabled=self.progress)
+        try:
+            return download_file(
+                str(info["url"]),
+                target,
+                sha256=str(info["sha256"]),
+                size=int(size) if size is not None else None,
+                progress=progress,
+            )
+        finally:
+            progress.close()
+
+    # -- aliases and stages ------------------------------------------------------
+
+    def set_alias(
+        self,
+        name: str,
+        alias: str,
+        version: VersionRef,
+        *,
+        expected_version: VersionRef | _Unset | None = UNSET,
+    ) -> JSON:
+        body: JSON = {"version": self.version_ref(name, version)}
+        if not isinstance(expected_version, _Unset):
+            body["expected_version"] = expected_version
+        path = f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}"
+        answer: JSON = self._request("PUT", path, body=body)
+        return answer
+
+    def get_alias(self, name: str, alias: str) -> JSON:
+        answer: JSON = self._request(
+            "GET", f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}"
+        )
+        return answer
+
+    def delete_alias(self, name: str, alias: str) -> JSON:
+        answer: JSON = self._request(
+            "DELETE", f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}"
+        )
+        return answer
+
+    def promote(
+        self,
+        name: str,
+        stage: str,
+        version: VersionRef,
+        *,
+        expected_version: VersionRef | _Unset | None = UNSET,
+        comment: str | None = None,
+    ) -> JSON:
+        """Point ``stage`` at ``version``.
+
+        With ``expected_version`` the move is conditional: 409 if the pointer moved.
+        """
+        body: JSON = {"version": self.version_ref(name, version)}
+        if not isinstance(expected_version, _Unset):
+            body["expected_version"] = expected_version
+        if comment:
+            body["comment"] = comment
+        path = f"{self._model_path(name)}/stages/{_q(_pointer(stage, 'stage'))}/promote"
+        answer: JSON = self._request("POST", path, body=body)
+        return answer
+
+    def rollback(
+        self, name: str, stage: str, to_version: VersionRef | None = None, *, comment: str | None = None
+    ) -> JSON:
+        """Move ``stage`` back (to the version before its holder, or to ``to_version``)."""
+        body: JSON = {}
+        if to_version is not None:
+            body["to_version"] = self.version_ref(name, to_version)
+        if comment:
+            body["comment"] = comment
+        path = f"{self._model_path(name)}/stages/{_q(_pointer(stage, 'stage'))}/rollback"
+        answer: JSON = self._request("POST", path, body=body)
+        return answer
+
+    def get_stage(self, name: str, stage: str) -> JSON:
+        answer: JSON = self._request("GET", f"{self._model_path(name)}/stages/{_q(_pointer(stage, 'stage'))}")
+        return answer
+
+    # -- events ---------------------------------------------------------------------
+
+    def events(self, name: str, limit: int | None = None) -> Iterator[JSON]:
+        """The model's audit trail, oldest first, page after page."""
+        return self._pages(f"{self._model_path(name)}/events", limit=limit)

@@ -1,0 +1,238 @@
+"""Carrying an artifact's bytes to storage, as the registry's ``UploadPlan`` says.
+
+* ``none``      — the registry already has these bytes;
+* ``put``       — one streamed ``PUT`` of the whole file;
+* ``multipart`` — parts ``[(n-1)*part_size, n*part_size)`` streamed in parallel from their
+  offsets, each retried a few times, ETags collected in part order.
+
+Bodies are read in small blocks straight from the file: memory does not grow with the
+artifact's size.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from modelyard import __version__
+from modelyard.errors import ClientError
+from modelyard.progress import Progress
+from modelyard.transport import (
+    CONNECTION_ERRORS,
+    RETRY_STATUSES,
+    USER_AGENT,
+    RetryableFailure,
+    RetryPolicy,
+    call_with_retries,
+    describe_failure,
+    parse_retry_after,
+)
+
+DEFAULT_WORKERS = 4
+PART_ATTEMPTS = 3
+READ_BLOCK = 256 * 1024
+
+
+class FileSlice:
+    """A read-only file object over ``length`` bytes of a file starting at ``offset``."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        offset: int,
+        length: int,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._file.seek(offset)
+        self.length = length
+        self._remaining = length
+        self._on_read = on_read
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        want = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        data = self._file.read(min(want, READ_BLOCK))
+        if not data:
+            raise ClientError(
+                "the artifact file shrank while it was being uploaded; do not modify it mid-upload"
+            )
+        self._remaining -= len(data)
+        if self._on_read is not None:
+            self._on_read(len(data))
+        return data
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> FileSlice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _storage_error(status: int, body: bytes) -> str:
+    """S3 answers errors in XML: keep its Code and Message."""
+    text = body.decode("utf-8", "replace")
+    code = re.search(r"<Code>(.*?)</Code>", text)
+    message = re.search(r"<Message>(.*?)</Message>", text)
+    found = ": ".join(m.group(1) for m in (code, message) if m)
+    return f"HTTP {status}" + (f" {found}" if found else "")
+
+
+def put_bytes(
+    url: str,
+    path: str | os.PathLike[str],
+    offset: int,
+    length: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    policy: RetryPolicy,
+    progress: Progress | None = None,
+    what: str = "upload",
+) -> str:
+    """PUT ``length`` bytes of ``path`` from ``offset`` to ``url``; return the answer's ETag."""
+
+    def attempt() -> str:
+        sent = 0
+
+        def count(n: int) -> None:
+            nonlocal sent
+            sent += n
+            if progress is not None:
+                progress.update(n)
+
+        def undo() -> None:
+            if progress is not None and sent:
+                progress.update(-sent)
+
+        with FileSlice(path, offset, length, count) as body:
+            req = urllib.request.Request(url, data=body, method="PUT")  # noqa: S310 - presigned https URL
+            req.add_header("User-Agent", USER_AGENT)
+            req.add_header("Content-Type", "application/octet-stream")
+            for key, value in (headers or {}).items():
+                req.add_header(key, value)
+            req.add_header("Content-Length", str(length))
+            try:
+                with urllib.request.urlopen(req, timeout=policy.timeout) as resp:  # noqa: S310
+                    resp.read()
+                    return str(resp.headers.get("ETag") or "")
+            except urllib.error.HTTPError as exc:
+                undo()
+                try:
+                    answer = exc.read()
+                except CONNECTION_ERRORS:
+                    answer = b""
+                reason = _storage_error(exc.code, answer)
+                if exc.code in RETRY_STATUSES or exc.code >= 500:
+                    retry_after = parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None)
+                    raise RetryableFailure(reason, retry_after) from None
+                hint = " (the presigned URL may have expired; register again)" if exc.code == 403 else ""
+                raise ClientError(f"storage rejected the {what}: {reason}{hint}") from None
+            except CONNECTION_ERRORS as exc:
+                undo()
+                raise RetryableFailure(describe_failure(exc, policy.timeout)) from None
+
+    return call_with_retries(attempt, policy=policy, url=url)
+
+
+def _check_multipart_plan(plan: Mapping[str, Any], size: int) -> tuple[int, list[tuple[int, str]]]:
+    part_size = plan.get("part_size")
+    raw_parts = plan.get("parts")
+    if not isinstance(part_size, int) or part_size <= 0 or not isinstance(raw_parts, list):
+        raise ClientError(
+            "the registry sent a multipart upload plan without part_size/parts; is it a modelyard registry?"
+        )
+    parts: list[tuple[int, str]] = []
+    for item in raw_parts:
+        if not isinstance(item, dict) or not isinstance(item.get("part_number"), int) or not item.get("url"):
+            raise ClientError("the registry sent a malformed multipart part (need part_number and url)")
+        parts.append((int(item["part_number"]), str(item["url"])))
+    parts.sort()
+    expected = max(1, -(-size // part_size))
+    if [n for n, _ in parts] != list(range(1, expected + 1)):
+        raise ClientError(
+            f"the registry's multipart plan has {len(parts)} parts of {part_size} bytes, "
+            f"but {size} bytes need {expected}; register again"
+        )
+    return part_size, parts
+
+
+def upload_multipart(
+    path: str | os.PathLike[str],
+    size: int,
+    plan: Mapping[str, Any],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    policy: RetryPolicy,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Upload every part in parallel; return ``[{part_number, etag}]`` in part order."""
+    part_size, parts = _check_multipart_plan(plan, size)
+    etags: dict[int, str] = {}
+    lock = threading.Lock()
+
+    def send(number: int, url: str) -> None:
+        offset = (number - 1) * part_size
+        length = min(part_size, size - offset)
+        etag = put_bytes(url, path, offset, length, policy=policy, progress=progress, what=f"part {number}")
+        if not etag:
+            raise ClientError(
+                f"storage accepted part {number} but sent no ETag header; "
+                "if a proxy or CORS rule strips it, expose the ETag header"
+            )
+        with lock:
+            etags[number] = etag
+
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(parts))), thread_name_prefix="modelyard-part"
+    )
+    try:
+        futures: list[Future[None]] = [pool.submit(send, number, url) for number, url in parts]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            error = future.exception()
+            if error is not None:
+                raise error
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [{"part_number": number, "etag": etags[number]} for number, _ in parts]
+
+
+def execute_plan(
+    path: Path,
+    size: int,
+    plan: Mapping[str, Any],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    policy: RetryPolicy | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]] | None:
+    """Carry out ``plan``; return the parts to send to ``complete`` (None unless multipart)."""
+    policy = policy or RetryPolicy(attempts=PART_ATTEMPTS, timeout=120.0)
+    method = plan.get("method")
+    if method == "none":
+        return None
+    if method == "put":
+        url = plan.get("url")
+        if not isinstance(url, str) or not url:
+            raise ClientError("the registry sent a put upload plan without a url")
+        raw_headers = plan.get("headers") or {}
+        headers = {str(k): str(v) for k, v in raw_headers.items()} if isinstance(raw_headers, dict) else {}
+        put_bytes(url, path, 0, size, headers=headers, policy=policy, progress=progress)
+        return None
+    if method == "multipart":
+        return upload_multipart(path, size, plan, workers=workers, policy=policy, progress=progress)
+    raise ClientError(
+        f"the registry asked for upload method {method!r}, which modelyard {__version__} does not know; "
+        "upgrade modelyard"
+    )
