@@ -1,0 +1,36 @@
+# Everyday commands. Each target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo dev test lint bench openapi deploy clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## full local release: register -> alias -> promote -> rollback -> download
+	$(BIN)/python -m modelyard_server.local.demo
+
+dev: $(STAMP)   ## run the local stack until Ctrl-C
+	$(BIN)/modelyard dev
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/perf -s -p no:xdist
+
+openapi: $(STAMP)
+	$(BIN)/python -m modelyard_server.handlers.openapi_document > docs/openapi.json
+
+deploy:
+	cd infra && sam build && sam deploy --guided
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""modelyard's cloud side: API, storage, auth and lifecycle of registered models."""

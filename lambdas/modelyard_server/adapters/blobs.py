@@ -1,0 +1,141 @@
+"""Artifact blobs in S3, content-addressed at ``blobs/sha256/<hex>``: presigned transfers and verification."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+HASH_CHUNK = 8 * 1024 * 1024
+
+
+def blob_key(sha256: str) -> str:
+    return f"blobs/sha256/{sha256}"
+
+
+@cache
+def _s3() -> S3Client:
+    # Signature v4 with path-style addressing works against S3 and the local moto server alike.
+    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+
+
+def reset_client() -> None:
+    _s3.cache_clear()
+
+
+@dataclass(frozen=True)
+class PresignedPart:
+    part_number: int
+    url: str
+
+
+def presign_put(bucket: str, key: str, size: int, media_type: str, ttl: int) -> str:
+    return _s3().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": key, "ContentLength": size, "ContentType": media_type},
+        ExpiresIn=ttl,
+    )
+
+
+def start_multipart(bucket: str, key: str, media_type: str) -> str:
+    answer = _s3().create_multipart_upload(Bucket=bucket, Key=key, ContentType=media_type)
+    return answer["UploadId"]
+
+
+def presign_parts(
+    bucket: str, key: str, upload_id: str, size: int, part_size: int, ttl: int
+) -> list[PresignedPart]:
+    count = max(1, math.ceil(size / part_size))
+    return [
+        PresignedPart(
+            number,
+            _s3().generate_presigned_url(
+                "upload_part",
+                Params={"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": number},
+                ExpiresIn=ttl,
+            ),
+        )
+        for number in range(1, count + 1)
+    ]
+
+
+def complete_multipart(bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool:
+    """Assemble the parts; False when the upload id is unknown (already completed or aborted)."""
+    try:
+        _s3().complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag} for n, etag in sorted(parts)]},
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"NoSuchUpload", "404"}:
+            return False
+        if code in {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}:
+            raise ValueError(error.response.get("Error", {}).get("Message", code)) from error
+        raise
+    return True
+
+
+def abort_multipart(bucket: str, key: str, upload_id: str) -> None:
+    # Already gone is fine: the bucket's lifecycle rule cleans up anything left behind.
+    with contextlib.suppress(ClientError):
+        _s3().abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+
+@dataclass(frozen=True)
+class BlobFacts:
+    size: int
+    checksum_sha256: str | None  # hex, only when S3 holds a full-object SHA-256
+
+
+def head_blob(bucket: str, key: str) -> BlobFacts | None:
+    try:
+        answer: Any = _s3().head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    checksum = answer.get("ChecksumSHA256")
+    full_object = (
+        checksum and "-" not in checksum and answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
+    )
+    hex_checksum = base64.b64decode(checksum).hex() if full_object else None
+    return BlobFacts(size=int(answer["ContentLength"]), checksum_sha256=hex_checksum)
+
+
+def hash_blob(bucket: str, key: str) -> str:
+    """SHA-256 of the stored bytes, streamed in 8 MiB chunks (memory stays flat whatever the size)."""
+    body = _s3().get_object(Bucket=bucket, Key=key)["Body"]
+    digest = hashlib.sha256()
+    for chunk in body.iter_chunks(HASH_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def delete_blob(bucket: str, key: str) -> None:
+    _s3().delete_object(Bucket=bucket, Key=key)
+
+
+def presign_get(bucket: str, key: str, filename: str, ttl: int) -> str:
+    return _s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "ResponseContentDisposition": 'attachment; filename="' + filename.replace('"', "_") + '"',
+        },
+        ExpiresIn=ttl,
+    )

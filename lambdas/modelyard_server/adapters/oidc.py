@@ -1,0 +1,131 @@
+"""OIDC bearer-token verification: trusted issuers, cached JWKS refreshed on an unknown key id, RS256 only."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from jwt.algorithms import RSAAlgorithm
+
+ALGORITHMS = ["RS256"]
+JWKS_TTL_SECONDS = 3600
+MIN_REFRESH_INTERVAL_SECONDS = 30  # an unknown kid cannot make us hammer the issuer
+LEEWAY_SECONDS = 60
+MAX_TOKEN_CHARS = 16 * 1024
+
+
+class TokenRejected(Exception):
+    """The bearer token is not acceptable; the message says why, without echoing the token."""
+
+
+Fetch = Callable[[str], dict[str, Any]]
+
+
+def fetch_json(url: str) -> dict[str, Any]:
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise TokenRejected(f"refusing to fetch keys over {url.split(':', 1)[0]}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, headers={"Accept": "application/json", "User-Agent": "modelyard"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - scheme checked above
+        data = json.loads(response.read(1024 * 1024))
+    if not isinstance(data, dict):
+        raise TokenRejected(f"{url} did not answer a JSON object")
+    return data
+
+
+@dataclass
+class _IssuerKeys:
+    keys: dict[str, Any] = field(default_factory=dict)
+    fetched_at: float = 0.0
+
+
+class TokenVerifier:
+    """Verifies JWTs from a fixed set of issuers for one audience."""
+
+    def __init__(self, issuers: tuple[str, ...], audience: str, fetch: Fetch = fetch_json) -> None:
+        self._issuers = {issuer.rstrip("/") for issuer in issuers}
+        self._audience = audience
+        self._fetch = fetch
+        self._keys: dict[str, _IssuerKeys] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims, once signature, algorithm, issuer, audience and lifetime all check out."""
+        if not token or len(token) > MAX_TOKEN_CHARS:
+            raise TokenRejected("the bearer token is empty or too long")
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as error:
+            raise TokenRejected("the bearer token is not a well-formed JWT") from error
+        algorithm = header.get("alg")
+        if algorithm not in ALGORITHMS:
+            raise TokenRejected(f"tokens must be signed with RS256, not {algorithm!r}")
+        issuer = str(unverified.get("iss", "")).rstrip("/")
+        if issuer not in self._issuers:
+            raise TokenRejected(f"tokens from issuer {issuer!r} are not trusted")
+        key = self._signing_key(issuer, str(header.get("kid", "")))
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=unverified.get("iss"),
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise TokenRejected("the bearer token has expired") from error
+        except jwt.InvalidAudienceError as error:
+            raise TokenRejected(f"the bearer token is not for audience {self._audience!r}") from error
+        except jwt.ImmatureSignatureError as error:
+            raise TokenRejected("the bearer token is not valid yet") from error
+        except jwt.InvalidSignatureError as error:
+            raise TokenRejected("the bearer token's signature does not verify") from error
+        except jwt.PyJWTError as error:
+            raise TokenRejected(f"the bearer token was rejected: {error}") from error
+        return claims
+
+    def _signing_key(self, issuer: str, kid: str) -> Any:
+        with self._lock:
+            cached = self._keys.get(issuer)
+            age = time.monotonic() - cached.fetched_at if cached else None
+            stale = age is None or age > JWKS_TTL_SECONDS
+            unknown_kid = cached is not None and kid not in cached.keys
+            may_refresh = age is None or age > MIN_REFRESH_INTERVAL_SECONDS
+            if stale or (unknown_kid and may_refresh):
+                cached = self._refresh(issuer)
+            assert cached is not None
+            key = cached.keys.get(kid)
+        if key is None:
+            raise TokenRejected(f"the issuer has no signing key {kid!r}")
+        return key
+
+    def _refresh(self, issuer: str) -> _IssuerKeys:
+        try:
+            config = self._fetch(f"{issuer}/.well-known/openid-configuration")
+            jwks_uri = str(config.get("jwks_uri", ""))
+            if not jwks_uri:
+                raise TokenRejected(f"{issuer} publishes no jwks_uri")
+            jwks = self._fetch(jwks_uri)
+        except (urllib.error.URLError, TimeoutError, ValueError, OSError) as error:
+            previous = self._keys.get(issuer)
+            if previous is not None and previous.keys:
+                return previous  # keep serving with the keys we have while the issuer is unreachable
+            raise TokenRejected(f"could not fetch the signing keys of {issuer}") from error
+        keys: dict[str, Any] = {}
+        for jwk in jwks.get("keys", []):
+            if isinstance(jwk, dict) and jwk.get("kty") == "RSA" and jwk.get("kid"):
+                keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(jwk)
+        entry = _IssuerKeys(keys=keys, fetched_at=time.monotonic())
+        self._keys[issuer] = entry
+        return entry

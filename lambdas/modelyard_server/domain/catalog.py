@@ -1,0 +1,79 @@
+"""Use cases on models: create, read, list, update."""
+
+from __future__ import annotations
+
+from modelyard_server.adapters import table
+from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
+from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.schemas import CreateModelRequest, ModelPage, ModelRecord, UpdateModelRequest
+from modelyard_server.settings import get_settings
+
+
+def create_model(request: CreateModelRequest, principal: Principal) -> ModelRecord:
+    """A new model, owned by the calling repository."""
+    if principal.repository is None:
+        raise Forbidden(
+            "creating a model needs a token with a 'repository' claim: it becomes the model's owner"
+        )
+    at = table.now()
+    model = ModelRecord(
+        name=request.name,
+        description=request.description,
+        tags=request.tags,
+        owners=[principal.repository],
+        latest_version=0,
+        created_at=at,
+        created_by=principal.display_name,
+        updated_at=at,
+    )
+    event = new_event(
+        "model.created",
+        model.name,
+        principal,
+        after={"owners": model.owners, "description": model.description},
+    )
+    try:
+        table.create_model_once(model, event)
+    except table.ConditionFailed as error:
+        raise ModelAlreadyExists(f"a model named '{request.name}' already exists") from error
+    return model
+
+
+def get_model(name: str) -> ModelRecord:
+    loaded = table.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    return loaded[0]
+
+
+def require_model(name: str) -> ModelRecord:
+    model = table.get_model(name)
+    if model is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    return model
+
+
+def list_models(limit: int, next_token: str | None) -> ModelPage:
+    page = table.list_models(limit, next_token)
+    return ModelPage(items=page.items, next_token=page.next_token)
+
+
+def update_model(name: str, request: UpdateModelRequest, principal: Principal) -> ModelRecord:
+    model = require_model(name)
+    require_owner(model, principal, get_settings().admin_repositories)
+    changes: dict[str, object] = {}
+    if request.description is not None and request.description != model.description:
+        changes["description"] = request.description
+    if request.tags is not None and request.tags != model.tags:
+        changes["tags"] = request.tags
+    if not changes:
+        return get_model(name)
+    before = {key: getattr(model, key) for key in changes}
+    updated = model.model_copy(update={**changes, "updated_at": table.now()})
+    event = new_event("model.updated", name, principal, before=before, after=changes)
+    try:
+        table.update_model_with_event(updated, event)
+    except table.ConditionFailed as error:
+        raise ModelNotFound(f"there is no model '{name}'") from error
+    return get_model(name)

@@ -1,0 +1,93 @@
+"""Name rules and the references users write to name a version (numbers, semver labels, model URIs)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+POINTER_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
+SEMVER_PATTERN = (
+    r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})"
+    r"(?:-[0-9A-Za-z-]{1,32}(?:\.[0-9A-Za-z-]{1,32}){0,7})?(?:\+[0-9A-Za-z-]{1,32}(?:\.[0-9A-Za-z-]{1,32}){0,7})?$"
+)
+REPOSITORY_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+MAX_VERSION = 10**9
+
+_MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
+_POINTER_NAME = re.compile(POINTER_NAME_PATTERN)
+_SEMVER = re.compile(SEMVER_PATTERN)
+_VERSION_NUMBER = re.compile(r"^[1-9]\d{0,9}$")
+
+
+def is_model_name(value: str) -> bool:
+    return bool(_MODEL_NAME.fullmatch(value)) and ".." not in value
+
+
+def is_pointer_name(value: str) -> bool:
+    return bool(_POINTER_NAME.fullmatch(value))
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """A version named by its number or by its semver label."""
+
+    number: int | None = None
+    semver: str | None = None
+
+    def __str__(self) -> str:
+        return str(self.number) if self.number is not None else str(self.semver)
+
+
+def parse_version_ref(value: str | int) -> VersionRef | None:
+    """`7` or `"7"` → number 7; `"1.4.0"` → semver; anything else → None."""
+    if isinstance(value, int):
+        return VersionRef(number=value) if 0 < value <= MAX_VERSION else None
+    if _VERSION_NUMBER.fullmatch(value) and int(value) <= MAX_VERSION:
+        return VersionRef(number=int(value))
+    if _SEMVER.fullmatch(value):
+        return VersionRef(semver=value)
+    return None
+
+
+@dataclass(frozen=True)
+class ModelUri:
+    """`models:/fraud/7`, `models:/fraud/1.4.0`, `models:/fraud@champion` or `models:/fraud/stage/prod`."""
+
+    model: str
+    kind: Literal["version", "alias", "stage"]
+    version: VersionRef | None = None
+    pointer: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "alias":
+            return f"models:/{self.model}@{self.pointer}"
+        if self.kind == "stage":
+            return f"models:/{self.model}/stage/{self.pointer}"
+        return f"models:/{self.model}/{self.version}"
+
+
+def version_uri(model: str, version: int) -> str:
+    return f"models:/{model}/{version}"
+
+
+def parse_model_uri(uri: str) -> ModelUri | None:
+    """The URI's parts, or None when it is not a well-formed model URI."""
+    if not uri.startswith("models:/") or len(uri) > 300:
+        return None
+    rest = uri[len("models:/") :]
+    if "@" in rest:
+        model, _, alias = rest.partition("@")
+        if is_model_name(model) and is_pointer_name(alias):
+            return ModelUri(model=model, kind="alias", pointer=alias)
+        return None
+    parts = rest.split("/")
+    if len(parts) == 3 and parts[1] == "stage" and is_model_name(parts[0]) and is_pointer_name(parts[2]):
+        return ModelUri(model=parts[0], kind="stage", pointer=parts[2])
+    if len(parts) == 2 and is_model_name(parts[0]):
+        ref = parse_version_ref(parts[1])
+        if ref is not None:
+            return ModelUri(model=parts[0], kind="version", version=ref)
+    return None

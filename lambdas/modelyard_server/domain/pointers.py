@@ -1,0 +1,225 @@
+"""Stages and aliases: named pointers to versions, moved only by conditional, audited transactions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelyard_server.adapters import table
+from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.errors import (
+    ModelNotFound,
+    NothingToRollBack,
+    PointerMoved,
+    PointerNotFound,
+    VersionNotPromotable,
+)
+from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.schemas import (
+    HistoryEntry,
+    ModelRecord,
+    PointerRecord,
+    PromoteRequest,
+    RollbackRequest,
+    SetAliasRequest,
+    VersionRecord,
+)
+from modelyard_server.domain.versions import get_version_by_number, parse_reference, resolve_number, summarize
+from modelyard_server.settings import get_settings
+
+MAX_EARLIER_VERSIONS = 50
+HISTORY_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PointerChange:
+    """What one move of a pointer is: kind/name, where to, and how it is recorded."""
+
+    kind: table.PointerKind
+    name: str
+    action: str  # promote | rollback | set | delete
+    event_type: str
+    comment: str | None = None
+
+
+def _check_stage(stage: str) -> None:
+    stages = get_settings().stages
+    if stage not in stages:
+        raise PointerNotFound(f"'{stage}' is not a stage of this registry; stages are: {', '.join(stages)}")
+
+
+def _load_for_write(
+    name: str, principal: Principal
+) -> tuple[ModelRecord, dict[tuple[str, str], PointerRecord]]:
+    loaded = table.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    require_owner(loaded[0], principal, get_settings().admin_repositories)
+    return loaded
+
+
+def _ready_version(name: str, value: str | int, verb: str) -> VersionRecord:
+    version = get_version_by_number(name, resolve_number(name, parse_reference(name, value)), consistent=True)
+    if version.status != "ready":
+        raise VersionNotPromotable(
+            f"version {version.version} of '{name}' is {version.status}; only ready versions can be {verb}"
+        )
+    return version
+
+
+def _check_expected(current: PointerRecord | None, expected: int | None, label: str) -> None:
+    if expected is None:
+        return
+    holder = current.version if current is not None and current.version is not None else 0
+    if holder != expected:
+        now_holds = f"version {holder}" if holder else "nothing"
+        raise PointerMoved(f"{label} holds {now_holds}, not version {expected}; re-read it and decide again")
+
+
+def _move(
+    model: ModelRecord,
+    current: PointerRecord | None,
+    change: PointerChange,
+    target: VersionRecord | None,
+    earlier: list[int],
+    principal: Principal,
+) -> PointerRecord:
+    at = table.now()
+    previous = current.version if current is not None else None
+    event_id = new_ulid()
+    new_version = target.version if target is not None else None
+    pointer = PointerRecord(
+        model=model.name,
+        kind=change.kind,
+        name=change.name,
+        version=new_version,
+        previous_version=previous,
+        earlier_versions=earlier[-MAX_EARLIER_VERSIONS:],
+        revision=(current.revision + 1) if current is not None else 1,
+        target=summarize(target) if target is not None else None,
+        updated_at=at,
+        updated_by=principal.display_name,
+    )
+    actor = principal.actor()
+    history = HistoryEntry(
+        action=change.action,
+        version=new_version,
+        previous_version=previous,
+        at=at,
+        by=principal.display_name,
+        run_url=actor.run_url,
+        event_id=event_id,
+        comment=change.comment,
+    )
+    event = new_event(
+        change.event_type,
+        model.name,
+        principal,
+        version=new_version,
+        before={"version": previous},
+        after={"version": new_version},
+        detail={change.kind: change.name, "comment": change.comment},
+    ).model_copy(update={"id": event_id})
+    try:
+        table.move_pointer(
+            pointer,
+            current.revision if current is not None else None,
+            history,
+            event,
+            guard_version_ready=new_version,
+        )
+    except table.ConditionFailed as lost:
+        label = f"{change.kind} '{change.name}' of '{model.name}'"
+        if "pointer" in lost.failed:
+            raise PointerMoved(
+                f"{label} was changed by someone else at the same time; re-read it and retry"
+            ) from lost
+        raise VersionNotPromotable(f"version {new_version} of '{model.name}' stopped being ready") from lost
+    return pointer.model_copy(update={"history": [history]})
+
+
+def promote(name: str, stage: str, request: PromoteRequest, principal: Principal) -> PointerRecord:
+    """Point `stage` at a ready version; the holder it replaces becomes the rollback target."""
+    _check_stage(stage)
+    model, pointers = _load_for_write(name, principal)
+    current = pointers.get(("stage", stage))
+    _check_expected(current, request.expected_version, f"stage '{stage}' of '{name}'")
+    target = _ready_version(name, request.version, "promoted")
+    if current is not None and current.version == target.version:
+        return current
+    earlier = list(current.earlier_versions) if current is not None else []
+    if current is not None and current.version is not None:
+        earlier.append(current.version)
+    change = PointerChange("stage", stage, "promote", "model.version.promoted", request.comment)
+    return _move(model, current, change, target, earlier, principal)
+
+
+def rollback(name: str, stage: str, request: RollbackRequest, principal: Principal) -> PointerRecord:
+    """Move `stage` back to the holder before the current one, or to an explicit earlier version."""
+    _check_stage(stage)
+    model, pointers = _load_for_write(name, principal)
+    current = pointers.get(("stage", stage))
+    if current is None or current.version is None:
+        raise NothingToRollBack(f"stage '{stage}' of '{name}' holds no version")
+    earlier = list(current.earlier_versions)
+    if request.to_version is not None:
+        target = _ready_version(name, request.to_version, "rolled back to")
+        if target.version == current.version:
+            raise NothingToRollBack(f"stage '{stage}' of '{name}' already holds version {target.version}")
+        earlier = [v for v in earlier if v != target.version]
+    else:
+        if not earlier:
+            raise NothingToRollBack(
+                f"stage '{stage}' of '{name}' has had no earlier holder; name a version with to_version"
+            )
+        target = _ready_version(name, earlier.pop(), "rolled back to")
+    change = PointerChange("stage", stage, "rollback", "model.version.rolled_back", request.comment)
+    return _move(model, current, change, target, earlier, principal)
+
+
+def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Principal) -> PointerRecord:
+    model, pointers = _load_for_write(name, principal)
+    current = pointers.get(("alias", alias))
+    _check_expected(current, request.expected_version, f"alias '{alias}' of '{name}'")
+    target = _ready_version(name, request.version, "aliased")
+    if current is not None and current.version == target.version:
+        return current
+    earlier = list(current.earlier_versions) if current is not None else []
+    if current is not None and current.version is not None:
+        earlier.append(current.version)
+    change = PointerChange("alias", alias, "set", "model.alias.set")
+    return _move(model, current, change, target, earlier, principal)
+
+
+def delete_alias(name: str, alias: str, principal: Principal) -> PointerRecord:
+    model, pointers = _load_for_write(name, principal)
+    current = pointers.get(("alias", alias))
+    if current is None or current.version is None:
+        raise PointerNotFound(f"model '{name}' has no alias '{alias}'")
+    earlier = [*current.earlier_versions, current.version]
+    change = PointerChange("alias", alias, "delete", "model.alias.deleted")
+    return _move(model, current, change, None, earlier, principal)
+
+
+def get_pointer(name: str, kind: table.PointerKind, pointer_name: str) -> PointerRecord:
+    if kind == "stage":
+        _check_stage(pointer_name)
+    pointer = table.get_pointer(name, kind, pointer_name)
+    if pointer is None:
+        if table.get_model(name) is None:
+            raise ModelNotFound(f"there is no model '{name}'")
+        if kind == "stage":
+            return PointerRecord(
+                model=name,
+                kind="stage",
+                name=pointer_name,
+                version=None,
+                previous_version=None,
+                revision=0,
+                target=None,
+                updated_at=table.now(),
+                updated_by="nobody",
+            )
+        raise PointerNotFound(f"model '{name}' has no {kind} '{pointer_name}'")
+    history = table.pointer_history(name, kind, pointer_name, HISTORY_PAGE)
+    return pointer.model_copy(update={"history": history})

@@ -1,0 +1,106 @@
+"""Who is calling: the verified token's claims, and what they may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from modelyard_server.domain.errors import Forbidden
+from modelyard_server.domain.schemas import Actor, ModelRecord
+
+# Claims worth keeping as a version's provenance (never the raw token).
+PROVENANCE_CLAIMS = (
+    "iss",
+    "sub",
+    "aud",
+    "repository",
+    "repository_id",
+    "repository_owner",
+    "repository_owner_id",
+    "repository_visibility",
+    "ref",
+    "ref_type",
+    "sha",
+    "actor",
+    "actor_id",
+    "environment",
+    "event_name",
+    "workflow",
+    "workflow_ref",
+    "workflow_sha",
+    "job_workflow_ref",
+    "job_workflow_sha",
+    "run_id",
+    "run_number",
+    "run_attempt",
+    "runner_environment",
+    "head_ref",
+    "base_ref",
+    "email",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    claims: dict[str, Any]
+
+    def _claim(self, name: str) -> str | None:
+        value = self.claims.get(name)
+        return None if value is None or value == "" else str(value)
+
+    @property
+    def subject(self) -> str:
+        return self._claim("sub") or "unknown"
+
+    @property
+    def repository(self) -> str | None:
+        return self._claim("repository")
+
+    @property
+    def environment(self) -> str | None:
+        return self._claim("environment")
+
+    @property
+    def run_url(self) -> str | None:
+        repository, run_id = self.repository, self._claim("run_id")
+        if not repository or not run_id:
+            return None
+        attempt = self._claim("run_attempt")
+        suffix = f"/attempts/{attempt}" if attempt else ""
+        return f"https://github.com/{repository}/actions/runs/{run_id}{suffix}"
+
+    @property
+    def display_name(self) -> str:
+        """`octocat via acme/fraud` for a workflow, the subject for a person."""
+        actor = self._claim("actor") or self._claim("email") or self.subject
+        return f"{actor} via {self.repository}" if self.repository else actor
+
+    def actor(self) -> Actor:
+        return Actor(
+            subject=self.subject,
+            repository=self.repository,
+            actor=self._claim("actor"),
+            run_id=self._claim("run_id"),
+            run_url=self.run_url,
+            environment=self.environment,
+            issuer=self._claim("iss") or "unknown",
+        )
+
+    def provenance(self) -> dict[str, Any]:
+        return {name: self.claims[name] for name in PROVENANCE_CLAIMS if name in self.claims}
+
+    def is_admin(self, admin_repositories: tuple[str, ...]) -> bool:
+        return self.repository is not None and self.repository in admin_repositories
+
+
+def require_owner(model: ModelRecord, principal: Principal, admin_repositories: tuple[str, ...]) -> None:
+    """Writes to a model come from one of its owner repositories (or an admin repository)."""
+    if principal.is_admin(admin_repositories):
+        return
+    if principal.repository is None:
+        raise Forbidden(f"changing model '{model.name}' needs a token with a 'repository' claim")
+    if principal.repository not in model.owners:
+        owners = ", ".join(model.owners) or "nobody"
+        raise Forbidden(
+            f"repository '{principal.repository}' does not own model '{model.name}' (owners: {owners})"
+        )

@@ -1,0 +1,326 @@
+"""The registry's records and the API's request bodies (pydantic v2). OpenAPI is generated from these."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from modelyard_server.domain.names import (
+    MODEL_NAME_PATTERN,
+    REPOSITORY_PATTERN,
+    SEMVER_PATTERN,
+    SHA256_PATTERN,
+    is_model_name,
+    parse_model_uri,
+)
+
+MAX_ARTIFACT_BYTES = 5 * 1024**4  # S3's object limit: 5 TiB
+
+
+def _no_dot_dot(value: str) -> str:
+    if not is_model_name(value):
+        raise ValueError("model names may not contain '..'")
+    return value
+
+
+def _is_model_uri(value: str) -> str:
+    if parse_model_uri(value) is None:
+        raise ValueError("expected a model URI such as models:/fraud/7")
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("metric values must be finite numbers")
+    return value
+
+
+ModelName = Annotated[str, StringConstraints(pattern=MODEL_NAME_PATTERN), AfterValidator(_no_dot_dot)]
+TagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}$")]
+TagValue = Annotated[str, StringConstraints(max_length=256)]
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]
+ParamKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+ParamValue = Annotated[str, StringConstraints(max_length=1024)] | int | float | bool | None
+MetricValue = Annotated[float, AfterValidator(_finite)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+ShortText = Annotated[str, StringConstraints(max_length=256)]
+UrlText = Annotated[str, StringConstraints(max_length=1024, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")]
+ModelUriText = Annotated[str, AfterValidator(_is_model_uri)]
+ArtifactFormat = Literal["onnx", "safetensors", "joblib", "pickle", "tarball", "pytorch", "other"]
+VersionStatus = Literal["pending_upload", "ready", "archived", "deprecated"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+
+
+class CreateModelRequest(StrictModel):
+    name: ModelName
+    description: Description = ""
+    tags: Tags = Field(default_factory=dict)
+
+
+class UpdateModelRequest(StrictModel):
+    description: Description | None = None
+    tags: Tags | None = None
+
+
+class ArtifactDeclaration(StrictModel):
+    sha256: Annotated[str, StringConstraints(pattern=SHA256_PATTERN)] = Field(
+        description="Lower-case hex SHA-256 of the artifact's bytes"
+    )
+    size: int = Field(gt=0, le=MAX_ARTIFACT_BYTES, description="Size in bytes")
+    format: ArtifactFormat = "other"
+    filename: Annotated[str, StringConstraints(pattern=r"^[^/\\\x00-\x1f]{1,255}$")] = "model.bin"
+    media_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=128)] = (
+        "application/octet-stream"
+    )
+
+
+class Feature(StrictModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "any"
+    shape: list[int | None] | None = Field(default=None, max_length=16)
+
+
+class Signature(StrictModel):
+    inputs: list[Feature] = Field(default_factory=list, max_length=2000)
+    outputs: list[Feature] = Field(default_factory=list, max_length=2000)
+
+
+class Lineage(StrictModel):
+    repository: Annotated[str, StringConstraints(pattern=REPOSITORY_PATTERN)] | None = None
+    commit: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{7,64}$")] | None = None
+    ref: ShortText | None = None
+    run_url: UrlText | None = None
+    data_uri: UrlText | None = None
+    data_version: ShortText | None = None
+    data_digest: ShortText | None = None
+    parents: list[ModelUriText] = Field(default_factory=list, max_length=20)
+
+
+class RegisterVersionRequest(StrictModel):
+    artifact: ArtifactDeclaration
+    framework: ShortText | None = None
+    semver: Annotated[str, StringConstraints(pattern=SEMVER_PATTERN)] | None = None
+    description: Description = ""
+    params: Annotated[dict[ParamKey, ParamValue], Field(max_length=500)] = Field(default_factory=dict)
+    metrics: Annotated[dict[ParamKey, MetricValue], Field(max_length=500)] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
+    signature: Signature | None = None
+    model_card: Annotated[str, StringConstraints(max_length=65536)] | None = None
+    lineage: Lineage = Field(default_factory=Lineage)
+
+
+class CompletedPart(StrictModel):
+    part_number: int = Field(ge=1, le=10000)
+    etag: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class CompleteUploadRequest(StrictModel):
+    upload_id: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    parts: list[CompletedPart] | None = Field(default=None, max_length=10000)
+
+
+class ArchiveVersionRequest(StrictModel):
+    status: Literal["archived", "deprecated"] = "archived"
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+VersionInput = int | Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+class SetAliasRequest(StrictModel):
+    version: VersionInput = Field(description="Version number, semver label or model URI")
+    expected_version: int | None = Field(
+        default=None, description="Only move the alias if it currently points here (0 = unset)"
+    )
+
+
+class PromoteRequest(StrictModel):
+    version: VersionInput = Field(description="Version number, semver label or model URI")
+    expected_version: int | None = Field(
+        default=None, description="Only promote if the stage currently holds this version (0 = empty)"
+    )
+    comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class RollbackRequest(StrictModel):
+    to_version: VersionInput | None = None
+    comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+# --------------------------------------------------------------------------------------------- records
+
+
+class Actor(BaseModel):
+    """Who did something: the verified token's identity."""
+
+    subject: str
+    repository: str | None = None
+    actor: str | None = None
+    run_id: str | None = None
+    run_url: str | None = None
+    environment: str | None = None
+    issuer: str
+
+
+class PointerState(BaseModel):
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
+class ModelRecord(BaseModel):
+    name: str
+    description: str
+    tags: dict[str, str]
+    owners: list[str]
+    latest_version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    stages: dict[str, PointerState] = Field(default_factory=dict)
+    aliases: dict[str, PointerState] = Field(default_factory=dict)
+
+
+class ArtifactRecord(BaseModel):
+    sha256: str
+    size: int
+    format: str
+    filename: str
+    media_type: str
+    key: str
+
+
+class VersionRecord(BaseModel):
+    model: str
+    version: int
+    uri: str
+    status: VersionStatus
+    status_reason: str | None = None
+    artifact: ArtifactRecord
+    framework: str | None = None
+    semver: str | None = None
+    description: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    signature: Signature | None = None
+    model_card: str | None = None
+    lineage: Lineage = Field(default_factory=Lineage)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    created_by: str
+    ready_at: datetime | None = None
+
+
+class VersionSummary(BaseModel):
+    """What a pointer carries about its version, so resolving an alias or stage is one read."""
+
+    model: str
+    version: int
+    uri: str
+    status: VersionStatus
+    sha256: str
+    size: int
+    format: str
+    semver: str | None = None
+    framework: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+
+class HistoryEntry(BaseModel):
+    action: str
+    version: int | None
+    previous_version: int | None
+    at: datetime
+    by: str
+    run_url: str | None = None
+    event_id: str
+    comment: str | None = None
+
+
+class PointerRecord(BaseModel):
+    model: str
+    kind: Literal["stage", "alias"]
+    name: str
+    version: int | None
+    previous_version: int | None
+    earlier_versions: list[int] = Field(
+        default_factory=list, description="Earlier holders, oldest first; rollback returns to the last one"
+    )
+    revision: int
+    target: VersionSummary | None
+    updated_at: datetime
+    updated_by: str
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class EventRecord(BaseModel):
+    id: str
+    type: str
+    model: str
+    version: int | None = None
+    at: datetime
+    actor: str
+    repository: str | None = None
+    run_id: str | None = None
+    run_url: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+# -------------------------------------------------------------------------------------------- answers
+
+
+class UploadPart(BaseModel):
+    part_number: int
+    url: str
+
+
+class UploadPlan(BaseModel):
+    method: Literal["none", "put", "multipart"]
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    upload_id: str | None = None
+    part_size: int | None = None
+    parts: list[UploadPart] = Field(default_factory=list)
+    expires_in: int | None = None
+
+
+class RegisteredVersion(BaseModel):
+    version: VersionRecord
+    upload: UploadPlan
+    created: bool = Field(description="False when an earlier request with the same Idempotency-Key made it")
+
+
+class DownloadLink(BaseModel):
+    url: str
+    sha256: str
+    size: int
+    filename: str
+    format: str
+    expires_in: int
+
+
+class ModelPage(BaseModel):
+    items: list[ModelRecord]
+    next_token: str | None = None
+
+
+class VersionPage(BaseModel):
+    items: list[VersionRecord]
+    next_token: str | None = None
+
+
+class EventPage(BaseModel):
+    items: list[EventRecord]
+    next_token: str | None = None

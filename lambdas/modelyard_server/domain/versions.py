@@ -1,0 +1,383 @@
+"""Use cases on versions: two-phase registration, verification, reads, archive, download, resolve."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+
+from modelyard_server.adapters import blobs, table
+from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.catalog import require_model
+from modelyard_server.domain.errors import (
+    ArtifactMismatch,
+    ArtifactMissing,
+    Contention,
+    DomainError,
+    IdempotencyKeyReused,
+    ModelNotFound,
+    PointerNotFound,
+    SemverTaken,
+    VersionNotFound,
+    VersionStateConflict,
+)
+from modelyard_server.domain.names import (
+    ModelUri,
+    VersionRef,
+    parse_model_uri,
+    parse_version_ref,
+    version_uri,
+)
+from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.schemas import (
+    ArchiveVersionRequest,
+    ArtifactRecord,
+    CompleteUploadRequest,
+    DownloadLink,
+    RegisteredVersion,
+    RegisterVersionRequest,
+    UploadPart,
+    UploadPlan,
+    VersionPage,
+    VersionRecord,
+    VersionSummary,
+)
+from modelyard_server.settings import get_settings
+
+MAX_NUMBERING_ATTEMPTS = 100
+
+
+class InvalidReference(DomainError):
+    status, slug, title = 422, "invalid-reference", "Not a version reference"
+
+
+def _request_hash(request: RegisterVersionRequest) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _upload_plan(version: VersionRecord, already_stored: bool) -> UploadPlan:
+    settings = get_settings()
+    artifact = version.artifact
+    ttl = settings.presign_ttl_seconds
+    if already_stored:
+        return UploadPlan(method="none")
+    if artifact.size <= settings.multipart_threshold:
+        url = blobs.presign_put(settings.bucket_name, artifact.key, artifact.size, artifact.media_type, ttl)
+        return UploadPlan(
+            method="put", url=url, headers={"Content-Type": artifact.media_type}, expires_in=ttl
+        )
+    upload_id = blobs.start_multipart(settings.bucket_name, artifact.key, artifact.media_type)
+    # S3 allows 10,000 parts: grow the part size for very large artifacts.
+    part_size = max(settings.part_size, -(-artifact.size // 10_000))
+    parts = blobs.presign_parts(settings.bucket_name, artifact.key, upload_id, artifact.size, part_size, ttl)
+    return UploadPlan(
+        method="multipart",
+        upload_id=upload_id,
+        part_size=part_size,
+        parts=[UploadPart(part_number=p.part_number, url=p.url) for p in parts],
+        expires_in=ttl,
+    )
+
+
+def register_version(
+    name: str, request: RegisterVersionRequest, principal: Principal, idempotency_key: str | None
+) -> RegisteredVersion:
+    """Phase one: number and record the version (pending_upload) and say how to upload its bytes."""
+    settings = get_settings()
+    request_hash = _request_hash(request)
+    if idempotency_key is not None:
+        earlier = _replay(name, idempotency_key, request_hash)
+        if earlier is not None:
+            return earlier
+    model = require_model(name)
+    require_owner(model, principal, settings.admin_repositories)
+    if request.semver is not None and table.get_semver_claim(name, request.semver) is not None:
+        raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
+
+    already_stored = table.ready_blob_exists(request.artifact.sha256)
+    expected_latest = model.latest_version
+    for attempt in range(MAX_NUMBERING_ATTEMPTS):
+        number = expected_latest + 1
+        version = _new_version(name, number, request, principal, already_stored)
+        event = new_event(
+            "model.version.registered",
+            name,
+            principal,
+            version=number,
+            after={
+                "sha256": request.artifact.sha256,
+                "size": request.artifact.size,
+                "semver": request.semver,
+            },
+        )
+        idempotency = (idempotency_key, request_hash) if idempotency_key is not None else None
+        try:
+            table.insert_version_claiming_number(version, expected_latest, event, idempotency)
+        except table.ConditionFailed as lost:
+            if "idempotency" in lost.failed and idempotency_key is not None:
+                earlier = _replay(name, idempotency_key, request_hash)
+                if earlier is not None:
+                    return earlier
+            if "semver" in lost.failed:
+                raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}") from lost
+            # Another registration took this number: re-read the counter and try the next one.
+            time.sleep(random.uniform(0, min(0.2, 0.005 * (attempt + 1))))  # noqa: S311 (jitter, not crypto)
+            fresh = table.get_model(name, consistent=True)
+            if fresh is None:
+                raise ModelNotFound(f"there is no model '{name}'") from lost
+            expected_latest = fresh.latest_version
+            continue
+        return RegisteredVersion(version=version, upload=_upload_plan(version, already_stored), created=True)
+    raise Contention(f"could not number a new version of '{name}' after {MAX_NUMBERING_ATTEMPTS} attempts")
+
+
+def _replay(name: str, key: str, request_hash: str) -> RegisteredVersion | None:
+    record = table.get_idempotency_record(name, key)
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key '{key}' was used for a different registration (version {record.version})"
+        )
+    version = table.get_version(name, record.version, consistent=True)
+    if version is None:  # pragma: no cover - written in the same transaction
+        raise VersionNotFound(f"model '{name}' has no version {record.version}")
+    already_stored = version.status != "pending_upload" or table.ready_blob_exists(version.artifact.sha256)
+    return RegisteredVersion(version=version, upload=_upload_plan(version, already_stored), created=False)
+
+
+def _new_version(
+    name: str, number: int, request: RegisterVersionRequest, principal: Principal, already_stored: bool
+) -> VersionRecord:
+    declared = request.artifact
+    return VersionRecord(
+        model=name,
+        version=number,
+        uri=version_uri(name, number),
+        status="pending_upload",
+        artifact=ArtifactRecord(
+            sha256=declared.sha256,
+            size=declared.size,
+            format=declared.format,
+            filename=declared.filename,
+            media_type=declared.media_type,
+            key=blobs.blob_key(declared.sha256),
+        ),
+        framework=request.framework,
+        semver=request.semver,
+        description=request.description,
+        params=request.params,
+        metrics=request.metrics,
+        tags=request.tags,
+        signature=request.signature,
+        model_card=request.model_card,
+        lineage=request.lineage,
+        provenance=principal.provenance(),
+        created_at=table.now(),
+        created_by=principal.display_name,
+    )
+
+
+def complete_upload(
+    name: str, number: int, request: CompleteUploadRequest, principal: Principal
+) -> VersionRecord:
+    """Phase two: check the stored bytes against the declared size and SHA-256, then seal as ready."""
+    settings = get_settings()
+    model = require_model(name)
+    require_owner(model, principal, settings.admin_repositories)
+    version = get_version_by_number(name, number, consistent=True)
+    if version.status == "ready":
+        return version  # a retried completion: nothing left to do
+    if version.status != "pending_upload":
+        raise VersionStateConflict(f"version {number} of '{name}' is {version.status}, not pending_upload")
+    artifact = version.artifact
+    if request.parts:
+        if not request.upload_id:
+            raise VersionStateConflict("parts were sent without the upload_id of the multipart upload plan")
+        try:
+            blobs.complete_multipart(
+                settings.bucket_name,
+                artifact.key,
+                request.upload_id,
+                [(p.part_number, p.etag) for p in request.parts],
+            )
+        except ValueError as error:
+            raise ArtifactMismatch(f"S3 refused the parts: {error}") from error
+    _verify_blob(artifact)
+    event = new_event(
+        "model.version.ready",
+        name,
+        principal,
+        version=number,
+        before={"status": "pending_upload"},
+        after={"status": "ready", "sha256": artifact.sha256},
+    )
+    try:
+        ready_at = table.mark_version_ready(name, number, artifact.sha256, event)
+    except table.ConditionFailed:
+        return get_version_by_number(name, number, consistent=True)
+    return version.model_copy(update={"status": "ready", "ready_at": ready_at})
+
+
+def _verify_blob(artifact: ArtifactRecord) -> None:
+    bucket = get_settings().bucket_name
+    facts = blobs.head_blob(bucket, artifact.key)
+    if facts is None:
+        raise ArtifactMissing(f"no bytes were uploaded for sha256 {artifact.sha256}; upload, then complete")
+    if facts.size != artifact.size:
+        _discard_unless_verified(artifact)
+        raise ArtifactMismatch(
+            f"the uploaded artifact is {facts.size} bytes but {artifact.size} were declared; upload it again"
+        )
+    if table.ready_blob_exists(artifact.sha256):
+        return  # these bytes were verified when an earlier version became ready
+    actual = facts.checksum_sha256 or blobs.hash_blob(bucket, artifact.key)
+    if actual != artifact.sha256:
+        _discard_unless_verified(artifact)
+        raise ArtifactMismatch(
+            f"the uploaded bytes hash to sha256 {actual}, not the declared {artifact.sha256}; upload it again"
+        )
+
+
+def _discard_unless_verified(artifact: ArtifactRecord) -> None:
+    if not table.ready_blob_exists(artifact.sha256):
+        blobs.delete_blob(get_settings().bucket_name, artifact.key)
+
+
+def get_version_by_number(name: str, number: int, *, consistent: bool = False) -> VersionRecord:
+    version = table.get_version(name, number, consistent=consistent)
+    if version is None:
+        if table.get_model(name) is None:
+            raise ModelNotFound(f"there is no model '{name}'")
+        raise VersionNotFound(f"model '{name}' has no version {number}")
+    return version
+
+
+def resolve_number(name: str, ref: VersionRef) -> int:
+    if ref.number is not None:
+        return ref.number
+    assert ref.semver is not None
+    number = table.get_semver_claim(name, ref.semver)
+    if number is None:
+        if table.get_model(name) is None:
+            raise ModelNotFound(f"there is no model '{name}'")
+        raise VersionNotFound(f"model '{name}' has no version labelled {ref.semver}")
+    return number
+
+
+def parse_reference(name: str, value: str | int) -> VersionRef:
+    """A version number, a semver label, or a `models:/<name>/<n>` URI of this same model."""
+    if isinstance(value, str) and value.startswith("models:/"):
+        uri = parse_model_uri(value)
+        if uri is None or uri.kind != "version" or uri.model != name or uri.version is None:
+            raise InvalidReference(f"'{value}' is not a version URI of model '{name}'")
+        return uri.version
+    ref = parse_version_ref(value)
+    if ref is None:
+        raise InvalidReference(f"'{value}' is not a version number or semantic version label")
+    return ref
+
+
+def get_version(name: str, value: str | int) -> VersionRecord:
+    return get_version_by_number(name, resolve_number(name, parse_reference(name, value)))
+
+
+def list_versions(
+    name: str, limit: int, next_token: str | None, status: str | None, tag: tuple[str, str] | None
+) -> VersionPage:
+    page = table.list_versions(name, limit, next_token, status, tag)
+    if not page.items and next_token is None:
+        require_model(name)
+    return VersionPage(items=page.items, next_token=page.next_token)
+
+
+def archive_version(
+    name: str, number: int, request: ArchiveVersionRequest, principal: Principal
+) -> VersionRecord:
+    """Archive or deprecate: the version stays readable and downloadable, but can no longer move."""
+    settings = get_settings()
+    loaded = table.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    model, pointers = loaded
+    require_owner(model, principal, settings.admin_repositories)
+    version = get_version_by_number(name, number, consistent=True)
+    if version.status == request.status:
+        return version
+    allowed = ["ready", "pending_upload", "deprecated"] if request.status == "archived" else ["ready"]
+    if version.status not in allowed:
+        raise VersionStateConflict(
+            f"version {number} of '{name}' is {version.status}; cannot mark {request.status}"
+        )
+    holding = [p for p in pointers.values() if p.version == number and p.target is not None]
+    event = new_event(
+        f"model.version.{request.status}",
+        name,
+        principal,
+        version=number,
+        before={"status": version.status},
+        after={"status": request.status},
+        detail={"reason": request.reason, "held_by": [f"{p.kind}:{p.name}" for p in holding]},
+    )
+    try:
+        table.set_version_status(name, number, request.status, request.reason, allowed, event, holding)
+    except table.ConditionFailed as error:
+        raise VersionStateConflict(f"version {number} of '{name}' changed concurrently; retry") from error
+    return get_version_by_number(name, number, consistent=True)
+
+
+def download_link(name: str, value: str | int) -> DownloadLink:
+    version = get_version(name, value)
+    if version.status == "pending_upload":
+        raise VersionStateConflict(f"version {version.version} of '{name}' has no verified artifact yet")
+    settings = get_settings()
+    artifact = version.artifact
+    url = blobs.presign_get(
+        settings.bucket_name, artifact.key, artifact.filename, settings.presign_ttl_seconds
+    )
+    return DownloadLink(
+        url=url,
+        sha256=artifact.sha256,
+        size=artifact.size,
+        filename=artifact.filename,
+        format=artifact.format,
+        expires_in=settings.presign_ttl_seconds,
+    )
+
+
+def summarize(version: VersionRecord) -> VersionSummary:
+    return VersionSummary(
+        model=version.model,
+        version=version.version,
+        uri=version.uri,
+        status=version.status,
+        sha256=version.artifact.sha256,
+        size=version.artifact.size,
+        format=version.artifact.format,
+        semver=version.semver,
+        framework=version.framework,
+        metrics=version.metrics,
+    )
+
+
+def resolve_uri(uri_text: str) -> VersionSummary:
+    """What a model URI points at now. An alias or stage is one read: its pointer carries the summary."""
+    uri: ModelUri | None = parse_model_uri(uri_text)
+    if uri is None:
+        raise InvalidReference(
+            f"'{uri_text[:100]}' is not a model URI "
+            "(models:/NAME/7, models:/NAME@ALIAS, models:/NAME/stage/STAGE)"
+        )
+    if uri.kind == "version":
+        assert uri.version is not None
+        return summarize(get_version_by_number(uri.model, resolve_number(uri.model, uri.version)))
+    assert uri.pointer is not None
+    kind: table.PointerKind = "alias" if uri.kind == "alias" else "stage"
+    pointer = table.get_pointer(uri.model, kind, uri.pointer)
+    if pointer is None or pointer.target is None:
+        if table.get_model(uri.model) is None:
+            raise ModelNotFound(f"there is no model '{uri.model}'")
+        raise PointerNotFound(f"model '{uri.model}' has no {kind} '{uri.pointer}' pointing at a version")
+    return pointer.target

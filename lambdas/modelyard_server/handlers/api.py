@@ -1,0 +1,28 @@
+"""Lambda entry point of the API (API Gateway HTTP API, payload v2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from modelyard_server.handlers.limits import oversize_problem
+from modelyard_server.handlers.wiring import configure
+from modelyard_server.observability import logger, metrics, tracer
+from modelyard_server.settings import get_settings
+
+app = configure(APIGatewayHttpResolver(enable_validation=True))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    body = event.get("body") or ""
+    length = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    too_large = oversize_problem(length, get_settings().max_body_bytes)
+    if too_large is not None:
+        return too_large
+    return app.resolve(event, context)

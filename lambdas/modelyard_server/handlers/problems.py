@@ -1,0 +1,83 @@
+"""Every error leaves as RFC 9457 problem JSON; domain errors are mapped here and nowhere else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from modelyard_server.adapters.oidc import TokenRejected
+from modelyard_server.adapters.table import BadPageToken
+from modelyard_server.domain.errors import DomainError
+from modelyard_server.observability import logger
+
+PROBLEM_BASE = "https://modelyard.dev/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
+    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": 'Bearer realm="modelyard"'} if status == 401 else None
+    return Response(
+        status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body), headers=headers
+    )
+
+
+def _field(location: Any) -> str:
+    return ".".join(str(part) for part in location) if isinstance(location, (list, tuple)) else str(location)
+
+
+def _validation_problem(error: RequestValidationError) -> Response[str]:
+    details = list(error.errors())
+    if any(item.get("type") == "json_invalid" for item in details):
+        return problem(400, "malformed-json", "Malformed JSON", "the request body is not valid JSON")
+    fields = [
+        {
+            "field": _field(item.get("loc", ())),
+            "message": str(item.get("msg", "invalid")),
+            "type": item.get("type"),
+        }
+        for item in details[:50]
+    ]
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+    return problem(422, "validation-failed", "Request validation failed", summary, errors=fields)
+
+
+def register_problem_handlers(app: ApiGatewayResolver) -> None:
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response[str]:
+        logger.info("request refused", extra={"problem": error.slug, "status": error.status})
+        return problem(error.status, error.slug, error.title, error.detail, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response[str]:
+        return _validation_problem(error)
+
+    @app.exception_handler(TokenRejected)
+    def _token(error: TokenRejected) -> Response[str]:
+        logger.info("token rejected", extra={"reason": str(error)})
+        return problem(401, "invalid-token", "Invalid bearer token", str(error))
+
+    @app.exception_handler(BadPageToken)
+    def _page(error: BadPageToken) -> Response[str]:
+        return problem(400, "invalid-next-token", "Invalid pagination token", str(error))
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[str]:
+        event = app.current_event
+        return problem(
+            404,
+            "no-such-route",
+            "No such route",
+            f"{event.http_method} {event.path} is not part of the modelyard API (see /v1/openapi.json)",
+        )
+
+    @app.exception_handler(Exception)
+    def _bug(error: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return problem(
+            500, "internal-error", "Internal error", "the registry failed unexpectedly; this is a bug"
+        )

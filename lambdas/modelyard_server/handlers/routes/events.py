@@ -1,0 +1,24 @@
+"""/v1/models/{name}/events: the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.router import Router
+
+from modelyard_server.domain import audit
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.schemas import EventPage
+from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery
+
+router = Router()
+Caller = Annotated[Principal, Depends(authenticated_principal)]
+
+
+@router.get("/v1/models/<name>/events", summary="A model's audit trail, oldest first", tags=["events"])
+def list_events(
+    name: ModelNameParam, caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None
+) -> EventPage:
+    return audit.list_events(name, limit, next_token)

@@ -1,0 +1,60 @@
+"""/v1/models/{name}/stages and /aliases: promote, roll back, set and delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.router import Router
+
+from modelyard_server.domain import pointers
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.schemas import PointerRecord, PromoteRequest, RollbackRequest, SetAliasRequest
+from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.params import ModelNameParam, PointerNameParam
+from modelyard_server.observability import metrics
+
+router = Router()
+Caller = Annotated[Principal, Depends(authenticated_principal)]
+
+
+@router.post(
+    "/v1/models/<name>/stages/<stage>/promote", summary="Promote a version to a stage", tags=["stages"]
+)
+def promote(
+    name: ModelNameParam, stage: PointerNameParam, body: PromoteRequest, caller: Caller
+) -> PointerRecord:
+    pointer = pointers.promote(name, stage, body, caller)
+    metrics.add_metric(name="VersionPromoted", unit="Count", value=1)
+    return pointer
+
+
+@router.post("/v1/models/<name>/stages/<stage>/rollback", summary="Roll a stage back", tags=["stages"])
+def rollback(
+    name: ModelNameParam, stage: PointerNameParam, body: RollbackRequest, caller: Caller
+) -> PointerRecord:
+    pointer = pointers.rollback(name, stage, body, caller)
+    metrics.add_metric(name="StageRolledBack", unit="Count", value=1)
+    return pointer
+
+
+@router.get("/v1/models/<name>/stages/<stage>", summary="A stage with its history", tags=["stages"])
+def get_stage(name: ModelNameParam, stage: PointerNameParam, caller: Caller) -> PointerRecord:
+    return pointers.get_pointer(name, "stage", stage)
+
+
+@router.put("/v1/models/<name>/aliases/<alias>", summary="Point an alias at a version", tags=["aliases"])
+def set_alias(
+    name: ModelNameParam, alias: PointerNameParam, body: SetAliasRequest, caller: Caller
+) -> PointerRecord:
+    return pointers.set_alias(name, alias, body, caller)
+
+
+@router.get("/v1/models/<name>/aliases/<alias>", summary="An alias with its history", tags=["aliases"])
+def get_alias(name: ModelNameParam, alias: PointerNameParam, caller: Caller) -> PointerRecord:
+    return pointers.get_pointer(name, "alias", alias)
+
+
+@router.delete("/v1/models/<name>/aliases/<alias>", summary="Remove an alias", tags=["aliases"])
+def delete_alias(name: ModelNameParam, alias: PointerNameParam, caller: Caller) -> PointerRecord:
+    return pointers.delete_alias(name, alias, caller)

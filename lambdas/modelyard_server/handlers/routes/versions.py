@@ -1,0 +1,116 @@
+"""/v1/models/{name}/versions and /v1/resolve: register, complete, read, archive, download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.event_handler.router import Router
+
+from modelyard_server.domain import versions
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.schemas import (
+    ArchiveVersionRequest,
+    CompleteUploadRequest,
+    DownloadLink,
+    RegisteredVersion,
+    RegisterVersionRequest,
+    VersionPage,
+    VersionRecord,
+    VersionStatus,
+    VersionSummary,
+)
+from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.params import (
+    LimitQuery,
+    ModelNameParam,
+    NextTokenQuery,
+    VersionNumberParam,
+    VersionRefParam,
+)
+from modelyard_server.observability import metrics
+
+router = Router()
+Caller = Annotated[Principal, Depends(authenticated_principal)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        pattern=r"^[A-Za-z0-9._:/=+-]{1,128}$",
+        description="Retrying with the same key returns the version the first request made",
+    ),
+]
+TagFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}=.{0,256}$", description="k=v")]
+
+
+@router.post("/v1/models/<name>/versions", summary="Register a version (phase one)", tags=["versions"])
+def register_version(
+    name: ModelNameParam, body: RegisterVersionRequest, caller: Caller, idempotency_key: IdempotencyKey = None
+) -> Response[RegisteredVersion]:
+    registered = versions.register_version(name, body, caller, idempotency_key)
+    if registered.created:
+        metrics.add_metric(name="VersionRegistered", unit="Count", value=1)
+    return Response(
+        status_code=201 if registered.created else 200,
+        content_type="application/json",
+        body=registered.model_dump_json(),
+        headers={"Location": f"/v1/models/{name}/versions/{registered.version.version}"},
+    )
+
+
+@router.post(
+    "/v1/models/<name>/versions/<version>/complete",
+    summary="Verify the upload and seal the version",
+    tags=["versions"],
+)
+def complete_upload(
+    name: ModelNameParam, version: VersionNumberParam, body: CompleteUploadRequest, caller: Caller
+) -> VersionRecord:
+    record = versions.complete_upload(name, version, body, caller)
+    metrics.add_metric(name="VersionReady", unit="Count", value=1)
+    return record
+
+
+@router.get("/v1/models/<name>/versions", summary="List versions, newest first", tags=["versions"])
+def list_versions(
+    name: ModelNameParam,
+    caller: Caller,
+    limit: LimitQuery = 50,
+    next_token: NextTokenQuery = None,
+    status: Annotated[VersionStatus | None, Query()] = None,
+    tag: TagFilter = None,
+) -> VersionPage:
+    tag_filter = tuple(tag.split("=", 1)) if tag else None
+    return versions.list_versions(name, limit, next_token, status, tag_filter)  # type: ignore[arg-type]
+
+
+@router.get(
+    "/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"]
+)
+def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> VersionRecord:
+    return versions.get_version(name, ref)
+
+
+@router.post(
+    "/v1/models/<name>/versions/<version>/archive",
+    summary="Archive or deprecate a version",
+    tags=["versions"],
+)
+def archive_version(
+    name: ModelNameParam, version: VersionNumberParam, body: ArchiveVersionRequest, caller: Caller
+) -> VersionRecord:
+    return versions.archive_version(name, version, body, caller)
+
+
+@router.get(
+    "/v1/models/<name>/versions/<ref>/download", summary="A presigned download link", tags=["versions"]
+)
+def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> DownloadLink:
+    return versions.download_link(name, ref)
+
+
+@router.get("/v1/resolve", summary="Resolve a model URI to the version it names now", tags=["versions"])
+def resolve(uri: Annotated[str, Query(min_length=8, max_length=300)], caller: Caller) -> VersionSummary:
+    return versions.resolve_uri(uri)

@@ -1,0 +1,57 @@
+"""Configuration, read once from environment variables."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from pydantic import BaseModel, Field, field_validator
+
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+class Settings(BaseModel):
+    table_name: str = Field(min_length=3)
+    bucket_name: str = Field(min_length=3)
+    audience: str = "modelyard"
+    trusted_issuers: tuple[str, ...] = (GITHUB_ACTIONS_ISSUER,)
+    admin_repositories: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ("development", "staging", "production")
+    multipart_threshold: int = 64 * 1024 * 1024
+    part_size: int = 8 * 1024 * 1024
+    presign_ttl_seconds: int = 3600
+    max_body_bytes: int = 256 * 1024
+
+    @field_validator("trusted_issuers", "admin_repositories", "stages", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip().rstrip("/") for item in value.split(",") if item.strip())
+        return value
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The settings in force; parsed on first use, then cached for the life of the process."""
+    raw: dict[str, object] = {
+        "table_name": _env("MODELYARD_TABLE") or "modelyard",
+        "bucket_name": _env("MODELYARD_BUCKET") or "modelyard-artifacts",
+    }
+    optional = {
+        "audience": "MODELYARD_AUDIENCE",
+        "trusted_issuers": "MODELYARD_TRUSTED_ISSUERS",
+        "admin_repositories": "MODELYARD_ADMIN_REPOSITORIES",
+        "stages": "MODELYARD_STAGES",
+        "multipart_threshold": "MODELYARD_MULTIPART_THRESHOLD",
+        "part_size": "MODELYARD_PART_SIZE",
+    }
+    for field, env_name in optional.items():
+        value = _env(env_name)
+        if value is not None:
+            raw[field] = value
+    return Settings.model_validate(raw)
