@@ -1,0 +1,148 @@
+"""infra/template.yaml: lints clean, expands as SAM, and grants only what the API needs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_file
+
+from modelyard_server.local.template_resources import TEMPLATE_PATH, load_template
+
+TABLE_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:TransactWriteItems",
+}
+OBJECT_ACTIONS = {
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return copy.deepcopy(load_template())
+
+
+def _policy_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in template["Resources"]["ApiFunction"]["Properties"]["Policies"]:
+        assert isinstance(policy, dict), f"ApiFunction uses a managed/SAM policy by name: {policy!r}"
+        statements.extend(policy["Statement"])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_cfn_lint_finds_nothing() -> None:
+    matches = lint_file(Path(TEMPLATE_PATH))
+    assert [str(match) for match in matches] == []
+
+
+def test_template_declares_the_sam_transform(template: dict[str, Any]) -> None:
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+
+
+def test_function_grants_only_the_table_and_blob_actions_it_needs(template: dict[str, Any]) -> None:
+    statements = _policy_statements(template)
+    actions = {action for statement in statements for action in _as_list(statement["Action"])}
+    assert actions == TABLE_ACTIONS | OBJECT_ACTIONS | {"s3:ListBucket"}
+    assert all(statement["Effect"] == "Allow" for statement in statements)
+    for statement in statements:
+        for resource in _as_list(statement["Resource"]):
+            assert resource != "*", f"statement {statement.get('Sid')} is not scoped to a resource"
+
+    objects = next(s for s in statements if set(_as_list(s["Action"])) == OBJECT_ACTIONS)
+    assert objects["Resource"] == {"Fn::Sub": "${ArtifactBucket.Arn}/blobs/*"}
+    table = next(s for s in statements if set(_as_list(s["Action"])) == TABLE_ACTIONS)
+    assert table["Resource"] == [
+        {"Fn::GetAtt": ["RegistryTable", "Arn"]},
+        {"Fn::Sub": "${RegistryTable.Arn}/index/*"},
+    ]
+
+
+def test_function_runtime_and_configuration(template: dict[str, Any]) -> None:
+    props = template["Resources"]["ApiFunction"]["Properties"]
+    runtime = {**template["Globals"]["Function"], **props}
+    assert runtime["Runtime"] == "python3.12"
+    assert runtime["Architectures"] == ["arm64"]
+    assert runtime["Tracing"] == "Active"
+    assert (props["MemorySize"], props["Timeout"]) == (512, 29)
+    assert props["CodeUri"] == "../lambdas/"
+    assert props["Handler"] == "modelyard_server.handlers.api.lambda_handler"
+    assert (TEMPLATE_PATH.parent / props["CodeUri"] / "requirements.txt").is_file()
+    env = props["Environment"]["Variables"]
+    assert env["MODELYARD_TABLE"] == {"Ref": "RegistryTable"}
+    assert env["MODELYARD_BUCKET"] == {"Ref": "ArtifactBucket"}
+    assert template["Parameters"]["Audience"]["Default"] == "modelyard"
+    assert (
+        template["Parameters"]["TrustedIssuers"]["Default"] == "https://token.actions.githubusercontent.com"
+    )
+    assert props["Events"]["Api"]["Properties"] == {
+        "ApiId": {"Ref": "HttpApi"},
+        "Path": "/{proxy+}",
+        "Method": "ANY",
+    }
+
+
+def test_stateful_resources_survive_stack_deletion(template: dict[str, Any]) -> None:
+    for logical_id in ("RegistryTable", "ArtifactBucket"):
+        resource = template["Resources"][logical_id]
+        assert resource["DeletionPolicy"] == "Retain"
+        assert resource["UpdateReplacePolicy"] == "Retain"
+    assert template["Resources"]["RegistryTable"]["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_bucket_policy_refuses_plain_http(template: dict[str, Any]) -> None:
+    [statement] = template["Resources"]["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_outputs_name_the_api_table_and_bucket(template: dict[str, Any]) -> None:
+    assert {"ApiUrl", "TableName", "BucketName"} <= set(template["Outputs"])
+
+
+def test_sam_expands_offline(template: dict[str, Any]) -> None:
+    samtranslator = pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed")
+    del samtranslator
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    # `sam package` replaces the local CodeUri with an S3 location before the transform runs.
+    template["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://modelyard-artifacts/api.zip"
+    session = boto3.session.Session(
+        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    translator = Translator({}, Parser(), boto_session=session)
+    expanded = translator.translate(template, parameter_values={}, get_managed_policy_map=lambda: {})
+
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in expanded["Resources"].values():
+        by_type.setdefault(resource["Type"], []).append(resource)
+    [function] = by_type["AWS::Lambda::Function"]
+    assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    [role] = by_type["AWS::IAM::Role"]
+    assert sorted(arn.rsplit("/", 1)[-1] for arn in role["Properties"]["ManagedPolicyArns"]) == [
+        "AWSLambdaBasicExecutionRole",
+        "AWSXrayWriteOnlyAccess",
+    ]
+    [stage] = by_type["AWS::ApiGatewayV2::Stage"]
+    assert set(stage["Properties"]["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
+    assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {
+        "Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]
+    }
+    [api] = by_type["AWS::ApiGatewayV2::Api"]
+    assert "x-amazon-apigateway-any-method" in api["Properties"]["Body"]["paths"]["/{proxy+}"]
