@@ -20,9 +20,7 @@ def token_verifier() -> TokenVerifier:
 
 def authenticated_principal(request: Request) -> Principal:
     """The caller, from `Authorization: Bearer <jwt>`; 401 when it is missing or does not verify."""
-    header = (
-        request.resolved_event.get_header_value("authorization", default_value="", case_sensitive=False) or ""
-    )
+    header = request.resolved_event.headers.get("authorization") or ""
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated(

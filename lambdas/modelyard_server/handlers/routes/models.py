@@ -26,7 +26,7 @@ def create_model(body: CreateModelRequest, caller: Caller) -> Response[ModelReco
     return Response(
         status_code=201,
         content_type="application/json",
-        body=model.model_dump_json(),
+        body=model,
         headers={"Location": f"/v1/models/{model.name}"},
     )
 

@@ -55,7 +55,7 @@ def register_version(
     return Response(
         status_code=201 if registered.created else 200,
         content_type="application/json",
-        body=registered.model_dump_json(),
+        body=registered,
         headers={"Location": f"/v1/models/{name}/versions/{registered.version.version}"},
     )
 
