@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from modelyard.version import __version__
+
 __all__ = ["Client", "ClientError", "RegistryError", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only

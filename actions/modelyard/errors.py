@@ -47,7 +47,7 @@ class FieldError:
 class RegistryError(ModelyardError):
     """An error answer from the registry, built from its problem JSON."""
 
-    def __init__(  # noqa: PLR0917 - the RFC 9457 members, in order
+    def __init__(
         self,
         status: int,
         title: str,

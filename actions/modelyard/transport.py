@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from modelyard import __version__
 from modelyard.errors import ClientError, RegistryError, RegistryUnreachable
+from modelyard.version import __version__
 
 T = TypeVar("T")
 

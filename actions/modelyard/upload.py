@@ -21,7 +21,6 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from modelyard import __version__
 from modelyard.errors import ClientError
 from modelyard.progress import Progress
 from modelyard.transport import (
@@ -34,6 +33,7 @@ from modelyard.transport import (
     describe_failure,
     parse_retry_after,
 )
+from modelyard.version import __version__
 
 DEFAULT_WORKERS = 4
 PART_ATTEMPTS = 3

@@ -1,0 +1,189 @@
+"""Plain-text views of registry objects: aligned key/value lines and small tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from modelyard.progress import human_bytes
+
+EMPTY = "-"
+
+
+def scalar(value: Any) -> str:
+    """One value on one line."""
+    if value in (None, "", {}, []):
+        return EMPTY
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={scalar(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(scalar(item) for item in value)
+    text = str(value)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def key_values(pairs: Iterable[tuple[str, Any]]) -> str:
+    """``key   value`` lines with the values aligned; empty values are skipped."""
+    kept = [(key, scalar(value)) for key, value in pairs]
+    kept = [(key, text) for key, text in kept if text != EMPTY]
+    if not kept:
+        return ""
+    width = max(len(key) for key, _ in kept)
+    return "\n".join(f"{key.ljust(width)}  {text}" for key, text in kept)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str = "(none)") -> str:
+    """A left-aligned table with upper-case headers."""
+    body = [[scalar(cell) for cell in row] for row in rows]
+    if not body:
+        return empty
+    heads = [h.upper() for h in headers]
+    widths = [max(len(heads[i]), *(len(row[i]) for row in body)) for i in range(len(heads))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
+
+    return "\n".join([line(heads), *(line(row) for row in body)])
+
+
+def _when_by(at: Any, by: Any) -> str:
+    if at and by:
+        return f"{at} by {scalar(by)}"
+    return scalar(at or by)
+
+
+def model_view(model: Mapping[str, Any]) -> str:
+    head = key_values(
+        [
+            ("name", model.get("name")),
+            ("description", model.get("description")),
+            ("owners", model.get("owners")),
+            ("latest version", model.get("latest_version")),
+            ("tags", model.get("tags")),
+            ("created", _when_by(model.get("created_at"), model.get("created_by"))),
+            ("updated", model.get("updated_at")),
+        ]
+    )
+    parts = [head]
+    for kind in ("stages", "aliases"):
+        pointers = model.get(kind)
+        if isinstance(pointers, Mapping) and pointers:
+            rows = [
+                [name, p.get("version"), p.get("updated_at"), p.get("updated_by")]
+                for name, p in sorted(pointers.items())
+                if isinstance(p, Mapping)
+            ]
+            parts.append(
+                table([kind[:-1] if kind == "stages" else "alias", "version", "updated", "by"], rows)
+            )
+    return "\n\n".join(part for part in parts if part)
+
+
+def version_view(version: Mapping[str, Any]) -> str:
+    artifact = version.get("artifact") or {}
+    size = artifact.get("size")
+    status = version.get("status")
+    if version.get("status_reason"):
+        status = f"{status} ({version['status_reason']})"
+    text = key_values(
+        [
+            ("uri", version.get("uri")),
+            ("model", version.get("model")),
+            ("version", version.get("version")),
+            ("semver", version.get("semver")),
+            ("status", status),
+            ("description", version.get("description")),
+            ("framework", version.get("framework")),
+            ("format", artifact.get("format")),
+            ("file", artifact.get("filename")),
+            ("size", f"{human_bytes(size)} ({size} bytes)" if isinstance(size, int) else None),
+            ("sha256", artifact.get("sha256")),
+            ("metrics", version.get("metrics")),
+            ("params", version.get("params")),
+            ("tags", version.get("tags")),
+            ("lineage", version.get("lineage")),
+            ("created", _when_by(version.get("created_at"), version.get("created_by"))),
+            ("ready", version.get("ready_at")),
+        ]
+    )
+    card = version.get("model_card")
+    if isinstance(card, str) and card.strip():
+        text += "\n\nmodel card:\n" + "\n".join(f"  {line}" for line in card.strip().splitlines())
+    return text
+
+
+def pointer_view(pointer: Mapping[str, Any], *, history: bool = True) -> str:
+    kind = pointer.get("kind") or "pointer"
+    text = key_values(
+        [
+            (
+                str(kind),
+                f"{pointer.get('model')}/{pointer.get('name')}"
+                if pointer.get("model")
+                else pointer.get("name"),
+            ),
+            ("version", pointer.get("version") if pointer.get("version") is not None else "(none)"),
+            ("previous", pointer.get("previous_version")),
+            ("updated", _when_by(pointer.get("updated_at"), pointer.get("updated_by"))),
+        ]
+    )
+    entries = pointer.get("history")
+    if history and isinstance(entries, list) and entries:
+        rows = [
+            [
+                h.get("at"),
+                h.get("action"),
+                h.get("version"),
+                h.get("previous_version"),
+                h.get("by"),
+                h.get("run_url"),
+            ]
+            for h in entries
+            if isinstance(h, Mapping)
+        ]
+        text += "\n\n" + table(["at", "action", "version", "previous", "by", "run"], rows)
+    return text
+
+
+def versions_table(versions: Iterable[Mapping[str, Any]]) -> str:
+    rows = []
+    for v in versions:
+        artifact = v.get("artifact") or {}
+        digest = str(artifact.get("sha256") or "")[:12]
+        rows.append(
+            [
+                v.get("version"),
+                v.get("semver"),
+                v.get("status"),
+                v.get("created_at"),
+                digest,
+                v.get("metrics"),
+            ]
+        )
+    return table(["version", "semver", "status", "created", "sha256", "metrics"], rows, empty="(no versions)")
+
+
+def models_table(models: Iterable[Mapping[str, Any]]) -> str:
+    rows = [[m.get("name"), m.get("latest_version"), m.get("owners"), m.get("description")] for m in models]
+    return table(["name", "latest", "owners", "description"], rows, empty="(no models)")
+
+
+def events_table(events: Iterable[Mapping[str, Any]]) -> str:
+    rows = []
+    for e in events:
+        change = ""
+        if e.get("before") is not None or e.get("after") is not None:
+            change = f"{scalar(e.get('before'))} -> {scalar(e.get('after'))}"
+        rows.append(
+            [e.get("at"), e.get("type"), e.get("version"), e.get("actor"), e.get("repository"), change]
+        )
+    return table(["at", "type", "version", "actor", "repository", "change"], rows, empty="(no events)")
+
+
+def as_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
