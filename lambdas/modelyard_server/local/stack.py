@@ -13,6 +13,7 @@ previous environment on stop.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import socket
@@ -53,9 +54,9 @@ _CLEARED_ENV = (
 
 def default_app_factory() -> AsgiApp:
     """The real API: ``modelyard_server.handlers.asgi.create_app()`` (a powertools HttpResolver)."""
-    from modelyard_server.handlers.asgi import create_app  # type: ignore[import-not-found,unused-ignore]
-
-    app: AsgiApp = create_app()
+    # Imported by name so the local package does not depend on the handlers at import time.
+    asgi = importlib.import_module("modelyard_server.handlers.asgi")
+    app: AsgiApp = asgi.create_app()
     return app
 
 
@@ -195,6 +196,10 @@ class LocalStack:
             self._issuer = None
         if self._moto is not None:
             self._moto.stop()
+            # ThreadedMotoServer.stop() shuts the loop down but leaves the socket listening.
+            moto_server = getattr(self._moto, "_server", None)
+            if moto_server is not None:
+                moto_server.server_close()
             self._moto = None
             self._moto_url = None
         self._restore_environment()
