@@ -189,6 +189,8 @@ def test_dev_command_prints_how_to_connect_and_stops_on_sigint() -> None:
         assert f"{api_url}/v1/docs" in banner
         assert "modelyard dev-token --repository acme/models" in banner
         assert "/mint?repository=acme/models" in banner
+        issuer_url = next(line.split()[1] for line in lines if line.strip().startswith("issuer"))
+        assert f"export MODELYARD_DEV_ISSUER={issuer_url}" in banner  # not the default port
         with urllib.request.urlopen(f"{api_url}/v1/health", timeout=5) as response:
             assert response.status == 204
         process.send_signal(signal.SIGINT)

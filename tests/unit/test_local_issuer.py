@@ -118,6 +118,15 @@ def test_mint_endpoint_answers_like_githubs_token_endpoint(issuer: LocalIssuer) 
     assert "audience" not in claims
 
 
+def test_mint_endpoint_treats_blank_parameters_as_not_given(issuer: LocalIssuer) -> None:
+    body = _get_json(f"{issuer.url}/mint?repository=&environment=&actor=bob")
+    claims = _verify(issuer, body["value"])
+    assert claims["repository"] == "acme/models"
+    assert claims["sub"] == "repo:acme/models:ref:refs/heads/main"
+    assert "environment" not in claims
+    assert claims["actor"] == "bob"
+
+
 def test_mint_endpoint_rejects_a_bad_ttl_and_unknown_paths(issuer: LocalIssuer) -> None:
     with pytest.raises(urllib.error.HTTPError) as bad_ttl:
         urllib.request.urlopen(f"{issuer.url}/mint?ttl=soon", timeout=5)

@@ -18,6 +18,8 @@ from modelyard_server.local.stack import (
     LocalStack,
 )
 
+DEFAULT_DEV_ISSUER = f"http://{DEFAULT_HOST}:{DEFAULT_ISSUER_PORT}"  # where `modelyard dev-token` looks
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -62,6 +64,11 @@ def _banner(stack: LocalStack) -> str:
             "",
             "Get a token:",
             f"  export MODELYARD_URL={stack.api_url}",
+            *(
+                []
+                if stack.issuer_url == DEFAULT_DEV_ISSUER
+                else [f"  export MODELYARD_DEV_ISSUER={stack.issuer_url}"]
+            ),
             "  export MODELYARD_TOKEN=$(modelyard dev-token --repository acme/models)",
             "or raw:",
             f"  curl '{stack.issuer_url}/mint?repository=acme/models'",

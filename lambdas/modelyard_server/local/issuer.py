@@ -242,7 +242,8 @@ class _IssuerRequestHandler(BaseHTTPRequestHandler):
         if not ipaddress.ip_address(self.client_address[0]).is_loopback:
             self._send_json(HTTPStatus.FORBIDDEN, {"message": "/mint answers loopback callers only"})
             return
-        claims: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        # Blank parameters (``environment=``) mean "not given", not an empty claim.
+        claims: dict[str, Any] = dict(parse_qsl(query))
         audience = claims.pop("audience", None)
         try:
             ttl = int(claims.pop("ttl", DEFAULT_TTL_SECONDS))

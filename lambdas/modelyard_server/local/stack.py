@@ -221,6 +221,10 @@ class LocalStack:
         if self._log_level.lower() != "debug":
             # moto's werkzeug server logs every request; keep that for debug runs only.
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        from modelyard_server.local.moto_atomic import make_moto_dynamodb_atomic
+
+        # DynamoDB applies each request atomically; moto's in-memory backend needs a lock for that.
+        make_moto_dynamodb_atomic()
         moto = ThreadedMotoServer(ip_address=self.host, port=self._ports["moto"], verbose=False)
         self._moto = moto
         moto.start()
