@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from modelyard_server.local.issuer import LocalIssuer
+from modelyard_server.local.moto_atomic import make_moto_dynamodb_atomic
 from modelyard_server.local.template_resources import create_bucket, create_table
 from tests.support.api_events import ApiResponse, http_event, invoke
 
@@ -106,6 +107,7 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
     from modelyard_server.handlers import auth
     from modelyard_server.settings import get_settings
 
+    make_moto_dynamodb_atomic()
     with mock_aws():
         get_settings.cache_clear()
         auth.token_verifier.cache_clear()

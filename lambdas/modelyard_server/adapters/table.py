@@ -413,22 +413,43 @@ class ConditionFailed(Exception):
         self.failed = failed
 
 
-def _run_transaction(labelled: list[tuple[str, Any]], build: Any) -> None:
-    """Run a TransactWrite whose operations were added in `labelled` order; map cancellations to labels."""
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            build(transaction)
-    except TransactWriteError as error:
-        reasons = _reasons(error)
-        if not any(code == "ConditionalCheckFailed" for code in reasons):
-            raise
-        raise ConditionFailed(
-            {
+class _LabelledTransaction:
+    """A TransactWrite whose operations carry labels, so a cancellation says which guard failed.
+
+    DynamoDB reports one cancellation reason per item, in request order; pynamodb sends
+    condition checks first, then puts, then updates, whatever order they were added in.
+    """
+
+    def __init__(self) -> None:
+        self._checks: list[tuple[str, Any]] = []
+        self._puts: list[tuple[str, Any]] = []
+        self._updates: list[tuple[str, Any]] = []
+
+    def put(self, label: str, item: RegistryItem, condition: Condition | None = None) -> None:
+        self._puts.append((label, lambda t: t.save(item, condition=condition)))
+
+    def update(self, label: str, item: RegistryItem, actions: list[Any], condition: Condition | None) -> None:
+        self._updates.append((label, lambda t: t.update(item, actions=actions, condition=condition)))
+
+    def check(self, label: str, cls: type[RegistryItem], pk: str, sk: str, condition: Condition) -> None:
+        self._checks.append((label, lambda t: t.condition_check(cls, pk, sk, condition=condition)))
+
+    def commit(self) -> None:
+        ordered = self._checks + self._puts + self._updates
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                for _, add in ordered:
+                    add(transaction)
+        except TransactWriteError as error:
+            reasons = _reasons(error)
+            failed = {
                 label
-                for (label, _), code in zip(labelled, reasons, strict=False)
+                for (label, _), code in zip(ordered, reasons, strict=False)
                 if code == "ConditionalCheckFailed"
             }
-        ) from error
+            if not failed:
+                raise
+            raise ConditionFailed(failed) from error
 
 
 def create_model_once(model: ModelRecord, event: EventRecord) -> None:
@@ -441,27 +462,19 @@ def create_model_once(model: ModelRecord, event: EventRecord) -> None:
         record=_json(model.model_copy(update={"stages": {}, "aliases": {}})),
         latest_version=0,
     )
-    ops: list[tuple[str, Any]] = [("model", item), ("event", None)]
-
-    def build(transaction: TransactWrite) -> None:
-        transaction.save(item, condition=RegistryItem.pk.does_not_exist())
-        transaction.save(_event_item(event))
-
-    _run_transaction(ops, build)
+    transaction = _LabelledTransaction()
+    transaction.put("model", item, RegistryItem.pk.does_not_exist())
+    transaction.put("event", _event_item(event))
+    transaction.commit()
 
 
 def update_model_with_event(model: ModelRecord, event: EventRecord) -> None:
     item = ModelItem(model_pk(model.name), MODEL_SK)
-
-    def build(transaction: TransactWrite) -> None:
-        transaction.update(
-            item,
-            actions=[ModelItem.record.set(_json(model.model_copy(update={"stages": {}, "aliases": {}})))],
-            condition=RegistryItem.pk.exists(),
-        )
-        transaction.save(_event_item(event))
-
-    _run_transaction([("model", item), ("event", None)], build)
+    transaction = _LabelledTransaction()
+    record = _json(model.model_copy(update={"stages": {}, "aliases": {}}))
+    transaction.update("model", item, [ModelItem.record.set(record)], RegistryItem.pk.exists())
+    transaction.put("event", _event_item(event))
+    transaction.commit()
 
 
 def insert_version_claiming_number(
@@ -485,8 +498,15 @@ def insert_version_claiming_number(
         status=version.status,
         tags=dict(version.tags),
     )
-    labelled: list[tuple[str, Any]] = [("counter", None), ("version", None), ("event", None)]
-    idempotency_item: IdempotencyItem | None = None
+    transaction = _LabelledTransaction()
+    transaction.update(
+        "counter",
+        model_item,
+        [ModelItem.latest_version.set(version.version)],
+        ModelItem.latest_version == expected_latest,
+    )
+    transaction.put("version", version_item, RegistryItem.sk.does_not_exist())
+    transaction.put("event", _event_item(event))
     if idempotency is not None:
         key, request_hash = idempotency
         idempotency_item = IdempotencyItem(
@@ -496,47 +516,31 @@ def insert_version_claiming_number(
             version=version.version,
             expires_at=int(now().timestamp()) + IDEMPOTENCY_TTL_SECONDS,
         )
-        labelled.append(("idempotency", None))
-    semver_item: SemverItem | None = None
+        transaction.put("idempotency", idempotency_item, RegistryItem.sk.does_not_exist())
     if version.semver is not None:
         semver_item = SemverItem(pk, f"S#{version.semver}", version=version.version)
-        labelled.append(("semver", None))
-
-    def build(transaction: TransactWrite) -> None:
-        transaction.update(
-            model_item,
-            actions=[ModelItem.latest_version.set(version.version)],
-            condition=ModelItem.latest_version == expected_latest,
-        )
-        transaction.save(version_item, condition=RegistryItem.sk.does_not_exist())
-        transaction.save(_event_item(event))
-        if idempotency_item is not None:
-            transaction.save(idempotency_item, condition=RegistryItem.sk.does_not_exist())
-        if semver_item is not None:
-            transaction.save(semver_item, condition=RegistryItem.sk.does_not_exist())
-
-    _run_transaction(labelled, build)
+        transaction.put("semver", semver_item, RegistryItem.sk.does_not_exist())
+    transaction.commit()
 
 
 def mark_version_ready(model: str, number: int, sha256: str, event: EventRecord) -> datetime:
     """pending_upload → ready (and into the digest index), with its event; ConditionFailed if not pending."""
     ready_at = now()
     item = VersionItem(model_pk(model), version_sk(number))
-
-    def build(transaction: TransactWrite) -> None:
-        transaction.update(
-            item,
-            actions=[
-                VersionItem.status.set("ready"),
-                VersionItem.ready_at.set(ready_at),
-                RegistryItem.gsi2pk.set(f"DIGEST#{sha256}"),
-                RegistryItem.gsi2sk.set(f"{model_pk(model)}#{version_sk(number)}"),
-            ],
-            condition=VersionItem.status == "pending_upload",
-        )
-        transaction.save(_event_item(event))
-
-    _run_transaction([("version", None), ("event", None)], build)
+    transaction = _LabelledTransaction()
+    transaction.update(
+        "version",
+        item,
+        [
+            VersionItem.status.set("ready"),
+            VersionItem.ready_at.set(ready_at),
+            RegistryItem.gsi2pk.set(f"DIGEST#{sha256}"),
+            RegistryItem.gsi2sk.set(f"{model_pk(model)}#{version_sk(number)}"),
+        ],
+        VersionItem.status == "pending_upload",
+    )
+    transaction.put("event", _event_item(event))
+    transaction.commit()
     return ready_at
 
 
@@ -551,29 +555,27 @@ def set_version_status(
 ) -> None:
     """Move a version's lifecycle status (and the summaries of pointers holding it) with its event."""
     item = VersionItem(model_pk(model), version_sk(number))
-
-    def build(transaction: TransactWrite) -> None:
+    transaction = _LabelledTransaction()
+    transaction.update(
+        "version",
+        item,
+        [VersionItem.status.set(status), VersionItem.status_reason.set(reason)],
+        VersionItem.status.is_in(*allowed_from),
+    )
+    transaction.put("event", _event_item(event))
+    for pointer in pointers_holding:
+        assert pointer.target is not None
+        target = pointer.target.model_copy(update={"status": status})
+        record = _json(pointer.model_copy(update={"target": target}, deep=True))
+        for derived in ("history", "revision", "version"):
+            record.pop(derived, None)
         transaction.update(
-            item,
-            actions=[VersionItem.status.set(status), VersionItem.status_reason.set(reason)],
-            condition=VersionItem.status.is_in(*allowed_from),
+            "pointer",
+            PointerItem(model_pk(model), pointer_sk(pointer.kind, pointer.name)),
+            [PointerItem.record.set(record)],
+            PointerItem.revision == pointer.revision,
         )
-        transaction.save(_event_item(event))
-        for pointer in pointers_holding:
-            assert pointer.target is not None
-            target = pointer.target.model_copy(update={"status": status})
-            record = _json(pointer.model_copy(update={"target": target}, deep=True))
-            record.pop("history", None)
-            record.pop("revision", None)
-            transaction.update(
-                PointerItem(model_pk(model), pointer_sk(pointer.kind, pointer.name)),
-                actions=[PointerItem.record.set(record)],
-                condition=PointerItem.revision == pointer.revision,
-            )
-
-    labelled: list[tuple[str, Any]] = [("version", None), ("event", None)]
-    labelled += [("pointer", None) for _ in pointers_holding]
-    _run_transaction(labelled, build)
+    transaction.commit()
 
 
 def move_pointer(
@@ -609,20 +611,15 @@ def move_pointer(
         if expected_revision is None
         else PointerItem.revision == expected_revision
     )
-    labelled: list[tuple[str, Any]] = [("pointer", None), ("history", None), ("event", None)]
+    transaction = _LabelledTransaction()
+    transaction.put("pointer", item, condition)
+    transaction.put("history", history_item)
+    transaction.put("event", _event_item(event))
     if guard_version_ready is not None:
-        labelled.append(("version", None))
-
-    def build(transaction: TransactWrite) -> None:
-        transaction.save(item, condition=condition)
-        transaction.save(history_item)
-        transaction.save(_event_item(event))
-        if guard_version_ready is not None:
-            transaction.condition_check(
-                VersionItem, pk, version_sk(guard_version_ready), condition=VersionItem.status == "ready"
-            )
-
-    _run_transaction(labelled, build)
+        transaction.check(
+            "version", VersionItem, pk, version_sk(guard_version_ready), VersionItem.status == "ready"
+        )
+    transaction.commit()
 
 
 def iter_all_items_for_tests(model: str) -> Iterator[RegistryItem]:

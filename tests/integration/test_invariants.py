@@ -1,0 +1,207 @@
+"""Each storage invariant, with a test that tries to break it."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from modelyard_server.adapters import table
+from modelyard_server.domain import pointers, versions
+from modelyard_server.domain.errors import PointerMoved
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.schemas import PromoteRequest, RegisterVersionRequest
+from tests.integration.conftest import BUCKET, Registry
+
+
+def _principal(registry: Registry) -> Principal:
+    return Principal(registry.issuer.default_claims(repository="acme/fraud"))
+
+
+def _declaration(data: bytes) -> RegisterVersionRequest:
+    return RegisterVersionRequest.model_validate(
+        {"artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+    )
+
+
+def test_32_concurrent_registrations_get_32_distinct_consecutive_numbers(registry: Registry) -> None:
+    registry.create_model("fraud")
+    caller = _principal(registry)
+
+    def register(index: int) -> int:
+        return versions.register_version(
+            "fraud", _declaration(f"model {index}".encode()), caller, None
+        ).version.version
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        numbers = list(pool.map(register, range(32)))
+    assert sorted(numbers) == list(range(1, 33))
+    model = registry.call("GET", "/v1/models/fraud").body
+    assert model["latest_version"] == 32
+    stored = [item for item in registry.items("fraud") if item["SK"]["S"].startswith("V#")]
+    assert len(stored) == 32
+    registered = [e for e in registry.items("fraud") if e["SK"]["S"].startswith("E#")]
+    assert len(registered) == 33  # model.created + one event per version
+
+
+def test_retried_registration_with_same_idempotency_key_returns_same_version(registry: Registry) -> None:
+    registry.create_model("fraud")
+    data = b"bytes"
+    body = {
+        "artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)},
+        "metrics": {"auc": 0.9},
+    }
+    headers = {"Idempotency-Key": "run-42-attempt-1"}
+    first = registry.call("POST", "/v1/models/fraud/versions", body=body, headers=headers)
+    again = registry.call("POST", "/v1/models/fraud/versions", body=body, headers=headers)
+    assert first.status == 201
+    assert again.status == 200
+    assert again.body["version"]["version"] == first.body["version"]["version"] == 1
+    assert again.body["created"] is False
+    changed = {**body, "metrics": {"auc": 0.5}}
+    refused = registry.call("POST", "/v1/models/fraud/versions", body=changed, headers=headers)
+    assert refused.status == 422
+    assert refused.problem["type"].endswith("/idempotency-key-reused")
+    assert registry.call("GET", "/v1/models/fraud").body["latest_version"] == 1
+
+
+def test_concurrent_retries_with_one_idempotency_key_make_one_version(registry: Registry) -> None:
+    registry.create_model("fraud")
+    caller = _principal(registry)
+    request = _declaration(b"same request")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda _: versions.register_version("fraud", request, caller, "key-1"), range(8))
+        )
+    assert {r.version.version for r in results} == {1}
+    assert sum(r.created for r in results) == 1
+
+
+def test_two_racing_promotions_exactly_one_wins(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.register("fraud", b"two")
+    caller = _principal(registry)
+    both_read = threading.Barrier(2)
+    real_load = table.load_model
+
+    def load_then_wait(name: str) -> Any:
+        loaded = real_load(name)
+        both_read.wait(timeout=10)  # both promotions have seen the same stage state before either writes
+        return loaded
+
+    monkeypatch.setattr(table, "load_model", load_then_wait)
+
+    def promote(version: int) -> int | str:
+        try:
+            return pointers.promote("fraud", "staging", PromoteRequest(version=version), caller).version or 0
+        except PointerMoved:
+            return "409"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(promote, [1, 2]))
+    monkeypatch.setattr(table, "load_model", real_load)
+    assert sorted(outcomes, key=str) == sorted([outcomes[0], outcomes[1]], key=str)
+    assert outcomes.count("409") == 1
+    winner = next(o for o in outcomes if o != "409")
+    stage = registry.call("GET", "/v1/models/fraud/stages/staging").body
+    assert stage["version"] == winner
+    assert len(stage["history"]) == 1
+    promoted = [
+        e
+        for e in registry.call("GET", "/v1/models/fraud/events").body["items"]
+        if e["type"] == "model.version.promoted"
+    ]
+    assert len(promoted) == 1
+
+
+def test_racing_promotion_over_http_gets_409_problem(registry: Registry) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.register("fraud", b"two")
+    registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
+    stale = registry.call(
+        "POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2, "expected_version": 0}
+    )
+    assert stale.status == 409
+    assert "holds version 1" in stale.problem["detail"]
+
+
+@pytest.mark.parametrize("lie", ["digest", "size"])
+def test_upload_that_does_not_match_declaration_never_becomes_ready(registry: Registry, lie: str) -> None:
+    registry.create_model("fraud")
+    declared = b"the real model"
+    uploaded = b"the fake model" if lie == "digest" else b"the real model, and more"
+    answer = registry.register("fraud", declared, upload=uploaded, complete=False)
+    number = answer["version"]["version"]
+    done = registry.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={})
+    assert done.status == 422
+    assert done.problem["type"].endswith("/artifact-mismatch")
+    version = registry.call("GET", f"/v1/models/fraud/versions/{number}").body
+    assert version["status"] == "pending_upload"
+    keys = [o["Key"] for o in registry.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    assert answer["version"]["artifact"]["key"] not in keys  # the lying bytes are not kept under that digest
+    assert (
+        registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": number}).status
+        == 409
+    )
+    # Uploading the right bytes afterwards completes it.
+    registry.put_bytes(answer["version"]["artifact"]["key"], declared)
+    assert (
+        registry.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={}).body["status"]
+        == "ready"
+    )
+
+
+def test_complete_without_upload_is_a_clear_409(registry: Registry) -> None:
+    registry.create_model("fraud")
+    answer = registry.register("fraud", b"never sent", upload=None, complete=False)
+    registry.s3.delete_object(Bucket=BUCKET, Key=answer["version"]["artifact"]["key"])
+    done = registry.call("POST", "/v1/models/fraud/versions/1/complete", body={})
+    assert done.status == 409
+    assert "upload" in done.problem["detail"]
+
+
+def test_sealed_version_cannot_be_changed(registry: Registry) -> None:
+    registry.create_model("fraud")
+    sealed = registry.register("fraud", b"sealed", metrics={"accuracy": 0.9})
+    for method in ("PUT", "PATCH", "DELETE"):
+        attempt = registry.call(method, "/v1/models/fraud/versions/1", body={"metrics": {"accuracy": 1.0}})
+        assert attempt.status in (404, 405)
+    # A second completion with other bytes in the bucket changes nothing.
+    registry.put_bytes(sealed["artifact"]["key"], b"tampered")
+    again = registry.call("POST", "/v1/models/fraud/versions/1/complete", body={})
+    assert again.status == 200
+    assert again.body["artifact"] == sealed["artifact"]
+    # The storage layer refuses to write version 1 again, whatever the caller.
+    record = versions.get_version_by_number("fraud", 1)
+    event = registry.call("GET", "/v1/models/fraud/events").body["items"][0]
+    from modelyard_server.domain.schemas import EventRecord
+
+    with pytest.raises(table.ConditionFailed):
+        table.insert_version_claiming_number(
+            record.model_copy(update={"metrics": {"accuracy": 1.0}}),
+            0,
+            EventRecord.model_validate(event),
+            None,
+        )
+    assert registry.call("GET", "/v1/models/fraud/versions/1").body["metrics"] == {"accuracy": 0.9}
+
+
+def test_archived_version_stays_readable_but_cannot_move(registry: Registry) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"old")
+    registry.call("PUT", "/v1/models/fraud/aliases/champion", body={"version": 1})
+    archived = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leaks labels"})
+    assert archived.status == 200
+    assert archived.body["status"] == "archived"
+    assert archived.body["status_reason"] == "leaks labels"
+    assert registry.call("GET", "/v1/models/fraud/versions/1/download").status == 200
+    promote = registry.call("POST", "/v1/models/fraud/stages/production/promote", body={"version": 1})
+    assert promote.status == 409
+    assert "archived" in promote.problem["detail"]
+    resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud@champion"}).body
+    assert resolved["status"] == "archived"
