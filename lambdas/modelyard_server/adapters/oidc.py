@@ -16,7 +16,7 @@ from jwt.algorithms import RSAAlgorithm
 
 ALGORITHMS = ["RS256"]
 JWKS_TTL_SECONDS = 3600
-MIN_REFRESH_INTERVAL_SECONDS = 30  # an unknown kid cannot make us hammer the issuer
+MIN_REFRESH_INTERVAL_SECONDS = 10  # an unknown kid cannot make us hammer the issuer
 LEEWAY_SECONDS = 60
 MAX_TOKEN_CHARS = 16 * 1024
 
