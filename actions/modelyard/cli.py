@@ -223,7 +223,8 @@ def cmd_resolve(args: argparse.Namespace) -> Output:
     text = key_values(
         [
             ("uri", args.uri),
-            ("resolves to", version.get("uri") or f"models:/{version.get('model')}/{version.get('version')}"),
+            # the answer's own "uri" may echo the request: build the version's URI from its fields
+            ("resolves to", f"models:/{version.get('model')}/{version.get('version')}"),
             ("version", version.get("version")),
             ("semver", version.get("semver")),
             ("status", version.get("status")),

@@ -30,7 +30,7 @@ def registry(loopback, clean_env) -> Iterator[tuple[FakeRegistry, Client]]:
     server = loopback(fake)
     fake.base_url = server.url
     client = Client(server.url, "test-token", retry=RetryPolicy(attempts=2, base_delay=0.001), progress=False)
-    yield fake, client
+    return fake, client
 
 
 def _file(tmp_path: Path, name: str, size: int) -> Path:
@@ -91,7 +91,7 @@ def test_register_creates_a_missing_model(registry, tmp_path: Path) -> None:
 
 
 def test_lineage_from_github_env_and_explicit_values_win(registry, tmp_path: Path, monkeypatch) -> None:
-    fake, client = registry
+    _fake, client = registry
     client = Client(client.url, "test-token", env={**ACTIONS_ENV}, progress=False)
     version = client.register(
         "fraud",
@@ -147,7 +147,7 @@ def test_download_by_uri_alias_and_stage(registry, tmp_path: Path) -> None:
 
 
 def test_pointers_promote_rollback_and_conditions(registry, tmp_path: Path) -> None:
-    fake, client = registry
+    _fake, client = registry
     for n in range(3):
         client.register("fraud", _file(tmp_path, f"m{n}.onnx", 100))
     assert client.promote("fraud", "production", 1, expected_version=None)["version"] == 1
@@ -170,7 +170,7 @@ def test_pointers_promote_rollback_and_conditions(registry, tmp_path: Path) -> N
 
 
 def test_listing_follows_pages(registry, tmp_path: Path) -> None:
-    fake, client = registry
+    _fake, client = registry
     for name in ("a", "b", "c", "d", "e"):
         client.create_model(name)
     assert [m["name"] for m in client.list_models()] == ["a", "b", "c", "d", "e"]
