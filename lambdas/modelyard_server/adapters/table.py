@@ -151,7 +151,7 @@ def bind(table_name: str) -> None:
     ):
         cls._connection = None
     for index in (RegistryItem.list_models_index, RegistryItem.digest_index):
-        index._connection = None  # type: ignore[attr-defined]
+        vars(index).pop("_connection", None)
     _transaction_connection = Connection(region=region)
 
 

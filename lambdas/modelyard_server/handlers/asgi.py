@@ -21,7 +21,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class BodyLimit:
     """ASGI wrapper refusing bodies over the API's limit, as API Gateway + the Lambda entry point do."""
 
-    def __init__(self, app: HttpResolver, limit: int) -> None:
+    def __init__(self, app: Any, limit: int) -> None:
         self.app = app
         self.limit = limit
 
