@@ -185,6 +185,7 @@ def cmd_register(args: argparse.Namespace) -> Output:
         lineage={k: v for k, v in lineage.items() if v},
         description=args.description,
         idempotency_key=args.idempotency_key,
+        create_model=args.create_model,
     )
     return version, version_view(version)
 
@@ -416,6 +417,11 @@ def _add_model_commands(command: Command) -> None:
         "--parent", type=_uri_arg, action="append", default=[], metavar="URI", help="parent version"
     )
     p.add_argument("--idempotency-key", help="retrying with the same key never creates a second version")
+    p.add_argument(
+        "--create-model",
+        action="store_true",
+        help="create the model first if it does not exist (this repository becomes its owner)",
+    )
 
     p = command("show", cmd_show, "show a model (NAME) or a version (models:/ URI)")
     p.add_argument("target", type=_name_or_uri_arg, metavar="NAME_OR_URI")

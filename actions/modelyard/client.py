@@ -255,13 +255,19 @@ class Client:
                 )
             finally:
                 progress.close()
-            return self.complete_version(name, int(version["version"]), parts)
+            return self.complete_version(name, int(version["version"]), parts, plan.get("upload_id"))
 
     def complete_version(
-        self, name: str, version: int, parts: Sequence[Mapping[str, Any]] | None = None
+        self,
+        name: str,
+        version: int,
+        parts: Sequence[Mapping[str, Any]] | None = None,
+        upload_id: str | None = None,
     ) -> JSON:
         """Tell the registry the bytes are uploaded; it checks them and answers the ready Version."""
         body: JSON = {"parts": [dict(p) for p in parts]} if parts else {}
+        if upload_id:
+            body["upload_id"] = upload_id
         answer: JSON = self._request(
             "POST", f"{self._model_path(name)}/versions/{int(version)}/complete", body=body
         )

@@ -53,6 +53,7 @@ def test_register_show_and_json(registry: FakeRegistry, tmp_path: Path, capsys) 
     code, out, err = run(
         capsys,
         "register",
+        "--create-model",
         "fraud",
         str(model),
         "--framework",
@@ -99,7 +100,7 @@ def test_register_show_and_json(registry: FakeRegistry, tmp_path: Path, capsys) 
 def test_pointer_commands(registry: FakeRegistry, tmp_path: Path, capsys) -> None:
     for n in range(2):
         (tmp_path / f"m{n}.onnx").write_bytes(os.urandom(50))
-        assert run(capsys, "register", "fraud", str(tmp_path / f"m{n}.onnx"))[0] == 0
+        assert run(capsys, "register", "--create-model", "fraud", str(tmp_path / f"m{n}.onnx"))[0] == 0
     assert run(capsys, "alias", "set", "fraud", "champion", "1")[0] == 0
     code, out, _ = run(capsys, "promote", "fraud", "models:/fraud@champion", "--stage", "production")
     assert code == 0 and kv(out)["version"] == "1"
@@ -128,7 +129,7 @@ def test_pointer_commands(registry: FakeRegistry, tmp_path: Path, capsys) -> Non
 def test_download_command(registry: FakeRegistry, tmp_path: Path, capsys) -> None:
     model = tmp_path / "model.onnx"
     model.write_bytes(b"weights" * 1000)
-    run(capsys, "register", "fraud", str(model))
+    run(capsys, "register", "--create-model", "fraud", str(model))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     code, out, err = run(capsys, "download", "models:/fraud/1", "-o", str(out_dir))
