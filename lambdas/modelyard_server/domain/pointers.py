@@ -138,20 +138,26 @@ def _move(
     return pointer.model_copy(update={"history": [history]})
 
 
-def promote(name: str, stage: str, request: PromoteRequest, principal: Principal) -> PointerRecord:
-    """Point `stage` at a ready version; the holder it replaces becomes the rollback target."""
-    _check_stage(stage)
+def _point_at(
+    name: str, value: str | int, expected: int | None, change: PointerChange, principal: Principal, verb: str
+) -> PointerRecord:
+    """Point a stage or alias at a ready version; the holder it replaces becomes the rollback target."""
     model, pointers = _load_for_write(name, principal)
-    current = pointers.get(("stage", stage))
-    _check_expected(current, request.expected_version, f"stage '{stage}' of '{name}'")
-    target = _ready_version(name, request.version, "promoted")
+    current = pointers.get((change.kind, change.name))
+    _check_expected(current, expected, f"{change.kind} '{change.name}' of '{name}'")
+    target = _ready_version(name, value, verb)
     if current is not None and current.version == target.version:
-        return current
+        return current  # already there: promoting twice is not a change
     earlier = list(current.earlier_versions) if current is not None else []
     if current is not None and current.version is not None:
         earlier.append(current.version)
-    change = PointerChange("stage", stage, "promote", "model.version.promoted", request.comment)
     return _move(model, current, change, target, earlier, principal)
+
+
+def promote(name: str, stage: str, request: PromoteRequest, principal: Principal) -> PointerRecord:
+    _check_stage(stage)
+    change = PointerChange("stage", stage, "promote", "model.version.promoted", request.comment)
+    return _point_at(name, request.version, request.expected_version, change, principal, "promoted")
 
 
 def rollback(name: str, stage: str, request: RollbackRequest, principal: Principal) -> PointerRecord:
@@ -178,17 +184,8 @@ def rollback(name: str, stage: str, request: RollbackRequest, principal: Princip
 
 
 def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Principal) -> PointerRecord:
-    model, pointers = _load_for_write(name, principal)
-    current = pointers.get(("alias", alias))
-    _check_expected(current, request.expected_version, f"alias '{alias}' of '{name}'")
-    target = _ready_version(name, request.version, "aliased")
-    if current is not None and current.version == target.version:
-        return current
-    earlier = list(current.earlier_versions) if current is not None else []
-    if current is not None and current.version is not None:
-        earlier.append(current.version)
     change = PointerChange("alias", alias, "set", "model.alias.set")
-    return _move(model, current, change, target, earlier, principal)
+    return _point_at(name, request.version, request.expected_version, change, principal, "aliased")
 
 
 def delete_alias(name: str, alias: str, principal: Principal) -> PointerRecord:
