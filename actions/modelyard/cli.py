@@ -241,8 +241,17 @@ def cmd_download(args: argparse.Namespace) -> Output:
 
     path = _client(args).download(args.uri, dest=args.output)
     digest = hash_file(path)
-    data = {"uri": args.uri, "path": str(path), "sha256": digest.sha256, "size": digest.size}
-    return data, key_values([("downloaded", path), ("sha256", digest.sha256), ("size", digest.size)])
+    # download() refuses (and leaves no file) unless size and sha256 match what the registry declared
+    data = {"uri": args.uri, "path": str(path), "sha256": digest.sha256, "size": digest.size, "verified": True}
+    text = key_values(
+        [
+            ("downloaded", path),
+            ("sha256", digest.sha256),
+            ("size", digest.size),
+            ("verified", "sha256 and size match the registry"),
+        ]
+    )
+    return data, text
 
 
 def cmd_archive(args: argparse.Namespace) -> Output:

@@ -84,6 +84,13 @@ def model_view(model: Mapping[str, Any]) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def _without_empty(value: Any) -> Any:
+    """A mapping without its empty entries (the registry answers every lineage field, most null)."""
+    if not isinstance(value, Mapping):
+        return value
+    return {key: item for key, item in value.items() if item not in (None, "", {}, [])}
+
+
 def version_view(version: Mapping[str, Any]) -> str:
     artifact = version.get("artifact") or {}
     size = artifact.get("size")
@@ -106,7 +113,7 @@ def version_view(version: Mapping[str, Any]) -> str:
             ("metrics", version.get("metrics")),
             ("params", version.get("params")),
             ("tags", version.get("tags")),
-            ("lineage", version.get("lineage")),
+            ("lineage", _without_empty(version.get("lineage"))),
             ("created", _when_by(version.get("created_at"), version.get("created_by"))),
             ("ready", version.get("ready_at")),
         ]
