@@ -1,0 +1,163 @@
+"""DynamoDB round trips per API operation, counted where moto receives them.
+
+Every operation is sent through the Lambda handler (in-process, moto behind boto3 and pynamodb)
+for a model with 3 versions and again for one with 60 versions and hundreds of events. The
+table of counts is printed (``pytest tests/perf -s``); the test asserts only the design's
+promise: each call costs a small, fixed number of round trips whatever the number of versions,
+and resolving an alias or reading a model (with its stages and aliases) is exactly one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from moto.dynamodb.responses import DynamoHandler
+
+from tests.integration.conftest import Registry
+from tests.perf.tables import format_table
+from tests.support.api_events import ApiResponse
+
+SMALL, LARGE = 3, 60
+STAGE_MOVES_LARGE = 10  # extra promotions on the large model: its stage history and events pile up
+
+
+@dataclass
+class DynamoCalls:
+    """Every DynamoDB action moto served, in order."""
+
+    actions: list[str] = field(default_factory=list)
+
+    def during(self, call: Callable[[], ApiResponse]) -> tuple[ApiResponse, list[str]]:
+        start = len(self.actions)
+        answer = call()
+        return answer, self.actions[start:]
+
+
+@pytest.fixture
+def dynamo_calls(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> DynamoCalls:
+    """Count at moto's DynamoDB edge: pynamodb and boto3 clients alike end up here."""
+    seen = DynamoCalls()
+    served = DynamoHandler.call_action  # already wrapped by the harness's atomic lock
+
+    @functools.wraps(served)
+    def counting(self: DynamoHandler) -> Any:
+        seen.actions.append(self._get_action())
+        return served(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", counting)
+    return seen
+
+
+def _artifact(index: int) -> bytes:
+    return f"model weights #{index}".encode() * 8
+
+
+def _register(registry: Registry, model: str, index: int, **fields: Any) -> int:
+    return int(registry.register(model, _artifact(index), **fields)["version"])
+
+
+@dataclass
+class Measured:
+    calls: dict[str, list[str]] = field(default_factory=dict)
+
+    def record(self, operation: str, answer: ApiResponse, actions: list[str], status: int = 200) -> None:
+        assert answer.status == status, (operation, answer)
+        self.calls[operation] = actions
+
+
+def _measure(registry: Registry, calls: DynamoCalls, model: str, versions: int, stage_moves: int) -> Measured:
+    """Build a model with `versions` versions (the last one registered under measurement), then time
+    nothing: count the DynamoDB actions of each operation."""
+    out = Measured()
+    answer, actions = calls.during(lambda: registry.call("POST", "/v1/models", body={"name": model}))
+    out.record("create model", answer, actions, 201)
+
+    for index in range(1, versions):
+        _register(registry, model, index, tags={"batch": "rare" if index == 1 else "common"})
+    registry.call("POST", f"/v1/models/{model}/stages/staging/promote", body={"version": 1})
+    for move in range(stage_moves):
+        target = 2 + move % (versions - 2)
+        promoted = registry.call(
+            "POST", f"/v1/models/{model}/stages/staging/promote", body={"version": target}
+        )
+        assert promoted.status == 200, promoted
+    registry.call("POST", f"/v1/models/{model}/stages/staging/promote", body={"version": 1})
+
+    data = _artifact(versions)
+    body = {"artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "format": "joblib"}}
+    answer, actions = calls.during(lambda: registry.call("POST", f"/v1/models/{model}/versions", body=body))
+    out.record("register version (phase 1)", answer, actions, 201)
+    number = answer.body["version"]["version"]
+    assert number == versions
+    registry.put_bytes(answer.body["version"]["artifact"]["key"], data)
+    base = f"/v1/models/{model}"
+    steps: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("complete", "POST", f"{base}/versions/{number}/complete", {"body": {}}),
+        ("set alias", "PUT", f"{base}/aliases/champion", {"body": {"version": number}}),
+        ("promote", "POST", f"{base}/stages/staging/promote", {"body": {"version": number}}),
+        ("get model (stages + aliases)", "GET", base, {}),
+        ("get version", "GET", f"{base}/versions/{number}", {}),
+        ("resolve alias", "GET", "/v1/resolve", {"query": {"uri": f"models:/{model}@champion"}}),
+        ("resolve stage", "GET", "/v1/resolve", {"query": {"uri": f"models:/{model}/stage/staging"}}),
+        ("rollback", "POST", f"{base}/stages/staging/rollback", {"body": {}}),
+        ("list versions", "GET", f"{base}/versions", {}),
+        ("list events", "GET", f"{base}/events", {}),
+    ]
+    for operation, method, path, kwargs in steps:
+        answer, actions = calls.during(lambda m=method, p=path, k=kwargs: registry.call(m, p, **k))
+        out.record(operation, answer, actions)
+
+    model_view = registry.call("GET", base).body
+    assert model_view["latest_version"] == versions
+    assert model_view["aliases"]["champion"]["version"] == number
+    assert model_view["stages"]["staging"]["version"] == 1  # the rollback undid the promotion
+
+    # Not part of the fixed-cost promise (reported, not asserted): a stage read with its history,
+    # and a listing filtered by a tag only the oldest version carries.
+    extras: list[tuple[str, str, dict[str, Any]]] = [
+        ("(extra) get stage + history", f"{base}/stages/staging", {}),
+        ("(extra) list versions ?tag=batch=rare", f"{base}/versions", {"query": {"tag": "batch=rare"}}),
+    ]
+    for operation, path, kwargs in extras:
+        answer, actions = calls.during(lambda p=path, k=kwargs: registry.call("GET", p, **k))
+        out.record(operation, answer, actions)
+    return out
+
+
+def _summary(actions: list[str]) -> str:
+    counts = Counter(actions)
+    return ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.items()) or "-"
+
+
+def test_dynamodb_round_trips_per_operation_do_not_grow_with_versions(
+    registry: Registry, dynamo_calls: DynamoCalls
+) -> None:
+    small = _measure(registry, dynamo_calls, "bench-small", SMALL, stage_moves=0)
+    large = _measure(registry, dynamo_calls, "bench-large", LARGE, stage_moves=STAGE_MOVES_LARGE)
+    events = registry.items("bench-large")
+    event_count = sum(1 for item in events if item["SK"]["S"].startswith("E#"))
+
+    title = (
+        f"DynamoDB round trips per API call (large model: {LARGE} versions, {event_count} events, "
+        f"{len(events)} items in its partition)"
+    )
+    rows = [
+        (operation, len(actions), len(large.calls[operation]), _summary(large.calls[operation]))
+        for operation, actions in small.calls.items()
+    ]
+    print(format_table(title, ("operation", f"calls @{SMALL}", f"calls @{LARGE}", "DynamoDB actions"), rows))
+
+    fixed_cost = [op for op in small.calls if not op.startswith("(extra)")]
+    grew = {op: (len(small.calls[op]), len(large.calls[op])) for op in fixed_cost}
+    grew = {op: counts for op, counts in grew.items() if counts[1] > counts[0]}
+    assert not grew, f"DynamoDB calls grew with the number of versions: {grew}"
+    assert large.calls["resolve alias"] == ["GetItem"]
+    assert large.calls["get model (stages + aliases)"] == ["Query"]
+    assert small.calls["resolve alias"] == ["GetItem"]
+    assert small.calls["get model (stages + aliases)"] == ["Query"]
