@@ -1,0 +1,593 @@
+"""``make demo``: release a real scikit-learn model through the local registry, end to end.
+
+``python -m modelyard_server.local.demo`` starts the local stack in this process (moto, the
+local OIDC issuer and the API, on free loopback ports), trains two Iris classifiers, and then
+drives the ``modelyard`` CLI as a separate process for every registry call, the way a workflow
+step does: create the model, register both versions, set an alias, promote, roll back, show the
+audit trail, download the champion and check that it still scores what was registered. One
+promotion from a repository that does not own the model is refused on purpose.
+
+Exit status 0 when every step did what it should; otherwise the failing command with its
+output, and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modelyard_server.local.stack import LocalStack
+
+MODEL = "iris-classifier"
+OWNER = "acme/fraud-models"
+FORK = "evil/fork"
+STAGE = "staging"
+ALIAS = "champion"
+SEED = 7
+HOLDOUT = 0.3
+DATA_URI = "sklearn://datasets/iris"
+FEATURES = ("sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm")
+CLI_TIMEOUT = 60.0
+
+COMMAND_INDENT = "    "
+OUTPUT_INDENT = "      "
+
+# What would make the CLI talk to something else than the demo's registry, pick up a real
+# job's OIDC token or lineage, or write GitHub annotations.
+_DROPPED_ENV_PREFIXES = ("MODELYARD_", "GITHUB_", "ACTIONS_", "AWS_")
+
+# ``key   value`` lines of the CLI's text output (keys may contain single spaces).
+_KEY_VALUE = re.compile(r"^(\S(?:.*?\S)?)\s{2,}(\S.*)$")
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def indented(text: str, prefix: str = OUTPUT_INDENT) -> str:
+    return "\n".join(f"{prefix}{line}".rstrip() for line in text.rstrip().splitlines())
+
+
+def key_values(text: str) -> dict[str, str]:
+    """The first block of ``key  value`` lines of a CLI answer."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        match = _KEY_VALUE.match(line)
+        if match:
+            found.setdefault(match.group(1), match.group(2))
+    return found
+
+
+def token_claims(token: str) -> dict[str, Any]:
+    """The (unverified) payload of a JWT, to show what the issuer put in it."""
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class DemoFailed(Exception):
+    """A step did not do what the demo expects; ``detail`` holds the command's output."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def expect(condition: bool, message: str, detail: str = "") -> None:
+    if not condition:
+        raise DemoFailed(message, detail)
+
+
+# -- training --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One trained model, saved and described the way it will be registered."""
+
+    semver: str
+    title: str
+    path: Path
+    estimator: Any
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    predictions: list[int]
+
+
+@dataclass(frozen=True)
+class Training:
+    x_holdout: Any
+    y_holdout: Any
+    train_rows: int
+    data_version: str
+    data_digest: str
+    candidates: tuple[Candidate, Candidate]
+
+
+def train(workdir: Path) -> Training:
+    """Train a weak and a strong Iris classifier on one fixed holdout split; save both with joblib."""
+    import joblib
+    import numpy as np
+    import sklearn
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    x, y = load_iris(return_X_y=True)
+    x_train, x_holdout, y_train, y_holdout = train_test_split(
+        x, y, test_size=HOLDOUT, random_state=SEED, stratify=y
+    )
+    data = hashlib.sha256()
+    data.update(np.ascontiguousarray(x_train, dtype=np.float64).tobytes())
+    data.update(np.ascontiguousarray(y_train, dtype=np.int64).tobytes())
+
+    specs: list[tuple[str, str, str, Any, dict[str, Any]]] = [
+        (
+            "1.0.0",
+            "logistic regression, heavily regularised (C=0.01)",
+            "iris-logreg.joblib",
+            LogisticRegression(C=0.01, max_iter=500),
+            {"estimator": "LogisticRegression", "C": 0.01, "max_iter": 500},
+        ),
+        (
+            "1.1.0",
+            "random forest (100 trees, depth 4)",
+            "iris-forest.joblib",
+            RandomForestClassifier(n_estimators=100, max_depth=4, random_state=SEED),
+            {"estimator": "RandomForestClassifier", "n_estimators": 100, "max_depth": 4, "random_state": SEED},
+        ),
+    ]
+    candidates: list[Candidate] = []
+    for semver, title, filename, estimator, params in specs:
+        estimator.fit(x_train, y_train)
+        predicted = estimator.predict(x_holdout)
+        metrics = {
+            "accuracy": round(float(accuracy_score(y_holdout, predicted)), 4),
+            "macro_f1": round(float(f1_score(y_holdout, predicted, average="macro")), 4),
+        }
+        path = workdir / filename
+        joblib.dump(estimator, path)
+        candidates.append(
+            Candidate(semver, title, path, estimator, params, metrics, [int(p) for p in predicted])
+        )
+    return Training(
+        x_holdout=x_holdout,
+        y_holdout=y_holdout,
+        train_rows=len(y_train),
+        data_version=f"sklearn-{sklearn.__version__}/train-{round((1 - HOLDOUT) * 100)}pct-seed-{SEED}",
+        data_digest=f"sha256:{data.hexdigest()}",
+        candidates=(candidates[0], candidates[1]),
+    )
+
+
+def model_card(candidate: Candidate, training: Training) -> str:
+    return "\n".join(
+        [
+            f"# {MODEL} {candidate.semver}: {candidate.title}",
+            "",
+            "Predicts the Iris species (setosa, versicolor, virginica) from four flower measurements in cm.",
+            "",
+            f"- Data: {DATA_URI}, stratified holdout split, random_state={SEED} "
+            f"({training.train_rows} training rows, {len(training.y_holdout)} holdout rows)",
+            f"- Holdout: accuracy {candidate.metrics['accuracy']}, macro F1 {candidate.metrics['macro_f1']}",
+            "- Intended use: demonstrating the modelyard release flow; not for botanical decisions.",
+            "",
+        ]
+    )
+
+
+# -- the demo --------------------------------------------------------------------------------
+
+
+class Demo:
+    """The steps, in order. Registry calls go through the ``modelyard`` CLI in a subprocess."""
+
+    def __init__(self, workdir: Path, cli_env: Mapping[str, str]) -> None:
+        self.workdir = workdir
+        self.cli_env = dict(cli_env)
+        self.stack: LocalStack | None = None
+        self.api_url = ""
+        self.tokens: dict[str, str] = {}
+        self.step_number = 0
+        self.step_title = ""
+        self.registered: dict[int, dict[str, str]] = {}
+
+    # -- helpers
+
+    def step(self, title: str) -> None:
+        self.step_number += 1
+        self.step_title = title
+        say()
+        say(f"{self.step_number:>2}. {title}")
+
+    def note(self, text: str) -> None:
+        say(indented(text, COMMAND_INDENT + "-> "))
+
+    def cli(self, *args: str, token: str | None = "MODELYARD_TOKEN", expect_exit: int = 0) -> str:
+        """Run ``modelyard ARGS`` with ``MODELYARD_URL`` and the named token; show it; return stdout."""
+        env = dict(self.cli_env)
+        if self.api_url:
+            env["MODELYARD_URL"] = self.api_url
+        prefix = ""
+        if token is not None:
+            env["MODELYARD_TOKEN"] = self.tokens[token]
+            if token != "MODELYARD_TOKEN":
+                prefix = f"MODELYARD_TOKEN=${token} "
+        shown = f"{prefix}modelyard {shlex.join(args)}"
+        say(f"{COMMAND_INDENT}$ {shown}")
+        result = self._run([sys.executable, "-m", "modelyard", *args], env, shown)
+        if result.stdout.strip():
+            say(indented(result.stdout))
+        if result.stderr.strip():
+            say(indented(result.stderr))
+        if result.returncode != expect_exit:
+            raise DemoFailed(
+                f"`{shown}` exited with status {result.returncode} (expected {expect_exit})",
+                _outputs(result),
+            )
+        return result.stdout
+
+    def _run(self, command: list[str], env: Mapping[str, str], shown: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                command,
+                cwd=self.workdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=CLI_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise DemoFailed(f"`{shown}` did not finish within {CLI_TIMEOUT:.0f} s") from exc
+
+    def mint(self, variable: str, repository: str, environment: str | None = None) -> None:
+        """``modelyard dev-token`` in a subprocess, shown as the ``export`` a person would type."""
+        args = ["dev-token", "--issuer", self._stack().issuer_url, "--repository", repository]
+        if environment:
+            args += ["--environment", environment]
+        shown = f"export {variable}=$(modelyard {shlex.join(args)})"
+        say(f"{COMMAND_INDENT}$ {shown}")
+        result = self._run([sys.executable, "-m", "modelyard", *args], self.cli_env, shown)
+        token = result.stdout.strip()
+        if result.returncode != 0 or token.count(".") != 2:
+            raise DemoFailed(f"`{shown}` did not print a token", _outputs(result))
+        claims = token_claims(token)
+        self.tokens[variable] = token
+        shown_claims = ", ".join(
+            f"{name}={claims[name]}" for name in ("repository", "environment", "ref", "actor") if claims.get(name)
+        )
+        minutes = round((int(claims["exp"]) - int(claims["iat"])) / 60)
+        say(indented(f"{token[:24]}... ({len(token)} chars: an RS256 JWT from {claims['iss']})"))
+        say(indented(f"claims: {shown_claims}; audience {claims['aud']}, valid {minutes} min"))
+
+    def _stack(self) -> LocalStack:
+        if self.stack is None:
+            raise RuntimeError("the local stack is not running")
+        return self.stack
+
+    # -- the run
+
+    def run(self) -> None:
+        self.start_stack()
+        self.step(f"Mint OIDC tokens for {OWNER} from the local issuer")
+        self.mint("MODELYARD_TOKEN", OWNER)
+        self.mint("STAGING_TOKEN", OWNER, environment=STAGE)
+        self.note(
+            f"a GitHub job gets such tokens from Actions OIDC; promotions run in the '{STAGE}' environment"
+        )
+        self.note(f"every `modelyard` below runs as its own process with MODELYARD_URL={self.api_url}")
+
+        training = self.train()
+        self.create_and_register(training)
+        self.pointers()
+        self.refused()
+        self.audit_trail()
+        self.download_and_check(training)
+        self.summary(training)
+
+    def start_stack(self) -> None:
+        from modelyard_server.local.stack import LocalStack
+
+        self.step("Start the local registry: moto (DynamoDB + S3), an OIDC issuer and the API")
+        began = time.monotonic()
+        # Server logs (INFO: one line per refused request) would interleave with the demo's output.
+        self.stack = LocalStack(port=0, issuer_port=0, moto_port=0, extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING"})
+        self.stack.start()
+        self.api_url = self.stack.api_url
+        with urllib.request.urlopen(f"{self.api_url}/v1/health", timeout=10) as answer:  # noqa: S310 - loopback
+            health = json.loads(answer.read())
+        expect(health.get("status") == "ok", f"GET /v1/health answered {health!r}")
+        say(
+            indented(
+                "\n".join(
+                    [
+                        f"API      {self.api_url}   (GET /v1/health -> {json.dumps(health)})",
+                        f"issuer   {self.stack.issuer_url}",
+                        f"moto     {self.stack.moto_url}  (table {self.stack.table_name}, "
+                        f"bucket {self.stack.bucket_name})",
+                        f"ready in {time.monotonic() - began:.1f} s (`modelyard dev` runs the same stack)",
+                    ]
+                )
+            )
+        )
+
+    def train(self) -> Training:
+        self.step("Train two scikit-learn classifiers on the Iris data scikit-learn ships")
+        training = train(self.workdir)
+        for candidate in training.candidates:
+            metrics = ", ".join(f"{k} {v:.4f}" for k, v in candidate.metrics.items())
+            size = candidate.path.stat().st_size
+            say(indented(f"{candidate.semver}  {candidate.title}"))
+            say(indented(f"       holdout {metrics}; saved {candidate.path.name} ({size} bytes)"))
+        say(
+            indented(
+                f"data   {DATA_URI}: {training.train_rows} training / {len(training.y_holdout)} holdout rows, "
+                f"stratified, random_state={SEED}"
+            )
+        )
+        say(indented(f"       version {training.data_version}"))
+        say(indented(f"       digest  {training.data_digest}  (sha256 of the training arrays)"))
+        signature = {
+            "inputs": [{"name": name, "type": "float"} for name in FEATURES],
+            "outputs": [{"name": "species", "type": "int"}],
+        }
+        (self.workdir / "signature.json").write_text(json.dumps(signature, indent=2) + "\n", encoding="utf-8")
+        for candidate in training.candidates:
+            card = self.workdir / f"card-{candidate.semver}.md"
+            card.write_text(model_card(candidate, training), encoding="utf-8")
+        return training
+
+    def create_and_register(self, training: Training) -> None:
+        self.step(f"Create the model {MODEL} (the token's repository becomes its owner)")
+        out = self.cli(
+            "create-model", MODEL, "--description", "Iris species from flower measurements", "--tag", "team=demo"
+        )
+        owners = key_values(out).get("owners")
+        expect(owners == OWNER, f"the model's owners are {owners!r}, expected {OWNER}", out)
+
+        for number, candidate in enumerate(training.candidates, start=1):
+            self.step(f"Register version {number} ({candidate.semver}): {candidate.title}")
+            args = [
+                "register",
+                MODEL,
+                candidate.path.name,
+                "--format",
+                "joblib",
+                "--framework",
+                "sklearn",
+                "--semver",
+                candidate.semver,
+                *(arg for key, value in candidate.params.items() for arg in ("--param", f"{key}={value}")),
+                *(arg for key, value in candidate.metrics.items() for arg in ("--metric", f"{key}={value}")),
+                "--model-card",
+                f"card-{candidate.semver}.md",
+                "--signature-file",
+                "signature.json",
+                "--data-uri",
+                DATA_URI,
+                "--data-version",
+                training.data_version,
+                "--data-digest",
+                training.data_digest,
+            ]
+            out = self.cli(*args)
+            found = key_values(out)
+            expect(found.get("version") == str(number), f"registered as version {found.get('version')}", out)
+            expect(found.get("status") == "ready", f"version {number} is {found.get('status')}, not ready", out)
+            expect(found.get("sha256") == sha256_file(candidate.path), "the registered sha256 is not the file's")
+            accuracy = f"accuracy={candidate.metrics['accuracy']:.6g}"
+            expect(accuracy in found.get("metrics", ""), f"the registered metrics lack {accuracy}", out)
+            self.registered[number] = found
+
+    def pointers(self) -> None:
+        self.step(f"Point the alias '{ALIAS}' at version 2")
+        self.pointer_is(self.cli("alias", "set", MODEL, ALIAS, "2"), "2")
+
+        self.step(f"Promote version 1 to {STAGE} (with the {STAGE}-environment token)")
+        self.pointer_is(self.cli("promote", MODEL, "1", "--stage", STAGE, token="STAGING_TOKEN"), "1")
+
+        self.step(f"Promote version 2 to {STAGE}")
+        out = self.cli(
+            "promote", MODEL, "2", "--stage", STAGE, "--comment", "forest beats logreg", token="STAGING_TOKEN"
+        )
+        self.pointer_is(out, "2", previous="1")
+
+        self.step(f"Roll {STAGE} back (one call: the stage keeps its history)")
+        out = self.cli("rollback", MODEL, "--stage", STAGE, "--comment", "demo rollback", token="STAGING_TOKEN")
+        self.pointer_is(out, "1", previous="2")
+        self.note(f"{STAGE} is back at version 1 after the rollback")
+
+        self.step(f"Show the {STAGE} pointer with its history")
+        out = self.cli("stage", MODEL, STAGE)
+        self.pointer_is(out, "1")
+        actions = [line.split()[1] for line in out.splitlines() if re.match(r"^\d{4}-\d\d-\d\dT", line)]
+        expect(actions == ["rollback", "promote", "promote"], f"the history shows {actions}", out)
+
+        self.step(f"Resolve models:/{MODEL}@{ALIAS}")
+        out = self.cli("resolve", f"models:/{MODEL}@{ALIAS}")
+        target = key_values(out).get("resolves to")
+        expect(target == f"models:/{MODEL}/2", f"the alias resolves to {target}", out)
+
+    def pointer_is(self, out: str, version: str, previous: str | None = None) -> None:
+        found = key_values(out)
+        expect(found.get("version") == version, f"the pointer is at {found.get('version')}, not {version}", out)
+        if previous is not None:
+            expect(found.get("previous") == previous, f"previous is {found.get('previous')}, not {previous}", out)
+
+    def refused(self) -> None:
+        self.step(f"Governance: a token for {FORK} tries to promote version 2")
+        self.mint("FORK_TOKEN", FORK, environment=STAGE)
+        out = self.cli("promote", MODEL, "2", "--stage", STAGE, token="FORK_TOKEN", expect_exit=1)
+        del out
+        self.note(
+            f"refused as expected: 403 Not allowed, exit status 1 ({FORK} does not own {MODEL}); "
+            f"{STAGE} stays at version 1"
+        )
+
+    def audit_trail(self) -> None:
+        self.step("The audit trail: every change, who made it, before -> after")
+        out = self.cli("events", MODEL)
+        types = [line.split()[1] for line in out.splitlines() if re.match(r"^\d{4}-\d\d-\d\dT", line)]
+        wanted = [
+            "model.created",
+            "model.version.registered",
+            "model.version.ready",
+            "model.version.registered",
+            "model.version.ready",
+            "model.alias.set",
+            "model.version.promoted",
+            "model.version.promoted",
+            "model.version.rolled_back",
+        ]
+        expect(types == wanted, f"the events are {types}", out)
+        expect(FORK not in out, f"the refused promotion by {FORK} left an event", out)
+        self.note(f"{len(types)} events; the refused promotion changed nothing, so it left none")
+
+    def download_and_check(self, training: Training) -> None:
+        import joblib
+        import numpy as np
+
+        self.step(f"Download the {ALIAS} (the CLI checks size and sha256 against the registry)")
+        out = self.cli("download", f"models:/{MODEL}@{ALIAS}", "-o", "downloads/champion.joblib")
+        path = self.workdir / "downloads" / "champion.joblib"
+        found = key_values(out)
+        registered = self.registered[2].get("sha256")
+        expect("verified" in found, "the CLI did not report a verified download", out)
+        expect(found.get("sha256") == registered, f"downloaded sha256 {found.get('sha256')} != {registered}", out)
+        expect(sha256_file(path) == registered, "the file on disk does not hash to the registered sha256")
+        self.note(f"digest verified: sha256 {registered[:16]}... is what version 2 registered")
+
+        self.step("Load the downloaded model and re-score the holdout")
+        model = joblib.load(path)
+        predicted = [int(p) for p in model.predict(training.x_holdout)]
+        champion = training.candidates[1]
+        accuracy = round(float(np.mean(np.asarray(predicted) == training.y_holdout)), 4)
+        say(indented(f"model      {type(model).__name__} (loaded with joblib from {path.name})"))
+        say(indented(f"holdout    {len(predicted)} rows"))
+        say(indented(f"accuracy   {accuracy:.4f} now, {champion.metrics['accuracy']:.4f} registered"))
+        expect(accuracy == champion.metrics["accuracy"], f"accuracy {accuracy} != {champion.metrics['accuracy']}")
+        expect(predicted == champion.predictions, "the downloaded model predicts differently from the trained one")
+        self.note(
+            f"the registered accuracy reproduces: {len(predicted)}/{len(predicted)} predictions "
+            "identical to the model trained in step 3"
+        )
+
+    def summary(self, training: Training) -> None:
+        say()
+        say("Summary")
+        rows = []
+        for number, candidate in enumerate(training.candidates, start=1):
+            rows.append(
+                f"models:/{MODEL}/{number}  {candidate.semver}  {candidate.params['estimator']:<22}  "
+                f"accuracy {candidate.metrics['accuracy']:.4f}"
+            )
+        lines = [
+            f"registered  {rows[0]}",
+            *(f"            {row}" for row in rows[1:]),
+            f"{STAGE:<10}  version 1 (promoted 1 -> 2, rolled back to 1)",
+            f"{ALIAS:<10}  version 2 (downloaded, digest verified, accuracy reproduced)",
+            f"refused     promotion by {FORK} (not an owner of {MODEL})",
+            f"swagger     {self.api_url}/v1/docs  (valid only while the stack runs)",
+        ]
+        say(indented("\n".join(lines), "  "))
+
+    def stop(self) -> None:
+        stack, self.stack = self.stack, None
+        if stack is not None:
+            stack.stop()
+            say("local stack stopped")
+
+
+def _outputs(result: subprocess.CompletedProcess[str]) -> str:
+    return "\n".join(
+        [
+            "stdout:",
+            indented(result.stdout or "(empty)", "  "),
+            "stderr:",
+            indented(result.stderr or "(empty)", "  "),
+        ]
+    )
+
+
+def cli_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without what would point the CLI elsewhere."""
+    return {name: value for name, value in environ.items() if not name.startswith(_DROPPED_ENV_PREFIXES)}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m modelyard_server.local.demo",
+        description="Release a scikit-learn model through a local modelyard registry, end to end.",
+    )
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="keep the local stack up after the demo (browse the Swagger page) until Ctrl-C",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    began = time.monotonic()
+    cli_env = cli_environment(os.environ)  # before the stack points this process at moto
+    say(f"modelyard demo: {MODEL} from training to {STAGE}, through a local registry")
+    with tempfile.TemporaryDirectory(prefix="modelyard-demo-") as workdir:
+        demo = Demo(Path(workdir), cli_env)
+        try:
+            demo.run()
+            say(indented(f"took       {time.monotonic() - began:.1f} s", "  "))
+            if args.keep_running:
+                say(f"\nthe registry stays up at {demo.api_url} (Ctrl-C to stop)")
+                while True:
+                    time.sleep(3600)
+        except KeyboardInterrupt:
+            say("interrupted")
+        except DemoFailed as failure:
+            sys.stdout.flush()
+            print(f"\nFAILED at step {demo.step_number} ({demo.step_title}): {failure}", file=sys.stderr)
+            if failure.detail:
+                print(indented(failure.detail, "  "), file=sys.stderr)
+            return 1
+        except Exception:
+            sys.stdout.flush()
+            print(f"\nFAILED at step {demo.step_number} ({demo.step_title}):", file=sys.stderr)
+            traceback.print_exc()
+            return 1
+        finally:
+            demo.stop()
+    say("demo finished: all steps passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
