@@ -242,7 +242,13 @@ def cmd_download(args: argparse.Namespace) -> Output:
     path = _client(args).download(args.uri, dest=args.output)
     digest = hash_file(path)
     # download() refuses (and leaves no file) unless size and sha256 match what the registry declared
-    data = {"uri": args.uri, "path": str(path), "sha256": digest.sha256, "size": digest.size, "verified": True}
+    data = {
+        "uri": args.uri,
+        "path": str(path),
+        "sha256": digest.sha256,
+        "size": digest.size,
+        "verified": True,
+    }
     text = key_values(
         [
             ("downloaded", path),

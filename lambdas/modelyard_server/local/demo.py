@@ -64,6 +64,19 @@ def indented(text: str, prefix: str = OUTPUT_INDENT) -> str:
     return "\n".join(f"{prefix}{line}".rstrip() for line in text.rstrip().splitlines())
 
 
+def shell_line(words: list[str], width: int = 100) -> str:
+    """``words`` as a shell command; a long one is broken before each ``--option``."""
+    line = shlex.join(words)
+    if len(line) <= width:
+        return line
+    groups: list[list[str]] = [[]]
+    for word in words:
+        if word.startswith("-") and groups[-1]:
+            groups.append([])
+        groups[-1].append(word)
+    return " \\\n    ".join(shlex.join(group) for group in groups)
+
+
 def key_values(text: str) -> dict[str, str]:
     """The first block of ``key  value`` lines of a CLI answer."""
     found: dict[str, str] = {}
@@ -162,7 +175,12 @@ def train(workdir: Path) -> Training:
             "random forest (100 trees, depth 4)",
             "iris-forest.joblib",
             RandomForestClassifier(n_estimators=100, max_depth=4, random_state=SEED),
-            {"estimator": "RandomForestClassifier", "n_estimators": 100, "max_depth": 4, "random_state": SEED},
+            {
+                "estimator": "RandomForestClassifier",
+                "n_estimators": 100,
+                "max_depth": 4,
+                "random_state": SEED,
+            },
         ),
     ]
     candidates: list[Candidate] = []
@@ -231,18 +249,17 @@ class Demo:
     def note(self, text: str) -> None:
         say(indented(text, COMMAND_INDENT + "-> "))
 
-    def cli(self, *args: str, token: str | None = "MODELYARD_TOKEN", expect_exit: int = 0) -> str:
-        """Run ``modelyard ARGS`` with ``MODELYARD_URL`` and the named token; show it; return stdout."""
+    def cli(self, *args: str, as_var: str = "MODELYARD_TOKEN", expect_exit: int = 0) -> str:
+        """Run ``modelyard ARGS`` with ``MODELYARD_URL`` and the token minted as ``as_var``; return stdout."""
         env = dict(self.cli_env)
         if self.api_url:
             env["MODELYARD_URL"] = self.api_url
         prefix = ""
-        if token is not None:
-            env["MODELYARD_TOKEN"] = self.tokens[token]
-            if token != "MODELYARD_TOKEN":
-                prefix = f"MODELYARD_TOKEN=${token} "
+        env["MODELYARD_TOKEN"] = self.tokens[as_var]
+        if as_var != "MODELYARD_TOKEN":
+            prefix = f"MODELYARD_TOKEN=${as_var} "
         shown = f"{prefix}modelyard {shlex.join(args)}"
-        say(f"{COMMAND_INDENT}$ {shown}")
+        say(indented(f"$ {prefix}modelyard {shell_line(list(args))}", COMMAND_INDENT))
         result = self._run([sys.executable, "-m", "modelyard", *args], env, shown)
         if result.stdout.strip():
             say(indented(result.stdout))
@@ -255,7 +272,9 @@ class Demo:
             )
         return result.stdout
 
-    def _run(self, command: list[str], env: Mapping[str, str], shown: str) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, command: list[str], env: Mapping[str, str], shown: str
+    ) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(
                 command,
@@ -283,7 +302,9 @@ class Demo:
         claims = token_claims(token)
         self.tokens[variable] = token
         shown_claims = ", ".join(
-            f"{name}={claims[name]}" for name in ("repository", "environment", "ref", "actor") if claims.get(name)
+            f"{name}={claims[name]}"
+            for name in ("repository", "environment", "ref", "actor")
+            if claims.get(name)
         )
         minutes = round((int(claims["exp"]) - int(claims["iat"])) / 60)
         say(indented(f"{token[:24]}... ({len(token)} chars: an RS256 JWT from {claims['iss']})"))
@@ -320,7 +341,9 @@ class Demo:
         self.step("Start the local registry: moto (DynamoDB + S3), an OIDC issuer and the API")
         began = time.monotonic()
         # Server logs (INFO: one line per refused request) would interleave with the demo's output.
-        self.stack = LocalStack(port=0, issuer_port=0, moto_port=0, extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING"})
+        self.stack = LocalStack(
+            port=0, issuer_port=0, moto_port=0, extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING"}
+        )
         self.stack.start()
         self.api_url = self.stack.api_url
         with urllib.request.urlopen(f"{self.api_url}/v1/health", timeout=10) as answer:  # noqa: S310 - loopback
@@ -350,8 +373,8 @@ class Demo:
             say(indented(f"       holdout {metrics}; saved {candidate.path.name} ({size} bytes)"))
         say(
             indented(
-                f"data   {DATA_URI}: {training.train_rows} training / {len(training.y_holdout)} holdout rows, "
-                f"stratified, random_state={SEED}"
+                f"data   {DATA_URI}: {training.train_rows} training / "
+                f"{len(training.y_holdout)} holdout rows, stratified, random_state={SEED}"
             )
         )
         say(indented(f"       version {training.data_version}"))
@@ -369,7 +392,12 @@ class Demo:
     def create_and_register(self, training: Training) -> None:
         self.step(f"Create the model {MODEL} (the token's repository becomes its owner)")
         out = self.cli(
-            "create-model", MODEL, "--description", "Iris species from flower measurements", "--tag", "team=demo"
+            "create-model",
+            MODEL,
+            "--description",
+            "Iris species from flower measurements",
+            "--tag",
+            "team=demo",
         )
         owners = key_values(out).get("owners")
         expect(owners == OWNER, f"the model's owners are {owners!r}, expected {OWNER}", out)
@@ -402,8 +430,13 @@ class Demo:
             out = self.cli(*args)
             found = key_values(out)
             expect(found.get("version") == str(number), f"registered as version {found.get('version')}", out)
-            expect(found.get("status") == "ready", f"version {number} is {found.get('status')}, not ready", out)
-            expect(found.get("sha256") == sha256_file(candidate.path), "the registered sha256 is not the file's")
+            expect(
+                found.get("status") == "ready", f"version {number} is {found.get('status')}, not ready", out
+            )
+            local = sha256_file(candidate.path)
+            expect(
+                found.get("sha256") == local, f"the registry holds sha256 {found.get('sha256')}, not {local}"
+            )
             accuracy = f"accuracy={candidate.metrics['accuracy']:.6g}"
             expect(accuracy in found.get("metrics", ""), f"the registered metrics lack {accuracy}", out)
             self.registered[number] = found
@@ -413,16 +446,25 @@ class Demo:
         self.pointer_is(self.cli("alias", "set", MODEL, ALIAS, "2"), "2")
 
         self.step(f"Promote version 1 to {STAGE} (with the {STAGE}-environment token)")
-        self.pointer_is(self.cli("promote", MODEL, "1", "--stage", STAGE, token="STAGING_TOKEN"), "1")
+        self.pointer_is(self.cli("promote", MODEL, "1", "--stage", STAGE, as_var="STAGING_TOKEN"), "1")
 
         self.step(f"Promote version 2 to {STAGE}")
         out = self.cli(
-            "promote", MODEL, "2", "--stage", STAGE, "--comment", "forest beats logreg", token="STAGING_TOKEN"
+            "promote",
+            MODEL,
+            "2",
+            "--stage",
+            STAGE,
+            "--comment",
+            "forest beats logreg",
+            as_var="STAGING_TOKEN",
         )
         self.pointer_is(out, "2", previous="1")
 
         self.step(f"Roll {STAGE} back (one call: the stage keeps its history)")
-        out = self.cli("rollback", MODEL, "--stage", STAGE, "--comment", "demo rollback", token="STAGING_TOKEN")
+        out = self.cli(
+            "rollback", MODEL, "--stage", STAGE, "--comment", "demo rollback", as_var="STAGING_TOKEN"
+        )
         self.pointer_is(out, "1", previous="2")
         self.note(f"{STAGE} is back at version 1 after the rollback")
 
@@ -439,15 +481,18 @@ class Demo:
 
     def pointer_is(self, out: str, version: str, previous: str | None = None) -> None:
         found = key_values(out)
-        expect(found.get("version") == version, f"the pointer is at {found.get('version')}, not {version}", out)
+        expect(
+            found.get("version") == version, f"the pointer is at {found.get('version')}, not {version}", out
+        )
         if previous is not None:
-            expect(found.get("previous") == previous, f"previous is {found.get('previous')}, not {previous}", out)
+            expect(
+                found.get("previous") == previous, f"previous is {found.get('previous')}, not {previous}", out
+            )
 
     def refused(self) -> None:
         self.step(f"Governance: a token for {FORK} tries to promote version 2")
         self.mint("FORK_TOKEN", FORK, environment=STAGE)
-        out = self.cli("promote", MODEL, "2", "--stage", STAGE, token="FORK_TOKEN", expect_exit=1)
-        del out
+        self.cli("promote", MODEL, "2", "--stage", STAGE, as_var="FORK_TOKEN", expect_exit=1)
         self.note(
             f"refused as expected: 403 Not allowed, exit status 1 ({FORK} does not own {MODEL}); "
             f"{STAGE} stays at version 1"
@@ -480,9 +525,11 @@ class Demo:
         out = self.cli("download", f"models:/{MODEL}@{ALIAS}", "-o", "downloads/champion.joblib")
         path = self.workdir / "downloads" / "champion.joblib"
         found = key_values(out)
-        registered = self.registered[2].get("sha256")
+        registered = self.registered[2]["sha256"]
         expect("verified" in found, "the CLI did not report a verified download", out)
-        expect(found.get("sha256") == registered, f"downloaded sha256 {found.get('sha256')} != {registered}", out)
+        expect(
+            found.get("sha256") == registered, f"downloaded sha256 {found.get('sha256')} != {registered}", out
+        )
         expect(sha256_file(path) == registered, "the file on disk does not hash to the registered sha256")
         self.note(f"digest verified: sha256 {registered[:16]}... is what version 2 registered")
 
@@ -494,8 +541,10 @@ class Demo:
         say(indented(f"model      {type(model).__name__} (loaded with joblib from {path.name})"))
         say(indented(f"holdout    {len(predicted)} rows"))
         say(indented(f"accuracy   {accuracy:.4f} now, {champion.metrics['accuracy']:.4f} registered"))
-        expect(accuracy == champion.metrics["accuracy"], f"accuracy {accuracy} != {champion.metrics['accuracy']}")
-        expect(predicted == champion.predictions, "the downloaded model predicts differently from the trained one")
+        expect(
+            accuracy == champion.metrics["accuracy"], f"accuracy {accuracy} != {champion.metrics['accuracy']}"
+        )
+        expect(predicted == champion.predictions, "the downloaded model predicts unlike the trained one")
         self.note(
             f"the registered accuracy reproduces: {len(predicted)}/{len(predicted)} predictions "
             "identical to the model trained in step 3"
@@ -563,15 +612,19 @@ def main(argv: list[str] | None = None) -> int:
     say(f"modelyard demo: {MODEL} from training to {STAGE}, through a local registry")
     with tempfile.TemporaryDirectory(prefix="modelyard-demo-") as workdir:
         demo = Demo(Path(workdir), cli_env)
+        finished = False
         try:
             demo.run()
-            say(indented(f"took       {time.monotonic() - began:.1f} s", "  "))
+            say(indented(f"took        {time.monotonic() - began:.1f} s", "  "))
+            finished = True
             if args.keep_running:
                 say(f"\nthe registry stays up at {demo.api_url} (Ctrl-C to stop)")
                 while True:
                     time.sleep(3600)
         except KeyboardInterrupt:
-            say("interrupted")
+            if not finished:
+                say("interrupted")
+                return 130
         except DemoFailed as failure:
             sys.stdout.flush()
             print(f"\nFAILED at step {demo.step_number} ({demo.step_title}): {failure}", file=sys.stderr)
