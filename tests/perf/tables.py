@@ -9,7 +9,7 @@ def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obj
     """`title` then a pipe table; numbers are right-aligned, text left-aligned."""
     cells = [[str(value) for value in row] for row in rows]
     widths = [max(len(headers[i]), *(len(row[i]) for row in cells)) for i in range(len(headers))]
-    numeric = [all(_is_number(row[i]) for row in rows) for i in range(len(headers))]
+    numeric = [all(_is_number(row[i]) or row[i] == "-" for row in rows) for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
         padded = [
