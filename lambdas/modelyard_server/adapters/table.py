@@ -229,6 +229,19 @@ class Page(Generic[T]):
     next_token: str | None
 
 
+def _one_page(result: Any) -> tuple[list[RegistryItem], str | None]:
+    """Exactly one DynamoDB page of a query: its items and the token to continue after it.
+
+    With a filter a page may hold fewer items than asked (even none) while `next_token` says
+    there is more: each listing call costs one round trip however many items the filter skips.
+    """
+    page = next(iter(result.page_iter), None)
+    if page is None:
+        return [], None
+    items = [RegistryItem.from_raw_data(raw) for raw in page.get("Items", [])]
+    return items, encode_page_token(page.get("LastEvaluatedKey"))
+
+
 # ------------------------------------------------------------------------------------ conversion
 
 
@@ -293,11 +306,9 @@ def get_model(name: str, *, consistent: bool = False) -> ModelRecord | None:
 
 def list_models(limit: int, token: str | None) -> Page[ModelRecord]:
     start = decode_page_token(token, "MODELS")
-    result = RegistryItem.list_models_index.query(
-        "MODELS", limit=limit, page_size=limit, last_evaluated_key=start
-    )
-    items = [_model_record(item) for item in result if isinstance(item, ModelItem)]
-    return Page(items, encode_page_token(result.last_evaluated_key))
+    result = RegistryItem.list_models_index.query("MODELS", page_size=limit, last_evaluated_key=start)
+    items, next_token = _one_page(result)
+    return Page([_model_record(item) for item in items if isinstance(item, ModelItem)], next_token)
 
 
 def get_version(name: str, number: int, *, consistent: bool = False) -> VersionRecord | None:
@@ -329,12 +340,11 @@ def list_versions(
         RegistryItem.sk.startswith("V#"),
         filter_condition=condition,
         scan_index_forward=False,
-        limit=limit,
         page_size=limit,
         last_evaluated_key=decode_page_token(token, model_pk(name)),
     )
-    items = [_version_record(item) for item in result if isinstance(item, VersionItem)]
-    return Page(items, encode_page_token(result.last_evaluated_key))
+    items, next_token = _one_page(result)
+    return Page([_version_record(item) for item in items if isinstance(item, VersionItem)], next_token)
 
 
 def ready_blob_exists(sha256: str) -> bool:
@@ -368,12 +378,11 @@ def list_events(model: str, limit: int, token: str | None) -> Page[EventRecord]:
     result = RegistryItem.query(
         model_pk(model),
         RegistryItem.sk.startswith("E#"),
-        limit=limit,
         page_size=limit,
         last_evaluated_key=decode_page_token(token, model_pk(model)),
     )
-    items = [EventRecord.model_validate(item.record) for item in result if isinstance(item, EventItem)]
-    return Page(items, encode_page_token(result.last_evaluated_key))
+    items, next_token = _one_page(result)
+    return Page([EventRecord.model_validate(i.record) for i in items if isinstance(i, EventItem)], next_token)
 
 
 @dataclass
