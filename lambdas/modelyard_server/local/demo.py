@@ -20,15 +20,18 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -592,6 +595,20 @@ def cli_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in environ.items() if not name.startswith(_DROPPED_ENV_PREFIXES)}
 
 
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM (also when a non-interactive shell started us with SIGINT ignored)."""
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    while not stop.wait(timeout=1):
+        pass
+    say("stopping...")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m modelyard_server.local.demo",
@@ -619,8 +636,7 @@ def main(argv: list[str] | None = None) -> int:
             finished = True
             if args.keep_running:
                 say(f"\nthe registry stays up at {demo.api_url} (Ctrl-C to stop)")
-                while True:
-                    time.sleep(3600)
+                _wait_for_signal()
         except KeyboardInterrupt:
             if not finished:
                 say("interrupted")
