@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest tests/perf -s -p no:xdist
+	MODELYARD_BENCH_BYTES=1GiB $(BIN)/python -m pytest tests/perf -s -p no:xdist
 
 openapi: $(STAMP)
 	$(BIN)/python -m modelyard_server.handlers.openapi_document > docs/openapi.json

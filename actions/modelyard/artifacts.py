@@ -128,9 +128,7 @@ def _tree_entries(root: Path) -> list[tuple[str, Path, bool]]:
             try:
                 st = full.stat()
             except FileNotFoundError:
-                raise ClientError(
-                    f"{full} is a broken symbolic link; fix or remove it before registering"
-                ) from None
+                raise ClientError(f"{full} is a broken symbolic link; fix or remove it before registering") from None
             if not stat.S_ISREG(st.st_mode):
                 raise ClientError(f"{full} is not a regular file (socket, FIFO or device); remove it")
             entries.append((full.relative_to(root).as_posix(), full, False))

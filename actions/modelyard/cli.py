@@ -71,9 +71,7 @@ def _version_arg(text: str) -> str:
             return str(parse_uri(text))
         return str(parse_version_ref(text))
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{exc} (a VERSION is a number, a semver label or a models:/ URI)"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{exc} (a VERSION is a number, a semver label or a models:/ URI)") from None
 
 
 def _name_or_uri_arg(text: str) -> str:
@@ -325,8 +323,7 @@ def cmd_dev(args: argparse.Namespace) -> Output:
     has_local = any((Path(loc) / "local").is_dir() or (Path(loc) / "local.py").is_file() for loc in locations)
     if not has_local:
         raise ClientError(
-            "`modelyard dev` runs the local registry, which is not installed here: "
-            "pip install 'modelyard[local]'"
+            "`modelyard dev` runs the local registry, which is not installed here: pip install 'modelyard[local]'"
         )
     command = [sys.executable, "-m", "modelyard_server.local", *args.dev_args]
     sys.stdout.flush()
@@ -411,9 +408,7 @@ def _add_model_commands(command: Command) -> None:
 
     p = command("register", cmd_register, "register a model file or directory as a new version")
     p.add_argument("name", type=_name_arg, metavar="NAME")
-    p.add_argument(
-        "path", metavar="PATH", help="model file, or a directory (packed as a reproducible tar.gz)"
-    )
+    p.add_argument("path", metavar="PATH", help="model file, or a directory (packed as a reproducible tar.gz)")
     p.add_argument("--format", choices=["onnx", "safetensors", "joblib", "pickle", "tarball", "other"])
     p.add_argument("--framework", help="e.g. sklearn, pytorch, xgboost")
     p.add_argument("--semver", help="a semver label for this version, unique per model")
@@ -428,9 +423,7 @@ def _add_model_commands(command: Command) -> None:
     p.add_argument("--data-uri", help="training data location")
     p.add_argument("--data-version", help="training data version")
     p.add_argument("--data-digest", help="training data digest, e.g. sha256:...")
-    p.add_argument(
-        "--parent", type=_uri_arg, action="append", default=[], metavar="URI", help="parent version"
-    )
+    p.add_argument("--parent", type=_uri_arg, action="append", default=[], metavar="URI", help="parent version")
     p.add_argument("--idempotency-key", help="retrying with the same key never creates a second version")
     p.add_argument(
         "--create-model",

@@ -24,9 +24,7 @@ from modelyard.uris import (
 JSON = dict[str, Any]
 VersionRef = int | str
 MAX_IDEMPOTENCY_KEY = 128
-NO_URL_HINT = (
-    "no registry URL: set MODELYARD_URL or pass --url (for a local registry, start one with `modelyard dev`)"
-)
+NO_URL_HINT = "no registry URL: set MODELYARD_URL or pass --url (for a local registry, start one with `modelyard dev`)"
 
 
 class _Unset:
@@ -99,9 +97,7 @@ class Client:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._transport.request(method, path, **kwargs)
 
-    def _pages(
-        self, path: str, query: Mapping[str, Any] | None = None, limit: int | None = None
-    ) -> Iterator[JSON]:
+    def _pages(self, path: str, query: Mapping[str, Any] | None = None, limit: int | None = None) -> Iterator[JSON]:
         params: dict[str, Any] = dict(query or {})
         if limit is not None:
             params["limit"] = limit
@@ -146,9 +142,7 @@ class Client:
 
     # -- models ---------------------------------------------------------------------
 
-    def create_model(
-        self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None
-    ) -> JSON:
+    def create_model(self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None) -> JSON:
         body: JSON = {"name": _name(name)}
         if description is not None:
             body["description"] = description
@@ -165,9 +159,7 @@ class Client:
         """Every model, page after page (``limit`` is the page size)."""
         return self._pages("/v1/models", limit=limit)
 
-    def update_model(
-        self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None
-    ) -> JSON:
+    def update_model(self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None) -> JSON:
         body: JSON = {}
         if description is not None:
             body["description"] = description
@@ -250,9 +242,7 @@ class Client:
             plan = answer.get("upload") or {"method": "none"}
             progress = Progress(artifact.size, f"uploading {artifact.filename}", enabled=self.progress)
             try:
-                parts = execute_plan(
-                    artifact.path, artifact.size, plan, workers=self.upload_workers, progress=progress
-                )
+                parts = execute_plan(artifact.path, artifact.size, plan, workers=self.upload_workers, progress=progress)
             finally:
                 progress.close()
             return self.complete_version(name, int(version["version"]), parts, plan.get("upload_id"))
@@ -268,15 +258,11 @@ class Client:
         body: JSON = {"parts": [dict(p) for p in parts]} if parts else {}
         if upload_id:
             body["upload_id"] = upload_id
-        answer: JSON = self._request(
-            "POST", f"{self._model_path(name)}/versions/{int(version)}/complete", body=body
-        )
+        answer: JSON = self._request("POST", f"{self._model_path(name)}/versions/{int(version)}/complete", body=body)
         return answer
 
     def get_version(self, name: str, ref: VersionRef) -> JSON:
-        answer: JSON = self._request(
-            "GET", f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}"
-        )
+        answer: JSON = self._request("GET", f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}")
         return answer
 
     def list_versions(
@@ -302,9 +288,7 @@ class Client:
         answer: JSON = self._request("GET", "/v1/resolve", query={"uri": str(parsed)})
         return answer
 
-    def archive_version(
-        self, name: str, version: VersionRef, reason: str, *, deprecate: bool = False
-    ) -> JSON:
+    def archive_version(self, name: str, version: VersionRef, reason: str, *, deprecate: bool = False) -> JSON:
         """Archive (or only deprecate) a version. Nothing is deleted."""
         if not reason or not reason.strip():
             raise ClientError("archiving needs a reason (it is kept in the audit trail)")
@@ -385,15 +369,11 @@ class Client:
         return answer
 
     def get_alias(self, name: str, alias: str) -> JSON:
-        answer: JSON = self._request(
-            "GET", f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}"
-        )
+        answer: JSON = self._request("GET", f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}")
         return answer
 
     def delete_alias(self, name: str, alias: str) -> JSON:
-        answer: JSON = self._request(
-            "DELETE", f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}"
-        )
+        answer: JSON = self._request("DELETE", f"{self._model_path(name)}/aliases/{_q(_pointer(alias, 'alias'))}")
         return answer
 
     def promote(

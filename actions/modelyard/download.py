@@ -31,9 +31,7 @@ from modelyard.transport import (
 CHUNK_SIZE = 1024 * 1024
 
 
-def _fetch_once(
-    url: str, target: Path, policy: RetryPolicy, progress: Progress | None
-) -> tuple[str, int, Path]:
+def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress | None) -> tuple[str, int, Path]:
     """One attempt: stream ``url`` into a temp file beside ``target``; (sha256, size, temp path)."""
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed or removed by the caller
         dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
@@ -62,9 +60,7 @@ def _fetch_once(
         if exc.code in RETRY_STATUSES or exc.code >= 500:
             raise RetryableFailure(f"HTTP {exc.code}") from None
         hint = " (the link may have expired; run the download again)" if exc.code == 403 else ""
-        raise ClientError(
-            f"storage refused the download of {redact_url(url)}: HTTP {exc.code}{hint}"
-        ) from None
+        raise ClientError(f"storage refused the download of {redact_url(url)}: HTTP {exc.code}{hint}") from None
     except CONNECTION_ERRORS as exc:
         forget()
         raise RetryableFailure(describe_failure(exc, policy.timeout)) from None
@@ -98,8 +94,7 @@ def download_file(
     try:
         if size is not None and received != size:
             raise DigestMismatch(
-                f"downloaded {received} bytes but the registry declared {size}; "
-                "the file was deleted, try again"
+                f"downloaded {received} bytes but the registry declared {size}; the file was deleted, try again"
             )
         if actual != expected:
             raise DigestMismatch(

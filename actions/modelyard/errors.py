@@ -92,9 +92,7 @@ class RegistryError(ModelyardError):
                     field = item.get("field", item.get("loc", ""))
                     if isinstance(field, list):
                         field = ".".join(str(part) for part in field)
-                    field_errors.append(
-                        FieldError(str(field or ""), str(item.get("message", item.get("msg", ""))))
-                    )
+                    field_errors.append(FieldError(str(field or ""), str(item.get("message", item.get("msg", "")))))
                 else:
                     field_errors.append(FieldError("", str(item)))
         raw_status = problem.get("status")

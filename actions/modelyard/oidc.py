@@ -73,9 +73,7 @@ def token_expiry(token: str) -> float | None:
 class StaticToken:
     """A token given by the user; announced to the Actions log masker on first use."""
 
-    def __init__(
-        self, value: str, *, mask: bool = False, announce: Callable[[str], None] = _announce_mask
-    ) -> None:
+    def __init__(self, value: str, *, mask: bool = False, announce: Callable[[str], None] = _announce_mask) -> None:
         self._value = value.strip()
         self._mask = mask
         self._announce = announce
@@ -132,9 +130,7 @@ class GitHubActionsToken:
         return f"GitHubActionsToken(audience={self.audience!r})"
 
     def get(self) -> str:
-        if self._cached is not None and (
-            self._expires is None or self._clock() < self._expires - EXPIRY_MARGIN
-        ):
+        if self._cached is not None and (self._expires is None or self._clock() < self._expires - EXPIRY_MARGIN):
             return self._cached
         token = self.fetch()
         self._announce(token)
@@ -183,9 +179,7 @@ class GitHubActionsToken:
             answer = None
         value = answer.get("value") if isinstance(answer, dict) else None
         if not isinstance(value, str) or not value:
-            raise ClientError(
-                'the GitHub OIDC endpoint answered without a token (expected {"value": "<jwt>"})'
-            )
+            raise ClientError('the GitHub OIDC endpoint answered without a token (expected {"value": "<jwt>"})')
         return value
 
 

@@ -78,9 +78,7 @@ def model_view(model: Mapping[str, Any]) -> str:
                 for name, p in sorted(pointers.items())
                 if isinstance(p, Mapping)
             ]
-            parts.append(
-                table([kind[:-1] if kind == "stages" else "alias", "version", "updated", "by"], rows)
-            )
+            parts.append(table([kind[:-1] if kind == "stages" else "alias", "version", "updated", "by"], rows))
     return "\n\n".join(part for part in parts if part)
 
 
@@ -130,9 +128,7 @@ def pointer_view(pointer: Mapping[str, Any], *, history: bool = True) -> str:
         [
             (
                 str(kind),
-                f"{pointer.get('model')}/{pointer.get('name')}"
-                if pointer.get("model")
-                else pointer.get("name"),
+                f"{pointer.get('model')}/{pointer.get('name')}" if pointer.get("model") else pointer.get("name"),
             ),
             ("version", pointer.get("version") if pointer.get("version") is not None else "(none)"),
             ("previous", pointer.get("previous_version")),
@@ -186,9 +182,7 @@ def events_table(events: Iterable[Mapping[str, Any]]) -> str:
         change = ""
         if e.get("before") is not None or e.get("after") is not None:
             change = f"{scalar(e.get('before'))} -> {scalar(e.get('after'))}"
-        rows.append(
-            [e.get("at"), e.get("type"), e.get("version"), e.get("actor"), e.get("repository"), change]
-        )
+        rows.append([e.get("at"), e.get("type"), e.get("version"), e.get("actor"), e.get("repository"), change])
     return table(["at", "type", "version", "actor", "repository", "change"], rows, empty="(no events)")
 
 

@@ -176,9 +176,7 @@ class Transport:
             base = base[: -len("/v1")]
         scheme = urllib.parse.urlsplit(base).scheme
         if scheme not in ("http", "https"):
-            raise ClientError(
-                f"registry URL must start with https:// (or http:// for a local stack), got {base_url!r}"
-            )
+            raise ClientError(f"registry URL must start with https:// (or http:// for a local stack), got {base_url!r}")
         self.base_url = base
         self.token = token
         self.retry = retry or RetryPolicy.from_env()
@@ -233,13 +231,7 @@ class Transport:
                     retry_after = parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None)
                     final = error if exc.code == 429 else None
                     raise RetryableFailure(f"HTTP {exc.code} {error.title}", retry_after, final) from None
-                if (
-                    exc.code == 401
-                    and auth
-                    and self.token is not None
-                    and not refreshed
-                    and self.token.invalidate()
-                ):
+                if exc.code == 401 and auth and self.token is not None and not refreshed and self.token.invalidate():
                     refreshed = True  # an expired CI token: fetch a fresh one, once
                     raise RetryableFailure("token expired", retry_after=0.0, final=error) from None
                 raise error from None

@@ -62,9 +62,7 @@ class FileSlice:
         want = self._remaining if size is None or size < 0 else min(size, self._remaining)
         data = self._file.read(min(want, READ_BLOCK))
         if not data:
-            raise ClientError(
-                "the artifact file shrank while it was being uploaded; do not modify it mid-upload"
-            )
+            raise ClientError("the artifact file shrank while it was being uploaded; do not modify it mid-upload")
         self._remaining -= len(data)
         if self._on_read is not None:
             self._on_read(len(data))
@@ -193,9 +191,7 @@ def upload_multipart(
         with lock:
             etags[number] = etag
 
-    pool = ThreadPoolExecutor(
-        max_workers=max(1, min(workers, len(parts))), thread_name_prefix="modelyard-part"
-    )
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(parts))), thread_name_prefix="modelyard-part")
     try:
         futures: list[Future[None]] = [pool.submit(send, number, url) for number, url in parts]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)

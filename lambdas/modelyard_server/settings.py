@@ -16,13 +16,30 @@ class Settings(BaseModel):
     audience: str = "modelyard"
     trusted_issuers: tuple[str, ...] = (GITHUB_ACTIONS_ISSUER,)
     admin_repositories: tuple[str, ...] = ()
+    admin_subjects: tuple[str, ...] = ()
+    reviewer_repositories: tuple[str, ...] = ()
+    reviewer_subjects: tuple[str, ...] = ()
+    github_api_url: str = "https://api.github.com"
+    github_app_id: str | None = None
+    github_app_private_key: str | None = Field(default=None, repr=False)
+    github_app_private_key_secret: str | None = None
+    github_webhook_secret: str | None = Field(default=None, repr=False)
+    github_webhook_secret_arn: str | None = None
     stages: tuple[str, ...] = ("development", "staging", "production")
     multipart_threshold: int = 64 * 1024 * 1024
     part_size: int = 8 * 1024 * 1024
     presign_ttl_seconds: int = 3600
     max_body_bytes: int = 256 * 1024
 
-    @field_validator("trusted_issuers", "admin_repositories", "stages", mode="before")
+    @field_validator(
+        "trusted_issuers",
+        "admin_repositories",
+        "admin_subjects",
+        "reviewer_repositories",
+        "reviewer_subjects",
+        "stages",
+        mode="before",
+    )
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
@@ -46,6 +63,15 @@ def get_settings() -> Settings:
         "audience": "MODELYARD_AUDIENCE",
         "trusted_issuers": "MODELYARD_TRUSTED_ISSUERS",
         "admin_repositories": "MODELYARD_ADMIN_REPOSITORIES",
+        "admin_subjects": "MODELYARD_ADMIN_SUBJECTS",
+        "reviewer_repositories": "MODELYARD_REVIEWER_REPOSITORIES",
+        "reviewer_subjects": "MODELYARD_REVIEWER_SUBJECTS",
+        "github_api_url": "MODELYARD_GITHUB_API_URL",
+        "github_app_id": "MODELYARD_GITHUB_APP_ID",
+        "github_app_private_key": "MODELYARD_GITHUB_APP_PRIVATE_KEY",
+        "github_app_private_key_secret": "MODELYARD_GITHUB_APP_PRIVATE_KEY_SECRET",
+        "github_webhook_secret": "MODELYARD_GITHUB_WEBHOOK_SECRET",
+        "github_webhook_secret_arn": "MODELYARD_GITHUB_WEBHOOK_SECRET_ARN",
         "stages": "MODELYARD_STAGES",
         "multipart_threshold": "MODELYARD_MULTIPART_THRESHOLD",
         "part_size": "MODELYARD_PART_SIZE",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,10 @@ class Registry:
         from modelyard_server.handlers.api import lambda_handler
 
         if token == "default":
-            token = self.token()
+            # A stage change by default comes from a job in that stage's GitHub environment, as in a real
+            # workflow; tests about environments pass their own token.
+            stage = re.search(r"/stages/([^/]+)/(?:promote|rollback)$", path)
+            token = self.token(environment=stage.group(1)) if stage else self.token()
         return invoke(lambda_handler, http_event(method, path, token=token, **kwargs))
 
     def create_model(self, name: str = "fraud", **claims: Any) -> ApiResponse:

@@ -85,9 +85,7 @@ def test_malformed_json_is_400(seeded: Registry) -> None:
         ({}, "body.artifact"),
     ],
 )
-def test_invalid_registration_bodies_name_the_field(
-    seeded: Registry, body: dict[str, Any], field: str
-) -> None:
+def test_invalid_registration_bodies_name_the_field(seeded: Registry, body: dict[str, Any], field: str) -> None:
     before = _snapshot(seeded)
     answer = seeded.call("POST", "/v1/models/fraud/versions", body=body)
     _assert_refused(seeded, answer, 422, before)

@@ -17,8 +17,8 @@ from modelyard_server.domain.schemas import PromoteRequest, RegisterVersionReque
 from tests.integration.conftest import BUCKET, Registry
 
 
-def _principal(registry: Registry) -> Principal:
-    return Principal(registry.issuer.default_claims(repository="acme/fraud"))
+def _principal(registry: Registry, **claims: str) -> Principal:
+    return Principal(registry.issuer.default_claims(repository="acme/fraud", **claims))
 
 
 def _declaration(data: bytes) -> RegisterVersionRequest:
@@ -32,9 +32,7 @@ def test_32_concurrent_registrations_get_32_distinct_consecutive_numbers(registr
     caller = _principal(registry)
 
     def register(index: int) -> int:
-        return versions.register_version(
-            "fraud", _declaration(f"model {index}".encode()), caller, None
-        ).version.version
+        return versions.register_version("fraud", _declaration(f"model {index}".encode()), caller, None).version.version
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         numbers = list(pool.map(register, range(32)))
@@ -73,9 +71,7 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_version(registry: 
     caller = _principal(registry)
     request = _declaration(b"same request")
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(
-            pool.map(lambda _: versions.register_version("fraud", request, caller, "key-1"), range(8))
-        )
+        results = list(pool.map(lambda _: versions.register_version("fraud", request, caller, "key-1"), range(8)))
     assert {r.version.version for r in results} == {1}
     assert sum(r.created for r in results) == 1
 
@@ -84,7 +80,7 @@ def test_two_racing_promotions_exactly_one_wins(registry: Registry, monkeypatch:
     registry.create_model("fraud")
     registry.register("fraud", b"one")
     registry.register("fraud", b"two")
-    caller = _principal(registry)
+    caller = _principal(registry, environment="staging")
     both_read = threading.Barrier(2)
     real_load = table.load_model
 
@@ -123,9 +119,7 @@ def test_racing_promotion_over_http_gets_409_problem(registry: Registry) -> None
     registry.register("fraud", b"one")
     registry.register("fraud", b"two")
     registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
-    stale = registry.call(
-        "POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2, "expected_version": 0}
-    )
+    stale = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2, "expected_version": 0})
     assert stale.status == 409
     assert "holds version 1" in stale.problem["detail"]
 
@@ -144,16 +138,10 @@ def test_upload_that_does_not_match_declaration_never_becomes_ready(registry: Re
     assert version["status"] == "pending_upload"
     keys = [o["Key"] for o in registry.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     assert answer["version"]["artifact"]["key"] not in keys  # the lying bytes are not kept under that digest
-    assert (
-        registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": number}).status
-        == 409
-    )
+    assert registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": number}).status == 409
     # Uploading the right bytes afterwards completes it.
     registry.put_bytes(answer["version"]["artifact"]["key"], declared)
-    assert (
-        registry.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={}).body["status"]
-        == "ready"
-    )
+    assert registry.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={}).body["status"] == "ready"
 
 
 def test_complete_without_upload_is_a_clear_409(registry: Registry) -> None:

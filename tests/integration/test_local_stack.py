@@ -34,9 +34,7 @@ async def placeholder_app(scope: Scope, receive: Callable[[], Any], send: Callab
     body = json.dumps(
         {"path": scope["path"], "tables": tables, "issuers": os.environ["MODELYARD_TRUSTED_ISSUERS"]}
     ).encode()
-    await send(
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
-    )
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -19,9 +19,15 @@ def test_openapi_is_3_1_and_covers_the_contract() -> None:
     document = json.loads(generate())
     assert document["openapi"].startswith("3.1")
     paths = document["paths"]
-    for path in ("/v1/models", "/v1/models/{name}/versions", "/v1/models/{name}/versions/{version}/complete",
-                 "/v1/models/{name}/stages/{stage}/promote", "/v1/models/{name}/aliases/{alias}",
-                 "/v1/models/{name}/events", "/v1/resolve"):
+    for path in (
+        "/v1/models",
+        "/v1/models/{name}/versions",
+        "/v1/models/{name}/versions/{version}/complete",
+        "/v1/models/{name}/stages/{stage}/promote",
+        "/v1/models/{name}/aliases/{alias}",
+        "/v1/models/{name}/events",
+        "/v1/resolve",
+    ):
         assert path in paths, path
     assert document["components"]["securitySchemes"]["oidc"]["scheme"] == "bearer"
 

@@ -65,9 +65,7 @@ def test_alias_promote_rollback_and_events(registry: Registry) -> None:
     resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud@champion"})
     assert resolved.status == 200 and resolved.body["version"] == 2
     assert registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1}).status == 200
-    second = registry.call(
-        "POST", "/v1/models/fraud/stages/staging/promote", body={"version": "models:/fraud/2"}
-    )
+    second = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": "models:/fraud/2"})
     assert second.body["version"] == 2 and second.body["previous_version"] == 1
     back = registry.call("POST", "/v1/models/fraud/stages/staging/rollback", body={})
     assert back.status == 200

@@ -86,9 +86,7 @@ def test_function_runtime_and_configuration(template: dict[str, Any]) -> None:
     assert env["MODELYARD_TABLE"] == {"Ref": "RegistryTable"}
     assert env["MODELYARD_BUCKET"] == {"Ref": "ArtifactBucket"}
     assert template["Parameters"]["Audience"]["Default"] == "modelyard"
-    assert (
-        template["Parameters"]["TrustedIssuers"]["Default"] == "https://token.actions.githubusercontent.com"
-    )
+    assert template["Parameters"]["TrustedIssuers"]["Default"] == "https://token.actions.githubusercontent.com"
     assert props["Events"]["Api"]["Properties"] == {
         "ApiId": {"Ref": "HttpApi"},
         "Path": "/{proxy+}",
@@ -141,8 +139,6 @@ def test_sam_expands_offline(template: dict[str, Any]) -> None:
     ]
     [stage] = by_type["AWS::ApiGatewayV2::Stage"]
     assert set(stage["Properties"]["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
-    assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {
-        "Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]
-    }
+    assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
     [api] = by_type["AWS::ApiGatewayV2::Api"]
     assert "x-amazon-apigateway-any-method" in api["Properties"]["Body"]["paths"]["/{proxy+}"]

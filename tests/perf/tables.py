@@ -21,8 +21,7 @@ def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obj
     rule = (
         "|"
         + "|".join(
-            ("-" * (w + 1) + ":") if right else ("-" * (w + 2))
-            for w, right in zip(widths, numeric, strict=True)
+            ("-" * (w + 1) + ":") if right else ("-" * (w + 2)) for w, right in zip(widths, numeric, strict=True)
         )
         + "|"
     )

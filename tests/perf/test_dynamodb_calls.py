@@ -83,9 +83,7 @@ def _measure(registry: Registry, calls: DynamoCalls, model: str, versions: int, 
     registry.call("POST", f"/v1/models/{model}/stages/staging/promote", body={"version": 1})
     for move in range(stage_moves):
         target = 2 + move % (versions - 2)
-        promoted = registry.call(
-            "POST", f"/v1/models/{model}/stages/staging/promote", body={"version": target}
-        )
+        promoted = registry.call("POST", f"/v1/models/{model}/stages/staging/promote", body={"version": target})
         assert promoted.status == 200, promoted
     registry.call("POST", f"/v1/models/{model}/stages/staging/promote", body={"version": 1})
 
@@ -152,11 +150,7 @@ def test_dynamodb_round_trips_per_operation_do_not_grow_with_versions(
         (operation, len(actions), len(large.calls[operation]), _summary(large.calls[operation]))
         for operation, actions in small.calls.items()
     ]
-    print(
-        format_table(
-            title, ("operation", f"calls @{SMALL}", f"calls @{LARGE}", f"DynamoDB actions @{LARGE}"), rows
-        )
-    )
+    print(format_table(title, ("operation", f"calls @{SMALL}", f"calls @{LARGE}", f"DynamoDB actions @{LARGE}"), rows))
 
     fixed_cost = [op for op in small.calls if not op.startswith("(extra)")]
     grew = {op: (len(small.calls[op]), len(large.calls[op])) for op in fixed_cost}

@@ -92,24 +92,18 @@ def test_handler_import_time_against_its_dependencies_and_client_start_up() -> N
         rows.append((label, round(imported * 1000), round(process * 1000), round(rss, 1)))
     handler_ms, dependencies_ms = rows[0][1], rows[1][1]
     assert isinstance(handler_ms, int) and isinstance(dependencies_ms, int)
-    rows.insert(
-        2, ("  difference: own code, X-Ray SDK, rest of powertools", handler_ms - dependencies_ms, "-", "-")
-    )
+    rows.insert(2, ("  difference: own code, X-Ray SDK, rest of powertools", handler_ms - dependencies_ms, "-", "-"))
 
     imported, process, rss = _median_import("modelyard")
     rows.append(("import modelyard (client)", round(imported * 1000), round(process * 1000), round(rss, 1)))
     script = Path(sys.executable).with_name("modelyard")
     help_argv = [str(script), "--help"] if script.exists() else [sys.executable, "-m", "modelyard", "--help"]
     help_seconds, help_rss = _median_command(help_argv)
-    rows.append(
-        ("modelyard --help (client, whole process)", "-", round(help_seconds * 1000), round(help_rss, 1))
-    )
+    rows.append(("modelyard --help (client, whole process)", "-", round(help_seconds * 1000), round(help_rss, 1)))
 
     headers = ("what", "import (ms)", "process (ms)", "peak RSS (MiB)")
     print(
-        format_table(
-            f"Import and start-up, median of {RUNS} fresh interpreters ({os.cpu_count()} CPUs)", headers, rows
-        )
+        format_table(f"Import and start-up, median of {RUNS} fresh interpreters ({os.cpu_count()} CPUs)", headers, rows)
     )
     heaviest = [(name, round(seconds * 1000)) for name, seconds in _heaviest_packages(HANDLER, 10)]
     print(

@@ -26,9 +26,7 @@ class ApiResponse:
 
     @property
     def problem(self) -> dict[str, Any]:
-        assert (
-            self.headers.get("Content-Type", self.headers.get("content-type")) == "application/problem+json"
-        ), self
+        assert self.headers.get("Content-Type", self.headers.get("content-type")) == "application/problem+json", self
         assert isinstance(self.body, dict)
         return self.body
 

@@ -53,9 +53,7 @@ def start_multipart(bucket: str, key: str, media_type: str) -> str:
     return answer["UploadId"]
 
 
-def presign_parts(
-    bucket: str, key: str, upload_id: str, size: int, part_size: int, ttl: int
-) -> list[PresignedPart]:
+def presign_parts(bucket: str, key: str, upload_id: str, size: int, part_size: int, ttl: int) -> list[PresignedPart]:
     count = max(1, math.ceil(size / part_size))
     return [
         PresignedPart(
@@ -109,9 +107,7 @@ def head_blob(bucket: str, key: str) -> BlobFacts | None:
             return None
         raise
     checksum = answer.get("ChecksumSHA256")
-    full_object = (
-        checksum and "-" not in checksum and answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
-    )
+    full_object = checksum and "-" not in checksum and answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
     hex_checksum = base64.b64decode(checksum).hex() if full_object else None
     return BlobFacts(size=int(answer["ContentLength"]), checksum_sha256=hex_checksum)
 

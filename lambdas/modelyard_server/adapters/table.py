@@ -36,6 +36,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
@@ -104,6 +105,8 @@ class VersionItem(RegistryItem, discriminator="version"):
     status_reason = UnicodeAttribute(null=True)
     ready_at = UTCDateTimeAttribute(null=True)
     tags = MapAttribute[str, Any](default=dict)
+    validation = JSONAttribute(null=True)
+    stages_reached = UnicodeSetAttribute(null=True)
 
 
 class PointerItem(RegistryItem, discriminator="pointer"):
@@ -118,6 +121,20 @@ class HistoryItem(RegistryItem, discriminator="history"):
 
 class EventItem(RegistryItem, discriminator="event"):
     record = JSONAttribute()
+
+
+class PolicyItem(RegistryItem, discriminator="policy"):
+    record = JSONAttribute()
+    revision = NumberAttribute()
+
+
+class ReportItem(RegistryItem, discriminator="report"):
+    record = JSONAttribute()
+
+
+class PromotionRequestItem(RegistryItem, discriminator="promotion_request"):
+    record = JSONAttribute()
+    expires_at = NumberAttribute()
 
 
 class IdempotencyItem(RegistryItem, discriminator="idempotency"):
@@ -140,6 +157,9 @@ def bind(table_name: str) -> None:
     RegistryItem.Meta.table_name = table_name
     RegistryItem.Meta.region = region
     for cls in (
+        PolicyItem,
+        ReportItem,
+        PromotionRequestItem,
         RegistryItem,
         ModelItem,
         VersionItem,
@@ -251,17 +271,20 @@ def _model_record(item: ModelItem, pointers: Sequence[PointerItem] = ()) -> Mode
         data = pointer.record
         if pointer.version is None:
             continue
-        state = PointerState(
-            version=int(pointer.version), updated_at=data["updated_at"], updated_by=data["updated_by"]
-        )
+        state = PointerState(version=int(pointer.version), updated_at=data["updated_at"], updated_by=data["updated_by"])
         (record.stages if data["kind"] == "stage" else record.aliases)[data["name"]] = state
     return record
 
 
 def _version_record(item: VersionItem) -> VersionRecord:
-    return VersionRecord.model_validate(
-        {**item.record, "status": item.status, "status_reason": item.status_reason, "ready_at": item.ready_at}
-    )
+    lifecycle = {
+        "status": item.status,
+        "status_reason": item.status_reason,
+        "ready_at": item.ready_at,
+        "validation": item.validation,
+        "stages_reached": sorted(item.stages_reached or ()),
+    }
+    return VersionRecord.model_validate({**item.record, **lifecycle})
 
 
 def _pointer_record(item: PointerItem) -> PointerRecord:
@@ -281,19 +304,35 @@ def _json(model: Any) -> Any:
 # ----------------------------------------------------------------------------------------- reads
 
 
-def load_model(name: str) -> tuple[ModelRecord, dict[tuple[str, str], PointerRecord]] | None:
-    """The model with all its stage and alias pointers: one Query."""
+@dataclass
+class LoadedModel:
+    model: ModelRecord
+    pointers: dict[tuple[str, str], PointerRecord]
+    policy_override: dict[str, Any] | None
+    policy_revision: int
+
+
+def load_model(name: str) -> LoadedModel | None:
+    """The model with all its stage and alias pointers and its policy override: one Query."""
     model: ModelItem | None = None
     pointers: list[PointerItem] = []
+    policy: PolicyItem | None = None
     for item in RegistryItem.query(model_pk(name), RegistryItem.sk.startswith("#")):
         if isinstance(item, ModelItem):
             model = item
         elif isinstance(item, PointerItem):
             pointers.append(item)
+        elif isinstance(item, PolicyItem):
+            policy = item
     if model is None:
         return None
     by_key = {(p.record["kind"], p.record["name"]): _pointer_record(p) for p in pointers}
-    return _model_record(model, pointers), by_key
+    return LoadedModel(
+        model=_model_record(model, pointers),
+        pointers=by_key,
+        policy_override=policy.record["document"] if policy is not None else None,
+        policy_revision=int(policy.revision) if policy is not None else 0,
+    )
 
 
 def get_model(name: str, *, consistent: bool = False) -> ModelRecord | None:
@@ -353,9 +392,7 @@ def ready_blob_exists(sha256: str) -> bool:
     return any(True for _ in result)
 
 
-def get_pointer(
-    model: str, kind: PointerKind, name: str, *, consistent: bool = False
-) -> PointerRecord | None:
+def get_pointer(model: str, kind: PointerKind, name: str, *, consistent: bool = False) -> PointerRecord | None:
     try:
         item = PointerItem.get(model_pk(model), pointer_sk(kind, name), consistent_read=consistent)
     except PointerItem.DoesNotExist:
@@ -409,9 +446,7 @@ def _event_item(event: EventRecord) -> EventItem:
 
 
 def _reasons(error: TransactWriteError) -> list[str]:
-    return [
-        (reason.code if reason is not None else "None") or "None" for reason in error.cancellation_reasons
-    ]
+    return [(reason.code if reason is not None else "None") or "None" for reason in error.cancellation_reasons]
 
 
 class ConditionFailed(Exception):
@@ -452,9 +487,7 @@ class _LabelledTransaction:
         except TransactWriteError as error:
             reasons = _reasons(error)
             failed = {
-                label
-                for (label, _), code in zip(ordered, reasons, strict=False)
-                if code == "ConditionalCheckFailed"
+                label for (label, _), code in zip(ordered, reasons, strict=False) if code == "ConditionalCheckFailed"
             }
             if not failed:
                 raise
@@ -503,7 +536,7 @@ def insert_version_claiming_number(
     version_item = VersionItem(
         pk,
         version_sk(version.version),
-        record=_json(version.model_copy(update={"status_reason": None, "ready_at": None})),
+        record=_json(version.model_copy(update={"status_reason": None, "ready_at": None, "validation": None})),
         status=version.status,
         tags=dict(version.tags),
     )
@@ -616,18 +649,22 @@ def move_pointer(
         pk, f"{history_prefix(pointer.kind, pointer.name)}{history.event_id}", record=_json(history)
     )
     condition = (
-        RegistryItem.sk.does_not_exist()
-        if expected_revision is None
-        else PointerItem.revision == expected_revision
+        RegistryItem.sk.does_not_exist() if expected_revision is None else PointerItem.revision == expected_revision
     )
     transaction = _LabelledTransaction()
     transaction.put("pointer", item, condition)
     transaction.put("history", history_item)
     transaction.put("event", _event_item(event))
-    if guard_version_ready is not None:
-        transaction.check(
-            "version", VersionItem, pk, version_sk(guard_version_ready), VersionItem.status == "ready"
+    if guard_version_ready is not None and pointer.kind == "stage":
+        # The version remembers every stage it reached (for `from_stages` rules), still ready.
+        transaction.update(
+            "version",
+            VersionItem(pk, version_sk(guard_version_ready)),
+            [VersionItem.stages_reached.add({pointer.name})],
+            VersionItem.status == "ready",
         )
+    elif guard_version_ready is not None:
+        transaction.check("version", VersionItem, pk, version_sk(guard_version_ready), VersionItem.status == "ready")
     transaction.commit()
 
 

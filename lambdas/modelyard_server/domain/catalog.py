@@ -7,15 +7,12 @@ from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
 from modelyard_server.domain.principal import Principal, require_owner
 from modelyard_server.domain.schemas import CreateModelRequest, ModelPage, ModelRecord, UpdateModelRequest
-from modelyard_server.settings import get_settings
 
 
 def create_model(request: CreateModelRequest, principal: Principal) -> ModelRecord:
     """A new model, owned by the calling repository."""
     if principal.repository is None:
-        raise Forbidden(
-            "creating a model needs a token with a 'repository' claim: it becomes the model's owner"
-        )
+        raise Forbidden("creating a model needs a token with a 'repository' claim: it becomes the model's owner")
     at = table.now()
     model = ModelRecord(
         name=request.name,
@@ -44,7 +41,7 @@ def get_model(name: str) -> ModelRecord:
     loaded = table.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
-    return loaded[0]
+    return loaded.model
 
 
 def require_model(name: str) -> ModelRecord:
@@ -61,7 +58,7 @@ def list_models(limit: int, next_token: str | None) -> ModelPage:
 
 def update_model(name: str, request: UpdateModelRequest, principal: Principal) -> ModelRecord:
     model = require_model(name)
-    require_owner(model, principal, get_settings().admin_repositories)
+    require_owner(model, principal)
     changes: dict[str, object] = {}
     if request.description is not None and request.description != model.description:
         changes["description"] = request.description

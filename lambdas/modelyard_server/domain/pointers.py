@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from modelyard_server.adapters import table
+from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.errors import (
     ModelNotFound,
@@ -14,7 +15,8 @@ from modelyard_server.domain.errors import (
     VersionNotPromotable,
 )
 from modelyard_server.domain.ids import new_ulid
-from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.policies import policy_for
+from modelyard_server.domain.principal import Principal, is_admin, is_reviewer, require_owner
 from modelyard_server.domain.schemas import (
     HistoryEntry,
     ModelRecord,
@@ -24,6 +26,7 @@ from modelyard_server.domain.schemas import (
     SetAliasRequest,
     VersionRecord,
 )
+from modelyard_server.domain.stage_rules import PolicyViolation, check_promotion, github_approvals
 from modelyard_server.domain.versions import get_version_by_number, parse_reference, resolve_number, summarize
 from modelyard_server.settings import get_settings
 
@@ -40,6 +43,7 @@ class PointerChange:
     action: str  # promote | rollback | set | delete
     event_type: str
     comment: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def _check_stage(stage: str) -> None:
@@ -48,14 +52,24 @@ def _check_stage(stage: str) -> None:
         raise PointerNotFound(f"'{stage}' is not a stage of this registry; stages are: {', '.join(stages)}")
 
 
-def _load_for_write(
-    name: str, principal: Principal
-) -> tuple[ModelRecord, dict[tuple[str, str], PointerRecord]]:
+def _load_for_write(name: str, principal: Principal, *, reviewers_too: bool = False) -> table.LoadedModel:
     loaded = table.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
-    require_owner(loaded[0], principal, get_settings().admin_repositories)
+    require_owner(loaded.model, principal, reviewers_too=reviewers_too)
     return loaded
+
+
+def _refuse(name: str, stage: str, version: int | None, principal: Principal, refusal: PolicyViolation) -> None:
+    """Keep a refused stage change in the audit trail: who tried what, from which run, and why not."""
+    event = new_event(
+        "model.promotion.denied",
+        name,
+        principal,
+        version=version,
+        detail={"stage": stage, "reason": refusal.detail},
+    )
+    policy_store.record_event(event)
 
 
 def _ready_version(name: str, value: str | int, verb: str) -> VersionRecord:
@@ -118,7 +132,7 @@ def _move(
         version=new_version,
         before={"version": previous},
         after={"version": new_version},
-        detail={change.kind: change.name, "comment": change.comment},
+        detail={change.kind: change.name, "comment": change.comment, **change.detail},
     ).model_copy(update={"id": event_id})
     try:
         table.move_pointer(
@@ -131,27 +145,44 @@ def _move(
     except table.ConditionFailed as lost:
         label = f"{change.kind} '{change.name}' of '{model.name}'"
         if "pointer" in lost.failed:
-            raise PointerMoved(
-                f"{label} was changed by someone else at the same time; re-read it and retry"
-            ) from lost
+            raise PointerMoved(f"{label} was changed by someone else at the same time; re-read it and retry") from lost
         raise VersionNotPromotable(f"version {new_version} of '{model.name}' stopped being ready") from lost
     return pointer.model_copy(update={"history": [history]})
 
 
+def _holder_metrics(pointer: PointerRecord | None) -> dict[str, float] | None:
+    return dict(pointer.target.metrics) if pointer is not None and pointer.target is not None else None
+
+
 def _point_at(
-    name: str, value: str | int, expected: int | None, change: PointerChange, principal: Principal, verb: str
+    name: str,
+    value: str | int,
+    expected: int | None,
+    change: PointerChange,
+    principal: Principal,
+    verb: str,
 ) -> PointerRecord:
     """Point a stage or alias at a ready version; the holder it replaces becomes the rollback target."""
-    model, pointers = _load_for_write(name, principal)
-    current = pointers.get((change.kind, change.name))
+    loaded = _load_for_write(name, principal)
+    current = loaded.pointers.get((change.kind, change.name))
     _check_expected(current, expected, f"{change.kind} '{change.name}' of '{name}'")
     target = _ready_version(name, value, verb)
     if current is not None and current.version == target.version:
         return current  # already there: promoting twice is not a change
+    if change.kind == "stage":
+        repository_policy = target.validation.repository_policy if target.validation is not None else None
+        policy = policy_for(loaded, repository_policy)
+        try:
+            evidence = check_promotion(change.name, policy, target, principal, github_approvals())
+        except PolicyViolation as refusal:
+            _refuse(name, change.name, target.version, principal, refusal)
+            raise
+        change.detail.update(evidence.as_detail())
+        change.detail.update(metrics_before=_holder_metrics(current), metrics_after=dict(target.metrics))
     earlier = list(current.earlier_versions) if current is not None else []
     if current is not None and current.version is not None:
         earlier.append(current.version)
-    return _move(model, current, change, target, earlier, principal)
+    return _move(loaded.model, current, change, target, earlier, principal)
 
 
 def promote(name: str, stage: str, request: PromoteRequest, principal: Principal) -> PointerRecord:
@@ -163,10 +194,19 @@ def promote(name: str, stage: str, request: PromoteRequest, principal: Principal
 def rollback(name: str, stage: str, request: RollbackRequest, principal: Principal) -> PointerRecord:
     """Move `stage` back to the holder before the current one, or to an explicit earlier version."""
     _check_stage(stage)
-    model, pointers = _load_for_write(name, principal)
-    current = pointers.get(("stage", stage))
+    loaded = _load_for_write(name, principal, reviewers_too=True)
+    current = loaded.pointers.get(("stage", stage))
     if current is None or current.version is None:
         raise NothingToRollBack(f"stage '{stage}' of '{name}' holds no version")
+    if not (is_admin(principal) or is_reviewer(principal)):
+        environment = policy_for(loaded, None).environment_for(stage)
+        if principal.environment != environment:
+            refusal = PolicyViolation(
+                f"rolling back '{stage}' needs a token from a job in GitHub environment '{environment}' "
+                f"(or a reviewer's token); this token has {principal.environment or 'no environment'}"
+            )
+            _refuse(name, stage, current.version, principal, refusal)
+            raise refusal
     earlier = list(current.earlier_versions)
     if request.to_version is not None:
         target = _ready_version(name, request.to_version, "rolled back to")
@@ -179,8 +219,15 @@ def rollback(name: str, stage: str, request: RollbackRequest, principal: Princip
                 f"stage '{stage}' of '{name}' has had no earlier holder; name a version with to_version"
             )
         target = _ready_version(name, earlier.pop(), "rolled back to")
-    change = PointerChange("stage", stage, "rollback", "model.version.rolled_back", request.comment)
-    return _move(model, current, change, target, earlier, principal)
+    change = PointerChange(
+        "stage",
+        stage,
+        "rollback",
+        "model.version.rolled_back",
+        request.comment,
+        detail={"metrics_before": _holder_metrics(current), "metrics_after": dict(target.metrics)},
+    )
+    return _move(loaded.model, current, change, target, earlier, principal)
 
 
 def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Principal) -> PointerRecord:
@@ -189,13 +236,13 @@ def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Princi
 
 
 def delete_alias(name: str, alias: str, principal: Principal) -> PointerRecord:
-    model, pointers = _load_for_write(name, principal)
-    current = pointers.get(("alias", alias))
+    loaded = _load_for_write(name, principal)
+    current = loaded.pointers.get(("alias", alias))
     if current is None or current.version is None:
         raise PointerNotFound(f"model '{name}' has no alias '{alias}'")
     earlier = [*current.earlier_versions, current.version]
     change = PointerChange("alias", alias, "delete", "model.alias.deleted")
-    return _move(model, current, change, None, earlier, principal)
+    return _move(loaded.model, current, change, None, earlier, principal)
 
 
 def get_pointer(name: str, kind: table.PointerKind, pointer_name: str) -> PointerRecord:

@@ -7,6 +7,7 @@ from typing import Any
 
 from modelyard_server.domain.errors import Forbidden
 from modelyard_server.domain.schemas import Actor, ModelRecord
+from modelyard_server.settings import get_settings
 
 # Claims worth keeping as a version's provenance (never the raw token).
 PROVENANCE_CLAIMS = (
@@ -61,6 +62,19 @@ class Principal:
         return self._claim("environment")
 
     @property
+    def ref(self) -> str | None:
+        return self._claim("ref")
+
+    @property
+    def run_id(self) -> str | None:
+        return self._claim("run_id")
+
+    @property
+    def login(self) -> str | None:
+        """The GitHub user who triggered the run (the `actor` claim)."""
+        return self._claim("actor")
+
+    @property
     def run_url(self) -> str | None:
         repository, run_id = self.repository, self._claim("run_id")
         if not repository or not run_id:
@@ -89,18 +103,28 @@ class Principal:
     def provenance(self) -> dict[str, Any]:
         return {name: self.claims[name] for name in PROVENANCE_CLAIMS if name in self.claims}
 
-    def is_admin(self, admin_repositories: tuple[str, ...]) -> bool:
-        return self.repository is not None and self.repository in admin_repositories
+
+def is_admin(principal: Principal) -> bool:
+    settings = get_settings()
+    return principal.repository in settings.admin_repositories or principal.subject in settings.admin_subjects
 
 
-def require_owner(model: ModelRecord, principal: Principal, admin_repositories: tuple[str, ...]) -> None:
-    """Writes to a model come from one of its owner repositories (or an admin repository)."""
-    if principal.is_admin(admin_repositories):
+def is_reviewer(principal: Principal) -> bool:
+    settings = get_settings()
+    return principal.repository in settings.reviewer_repositories or principal.subject in settings.reviewer_subjects
+
+
+def require_admin(principal: Principal, action: str) -> None:
+    if not is_admin(principal):
+        raise Forbidden(f"{action} is for registry admins (MODELYARD_ADMIN_REPOSITORIES / MODELYARD_ADMIN_SUBJECTS)")
+
+
+def require_owner(model: ModelRecord, principal: Principal, *, reviewers_too: bool = False) -> None:
+    """Writes to a model come from one of its owner repositories, an admin, or (where allowed) a reviewer."""
+    if is_admin(principal) or (reviewers_too and is_reviewer(principal)):
         return
     if principal.repository is None:
         raise Forbidden(f"changing model '{model.name}' needs a token with a 'repository' claim")
     if principal.repository not in model.owners:
         owners = ", ".join(model.owners) or "nobody"
-        raise Forbidden(
-            f"repository '{principal.repository}' does not own model '{model.name}' (owners: {owners})"
-        )
+        raise Forbidden(f"repository '{principal.repository}' does not own model '{model.name}' (owners: {owners})")

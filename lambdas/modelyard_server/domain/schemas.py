@@ -199,6 +199,17 @@ class ArtifactRecord(BaseModel):
     key: str
 
 
+class ValidationSummary(BaseModel):
+    status: Literal["passed", "failed"]
+    report_id: str
+    at: datetime
+    policy_digest: str
+    failed_checks: int = 0
+    repository_policy: dict[str, Any] | None = Field(
+        default=None, description="The repository policy the validation ran under; promotions apply it too"
+    )
+
+
 class VersionRecord(BaseModel):
     model: str
     version: int
@@ -219,6 +230,8 @@ class VersionRecord(BaseModel):
     created_at: datetime
     created_by: str
     ready_at: datetime | None = None
+    validation: ValidationSummary | None = Field(default=None, description="The latest server-side validation")
+    stages_reached: list[str] = Field(default_factory=list, description="Every stage this version has been in")
 
 
 class VersionSummary(BaseModel):

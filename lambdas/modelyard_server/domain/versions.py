@@ -65,9 +65,7 @@ def _upload_plan(version: VersionRecord, already_stored: bool) -> UploadPlan:
         return UploadPlan(method="none")
     if artifact.size <= settings.multipart_threshold:
         url = blobs.presign_put(settings.bucket_name, artifact.key, artifact.size, artifact.media_type, ttl)
-        return UploadPlan(
-            method="put", url=url, headers={"Content-Type": artifact.media_type}, expires_in=ttl
-        )
+        return UploadPlan(method="put", url=url, headers={"Content-Type": artifact.media_type}, expires_in=ttl)
     upload_id = blobs.start_multipart(settings.bucket_name, artifact.key, artifact.media_type)
     # S3 allows 10,000 parts: grow the part size for very large artifacts.
     part_size = max(settings.part_size, -(-artifact.size // 10_000))
@@ -85,14 +83,13 @@ def register_version(
     name: str, request: RegisterVersionRequest, principal: Principal, idempotency_key: str | None
 ) -> RegisteredVersion:
     """Phase one: number and record the version (pending_upload) and say how to upload its bytes."""
-    settings = get_settings()
     request_hash = _request_hash(request)
     if idempotency_key is not None:
         earlier = _replay(name, idempotency_key, request_hash)
         if earlier is not None:
             return earlier
     model = require_model(name)
-    require_owner(model, principal, settings.admin_repositories)
+    require_owner(model, principal)
     if request.semver is not None and table.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
 
@@ -180,13 +177,11 @@ def _new_version(
     )
 
 
-def complete_upload(
-    name: str, number: int, request: CompleteUploadRequest, principal: Principal
-) -> VersionRecord:
+def complete_upload(name: str, number: int, request: CompleteUploadRequest, principal: Principal) -> VersionRecord:
     """Phase two: check the stored bytes against the declared size and SHA-256, then seal as ready."""
     settings = get_settings()
     model = require_model(name)
-    require_owner(model, principal, settings.admin_repositories)
+    require_owner(model, principal)
     version = get_version_by_number(name, number, consistent=True)
     if version.status == "ready":
         return version  # a retried completion: nothing left to do
@@ -288,29 +283,24 @@ def list_versions(
     name: str, limit: int, next_token: str | None, status: str | None, tag: tuple[str, str] | None
 ) -> VersionPage:
     page = table.list_versions(name, limit, next_token, status, tag)
-    if not page.items and next_token is None:
-        require_model(name)
+    if not page.items and next_token is None and page.next_token is None:
+        require_model(name)  # an empty first page: is there a model at all?
     return VersionPage(items=page.items, next_token=page.next_token)
 
 
-def archive_version(
-    name: str, number: int, request: ArchiveVersionRequest, principal: Principal
-) -> VersionRecord:
+def archive_version(name: str, number: int, request: ArchiveVersionRequest, principal: Principal) -> VersionRecord:
     """Archive or deprecate: the version stays readable and downloadable, but can no longer move."""
-    settings = get_settings()
     loaded = table.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
-    model, pointers = loaded
-    require_owner(model, principal, settings.admin_repositories)
+    model, pointers = loaded.model, loaded.pointers
+    require_owner(model, principal, reviewers_too=True)
     version = get_version_by_number(name, number, consistent=True)
     if version.status == request.status:
         return version
     allowed = ["ready", "pending_upload", "deprecated"] if request.status == "archived" else ["ready"]
     if version.status not in allowed:
-        raise VersionStateConflict(
-            f"version {number} of '{name}' is {version.status}; cannot mark {request.status}"
-        )
+        raise VersionStateConflict(f"version {number} of '{name}' is {version.status}; cannot mark {request.status}")
     holding = [p for p in pointers.values() if p.version == number and p.target is not None]
     event = new_event(
         f"model.version.{request.status}",
@@ -334,9 +324,7 @@ def download_link(name: str, value: str | int) -> DownloadLink:
         raise VersionStateConflict(f"version {version.version} of '{name}' has no verified artifact yet")
     settings = get_settings()
     artifact = version.artifact
-    url = blobs.presign_get(
-        settings.bucket_name, artifact.key, artifact.filename, settings.presign_ttl_seconds
-    )
+    url = blobs.presign_get(settings.bucket_name, artifact.key, artifact.filename, settings.presign_ttl_seconds)
     return DownloadLink(
         url=url,
         sha256=artifact.sha256,
@@ -367,8 +355,7 @@ def resolve_uri(uri_text: str) -> VersionSummary:
     uri: ModelUri | None = parse_model_uri(uri_text)
     if uri is None:
         raise InvalidReference(
-            f"'{uri_text[:100]}' is not a model URI "
-            "(models:/NAME/7, models:/NAME@ALIAS, models:/NAME/stage/STAGE)"
+            f"'{uri_text[:100]}' is not a model URI (models:/NAME/7, models:/NAME@ALIAS, models:/NAME/stage/STAGE)"
         )
     if uri.kind == "version":
         assert uri.version is not None

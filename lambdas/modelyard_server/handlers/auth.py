@@ -23,7 +23,5 @@ def authenticated_principal(request: Request) -> Principal:
     header = request.resolved_event.headers.get("authorization") or ""
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(
-            "send 'Authorization: Bearer <OIDC token>' (in GitHub Actions: the job's ID token)"
-        )
+        raise Unauthenticated("send 'Authorization: Bearer <OIDC token>' (in GitHub Actions: the job's ID token)")
     return Principal(token_verifier().verify(token.strip()))

@@ -16,7 +16,6 @@ def oversize_problem(body_length: int, limit: int) -> dict[str, Any] | None:
         "type": PROBLEM_BASE + "payload-too-large",
         "title": "Request body too large",
         "status": 413,
-        "detail": f"the body is {body_length} bytes; the API accepts at most {limit} "
-        "(artifacts go to S3 directly)",
+        "detail": f"the body is {body_length} bytes; the API accepts at most {limit} (artifacts go to S3 directly)",
     }
     return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_CONTENT_TYPE}, "body": json.dumps(body)}

@@ -21,9 +21,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
     body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": 'Bearer realm="modelyard"'} if status == 401 else None
-    return Response(
-        status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body), headers=headers
-    )
+    return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body), headers=headers)
 
 
 def _field(location: Any) -> str:
@@ -78,6 +76,4 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(Exception)
     def _bug(error: Exception) -> Response[str]:
         logger.exception("unhandled error")
-        return problem(
-            500, "internal-error", "Internal error", "the registry failed unexpectedly; this is a bug"
-        )
+        return problem(500, "internal-error", "Internal error", "the registry failed unexpectedly; this is a bug")

@@ -64,11 +64,7 @@ def _banner(stack: LocalStack) -> str:
             "",
             "Get a token:",
             f"  export MODELYARD_URL={stack.api_url}",
-            *(
-                []
-                if stack.issuer_url == DEFAULT_DEV_ISSUER
-                else [f"  export MODELYARD_DEV_ISSUER={stack.issuer_url}"]
-            ),
+            *([] if stack.issuer_url == DEFAULT_DEV_ISSUER else [f"  export MODELYARD_DEV_ISSUER={stack.issuer_url}"]),
             "  export MODELYARD_TOKEN=$(modelyard dev-token --repository acme/models)",
             "or raw:",
             f"  curl '{stack.issuer_url}/mint?repository=acme/models'",

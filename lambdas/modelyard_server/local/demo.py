@@ -158,9 +158,7 @@ def train(workdir: Path) -> Training:
     from sklearn.model_selection import train_test_split
 
     x, y = load_iris(return_X_y=True)
-    x_train, x_holdout, y_train, y_holdout = train_test_split(
-        x, y, test_size=HOLDOUT, random_state=SEED, stratify=y
-    )
+    x_train, x_holdout, y_train, y_holdout = train_test_split(x, y, test_size=HOLDOUT, random_state=SEED, stratify=y)
     data = hashlib.sha256()
     data.update(np.ascontiguousarray(x_train, dtype=np.float64).tobytes())
     data.update(np.ascontiguousarray(y_train, dtype=np.int64).tobytes())
@@ -196,9 +194,7 @@ def train(workdir: Path) -> Training:
         }
         path = workdir / filename
         joblib.dump(estimator, path)
-        candidates.append(
-            Candidate(semver, title, path, estimator, params, metrics, [int(p) for p in predicted])
-        )
+        candidates.append(Candidate(semver, title, path, estimator, params, metrics, [int(p) for p in predicted]))
     return Training(
         x_holdout=x_holdout,
         y_holdout=y_holdout,
@@ -275,9 +271,7 @@ class Demo:
             )
         return result.stdout
 
-    def _run(
-        self, command: list[str], env: Mapping[str, str], shown: str
-    ) -> subprocess.CompletedProcess[str]:
+    def _run(self, command: list[str], env: Mapping[str, str], shown: str) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(
                 command,
@@ -305,9 +299,7 @@ class Demo:
         claims = token_claims(token)
         self.tokens[variable] = token
         shown_claims = ", ".join(
-            f"{name}={claims[name]}"
-            for name in ("repository", "environment", "ref", "actor")
-            if claims.get(name)
+            f"{name}={claims[name]}" for name in ("repository", "environment", "ref", "actor") if claims.get(name)
         )
         minutes = round((int(claims["exp"]) - int(claims["iat"])) / 60)
         say(indented(f"{token[:24]}... ({len(token)} chars: an RS256 JWT from {claims['iss']})"))
@@ -325,9 +317,7 @@ class Demo:
         self.step(f"Mint OIDC tokens for {OWNER} from the local issuer")
         self.mint("MODELYARD_TOKEN", OWNER)
         self.mint("STAGING_TOKEN", OWNER, environment=STAGE)
-        self.note(
-            f"a GitHub job gets such tokens from Actions OIDC; promotions run in the '{STAGE}' environment"
-        )
+        self.note(f"a GitHub job gets such tokens from Actions OIDC; promotions run in the '{STAGE}' environment")
         self.note(f"every `modelyard` below runs as its own process with MODELYARD_URL={self.api_url}")
 
         training = self.train()
@@ -344,9 +334,7 @@ class Demo:
         self.step("Start the local registry: moto (DynamoDB + S3), an OIDC issuer and the API")
         began = time.monotonic()
         # Server logs (INFO: one line per refused request) would interleave with the demo's output.
-        self.stack = LocalStack(
-            port=0, issuer_port=0, moto_port=0, extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING"}
-        )
+        self.stack = LocalStack(port=0, issuer_port=0, moto_port=0, extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING"})
         self.stack.start()
         self.api_url = self.stack.api_url
         with urllib.request.urlopen(f"{self.api_url}/v1/health", timeout=10) as answer:  # noqa: S310 - loopback
@@ -433,13 +421,9 @@ class Demo:
             out = self.cli(*args)
             found = key_values(out)
             expect(found.get("version") == str(number), f"registered as version {found.get('version')}", out)
-            expect(
-                found.get("status") == "ready", f"version {number} is {found.get('status')}, not ready", out
-            )
+            expect(found.get("status") == "ready", f"version {number} is {found.get('status')}, not ready", out)
             local = sha256_file(candidate.path)
-            expect(
-                found.get("sha256") == local, f"the registry holds sha256 {found.get('sha256')}, not {local}"
-            )
+            expect(found.get("sha256") == local, f"the registry holds sha256 {found.get('sha256')}, not {local}")
             accuracy = f"accuracy={candidate.metrics['accuracy']:.6g}"
             expect(accuracy in found.get("metrics", ""), f"the registered metrics lack {accuracy}", out)
             self.registered[number] = found
@@ -465,9 +449,7 @@ class Demo:
         self.pointer_is(out, "2", previous="1")
 
         self.step(f"Roll {STAGE} back (one call: the stage keeps its history)")
-        out = self.cli(
-            "rollback", MODEL, "--stage", STAGE, "--comment", "demo rollback", as_var="STAGING_TOKEN"
-        )
+        out = self.cli("rollback", MODEL, "--stage", STAGE, "--comment", "demo rollback", as_var="STAGING_TOKEN")
         self.pointer_is(out, "1", previous="2")
         self.note(f"{STAGE} is back at version 1 after the rollback")
 
@@ -484,13 +466,9 @@ class Demo:
 
     def pointer_is(self, out: str, version: str, previous: str | None = None) -> None:
         found = key_values(out)
-        expect(
-            found.get("version") == version, f"the pointer is at {found.get('version')}, not {version}", out
-        )
+        expect(found.get("version") == version, f"the pointer is at {found.get('version')}, not {version}", out)
         if previous is not None:
-            expect(
-                found.get("previous") == previous, f"previous is {found.get('previous')}, not {previous}", out
-            )
+            expect(found.get("previous") == previous, f"previous is {found.get('previous')}, not {previous}", out)
 
     def refused(self) -> None:
         self.step(f"Governance: a token for {FORK} tries to promote version 2")
@@ -530,9 +508,7 @@ class Demo:
         found = key_values(out)
         registered = self.registered[2]["sha256"]
         expect("verified" in found, "the CLI did not report a verified download", out)
-        expect(
-            found.get("sha256") == registered, f"downloaded sha256 {found.get('sha256')} != {registered}", out
-        )
+        expect(found.get("sha256") == registered, f"downloaded sha256 {found.get('sha256')} != {registered}", out)
         expect(sha256_file(path) == registered, "the file on disk does not hash to the registered sha256")
         self.note(f"digest verified: sha256 {registered[:16]}... is what version 2 registered")
 
@@ -544,9 +520,7 @@ class Demo:
         say(indented(f"model      {type(model).__name__} (loaded with joblib from {path.name})"))
         say(indented(f"holdout    {len(predicted)} rows"))
         say(indented(f"accuracy   {accuracy:.4f} now, {champion.metrics['accuracy']:.4f} registered"))
-        expect(
-            accuracy == champion.metrics["accuracy"], f"accuracy {accuracy} != {champion.metrics['accuracy']}"
-        )
+        expect(accuracy == champion.metrics["accuracy"], f"accuracy {accuracy} != {champion.metrics['accuracy']}")
         expect(predicted == champion.predictions, "the downloaded model predicts unlike the trained one")
         self.note(
             f"the registered accuracy reproduces: {len(predicted)}/{len(predicted)} predictions "

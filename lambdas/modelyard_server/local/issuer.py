@@ -171,9 +171,7 @@ class LocalIssuer:
         actor = str(claims.get("actor") or DEFAULT_ACTOR)
         environment = claims.get("environment")
         workflow_path = f"{repository}/.github/workflows/local.yml@{ref}"
-        sub = (
-            f"repo:{repository}:environment:{environment}" if environment else f"repo:{repository}:ref:{ref}"
-        )
+        sub = f"repo:{repository}:environment:{environment}" if environment else f"repo:{repository}:ref:{ref}"
         base: dict[str, Any] = {
             "iss": self.url,
             "aud": audience if audience is not None else self.audience,
@@ -214,9 +212,7 @@ class LocalIssuer:
         payload = self.default_claims(ttl=ttl, audience=audience, **claims)
         with self._lock:
             key = self._keys[-1]
-        return jwt.encode(
-            payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"}
-        )
+        return jwt.encode(payload, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
 
 
 class _IssuerRequestHandler(BaseHTTPRequestHandler):

@@ -279,9 +279,7 @@ class LocalStack:
             timeout_graceful_shutdown=5,
         )
         server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="modelyard-api", daemon=True
-        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="modelyard-api", daemon=True)
         self._uvicorn, self._uvicorn_thread = server, thread
         thread.start()
         deadline = time.monotonic() + 10

@@ -57,9 +57,7 @@ def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.No
     elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
     else:  # pragma: no cover - yaml has no other node kinds
-        raise yaml.constructor.ConstructorError(
-            None, None, f"unexpected node for !{tag_suffix}", node.start_mark
-        )
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{tag_suffix}", node.start_mark)
 
     if tag_suffix == "Ref":
         return {"Ref": value}
@@ -89,9 +87,7 @@ def _load_cached(path: Path) -> dict[str, Any]:
     return document
 
 
-def resource_properties(
-    logical_id: str, expected_type: str, path: Path | str | None = None
-) -> dict[str, Any]:
+def resource_properties(logical_id: str, expected_type: str, path: Path | str | None = None) -> dict[str, Any]:
     """The ``Properties`` of one resource of the template, checked to be of ``expected_type``."""
     resources: dict[str, Any] = load_template(path)["Resources"]
     resource = resources.get(logical_id)
@@ -182,9 +178,7 @@ def table_create_arguments(table_name: str, path: Path | str | None = None) -> d
     return arguments
 
 
-def create_table(
-    dynamodb_client: DynamoDBClient, table_name: str, template: Path | str | None = None
-) -> None:
+def create_table(dynamodb_client: DynamoDBClient, table_name: str, template: Path | str | None = None) -> None:
     """Create ``table_name`` as the template's ``RegistryTable``; do nothing if it exists.
 
     Also applies the template's TTL and point-in-time-recovery settings, which CreateTable
@@ -195,9 +189,7 @@ def create_table(
         dynamodb_client.create_table(**table_create_arguments(table_name, template))
     except dynamodb_client.exceptions.ResourceInUseException:
         return
-    dynamodb_client.get_waiter("table_exists").wait(
-        TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-    )
+    dynamodb_client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled", False):
         dynamodb_client.update_time_to_live(
@@ -296,9 +288,7 @@ def create_bucket(s3_client: S3Client, bucket_name: str, template: Path | str | 
         s3_client.put_bucket_ownership_controls(
             Bucket=bucket_name,
             OwnershipControls={
-                "Rules": [
-                    {"ObjectOwnership": r["ObjectOwnership"]} for r in props["OwnershipControls"]["Rules"]
-                ]
+                "Rules": [{"ObjectOwnership": r["ObjectOwnership"]} for r in props["OwnershipControls"]["Rules"]]
             },
         )
     if "VersioningConfiguration" in props:

@@ -15,9 +15,7 @@ from urllib.parse import unquote
 from conftest import Answer, Seen
 
 
-def problem(
-    status: int, title: str, detail: str, kind: str, errors: list[dict[str, str]] | None = None
-) -> Answer:
+def problem(status: int, title: str, detail: str, kind: str, errors: list[dict[str, str]] | None = None) -> Answer:
     body: dict[str, Any] = {
         "type": f"https://modelyard.dev/problems/{kind}",
         "title": title,
@@ -46,9 +44,7 @@ class FakeRegistry:
     # -- helpers ------------------------------------------------------------------
     def _event(self, name: str, kind: str, version: Any = None, **extra: Any) -> None:
         log = self.events.setdefault(name, [])
-        log.append(
-            {"id": f"e{len(log) + 1}", "type": kind, "model": name, "version": version, "at": "t", **extra}
-        )
+        log.append({"id": f"e{len(log) + 1}", "type": kind, "model": name, "version": version, "at": "t", **extra})
 
     def _version(self, name: str, ref: str) -> dict[str, Any] | None:
         for v in self.versions.get(name, []):
@@ -92,9 +88,7 @@ class FakeRegistry:
                 "updated_by": "x",
             }
         history = self.models[name].setdefault(f"_{key}_history", {}).setdefault(pname, [])
-        history.append(
-            {"version": version, "previous_version": before, "at": "t", "by": "x", "action": action}
-        )
+        history.append({"version": version, "previous_version": before, "at": "t", "by": "x", "action": action})
         return self._pointer(name, kind, pname)
 
     # -- the HTTP surface ---------------------------------------------------------
@@ -156,9 +150,7 @@ class FakeRegistry:
             ref = str(pointer["version"])
         version = self._version(name, ref)
         if version is None:
-            return problem(
-                404, "Version not found", f"model {name!r} has no version {ref}", "version-not-found"
-            )
+            return problem(404, "Version not found", f"model {name!r} has no version {ref}", "version-not-found")
         return Answer(200, {**version, "uri": uri})
 
     def _model_route(self, seen: Seen, name: str, rest: str) -> Answer:
@@ -219,9 +211,7 @@ class FakeRegistry:
         kind = "alias" if kinds == "aliases" else "stage"
         if seen.method == "GET":
             if pname not in self.models[name].get(kinds, {}):
-                return problem(
-                    404, f"{kind.title()} not found", f"{name} has no {kind} {pname}", f"{kind}-not-found"
-                )
+                return problem(404, f"{kind.title()} not found", f"{name} has no {kind} {pname}", f"{kind}-not-found")
             return Answer(200, self._pointer(name, kind, pname))
         if seen.method == "DELETE":
             return Answer(200, self._move(name, kind, pname, None, "deleted"))

@@ -158,9 +158,7 @@ def test_field_errors_are_listed(loopback, clean_env, tmp_path: Path, capsys, mo
     }
     server = loopback(lambda seen: Answer(422, problem, {"Content-Type": "application/problem+json"}))
     (tmp_path / "m.onnx").write_bytes(b"x")
-    code, _, err = run(
-        capsys, "--url", server.url, "--token", "t", "register", "fraud", str(tmp_path / "m.onnx")
-    )
+    code, _, err = run(capsys, "--url", server.url, "--token", "t", "register", "fraud", str(tmp_path / "m.onnx"))
     assert code == 1
     assert err.splitlines() == [
         "error: Validation failed: 2 fields are invalid",
@@ -201,9 +199,7 @@ def test_local_problems_exit_1_with_advice(registry: FakeRegistry, tmp_path: Pat
     (tmp_path / "m.onnx").write_bytes(b"x")
     code, _, err = run(capsys, "register", "fraud", str(tmp_path / "m.onnx"), "--metric", "auc=high")
     assert code == 1 and "metric 'auc' must be a number" in err
-    code, _, err = run(
-        capsys, "register", "fraud", str(tmp_path / "m.onnx"), "--params-file", str(tmp_path / "m.onnx")
-    )
+    code, _, err = run(capsys, "register", "fraud", str(tmp_path / "m.onnx"), "--params-file", str(tmp_path / "m.onnx"))
     assert code == 1 and "is not valid JSON" in err
 
 
@@ -223,9 +219,7 @@ def test_github_actions_annotation(clean_env, capsys, monkeypatch) -> None:
     assert code == 1
     assert "permissions: id-token: write" in err
     (line,) = out.splitlines()
-    assert line.startswith(
-        "::error title=modelyard promote::this GitHub Actions job cannot ask for an OIDC token"
-    )
+    assert line.startswith("::error title=modelyard promote::this GitHub Actions job cannot ask for an OIDC token")
 
 
 def test_dev_token_mints_from_the_local_issuer(loopback, clean_env, capsys) -> None:

@@ -16,10 +16,7 @@ def test_verified_download_lands_at_dest(loopback, tmp_path: Path) -> None:
     server = loopback(lambda seen: Answer(200, DATA))
     dest = tmp_path / "out" / "model.onnx"
     assert (
-        download_file(
-            f"{server.url}/b/k?sig=x", dest, sha256=hashlib.sha256(DATA).hexdigest(), size=len(DATA)
-        )
-        == dest
+        download_file(f"{server.url}/b/k?sig=x", dest, sha256=hashlib.sha256(DATA).hexdigest(), size=len(DATA)) == dest
     )
     assert dest.read_bytes() == DATA
     assert sorted(p.name for p in dest.parent.iterdir()) == ["model.onnx"]
@@ -32,9 +29,7 @@ def test_verified_download_lands_at_dest(loopback, tmp_path: Path) -> None:
         (hashlib.sha256(DATA).hexdigest(), len(DATA) + 1, "bytes but the registry declared"),
     ],
 )
-def test_mismatch_deletes_the_file_and_raises(
-    loopback, tmp_path: Path, sha256: str, size: int, message: str
-) -> None:
+def test_mismatch_deletes_the_file_and_raises(loopback, tmp_path: Path, sha256: str, size: int, message: str) -> None:
     server = loopback(lambda seen: Answer(200, DATA))
     dest = tmp_path / "model.onnx"
     with pytest.raises(DigestMismatch, match=message):

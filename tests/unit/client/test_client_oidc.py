@@ -49,9 +49,7 @@ def _claims(token: str) -> dict[str, object]:
     return decoded
 
 
-def test_oidc_token_is_requested_with_audience_and_bearer(
-    loopback, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_oidc_token_is_requested_with_audience_and_bearer(loopback, capsys: pytest.CaptureFixture[str]) -> None:
     server = loopback(github_oidc)
     token = get_token(env=_actions_env(server.url))
     assert _claims(token)["aud"] == "modelyard"

@@ -62,23 +62,18 @@ def test_persistent_429_surfaces_the_registry_answer(loopback) -> None:
 
 
 def test_server_that_never_answers_times_out(silent_server: str) -> None:
-    transport = Transport(
-        silent_server, StaticToken("t"), retry=RetryPolicy(attempts=2, base_delay=0.001, timeout=0.2)
-    )
+    transport = Transport(silent_server, StaticToken("t"), retry=RetryPolicy(attempts=2, base_delay=0.001, timeout=0.2))
     started = time.monotonic()
     with pytest.raises(RegistryUnreachable) as info:
         transport.request("GET", "/v1/health")
     assert time.monotonic() - started < 3
     assert (
-        str(info.value)
-        == f"registry unreachable at {silent_server}/v1/health after 2 attempts: timed out after 0.2s"
+        str(info.value) == f"registry unreachable at {silent_server}/v1/health after 2 attempts: timed out after 0.2s"
     )
 
 
 def test_connection_refused(closed_port_url: str) -> None:
-    transport = Transport(
-        closed_port_url, StaticToken("secret-token"), retry=RetryPolicy(attempts=2, base_delay=0.001)
-    )
+    transport = Transport(closed_port_url, StaticToken("secret-token"), retry=RetryPolicy(attempts=2, base_delay=0.001))
     with pytest.raises(RegistryUnreachable, match=r"after 2 attempts: Connection refused") as info:
         transport.request("POST", "/v1/models", body={"name": "fraud"})
     assert "secret-token" not in str(info.value)
@@ -118,9 +113,7 @@ def test_validation_problem_carries_field_errors(loopback) -> None:
     }
     server = loopback(lambda seen: Answer(422, problem, {"Content-Type": "application/problem+json"}))
     with pytest.raises(RegistryError) as info:
-        Transport(server.url, StaticToken("t"), retry=FAST).request(
-            "POST", "/v1/models/fraud/versions", body={}
-        )
+        Transport(server.url, StaticToken("t"), retry=FAST).request("POST", "/v1/models/fraud/versions", body={})
     assert [(e.field, e.message) for e in info.value.errors] == [
         ("body.artifact.size", "Input should be greater than 0")
     ]
@@ -128,9 +121,7 @@ def test_validation_problem_carries_field_errors(loopback) -> None:
 
 
 def test_non_json_error_body_still_gives_a_readable_error(loopback) -> None:
-    server = loopback(
-        lambda seen: Answer(403, b"<html>Forbidden by proxy</html>", {"Content-Type": "text/html"})
-    )
+    server = loopback(lambda seen: Answer(403, b"<html>Forbidden by proxy</html>", {"Content-Type": "text/html"}))
     with pytest.raises(RegistryError) as info:
         Transport(server.url, StaticToken("t"), retry=FAST).request("GET", "/v1/models")
     assert info.value.status == 403

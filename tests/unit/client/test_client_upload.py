@@ -31,9 +31,7 @@ def s3_like(fail: dict[str, int] | None = None, status: int = 500):
         with lock:
             if remaining.get(seen.path, 0) > 0:
                 remaining[seen.path] -= 1
-                return Answer(
-                    status, b"<Error><Code>InternalError</Code><Message>try again</Message></Error>"
-                )
+                return Answer(status, b"<Error><Code>InternalError</Code><Message>try again</Message></Error>")
         return Answer(200, b"", {"ETag": etag_of(seen.body)})
 
     return handler
@@ -75,9 +73,7 @@ def test_single_put_streams_the_whole_file(loopback, artifact: tuple[Path, bytes
     assert put.query == {"X-Amz-Signature": ["abc"]}
 
 
-def test_multipart_uploads_each_range_and_collects_etags_in_order(
-    loopback, artifact: tuple[Path, bytes]
-) -> None:
+def test_multipart_uploads_each_range_and_collects_etags_in_order(loopback, artifact: tuple[Path, bytes]) -> None:
     path, data = artifact
     server = loopback(s3_like())
     part_size = 64 * 1024
@@ -87,9 +83,7 @@ def test_multipart_uploads_each_range_and_collects_etags_in_order(
         "upload_id": "u1",
         "part_size": part_size,
         # deliberately listed out of order
-        "parts": [
-            {"part_number": n, "url": f"{server.url}/bucket/key/{n}"} for n in reversed(range(1, count + 1))
-        ],
+        "parts": [{"part_number": n, "url": f"{server.url}/bucket/key/{n}"} for n in reversed(range(1, count + 1))],
     }
     progress = Progress(len(data), "up", enabled=False)
     parts = execute_plan(path, len(data), plan, policy=FAST, workers=3, progress=progress)
@@ -141,9 +135,7 @@ def test_a_part_that_keeps_failing_fails_the_upload(loopback, artifact: tuple[Pa
 def test_expired_presigned_url_is_not_retried(loopback, artifact: tuple[Path, bytes]) -> None:
     path, data = artifact
     server = loopback(
-        lambda seen: Answer(
-            403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
-        )
+        lambda seen: Answer(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
     )
     plan = {"method": "put", "url": f"{server.url}/b/k?X-Amz-Signature=abc"}
     with pytest.raises(ClientError, match=r"AccessDenied: Request has expired.*expired; register again"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
 
 from modelyard_server.domain import audit
 from modelyard_server.domain.principal import Principal

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
 
 from modelyard_server.domain import pointers
 from modelyard_server.domain.principal import Principal
@@ -18,21 +18,15 @@ router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
 
 
-@router.post(
-    "/v1/models/<name>/stages/<stage>/promote", summary="Promote a version to a stage", tags=["stages"]
-)
-def promote(
-    name: ModelNameParam, stage: PointerNameParam, body: PromoteRequest, caller: Caller
-) -> PointerRecord:
+@router.post("/v1/models/<name>/stages/<stage>/promote", summary="Promote a version to a stage", tags=["stages"])
+def promote(name: ModelNameParam, stage: PointerNameParam, body: PromoteRequest, caller: Caller) -> PointerRecord:
     pointer = pointers.promote(name, stage, body, caller)
     metrics.add_metric(name="VersionPromoted", unit="Count", value=1)
     return pointer
 
 
 @router.post("/v1/models/<name>/stages/<stage>/rollback", summary="Roll a stage back", tags=["stages"])
-def rollback(
-    name: ModelNameParam, stage: PointerNameParam, body: RollbackRequest, caller: Caller
-) -> PointerRecord:
+def rollback(name: ModelNameParam, stage: PointerNameParam, body: RollbackRequest, caller: Caller) -> PointerRecord:
     pointer = pointers.rollback(name, stage, body, caller)
     metrics.add_metric(name="StageRolledBack", unit="Count", value=1)
     return pointer
@@ -44,9 +38,7 @@ def get_stage(name: ModelNameParam, stage: PointerNameParam, caller: Caller) -> 
 
 
 @router.put("/v1/models/<name>/aliases/<alias>", summary="Point an alias at a version", tags=["aliases"])
-def set_alias(
-    name: ModelNameParam, alias: PointerNameParam, body: SetAliasRequest, caller: Caller
-) -> PointerRecord:
+def set_alias(name: ModelNameParam, alias: PointerNameParam, body: SetAliasRequest, caller: Caller) -> PointerRecord:
     return pointers.set_alias(name, alias, body, caller)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from modelyard_server.domain import versions
 from modelyard_server.domain.principal import Principal
@@ -86,9 +86,7 @@ def list_versions(
     return versions.list_versions(name, limit, next_token, status, tag_filter)  # type: ignore[arg-type]
 
 
-@router.get(
-    "/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"]
-)
+@router.get("/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"])
 def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> VersionRecord:
     return versions.get_version(name, ref)
 
@@ -104,9 +102,7 @@ def archive_version(
     return versions.archive_version(name, version, body, caller)
 
 
-@router.get(
-    "/v1/models/<name>/versions/<ref>/download", summary="A presigned download link", tags=["versions"]
-)
+@router.get("/v1/models/<name>/versions/<ref>/download", summary="A presigned download link", tags=["versions"])
 def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> DownloadLink:
     return versions.download_link(name, ref)
 

@@ -1,0 +1,124 @@
+"""Use cases on policy documents: read and set the registry policy and per-model overrides (admins only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from modelyard_server.adapters import policy_store, table
+from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.catalog import require_model
+from modelyard_server.domain.errors import DomainError, ModelNotFound
+from modelyard_server.domain.policy import EffectivePolicy, PolicyDocument, digest_of, effective_policy
+from modelyard_server.domain.principal import Principal, require_admin
+from modelyard_server.domain.schemas import StrictModel
+
+
+class PolicyRevisionConflict(DomainError):
+    status, slug, title = 409, "policy-revision-conflict", "The policy changed since you read it"
+
+
+class SetPolicyRequest(StrictModel):
+    document: PolicyDocument
+    expected_revision: int = 0
+
+
+class PolicyView(BaseModel):
+    document: PolicyDocument
+    revision: int
+    digest: str
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+class ModelPolicyView(BaseModel):
+    registry: PolicyView
+    override: PolicyView | None
+    effective_digest: str
+
+
+def _view(record: dict[str, Any] | None, revision: int) -> PolicyView:
+    if record is None:
+        empty = PolicyDocument()
+        return PolicyView(document=empty, revision=0, digest=digest_of([empty]))
+    document = PolicyDocument.model_validate(record["document"])
+    return PolicyView(
+        document=document,
+        revision=revision,
+        digest=digest_of([document]),
+        updated_at=record.get("updated_at"),
+        updated_by=record.get("updated_by"),
+    )
+
+
+def registry_policy() -> PolicyView:
+    stored = policy_store.get_registry_policy()
+    return _view(stored[0], stored[1]) if stored is not None else _view(None, 0)
+
+
+def registry_document() -> PolicyDocument:
+    stored = policy_store.get_registry_policy()
+    return PolicyDocument.model_validate(stored[0]["document"]) if stored is not None else PolicyDocument()
+
+
+def policy_for(loaded: table.LoadedModel, repository_policy: dict[str, Any] | PolicyDocument | None) -> EffectivePolicy:
+    """The effective policy for a model: registry, its override, then a repository layer (tighten-only)."""
+    override = PolicyDocument.model_validate(loaded.policy_override) if loaded.policy_override else None
+    repository = (
+        PolicyDocument.model_validate(repository_policy) if isinstance(repository_policy, dict) else repository_policy
+    )
+    return effective_policy(registry_document(), override, repository)
+
+
+def _record(request: SetPolicyRequest, principal: Principal) -> dict[str, Any]:
+    return {
+        "document": request.document.model_dump(mode="json", exclude_none=True),
+        "updated_at": table.now().isoformat(),
+        "updated_by": principal.display_name,
+        "digest": digest_of([request.document]),
+    }
+
+
+def set_registry_policy(request: SetPolicyRequest, principal: Principal) -> PolicyView:
+    require_admin(principal, "setting the registry policy")
+    record = _record(request, principal)
+    try:
+        revision = policy_store.put_registry_policy(record, request.expected_revision)
+    except table.ConditionFailed as error:
+        current = registry_policy().revision
+        raise PolicyRevisionConflict(
+            f"the registry policy is at revision {current}, not {request.expected_revision}; re-read it"
+        ) from error
+    return _view(record, revision)
+
+
+def model_policy(name: str) -> ModelPolicyView:
+    loaded = table.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    override = None
+    if loaded.policy_override is not None:
+        override = PolicyView(
+            document=PolicyDocument.model_validate(loaded.policy_override),
+            revision=loaded.policy_revision,
+            digest=digest_of([PolicyDocument.model_validate(loaded.policy_override)]),
+        )
+    return ModelPolicyView(
+        registry=registry_policy(), override=override, effective_digest=policy_for(loaded, None).digest
+    )
+
+
+def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal) -> ModelPolicyView:
+    require_admin(principal, "setting a model's policy override")
+    require_model(name)
+    record = _record(request, principal)
+    event = new_event("model.policy.set", name, principal, after={"digest": record["digest"]})
+    try:
+        policy_store.put_model_policy(name, record, request.expected_revision, event)
+    except table.ConditionFailed as error:
+        raise PolicyRevisionConflict(
+            f"the policy of '{name}' changed since revision {request.expected_revision}; re-read it"
+        ) from error
+    return model_policy(name)

@@ -1,0 +1,143 @@
+"""Whether a promotion may happen: the stage's GitHub environment, refs, history, validation and approvals.
+
+The `environment` claim proves the job ran in the stage's GitHub environment, and so passed its
+protection rules. It is not enough alone: GitHub silently creates a missing environment with no
+rules, and admins may bypass them. So the registry also asks GitHub (as a GitHub App) who approved
+the run and enforces the stage's approval policy itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelyard_server.adapters.github import Approval, GitHubUnavailable, configured_app
+from modelyard_server.domain.errors import DomainError
+from modelyard_server.domain.policy import EffectivePolicy
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.settings import get_settings
+
+ApprovalsSource = Callable[[str, str], list[Approval]]
+
+
+class PolicyViolation(DomainError):
+    status, slug, title = 403, "policy-violation", "Refused by the stage's policy"
+
+
+@dataclass
+class PromotionEvidence:
+    """What made a promotion legitimate; stored in its event."""
+
+    environment: str
+    policy_digest: str
+    run_id: str | None
+    ref: str | None
+    approvers: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_detail(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "policy_digest": self.policy_digest,
+            "run_id": self.run_id,
+            "ref": self.ref,
+            "approvers": self.approvers,
+        }
+
+
+@functools.cache
+def github_approvals() -> ApprovalsSource | None:
+    settings = get_settings()
+    app = configured_app(
+        settings.github_app_id,
+        settings.github_app_private_key,
+        settings.github_app_private_key_secret,
+        settings.github_api_url,
+    )
+    return app.run_approvals if app is not None else None
+
+
+def _approvers(
+    stage: str,
+    environment: str,
+    policy: EffectivePolicy,
+    principal: Principal,
+    source: ApprovalsSource | None,
+) -> list[dict[str, Any]]:
+    needed = policy.min_approvals(stage)
+    no_self = policy.prevents_self_approval(stage)
+    if needed == 0 and not no_self:
+        return []
+    if source is None:
+        raise PolicyViolation(
+            f"stage '{stage}' requires {needed} approval(s) but the registry has no GitHub App configured to "
+            "check them (MODELYARD_GITHUB_APP_ID and its private key); refusing rather than trusting the token"
+        )
+    if not principal.repository or not principal.run_id:
+        raise PolicyViolation(f"stage '{stage}' requires approvals: the token must come from a GitHub Actions run")
+    try:
+        approvals = source(principal.repository, principal.run_id)
+    except GitHubUnavailable as error:
+        raise PolicyViolation(f"could not check the run's approvals with GitHub: {error}") from error
+    relevant = [a for a in approvals if a.state == "approved" and environment in a.environments]
+    rejected = [a for a in approvals if a.state == "rejected" and environment in a.environments]
+    if rejected:
+        who = ", ".join(sorted({a.login for a in rejected}))
+        raise PolicyViolation(f"the deployment to environment '{environment}' was rejected by {who}")
+    self_approved = [a for a in relevant if principal.login and a.login == principal.login]
+    if no_self:
+        relevant = [a for a in relevant if a not in self_approved]
+    logins = sorted({a.login for a in relevant})
+    if len(logins) < max(needed, 1 if no_self else 0):
+        found = f"approved by {', '.join(logins)}" if logins else "no approvals"
+        if self_approved and no_self:
+            found += f" (self-approval by {principal.login} does not count)"
+        raise PolicyViolation(
+            f"stage '{stage}' needs {max(needed, 1)} approval(s) in environment '{environment}' "
+            f"from someone other than the run's actor; run {principal.run_id} has {found}"
+        )
+    comments = {a.login: a.comment for a in relevant}
+    return [{"login": login, "comment": comments[login]} for login in logins]
+
+
+def check_promotion(
+    stage: str,
+    policy: EffectivePolicy,
+    version: VersionRecord,
+    principal: Principal,
+    approvals: ApprovalsSource | None,
+) -> PromotionEvidence:
+    """The evidence that this promotion is allowed, or a PolicyViolation saying what is missing."""
+    environment = policy.environment_for(stage)
+    if principal.environment != environment:
+        has = f"'{principal.environment}'" if principal.environment else "no environment"
+        raise PolicyViolation(
+            f"promoting to '{stage}' needs a token from a job that runs in GitHub environment '{environment}' "
+            f"(add `environment: {environment}` to the job); this token has {has}"
+        )
+    if not policy.ref_allowed(stage, principal.ref):
+        raise PolicyViolation(
+            f"stage '{stage}' only accepts promotions from {', '.join(policy.ref_patterns(stage))}; "
+            f"this run is on {principal.ref or 'no ref'}"
+        )
+    for allowed in policy.allowed_from(stage):
+        if not allowed & set(version.stages_reached):
+            raise PolicyViolation(
+                f"version {version.version} must have been in {' or '.join(sorted(allowed))} before '{stage}'; "
+                f"it has been in {', '.join(version.stages_reached) or 'no stage'}"
+            )
+    if policy.requires_validation(stage):
+        validation = version.validation
+        if validation is None or validation.status != "passed":
+            state = f"its latest validation {validation.status}" if validation else "it was never validated"
+            raise PolicyViolation(f"stage '{stage}' requires a passed validation of version {version.version}; {state}")
+    approvers = _approvers(stage, environment, policy, principal, approvals)
+    return PromotionEvidence(
+        environment=environment,
+        policy_digest=policy.digest,
+        run_id=principal.run_id,
+        ref=principal.ref,
+        approvers=approvers,
+    )

@@ -1,0 +1,124 @@
+"""Server-side validation: evaluate every gate for a version and keep the report (a client cannot forge "passed")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from modelyard_server.adapters import policy_store, table
+from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.errors import ModelNotFound, VersionNotFound, VersionStateConflict
+from modelyard_server.domain.gates import Check, evaluate_gates
+from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.policies import policy_for
+from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageName
+from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.schemas import MetricValue, ParamKey, StrictModel, ValidationSummary
+from modelyard_server.domain.versions import get_version_by_number
+
+
+class ValidateRequest(StrictModel):
+    metrics: Annotated[dict[ParamKey, MetricValue], Field(max_length=500)] = Field(
+        default_factory=dict,
+        description="Evaluation metrics; they overlay the metrics registered with the version",
+    )
+    repository_policy: PolicyDocument | None = Field(
+        default=None, description="The repository's .modelyard/policy.json: may only add or tighten rules"
+    )
+    stage: StageName | None = Field(
+        default=None,
+        description="The stage this run means to promote to (for the deployment protection rule)",
+    )
+
+
+class ValidationReport(BaseModel):
+    id: str
+    model: str
+    version: int
+    passed: bool
+    checks: list[Check]
+    metrics: dict[str, float]
+    policy_digest: str
+    stage: str | None = None
+    created_at: datetime
+    created_by: str
+    run_url: str | None = None
+
+
+def validate_version(name: str, number: int, request: ValidateRequest, principal: Principal) -> ValidationReport:
+    loaded = table.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    require_owner(loaded.model, principal)
+    version = get_version_by_number(name, number, consistent=True)
+    if version.status != "ready":
+        raise VersionStateConflict(f"version {number} of '{name}' is {version.status}; only ready versions validate")
+    try:
+        policy = policy_for(loaded, request.repository_policy)
+    except PolicyLoosened as refused:
+        policy_store.record_event(
+            new_event("model.validation.refused", name, principal, version=number, detail={"reason": refused.detail})
+        )
+        raise
+    holders = {f"{kind}:{pointer_name}": pointer.target for (kind, pointer_name), pointer in loaded.pointers.items()}
+    metrics = {**version.metrics, **request.metrics}
+    checks = evaluate_gates(policy, version, metrics, holders)
+    passed = all(check.passed for check in checks)
+    report = ValidationReport(
+        id=new_ulid(),
+        model=name,
+        version=number,
+        passed=passed,
+        checks=checks,
+        metrics=metrics,
+        policy_digest=policy.digest,
+        stage=request.stage,
+        created_at=table.now(),
+        created_by=principal.display_name,
+        run_url=principal.run_url,
+    )
+    summary = ValidationSummary(
+        status="passed" if passed else "failed",
+        report_id=report.id,
+        at=report.created_at,
+        policy_digest=policy.digest,
+        failed_checks=sum(not check.passed for check in checks),
+        repository_policy=(
+            request.repository_policy.model_dump(mode="json", exclude_none=True) if request.repository_policy else None
+        ),
+    )
+    event = new_event(
+        "model.version.validated",
+        name,
+        principal,
+        version=number,
+        after={"status": summary.status},
+        detail={
+            "report_id": report.id,
+            "policy_digest": policy.digest,
+            "failed": [check.name for check in checks if not check.passed],
+            "stage": request.stage,
+        },
+    )
+    try:
+        policy_store.save_validation(name, number, report.model_dump(mode="json"), summary, event)
+    except table.ConditionFailed as error:
+        raise VersionStateConflict(f"version {number} of '{name}' stopped being ready") from error
+    if request.stage and principal.repository and principal.run_id:
+        policy_store.save_promotion_request(
+            principal.repository,
+            principal.run_id,
+            request.stage,
+            {"model": name, "version": number, "report_id": report.id, "passed": passed},
+        )
+    return report
+
+
+def latest_report(name: str, number: int) -> ValidationReport:
+    get_version_by_number(name, number)
+    stored = policy_store.latest_report(name, number)
+    if stored is None:
+        raise VersionNotFound(f"version {number} of '{name}' has not been validated yet")
+    return ValidationReport.model_validate(stored)
