@@ -138,9 +138,8 @@ def cli(stack: LocalStack, token: str, tmp_path: Path) -> Cli:
     return Cli(stack, token, workdir)
 
 
-@pytest.fixture
-def client(stack: LocalStack, token: str) -> Any:
-    """The SDK, in this process, against the stack."""
+def sdk(stack: LocalStack, token: str) -> Any:
+    """The SDK, in this process, against the stack, with ``token``."""
     from modelyard.client import Client
     from modelyard.transport import RetryPolicy
 
@@ -151,6 +150,16 @@ def client(stack: LocalStack, token: str) -> Any:
         progress=False,
         env={},
     )
+
+
+@pytest.fixture
+def client(stack: LocalStack, token: str) -> Any:
+    return sdk(stack, token)
+
+
+def deployer_token(stack: LocalStack, stage: str) -> str:
+    """A token from a job running in the stage's GitHub environment (promotions need one)."""
+    return stack.mint(repository=OWNER, environment=stage)
 
 
 @dataclass

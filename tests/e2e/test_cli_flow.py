@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from modelyard_server.local.stack import LocalStack
-from tests.e2e.conftest import Cli, write_bytes
+from tests.e2e.conftest import Cli, deployer_token, write_bytes
 
 
 def _sha(data: bytes) -> str:
@@ -110,9 +110,7 @@ def test_same_directory_twice_is_the_same_artifact_and_skips_the_upload(
 
     with prepared_artifact(copy) as artifact:
         assert artifact.sha256 == first["artifact"]["sha256"]
-        answer = sdk._request(
-            "POST", f"/v1/models/{model_name}/versions", body={"artifact": artifact.as_payload()}
-        )
+        answer = sdk._request("POST", f"/v1/models/{model_name}/versions", body={"artifact": artifact.as_payload()})
     assert answer["upload"]["method"] == "none"
     assert not answer["upload"].get("url")
     assert not answer["upload"].get("parts")
@@ -139,7 +137,7 @@ def test_same_directory_twice_is_the_same_artifact_and_skips_the_upload(
     assert _sha(out.read_bytes()) == first["artifact"]["sha256"]
 
 
-def test_alias_stage_rollback_and_resolve(cli: Cli, model_name: str, tmp_path: Path) -> None:
+def test_alias_stage_rollback_and_resolve(cli: Cli, stack: LocalStack, model_name: str, tmp_path: Path) -> None:
     for n in (1, 2, 3):
         path = write_bytes(tmp_path / f"m{n}.joblib", f"model {n}".encode() * 100)
         extra = ["--create-model"] if n == 1 else []
@@ -153,23 +151,24 @@ def test_alias_stage_rollback_and_resolve(cli: Cli, model_name: str, tmp_path: P
     assert _value(resolved.stdout, "resolves to") == f"models:/{model_name}/2"
     assert _value(resolved.stdout, "semver") == "1.2.0"
 
-    first = cli.run("promote", model_name, "1", "--stage", "staging")
+    deployer = deployer_token(stack, "staging")
+    first = cli.run("promote", model_name, "1", "--stage", "staging", token=deployer)
     assert _value(first.stdout, "version") == "1"
-    second = cli.run("promote", model_name, f"models:/{model_name}@champion", "--stage", "staging")
+    second = cli.run("promote", model_name, f"models:/{model_name}@champion", "--stage", "staging", token=deployer)
     assert _value(second.stdout, "version") == "2"
     assert _value(second.stdout, "previous") == "1"
-    third = cli.run("promote", model_name, "3", "--stage", "staging", "--expected-version", "2")
+    third = cli.run("promote", model_name, "3", "--stage", "staging", "--expected-version", "2", token=deployer)
     assert _value(third.stdout, "version") == "3"
 
     staged = cli.run("resolve", f"models:/{model_name}/stage/staging")
     assert _value(staged.stdout, "resolves to") == f"models:/{model_name}/3"
 
-    back = cli.run("rollback", model_name, "--stage", "staging", "--comment", "bad canary")
+    back = cli.run("rollback", model_name, "--stage", "staging", "--comment", "bad canary", token=deployer)
     assert _value(back.stdout, "version") == "2"
     assert _value(back.stdout, "previous") == "3"
     assert cli.run("resolve", f"models:/{model_name}/stage/staging", "--json").json()["version"] == 2
 
-    to = cli.run("rollback", model_name, "--stage", "staging", "--to", "1")
+    to = cli.run("rollback", model_name, "--stage", "staging", "--to", "1", token=deployer)
     assert _value(to.stdout, "version") == "1"
 
     history = cli.run("stage", model_name, "staging").stdout
