@@ -107,21 +107,16 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
         monkeypatch.setenv(key, value)
     for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
-    from modelyard_server.adapters import blobs, table
-    from modelyard_server.handlers import auth
-    from modelyard_server.settings import get_settings
+    from modelyard_server.adapters import table
+    from modelyard_server.handlers.wiring import forget_configuration
 
     make_moto_dynamodb_atomic()
     with mock_aws():
-        get_settings.cache_clear()
-        auth.token_verifier.cache_clear()
-        blobs.reset_client()
+        forget_configuration()
         table.bind(TABLE)
         dynamodb = boto3.client("dynamodb")
         s3 = boto3.client("s3")
         create_table(dynamodb, TABLE)
         create_bucket(s3, BUCKET)
         yield Registry(issuer=issuer, s3=s3, dynamodb=dynamodb)
-    get_settings.cache_clear()
-    auth.token_verifier.cache_clear()
-    blobs.reset_client()
+    forget_configuration()

@@ -9,10 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import HttpResolver
 
-from modelyard_server.adapters import blobs
-from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.limits import oversize_problem
-from modelyard_server.handlers.wiring import configure
+from modelyard_server.handlers.wiring import configure, forget_configuration
 from modelyard_server.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -82,9 +80,7 @@ class BodyLimit:
 
 def create_app() -> BodyLimit:
     """A fresh app for the current environment (the local stack sets it just before calling this)."""
-    get_settings.cache_clear()
-    token_verifier.cache_clear()
-    blobs.reset_client()
+    forget_configuration()
     resolver = configure(HttpResolver(enable_validation=True))
     return BodyLimit(resolver, get_settings().max_body_bytes)
 

@@ -9,9 +9,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from modelyard_server.adapters import table
+from modelyard_server.adapters import blobs, table
+from modelyard_server.domain.stage_rules import github_approvals
+from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
-from modelyard_server.handlers.routes import events, meta, models, pointers, versions
+from modelyard_server.handlers.routes import events, governance, meta, models, pointers, versions
 from modelyard_server.settings import get_settings
 
 API_TITLE = "modelyard"
@@ -30,9 +32,17 @@ OPENAPI_ARGS: dict[str, Any] = {
 }
 
 
+def forget_configuration() -> None:
+    """Drop everything read from the environment, so the next request reads it again (local stack, tests)."""
+    get_settings.cache_clear()
+    token_verifier.cache_clear()
+    github_approvals.cache_clear()
+    blobs.reset_client()
+
+
 def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
     table.bind(get_settings().table_name)
-    for router in (meta.router, models.router, versions.router, pointers.router, events.router):
+    for router in (meta.router, models.router, versions.router, pointers.router, events.router, governance.router):
         app.include_router(router)
     register_problem_handlers(app)
     app.enable_swagger(path="/v1/docs", **OPENAPI_ARGS)

@@ -1,0 +1,325 @@
+"""Policy, server-side gates and GitHub approvals: every path driven through a fake GitHub on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from modelyard_server.adapters import table
+from modelyard_server.handlers.wiring import forget_configuration
+from tests.integration.conftest import TABLE, Registry
+from tests.support.fake_github import APP_ID, FakeGitHub
+
+ADMIN = "acme/platform"
+POLICY: dict[str, Any] = {
+    "gates": {
+        "thresholds": [{"metric": "accuracy", "min": 0.8}],
+        "no_regression": [{"metric": "accuracy", "against": "stage:production", "tolerance": 0.01}],
+        "required_metadata": ["data_version"],
+    },
+    "stages": {
+        "staging": {},
+        "production": {
+            "from_stages": ["staging"],
+            "min_approvals": 1,
+            "prevent_self_approval": True,
+            "allowed_refs": ["refs/heads/main", "refs/tags/v*"],
+            "require_validation": True,
+        },
+    },
+}
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def governed(registry: Registry, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", ADMIN)
+    monkeypatch.setenv("MODELYARD_GITHUB_APP_ID", APP_ID)
+    monkeypatch.setenv("MODELYARD_GITHUB_APP_PRIVATE_KEY", github.private_key_pem)
+    monkeypatch.setenv("MODELYARD_GITHUB_API_URL", github.url)
+    forget_configuration()
+    table.bind(TABLE)
+    answer = registry.call("PUT", "/v1/policy", body={"document": POLICY}, token=registry.token(repository=ADMIN))
+    assert answer.status == 200, answer
+    registry.create_model("fraud")
+    return registry
+
+
+def _run_token(registry: Registry, environment: str, **claims: Any) -> str:
+    claims.setdefault("actor", "bob")
+    claims.setdefault("run_id", "1001")
+    claims.setdefault("ref", "refs/heads/main")
+    return registry.token(environment=environment, **claims)
+
+
+def _register(registry: Registry, data: bytes, accuracy: float) -> int:
+    version = registry.register("fraud", data, metrics={"accuracy": accuracy}, lineage={"data_version": "2026-11"})
+    return int(version["version"])
+
+
+def _validated_in_staging(registry: Registry, data: bytes = b"good", accuracy: float = 0.9) -> int:
+    number = _register(registry, data, accuracy)
+    report = registry.call("POST", f"/v1/models/fraud/versions/{number}/validations", body={"stage": "production"})
+    assert report.status == 201, report
+    assert report.body["passed"] is True, report.body
+    promoted = registry.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/promote",
+        body={"version": number},
+        token=_run_token(registry, "staging"),
+    )
+    assert promoted.status == 200, promoted
+    return number
+
+
+def _promote_production(registry: Registry, number: int, **claims: Any) -> Any:
+    return registry.call(
+        "POST",
+        "/v1/models/fraud/stages/production/promote",
+        body={"version": number},
+        token=_run_token(registry, claims.pop("environment", "production"), **claims),
+    )
+
+
+def _denials(registry: Registry) -> list[dict[str, Any]]:
+    events = registry.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    return [e for e in events if e["type"] in {"model.promotion.denied", "model.validation.refused"}]
+
+
+def _production(registry: Registry) -> int | None:
+    return registry.call("GET", "/v1/models/fraud").body["stages"].get("production", {}).get("version")
+
+
+def test_policy_is_admin_only_and_revision_guarded(governed: Registry) -> None:
+    refused = governed.call("PUT", "/v1/policy", body={"document": {}})
+    assert refused.status == 403
+    current = governed.call("GET", "/v1/policy").body
+    assert current["revision"] == 1
+    assert current["digest"].startswith("sha256:")
+    stale = governed.call(
+        "PUT", "/v1/policy", body={"document": POLICY, "expected_revision": 0}, token=governed.token(repository=ADMIN)
+    )
+    assert stale.status == 409
+    invalid = governed.call(
+        "PUT",
+        "/v1/policy",
+        body={"document": {"stages": {"prod": {"min_approvals": 9}}}},
+        token=governed.token(repository=ADMIN),
+    )
+    assert invalid.status == 422
+
+
+def test_validation_report_lists_every_check_with_expected_and_actual(governed: Registry) -> None:
+    good = _register(governed, b"good", 0.9)
+    report = governed.call("POST", f"/v1/models/fraud/versions/{good}/validations", body={}).body
+    assert report["passed"] is True
+    names = {check["name"]: check for check in report["checks"]}
+    assert names["accuracy >= 0.8"]["actual"] == "0.9"
+    assert names["data_version recorded"]["passed"] is True
+    bad = _register(governed, b"bad", 0.7)
+    failed = governed.call("POST", f"/v1/models/fraud/versions/{bad}/validations", body={}).body
+    assert failed["passed"] is False
+    threshold = next(c for c in failed["checks"] if c["kind"] == "threshold")
+    assert (threshold["expected"], threshold["actual"], threshold["passed"]) == (">= 0.8", "0.7", False)
+    version = governed.call("GET", f"/v1/models/fraud/versions/{bad}").body
+    assert version["validation"]["status"] == "failed"
+    latest = governed.call("GET", f"/v1/models/fraud/versions/{bad}/validations/latest").body
+    assert latest["id"] == failed["id"]
+
+
+def test_submitted_metrics_overlay_registered_ones_and_no_regression_uses_the_holder(
+    governed: Registry, github: FakeGitHub
+) -> None:
+    first = _validated_in_staging(governed, b"v1", 0.9)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    assert _promote_production(governed, first).status == 200
+    second = _register(governed, b"v2", 0.95)
+    worse = governed.call(
+        "POST", f"/v1/models/fraud/versions/{second}/validations", body={"metrics": {"accuracy": 0.85}}
+    ).body
+    regression = next(c for c in worse["checks"] if c["kind"] == "no_regression")
+    assert regression["passed"] is False
+    assert "v1: 0.9" in regression["expected"]
+
+
+def test_approved_promotion_records_approvers_run_and_policy_digest(governed: Registry, github: FakeGitHub) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "alice", "production", comment="looks good")
+    promoted = _promote_production(governed, number)
+    assert promoted.status == 200, promoted
+    event = next(
+        e
+        for e in governed.call("GET", "/v1/models/fraud/events").body["items"]
+        if e["type"] == "model.version.promoted" and e["detail"]["stage"] == "production"
+    )
+    assert event["detail"]["approvers"] == [{"login": "alice", "comment": "looks good"}]
+    assert event["detail"]["run_id"] == "1001"
+    assert event["detail"]["policy_digest"] == governed.call("GET", "/v1/models/fraud/policy").body["effective_digest"]
+    assert event["run_url"].endswith("/actions/runs/1001/attempts/1")
+    assert any(r.startswith("POST /app/installations/") for r in github.requests)
+
+
+@pytest.mark.parametrize(
+    ("attack", "claims", "expect"),
+    [
+        ("environment of another stage", {"environment": "staging"}, "GitHub environment 'production'"),
+        ("no environment at all", {"environment": None}, "no environment"),
+        ("ref outside the allowed patterns", {"ref": "refs/heads/feature"}, "refs/heads/feature"),
+    ],
+)
+def test_token_attacks_are_refused_and_recorded(
+    governed: Registry, github: FakeGitHub, attack: str, claims: dict[str, Any], expect: str
+) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    refused = _promote_production(governed, number, **claims)
+    assert refused.status == 403, attack
+    assert expect in refused.problem["detail"]
+    assert _production(governed) is None
+    assert _denials(governed)[-1]["detail"]["stage"] == "production"
+
+
+def test_self_approval_does_not_count(governed: Registry, github: FakeGitHub) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "bob", "production")
+    refused = _promote_production(governed, number, actor="bob")
+    assert refused.status == 403
+    assert "self-approval by bob" in refused.problem["detail"]
+    assert _production(governed) is None
+    assert len(_denials(governed)) == 1
+
+
+def test_zero_approvals_is_refused(governed: Registry) -> None:
+    number = _validated_in_staging(governed)
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "no approvals" in refused.problem["detail"]
+    assert _production(governed) is None
+
+
+def test_approval_for_another_environment_or_run_does_not_count(governed: Registry, github: FakeGitHub) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "alice", "staging")
+    github.approve("acme/fraud", "999", "carol", "production")
+    assert _promote_production(governed, number).status == 403
+
+
+def test_rejection_in_github_is_a_refusal(governed: Registry, github: FakeGitHub) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    github.approve("acme/fraud", "1001", "carol", "production", state="rejected", comment="not this week")
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "rejected by carol" in refused.problem["detail"]
+
+
+def test_version_never_in_staging_cannot_reach_production(governed: Registry, github: FakeGitHub) -> None:
+    number = _register(governed, b"skipper", 0.9)
+    governed.call("POST", f"/v1/models/fraud/versions/{number}/validations", body={})
+    github.approve("acme/fraud", "1001", "alice", "production")
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "must have been in staging" in refused.problem["detail"]
+
+
+def test_failed_or_missing_validation_blocks_production(governed: Registry, github: FakeGitHub) -> None:
+    github.approve("acme/fraud", "1001", "alice", "production")
+    unvalidated = _register(governed, b"unvalidated", 0.9)
+    governed.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/promote",
+        body={"version": unvalidated},
+        token=_run_token(governed, "staging"),
+    )
+    refused = _promote_production(governed, unvalidated)
+    assert refused.status == 403
+    assert "never validated" in refused.problem["detail"]
+    failing = _register(governed, b"failing", 0.5)
+    governed.call("POST", f"/v1/models/fraud/versions/{failing}/validations", body={})
+    governed.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/promote",
+        body={"version": failing},
+        token=_run_token(governed, "staging"),
+    )
+    refused = _promote_production(governed, failing)
+    assert refused.status == 403
+    assert "latest validation failed" in refused.problem["detail"]
+
+
+def test_repository_policy_may_tighten_but_not_loosen(governed: Registry) -> None:
+    number = _register(governed, b"x", 0.85)
+    tighter = {"gates": {"thresholds": [{"metric": "accuracy", "min": 0.9}]}}
+    report = governed.call(
+        "POST", f"/v1/models/fraud/versions/{number}/validations", body={"repository_policy": tighter}
+    ).body
+    assert report["passed"] is False  # 0.85 passes the registry's 0.8 but not the repository's 0.9
+    looser = {
+        "gates": {"thresholds": [{"metric": "accuracy", "min": 0.5}]},
+        "stages": {"production": {"min_approvals": 0, "require_validation": False}},
+    }
+    refused = governed.call(
+        "POST", f"/v1/models/fraud/versions/{number}/validations", body={"repository_policy": looser}
+    )
+    assert refused.status == 422
+    assert refused.problem["type"].endswith("/policy-loosened")
+    assert len(refused.problem["violations"]) == 3
+    assert _denials(governed)[-1]["type"] == "model.validation.refused"
+
+
+def test_without_github_app_approvals_are_never_assumed(governed: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    number = _validated_in_staging(governed)
+    monkeypatch.delenv("MODELYARD_GITHUB_APP_ID")
+    forget_configuration()
+    table.bind(TABLE)
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "no GitHub App configured" in refused.problem["detail"]
+
+
+def test_github_unreachable_is_a_refusal_not_a_pass(governed: Registry, github: FakeGitHub) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    github.down = True
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "could not check" in refused.problem["detail"]
+
+
+def test_rollback_needs_the_environment_or_a_reviewer(governed: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _validated_in_staging(governed, b"one")
+    _validated_in_staging(governed, b"two")
+    outsider_env = governed.call(
+        "POST", "/v1/models/fraud/stages/staging/rollback", body={}, token=governed.token(environment="production")
+    )
+    assert outsider_env.status == 403
+    monkeypatch.setenv("MODELYARD_REVIEWER_REPOSITORIES", "acme/sre")
+    forget_configuration()
+    table.bind(TABLE)
+    by_reviewer = governed.call(
+        "POST", "/v1/models/fraud/stages/staging/rollback", body={}, token=governed.token(repository="acme/sre")
+    )
+    assert by_reviewer.status == 200
+    assert by_reviewer.body["version"] == first
+
+
+def test_model_override_is_admin_only_and_replaces_stage_rules(governed: Registry, github: FakeGitHub) -> None:
+    override = {"stages": {"production": {"min_approvals": 2}}}
+    assert governed.call("PUT", "/v1/models/fraud/policy", body={"document": override}).status == 403
+    answer = governed.call(
+        "PUT", "/v1/models/fraud/policy", body={"document": override}, token=governed.token(repository=ADMIN)
+    )
+    assert answer.status == 200
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    assert _promote_production(governed, number).status == 403  # one approval, two needed
+    github.approve("acme/fraud", "1001", "carol", "production")
+    assert _promote_production(governed, number).status == 200
