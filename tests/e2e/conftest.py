@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -164,6 +165,8 @@ def deployer_token(stack: LocalStack, stage: str) -> str:
 
 @dataclass
 class HttpAnswer:
+    """An HTTP answer; header names lower-cased."""
+
     status: int
     headers: Mapping[str, str]
     body: bytes
@@ -188,13 +191,21 @@ def http(
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return HttpAnswer(response.status, dict(response.headers.items()), response.read())
+            return HttpAnswer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
     except urllib.error.HTTPError as error:
         with error:
-            return HttpAnswer(error.code, dict(error.headers.items()), error.read())
+            return HttpAnswer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def closed_port_url() -> str:
+    """The URL of a loopback port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
 from modelyard_server.local.stack import LocalStack
-from tests.e2e.conftest import OWNER, Cli, write_bytes
+from tests.e2e.conftest import OWNER, Cli, closed_port_url, write_bytes
 
 
 def _error_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("error: ")]
     assert len(lines) == 1, stderr
     return lines[0]
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_unknown_model_and_version_print_the_problem_detail(cli: Cli, model_name: str, tmp_path: Path) -> None:
@@ -97,7 +89,7 @@ def test_missing_and_rejected_tokens(cli: Cli, stack: LocalStack, model_name: st
 
 
 def test_unreachable_registry_fails_clearly_after_retries(cli: Cli) -> None:
-    url = _closed_port_url()
+    url = closed_port_url()
     result = cli.run("list", url=url, env={"MODELYARD_MAX_ATTEMPTS": "2"}, expect=1)
     line = _error_line(result.stderr)
     assert line.startswith(f"error: registry unreachable at {url}/v1/models after 2 attempts")

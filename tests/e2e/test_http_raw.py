@@ -1,0 +1,141 @@
+"""The API over raw HTTP (urllib), the way any other client would meet it; and `modelyard dev-token`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from modelyard_server.local.stack import LocalStack
+from tests.e2e.conftest import OWNER, Cli, HttpAnswer, closed_port_url, http
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(answer: HttpAnswer, status: int) -> dict[str, Any]:
+    assert answer.status == status, (answer.status, answer.body[:500])
+    assert answer.headers.get("content-type", "").startswith(PROBLEM), answer.headers
+    problem: dict[str, Any] = answer.json()
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["type"].startswith("https://")
+    return problem
+
+
+def _post_json(stack: LocalStack, path: str, body: bytes, token: str | None) -> HttpAnswer:
+    return http("POST", stack.api_url + path, token=token, body=body, headers={"Content-Type": "application/json"})
+
+
+def test_oversize_body_is_413_problem_and_creates_nothing(stack: LocalStack, token: str, model_name: str) -> None:
+    body = json.dumps({"name": model_name, "description": "x" * (300 * 1024)}).encode()
+    problem = _problem(_post_json(stack, "/v1/models", body, token), 413)
+    assert str(256 * 1024) in problem["detail"]
+    _problem(http("GET", f"{stack.api_url}/v1/models/{model_name}", token=token), 404)
+
+
+def test_malformed_json_is_400_problem_and_creates_nothing(stack: LocalStack, token: str, model_name: str) -> None:
+    _problem(_post_json(stack, "/v1/models", b'{"name": "' + model_name.encode() + b'", ', token), 400)
+    _problem(http("GET", f"{stack.api_url}/v1/models/{model_name}", token=token), 404)
+
+
+def test_wrong_types_are_422_with_field_errors(stack: LocalStack, token: str) -> None:
+    problem = _problem(_post_json(stack, "/v1/models", json.dumps({"name": 42, "tags": []}).encode(), token), 422)
+    assert problem["errors"]
+    assert all({"field", "message"} <= set(error) for error in problem["errors"])
+
+
+def test_missing_token_is_401_problem(stack: LocalStack) -> None:
+    problem = _problem(http("GET", f"{stack.api_url}/v1/models"), 401)
+    assert problem["detail"]
+    _problem(_post_json(stack, "/v1/models", b'{"name": "sneaky"}', None), 401)
+
+
+def test_openapi_and_docs_need_no_token(stack: LocalStack) -> None:
+    spec = http("GET", f"{stack.api_url}/v1/openapi.json")
+    assert spec.status == 200
+    document = spec.json()
+    assert document["openapi"].startswith("3.1")
+    assert "/v1/models/{name}/versions" in document["paths"]
+
+    docs = http("GET", f"{stack.api_url}/v1/docs")
+    assert docs.status == 200
+    assert docs.headers.get("content-type", "").startswith("text/html")
+    assert b"swagger" in docs.body.lower()
+
+    health = http("GET", f"{stack.api_url}/v1/health")
+    assert (health.status, health.json()) == (200, {"status": "ok"})
+
+
+def _tampered(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    names = [k for k, _ in query]
+    assert "X-Amz-Signature" in names or "Signature" in names, url
+    forged = [(k, "0" * len(v) if k in ("X-Amz-Signature", "Signature") else v) for k, v in query]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(forged)))
+
+
+def test_tampered_presigned_upload_url_is_refused(stack: LocalStack, token: str, model_name: str) -> None:
+    data = b"honest bytes" * 100
+    digest = hashlib.sha256(data).hexdigest()
+    assert _post_json(stack, "/v1/models", json.dumps({"name": model_name}).encode(), token).status == 201
+    registered = _post_json(
+        stack,
+        f"/v1/models/{model_name}/versions",
+        json.dumps({"artifact": {"sha256": digest, "size": len(data), "format": "other"}}).encode(),
+        token,
+    )
+    assert registered.status == 201, registered.body
+    plan = registered.json()["upload"]
+    assert plan["method"] == "put"
+    forged = http("PUT", _tampered(plan["url"]), body=data, headers=plan.get("headers") or {})
+    if forged.status < 300:
+        pytest.skip("moto does not check presigned URL signatures (S3 answers 403 SignatureDoesNotMatch)")
+    assert forged.status == 403
+    # the version stays unsealed: completing it finds no bytes
+    number = registered.json()["version"]["version"]
+    done = _post_json(stack, f"/v1/models/{model_name}/versions/{number}/complete", b"{}", token)
+    assert done.status >= 400
+
+
+def _claims(jwt: str) -> dict[str, Any]:
+    payload = jwt.split(".")[1]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return decoded
+
+
+def test_dev_token_carries_the_claims_asked_for_and_is_accepted(cli: Cli, stack: LocalStack, model_name: str) -> None:
+    result = cli.run(
+        "dev-token",
+        "--issuer",
+        stack.issuer_url,
+        "--repository",
+        "acme/x",
+        "--environment",
+        "staging",
+        token=None,
+    )
+    jwt = result.stdout.strip()
+    assert jwt.count(".") == 2
+    claims = _claims(jwt)
+    assert claims["repository"] == "acme/x"
+    assert claims["environment"] == "staging"
+    assert claims["iss"] == stack.issuer_url
+    assert claims["aud"] == stack.audience
+    assert claims["exp"] > claims["iat"]
+
+    # the registry takes it: the model it creates is owned by that repository
+    created = _post_json(stack, "/v1/models", json.dumps({"name": model_name}).encode(), jwt)
+    assert created.status == 201, created.body
+    assert created.json()["owners"] == ["acme/x"]
+    assert created.json()["owners"] != [OWNER]
+
+
+def test_dev_token_without_an_issuer_says_how_to_start_one(cli: Cli) -> None:
+    result = cli.run("dev-token", "--issuer", closed_port_url(), token=None, expect=1)
+    assert "no local token issuer at" in result.stderr
+    assert "modelyard dev" in result.stderr
