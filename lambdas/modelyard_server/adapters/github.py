@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -138,3 +140,11 @@ def configured_app(
 
         private_key = secret_string(str(private_key_secret))
     return GitHubApp(app_id, private_key, api_url)
+
+
+def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
+    """GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`, compared in constant time."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.exceptions import PutError
+
 from modelyard_server.adapters.table import (
     PolicyItem,
     PromotionRequestItem,
@@ -143,3 +145,16 @@ def get_promotion_request(repository: str, run_id: str, stage: str) -> dict[str,
         return None  # TTL deletion lags: an expired request is gone as far as we are concerned
     record: dict[str, Any] = item.record
     return record
+
+
+def claim_delivery(delivery_id: str) -> bool:
+    """True the first time a webhook delivery id is seen; False for a replay (kept 31 days)."""
+    expires = int(now().timestamp()) + PROMOTION_REQUEST_TTL_SECONDS
+    item = PromotionRequestItem(f"DELIVERY#{delivery_id}", "#DELIVERY", record={}, expires_at=expires)
+    try:
+        item.save(condition=RegistryItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

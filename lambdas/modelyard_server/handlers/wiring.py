@@ -13,7 +13,7 @@ from modelyard_server.adapters import blobs, table
 from modelyard_server.domain.stage_rules import github_approvals
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
-from modelyard_server.handlers.routes import events, governance, meta, models, pointers, versions
+from modelyard_server.handlers.routes import events, github_webhook, governance, meta, models, pointers, versions
 from modelyard_server.settings import get_settings
 
 API_TITLE = "modelyard"
@@ -42,7 +42,15 @@ def forget_configuration() -> None:
 
 def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
     table.bind(get_settings().table_name)
-    for router in (meta.router, models.router, versions.router, pointers.router, events.router, governance.router):
+    for router in (
+        meta.router,
+        models.router,
+        versions.router,
+        pointers.router,
+        events.router,
+        governance.router,
+        github_webhook.router,
+    ):
         app.include_router(router)
     register_problem_handlers(app)
     app.enable_swagger(path="/v1/docs", **OPENAPI_ARGS)

@@ -1,0 +1,147 @@
+"""The registry as a custom deployment protection rule: approve or reject a job waiting on an environment.
+
+GitHub calls us (webhook `deployment_protection_rule`) before a job with `environment: X` may run.
+The validate step of that same run recorded what it means to promote; we approve only if that
+version's latest server-side validation passed and the stage's policy would let it in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from modelyard_server.adapters import policy_store, table
+from modelyard_server.adapters.github import GitHubUnavailable, configured_app
+from modelyard_server.domain.errors import DomainError
+from modelyard_server.domain.policies import policy_for
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.versions import get_version_by_number
+from modelyard_server.observability import logger
+from modelyard_server.settings import get_settings
+
+CALLBACK_PATH = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
+
+
+class WebhookRefused(DomainError):
+    status, slug, title = 400, "webhook-refused", "Webhook not accepted"
+
+
+@dataclass(frozen=True)
+class ProtectionRequest:
+    repository: str
+    run_id: str
+    environment: str
+    delivery_id: str
+    sender: str | None
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], delivery_id: str) -> ProtectionRequest:
+        repository = str((payload.get("repository") or {}).get("full_name") or "")
+        environment = str(payload.get("environment") or "")
+        callback = str(payload.get("deployment_callback_url") or "")
+        match = CALLBACK_PATH.search(callback)
+        if not repository or not environment or match is None:
+            raise WebhookRefused("the payload lacks repository, environment or a deployment_callback_url")
+        if match.group(1) != repository:
+            raise WebhookRefused(f"the callback URL is for {match.group(1)}, not {repository}")
+        sender = (payload.get("sender") or {}).get("login")
+        return cls(repository, match.group(2), environment, delivery_id, str(sender) if sender else None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str  # approved | rejected
+    comment: str
+    model: str | None = None
+    version: int | None = None
+
+
+def _stage_for(environment: str) -> str | None:
+    """The stage whose GitHub environment this is (stages map to environments of the same name by default)."""
+    return environment if environment in get_settings().stages else None
+
+
+def decide(request: ProtectionRequest) -> Verdict:
+    stage = _stage_for(request.environment)
+    if stage is None:
+        return Verdict("rejected", f"modelyard: environment '{request.environment}' is not a registry stage")
+    recorded = policy_store.get_promotion_request(request.repository, request.run_id, stage)
+    if recorded is None:
+        return Verdict(
+            "rejected",
+            f"modelyard: run {request.run_id} recorded no validated promotion to '{stage}'; "
+            f"run the validate action with stage: {stage} before this job",
+        )
+    name, number = str(recorded["model"]), int(recorded["version"])
+    loaded = table.load_model(name)
+    if loaded is None:
+        return Verdict("rejected", f"modelyard: model '{name}' no longer exists")
+    version = get_version_by_number(name, number, consistent=True)
+    uri = f"models:/{name}/{number}"
+    validation = version.validation
+    if version.status != "ready":
+        return Verdict("rejected", f"modelyard: {uri} is {version.status}", name, number)
+    if validation is None or validation.status != "passed":
+        state = validation.status if validation else "missing"
+        return Verdict("rejected", f"modelyard: {uri} validation is {state}", name, number)
+    policy = policy_for(loaded, validation.repository_policy)
+    for allowed in policy.allowed_from(stage):
+        if not allowed & set(version.stages_reached):
+            return Verdict("rejected", f"modelyard: {uri} has not been in {' or '.join(sorted(allowed))}", name, number)
+    return Verdict(
+        "approved",
+        f"modelyard: {uri} passed validation (report {validation.report_id}, policy {validation.policy_digest[:19]})",
+        name,
+        number,
+    )
+
+
+def answer(request: ProtectionRequest) -> Verdict:
+    """Decide, tell GitHub, and keep the decision in the model's audit trail."""
+    if not policy_store.claim_delivery(request.delivery_id):
+        raise WebhookRefused(f"delivery {request.delivery_id} was already handled (replay)")
+    verdict = decide(request)
+    settings = get_settings()
+    app = configured_app(
+        settings.github_app_id,
+        settings.github_app_private_key,
+        settings.github_app_private_key_secret,
+        settings.github_api_url,
+    )
+    if app is None:
+        raise WebhookRefused("no GitHub App is configured to answer deployment protection rules")
+    try:
+        app.answer_protection_rule(
+            request.repository, request.run_id, request.environment, verdict.state, verdict.comment
+        )
+    except GitHubUnavailable:
+        logger.exception("could not answer the deployment protection rule")
+        raise
+    if verdict.model is not None:
+        from modelyard_server.domain.audit import new_event
+
+        bot = Principal(
+            {
+                "sub": f"github-app:{settings.github_app_id}",
+                "iss": "https://github.com",
+                "repository": request.repository,
+                "run_id": request.run_id,
+                "actor": "modelyard[bot]",
+            }
+        )
+        event = new_event(
+            "model.protection_rule.answered",
+            verdict.model,
+            bot,
+            version=verdict.version,
+            detail={
+                "stage": request.environment,
+                "state": verdict.state,
+                "comment": verdict.comment,
+                "run_id": request.run_id,
+                "sender": request.sender,
+            },
+        )
+        policy_store.record_event(event)
+    return verdict

@@ -1,0 +1,27 @@
+"""Lambda entry point of the GitHub App webhook (the custom deployment protection rule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from modelyard_server.adapters import table
+from modelyard_server.handlers.problems import register_problem_handlers
+from modelyard_server.handlers.routes import github_webhook
+from modelyard_server.observability import logger, metrics, tracer
+from modelyard_server.settings import get_settings
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(github_webhook.router)
+register_problem_handlers(app)
+table.bind(get_settings().table_name)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

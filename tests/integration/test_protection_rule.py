@@ -1,0 +1,170 @@
+"""The registry as a custom deployment protection rule: signed webhooks in, approve/reject callbacks out."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from modelyard_server.adapters.github import signature_matches
+from tests.integration.conftest import Registry
+from tests.integration.test_governance import _register, _run_token, github, governed  # noqa: F401 - fixtures
+from tests.support.fake_github import FakeGitHub
+
+SECRET = "whsec-test-secret"
+
+
+def test_signature_check_matches_githubs_test_vector() -> None:
+    header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    assert signature_matches("It's a Secret to Everybody", b"Hello, World!", header)
+    assert not signature_matches("It's a Secret to Everybody", b"Hello, World?", header)
+    assert not signature_matches("It's a Secret to Everybody", b"Hello, World!", None)
+    assert not signature_matches("It's a Secret to Everybody", b"Hello, World!", header.replace("sha256=", "sha1="))
+
+
+def _payload(run_id: str, environment: str = "production", repository: str = "acme/fraud") -> dict[str, Any]:
+    return {
+        "action": "requested",
+        "environment": environment,
+        "event": "push",
+        "ref": "refs/heads/main",
+        "sha": "a" * 40,
+        "deployment_callback_url": f"https://api.github.com/repos/{repository}/actions/runs/{run_id}"
+        "/deployment_protection_rule",
+        "deployment": None,
+        "pull_requests": [],
+        "repository": {"id": 1, "full_name": "acme/fraud", "name": "fraud", "owner": {"login": "acme"}},
+        "organization": {"login": "acme"},
+        "installation": {"id": 4242},
+        "sender": {"login": "bob", "id": 2},
+    }
+
+
+def _deliver(
+    registry: Registry,
+    payload: dict[str, Any],
+    *,
+    secret: str = SECRET,
+    delivery: str | None = None,
+    signature: str | None = "auto",
+    event: str = "deployment_protection_rule",
+) -> Any:
+    body = json.dumps(payload)
+    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery or str(uuid.uuid4())}
+    if signature == "auto":
+        headers["X-Hub-Signature-256"] = (
+            "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+        )
+    elif signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return registry.call("POST", "/v1/github/webhook", raw_body=body, headers=headers, token=None)
+
+
+@pytest.fixture
+def webhooks(governed: Registry, monkeypatch: pytest.MonkeyPatch) -> Registry:  # noqa: F811
+    from modelyard_server.adapters import table
+    from modelyard_server.handlers.wiring import forget_configuration
+    from tests.integration.conftest import TABLE
+
+    monkeypatch.setenv("MODELYARD_GITHUB_WEBHOOK_SECRET", SECRET)
+    forget_configuration()
+    table.bind(TABLE)
+    return governed
+
+
+def _validated_for_production(registry: Registry, run_id: str, accuracy: float = 0.9) -> int:
+    number = _register(registry, f"model-{run_id}-{accuracy}".encode(), accuracy)
+    registry.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/promote",
+        body={"version": number},
+        token=_run_token(registry, "staging"),
+    )
+    report = registry.call(
+        "POST",
+        f"/v1/models/fraud/versions/{number}/validations",
+        body={"stage": "production"},
+        token=_run_token(registry, None, run_id=run_id),
+    )
+    assert report.status == 201, report
+    return number
+
+
+def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+    number = _validated_for_production(webhooks, "2002")
+    answer = _deliver(webhooks, _payload("2002"))
+    assert answer.status == 200, answer
+    assert answer.body["state"] == "approved"
+    assert github.protection_answers == [
+        {
+            "repository": "acme/fraud",
+            "run_id": "2002",
+            "environment_name": "production",
+            "state": "approved",
+            "comment": answer.body["comment"],
+        }
+    ]
+    assert f"models:/fraud/{number} passed validation" in answer.body["comment"]
+    events = webhooks.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    assert events[-1]["type"] == "model.protection_rule.answered"
+    assert events[-1]["detail"]["state"] == "approved"
+
+
+def test_failed_validation_is_rejected(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+    _validated_for_production(webhooks, "2003", accuracy=0.5)
+    answer = _deliver(webhooks, _payload("2003"))
+    assert answer.body["state"] == "rejected"
+    assert github.protection_answers[-1]["state"] == "rejected"
+    assert "validation is failed" in github.protection_answers[-1]["comment"]
+
+
+def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+    _validated_for_production(webhooks, "2004")
+    answer = _deliver(webhooks, _payload("7777"))  # a genuine webhook, but for a run that validated nothing
+    assert answer.body["state"] == "rejected"
+    assert "recorded no validated promotion" in github.protection_answers[-1]["comment"]
+
+
+@pytest.mark.parametrize(
+    ("signature", "secret"),
+    [(None, SECRET), ("sha256=" + "0" * 64, SECRET), ("auto", "another-secret"), ("sha1=abc", SECRET)],
+)
+def test_bad_signatures_are_401_and_nothing_is_answered(
+    webhooks: Registry,
+    github: FakeGitHub,  # noqa: F811
+    signature: str | None,
+    secret: str,
+) -> None:
+    _validated_for_production(webhooks, "2005")
+    answer = _deliver(webhooks, _payload("2005"), secret=secret, signature=signature)
+    assert answer.status == 401
+    assert github.protection_answers == []
+
+
+def test_replayed_delivery_is_refused(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+    _validated_for_production(webhooks, "2006")
+    delivery = str(uuid.uuid4())
+    assert _deliver(webhooks, _payload("2006"), delivery=delivery).status == 200
+    replay = _deliver(webhooks, _payload("2006"), delivery=delivery)
+    assert replay.status == 400
+    assert "replay" in replay.problem["detail"]
+    assert len(github.protection_answers) == 1
+
+
+def test_callback_for_another_repository_is_refused(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+    answer = _deliver(webhooks, _payload("2007", repository="evil/fork"))
+    assert answer.status == 400
+    assert github.protection_answers == []
+
+
+def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+    assert _deliver(webhooks, {"zen": "Keep it logically awesome."}, event="ping").body == {
+        "handled": True,
+        "state": None,
+        "comment": None,
+    }
+    assert _deliver(webhooks, {"action": "created"}, event="issues").body["handled"] is False
