@@ -33,9 +33,9 @@ def template() -> dict[str, Any]:
     return copy.deepcopy(load_template())
 
 
-def _policy_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+def _policy_statements(template: dict[str, Any], function: str = "ApiFunction") -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
-    for policy in template["Resources"]["ApiFunction"]["Properties"]["Policies"]:
+    for policy in template["Resources"][function]["Properties"]["Policies"]:
         assert isinstance(policy, dict), f"ApiFunction uses a managed/SAM policy by name: {policy!r}"
         statements.extend(policy["Statement"])
     return statements
@@ -57,7 +57,7 @@ def test_template_declares_the_sam_transform(template: dict[str, Any]) -> None:
 def test_function_grants_only_the_table_and_blob_actions_it_needs(template: dict[str, Any]) -> None:
     statements = _policy_statements(template)
     actions = {action for statement in statements for action in _as_list(statement["Action"])}
-    assert actions == TABLE_ACTIONS | OBJECT_ACTIONS | {"s3:ListBucket"}
+    assert actions == TABLE_ACTIONS | OBJECT_ACTIONS | {"s3:ListBucket", "secretsmanager:GetSecretValue"}
     assert all(statement["Effect"] == "Allow" for statement in statements)
     for statement in statements:
         for resource in _as_list(statement["Resource"]):
@@ -70,6 +70,16 @@ def test_function_grants_only_the_table_and_blob_actions_it_needs(template: dict
         {"Fn::GetAtt": ["RegistryTable", "Arn"]},
         {"Fn::Sub": "${RegistryTable.Arn}/index/*"},
     ]
+
+
+def test_gate_function_reads_the_table_and_its_secrets_only(template: dict[str, Any]) -> None:
+    statements = _policy_statements(template, "GateFunction")
+    actions = {action for statement in statements for action in _as_list(statement["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
+    secrets = next(s for s in statements if s["Action"] == ["secretsmanager:GetSecretValue"])
+    assert secrets["Resource"] == [{"Ref": "GitHubAppPrivateKey"}, {"Ref": "GitHubWebhookSecret"}]
+    event = template["Resources"]["GateFunction"]["Properties"]["Events"]["GitHubWebhook"]["Properties"]
+    assert (event["Path"], event["Method"]) == ("/v1/github/webhook", "POST")
 
 
 def test_function_runtime_and_configuration(template: dict[str, Any]) -> None:
@@ -120,7 +130,8 @@ def test_sam_expands_offline(template: dict[str, Any]) -> None:
     from samtranslator.translator.translator import Translator
 
     # `sam package` replaces the local CodeUri with an S3 location before the transform runs.
-    template["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://modelyard-artifacts/api.zip"
+    for function in ("ApiFunction", "GateFunction"):
+        template["Resources"][function]["Properties"]["CodeUri"] = "s3://modelyard-artifacts/code.zip"
     session = boto3.session.Session(
         region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     )
@@ -130,13 +141,14 @@ def test_sam_expands_offline(template: dict[str, Any]) -> None:
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in expanded["Resources"].values():
         by_type.setdefault(resource["Type"], []).append(resource)
-    [function] = by_type["AWS::Lambda::Function"]
-    assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
-    [role] = by_type["AWS::IAM::Role"]
-    assert sorted(arn.rsplit("/", 1)[-1] for arn in role["Properties"]["ManagedPolicyArns"]) == [
-        "AWSLambdaBasicExecutionRole",
-        "AWSXrayWriteOnlyAccess",
-    ]
+    functions = by_type["AWS::Lambda::Function"]
+    assert len(functions) == 2  # the API and the GitHub webhook gate, each with its own role
+    assert all(function["Properties"]["TracingConfig"] == {"Mode": "Active"} for function in functions)
+    for role in by_type["AWS::IAM::Role"]:
+        assert sorted(arn.rsplit("/", 1)[-1] for arn in role["Properties"]["ManagedPolicyArns"]) == [
+            "AWSLambdaBasicExecutionRole",
+            "AWSXrayWriteOnlyAccess",
+        ]
     [stage] = by_type["AWS::ApiGatewayV2::Stage"]
     assert set(stage["Properties"]["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
