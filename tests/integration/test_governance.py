@@ -323,3 +323,14 @@ def test_model_override_is_admin_only_and_replaces_stage_rules(governed: Registr
     assert _promote_production(governed, number).status == 403  # one approval, two needed
     github.approve("acme/fraud", "1001", "carol", "production")
     assert _promote_production(governed, number).status == 200
+
+
+def test_non_owner_promotion_is_refused_and_recorded(governed: Registry) -> None:
+    number = _validated_in_staging(governed)
+    refused = _promote_production(governed, number, repository="evil/fork")
+    assert refused.status == 403
+    assert "does not own" in refused.problem["detail"]
+    assert _production(governed) is None
+    denial = _denials(governed)[-1]
+    assert denial["repository"] == "evil/fork"
+    assert "does not own" in denial["detail"]["reason"]

@@ -8,6 +8,8 @@ from typing import Any
 from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.errors import (
+    DomainError,
+    Forbidden,
     ModelNotFound,
     NothingToRollBack,
     PointerMoved,
@@ -60,7 +62,7 @@ def _load_for_write(name: str, principal: Principal, *, reviewers_too: bool = Fa
     return loaded
 
 
-def _refuse(name: str, stage: str, version: int | None, principal: Principal, refusal: PolicyViolation) -> None:
+def _refuse(name: str, stage: str, version: int | None, principal: Principal, refusal: DomainError) -> None:
     """Keep a refused stage change in the audit trail: who tried what, from which run, and why not."""
     event = new_event(
         "model.promotion.denied",
@@ -188,7 +190,11 @@ def _point_at(
 def promote(name: str, stage: str, request: PromoteRequest, principal: Principal) -> PointerRecord:
     _check_stage(stage)
     change = PointerChange("stage", stage, "promote", "model.version.promoted", request.comment)
-    return _point_at(name, request.version, request.expected_version, change, principal, "promoted")
+    try:
+        return _point_at(name, request.version, request.expected_version, change, principal, "promoted")
+    except Forbidden as refusal:  # e.g. a token from a repository that does not own the model
+        _refuse(name, stage, None, principal, refusal)
+        raise
 
 
 def rollback(name: str, stage: str, request: RollbackRequest, principal: Principal) -> PointerRecord:
