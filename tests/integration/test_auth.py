@@ -86,7 +86,9 @@ def test_other_repository_cannot_write_but_can_read(registry: Registry) -> None:
         answer = registry.call(method, path, body=body, token=stranger)
         assert answer.status == 403, answer
         assert "evil/fork" in answer.problem["detail"]
-    assert registry.items("fraud") == before
+    added = [item for item in registry.items("fraud") if item not in before]
+    # Nothing changed; the refused promotion left one audit record of the attempt.
+    assert [json.loads(item["record"]["S"])["type"] for item in added] == ["model.promotion.denied"]
     assert registry.call("GET", "/v1/models/fraud", token=stranger).status == 200
 
 
