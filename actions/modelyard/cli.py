@@ -188,6 +188,18 @@ def cmd_register(args: argparse.Namespace) -> Output:
     return version, version_view(version)
 
 
+def cmd_validate(args: argparse.Namespace) -> Output:
+    from modelyard.render import validation_view
+
+    policy = _read_json_object(args.policy_file, "repository policy") if args.policy_file else None
+    report = _client(args).validate(
+        args.name, _version_value(args.version), metrics=_metrics(args), repository_policy=policy, stage=args.stage
+    )
+    if not report.get("passed"):
+        args.exit_status = 1  # the verdict failed: print the gate table, then exit 1
+    return report, validation_view(report)
+
+
 def cmd_show(args: argparse.Namespace) -> Output:
     from modelyard.render import model_view, version_view
 
@@ -431,6 +443,16 @@ def _add_model_commands(command: Command) -> None:
         help="create the model first if it does not exist (this repository becomes its owner)",
     )
 
+    p = command("validate", cmd_validate, "have the registry check a version against its gates (exit 1 if any fails)")
+    p.add_argument("name", type=_name_arg, metavar="NAME")
+    p.add_argument("version", type=_version_arg, metavar="VERSION")
+    p.add_argument("--metrics-file", metavar="FILE", help="JSON object of evaluation metrics")
+    p.add_argument("--metric", **pair, help="a metric (repeatable; wins over --metrics-file)")
+    p.add_argument(
+        "--policy-file", metavar="FILE", help="the repository's policy (e.g. .modelyard/policy.json); may only tighten"
+    )
+    p.add_argument("--stage", type=_pointer_arg("stage"), help="the stage this run means to promote to")
+
     p = command("show", cmd_show, "show a model (NAME) or a version (models:/ URI)")
     p.add_argument("target", type=_name_or_uri_arg, metavar="NAME_OR_URI")
 
@@ -575,4 +597,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. `modelyard list | head -1`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+    status: int = getattr(args, "exit_status", 0)
+    return status

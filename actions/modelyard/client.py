@@ -415,6 +415,49 @@ class Client:
         answer: JSON = self._request("GET", f"{self._model_path(name)}/stages/{_q(_pointer(stage, 'stage'))}")
         return answer
 
+    # -- policy and validations ------------------------------------------------------
+
+    def get_policy(self, name: str | None = None) -> JSON:
+        """The registry policy in force, or (with ``name``) that model's registry layer and override."""
+        path = f"{self._model_path(name)}/policy" if name is not None else "/v1/policy"
+        answer: JSON = self._request("GET", path)
+        return answer
+
+    def validate(
+        self,
+        name: str,
+        version: VersionRef,
+        metrics: Mapping[str, float] | None = None,
+        repository_policy: Mapping[str, Any] | None = None,
+        stage: str | None = None,
+    ) -> JSON:
+        """Have the registry evaluate every gate for a version; return its ValidationReport.
+
+        ``metrics`` overlay the version's registered metrics; ``repository_policy`` (the
+        repository's ``.modelyard/policy.json``) may only tighten the registry's rules;
+        ``stage`` names the stage this run means to promote to. The verdict is the server's:
+        ``report["passed"]`` and one entry per gate in ``report["checks"]``.
+        """
+        body: JSON = {"metrics": dict(metrics or {})}
+        if repository_policy is not None:
+            body["repository_policy"] = dict(repository_policy)
+        if stage is not None:
+            body["stage"] = _pointer(stage, "stage")
+        number = self.version_number(name, version)
+        answer: JSON = self._request("POST", f"{self._model_path(name)}/versions/{number}/validations", body=body)
+        return answer
+
+    def latest_validation(self, name: str, version: VersionRef) -> JSON:
+        """The latest ValidationReport of a version (404 when it was never validated)."""
+        number = self.version_number(name, version)
+        answer: JSON = self._request("GET", f"{self._model_path(name)}/versions/{number}/validations/latest")
+        return answer
+
+    def version_number(self, name: str, version: VersionRef) -> int:
+        """The number behind a number, a semver label or a ``models:/`` URI of ``name``."""
+        ref = self.version_ref(name, version)
+        return ref if isinstance(ref, int) else int(self.get_version(name, ref)["version"])
+
     # -- events ---------------------------------------------------------------------
 
     def events(self, name: str, limit: int | None = None) -> Iterator[JSON]:

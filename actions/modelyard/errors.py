@@ -55,6 +55,7 @@ class RegistryError(ModelyardError):
         errors: list[FieldError] | None = None,
         type: str = "about:blank",
         instance: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.status = status
         self.title = title
@@ -62,6 +63,8 @@ class RegistryError(ModelyardError):
         self.errors = list(errors or [])
         self.type = type
         self.instance = instance
+        #: the problem's other members (e.g. ``violations`` of a loosened policy)
+        self.extra = dict(extra or {})
         super().__init__(self.message)
 
     @property
@@ -69,9 +72,16 @@ class RegistryError(ModelyardError):
         """``title: detail`` (or just the title when there is no detail)."""
         return f"{self.title}: {self.detail}" if self.detail else self.title
 
+    @property
+    def violations(self) -> list[str]:
+        """What a refused policy document would have loosened (empty for other problems)."""
+        found = self.extra.get("violations")
+        return [str(item) for item in found] if isinstance(found, list) else []
+
     def __str__(self) -> str:
         lines = [f"{self.message} (HTTP {self.status})"]
         lines.extend(f"  - {err}" for err in self.errors)
+        lines.extend(f"  - {item}" for item in self.violations)
         return "\n".join(lines)
 
     @classmethod
@@ -103,7 +113,11 @@ class RegistryError(ModelyardError):
             errors=field_errors,
             type=str(problem.get("type") or "about:blank"),
             instance=problem.get("instance") if isinstance(problem.get("instance"), str) else None,
+            extra={k: v for k, v in problem.items() if k not in _PROBLEM_MEMBERS},
         )
+
+
+_PROBLEM_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "errors"})
 
 
 def _default_title(status: int) -> str:

@@ -186,5 +186,27 @@ def events_table(events: Iterable[Mapping[str, Any]]) -> str:
     return table(["at", "type", "version", "actor", "repository", "change"], rows, empty="(no events)")
 
 
+def validation_view(report: Mapping[str, Any]) -> str:
+    """The verdict, then one line per gate."""
+    checks = [c for c in report.get("checks") or [] if isinstance(c, Mapping)]
+    failed = sum(not c.get("passed") for c in checks)
+    verdict = "passed" if report.get("passed") else f"FAILED ({failed} of {len(checks)} checks)"
+    head = key_values(
+        [
+            ("model", report.get("model")),
+            ("version", report.get("version")),
+            ("verdict", verdict),
+            ("stage", report.get("stage")),
+            ("report", report.get("id")),
+            ("policy", report.get("policy_digest")),
+        ]
+    )
+    rows = [
+        ["ok" if c.get("passed") else "FAIL", c.get("name"), c.get("expected"), c.get("actual"), c.get("detail")]
+        for c in checks
+    ]
+    return head + "\n\n" + table(["", "check", "expected", "actual", "detail"], rows, empty="(no gates apply)")
+
+
 def as_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
