@@ -6,6 +6,7 @@ import base64
 import contextlib
 import hashlib
 import math
+import os
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,10 @@ def blob_key(sha256: str) -> str:
 
 @cache
 def _s3() -> S3Client:
-    # Signature v4 with path-style addressing works against S3 and the local moto server alike.
-    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    # Virtual-hosted URLs on AWS; path-style against a custom endpoint (the local moto server on an IP).
+    custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    style = "path" if custom_endpoint else "virtual"
+    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": style}))
 
 
 def reset_client() -> None:

@@ -84,12 +84,12 @@ def register_version(
 ) -> RegisteredVersion:
     """Phase one: number and record the version (pending_upload) and say how to upload its bytes."""
     request_hash = _request_hash(request)
+    model = require_model(name)
+    require_owner(model, principal)  # before any replay: its answer carries upload URLs
     if idempotency_key is not None:
         earlier = _replay(name, idempotency_key, request_hash)
         if earlier is not None:
             return earlier
-    model = require_model(name)
-    require_owner(model, principal)
     if request.semver is not None and table.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
 
