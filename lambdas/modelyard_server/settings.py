@@ -30,6 +30,15 @@ class Settings(BaseModel):
     part_size: int = 8 * 1024 * 1024
     presign_ttl_seconds: int = 3600
     max_body_bytes: int = 256 * 1024
+    # events and notifications
+    event_bus_name: str = "default"
+    notification_dlq_url: str | None = None
+    notification_parameter_prefix: str = Field(default="/modelyard/notifications/", pattern=r"^/[\w./-]*/$")
+    notify_max_attempts: int = Field(default=5, ge=1, le=20)
+    notify_backoff_seconds: float = Field(default=1.0, ge=0)
+    notify_max_backoff_seconds: float = Field(default=30.0, ge=0)
+    notify_timeout_seconds: float = Field(default=5.0, gt=0)
+    notify_allow_loopback_http: bool = False
 
     @field_validator(
         "trusted_issuers",
@@ -75,6 +84,14 @@ def get_settings() -> Settings:
         "stages": "MODELYARD_STAGES",
         "multipart_threshold": "MODELYARD_MULTIPART_THRESHOLD",
         "part_size": "MODELYARD_PART_SIZE",
+        "event_bus_name": "MODELYARD_EVENT_BUS",
+        "notification_dlq_url": "MODELYARD_NOTIFY_DLQ_URL",
+        "notification_parameter_prefix": "MODELYARD_NOTIFY_PARAMETER_PREFIX",
+        "notify_max_attempts": "MODELYARD_NOTIFY_MAX_ATTEMPTS",
+        "notify_backoff_seconds": "MODELYARD_NOTIFY_BACKOFF_SECONDS",
+        "notify_max_backoff_seconds": "MODELYARD_NOTIFY_MAX_BACKOFF_SECONDS",
+        "notify_timeout_seconds": "MODELYARD_NOTIFY_TIMEOUT_SECONDS",
+        "notify_allow_loopback_http": "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP",
     }
     for field, env_name in optional.items():
         value = _env(env_name)

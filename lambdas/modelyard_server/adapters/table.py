@@ -147,6 +147,15 @@ class SemverItem(RegistryItem, discriminator="semver"):
     version = NumberAttribute()
 
 
+class NotificationConfigItem(RegistryItem, discriminator="notification_config"):
+    record = JSONAttribute()
+    revision = NumberAttribute()
+
+
+class NotificationSentItem(RegistryItem, discriminator="notification_sent"):
+    expires_at = NumberAttribute()
+
+
 _transaction_connection: Connection | None = None
 
 
@@ -168,6 +177,8 @@ def bind(table_name: str) -> None:
         EventItem,
         IdempotencyItem,
         SemverItem,
+        NotificationConfigItem,
+        NotificationSentItem,
     ):
         cls._connection = None
     for index in (RegistryItem.list_models_index, RegistryItem.digest_index):

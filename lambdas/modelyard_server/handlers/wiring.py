@@ -13,7 +13,16 @@ from modelyard_server.adapters import blobs, table
 from modelyard_server.domain.stage_rules import github_approvals
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
-from modelyard_server.handlers.routes import events, github_webhook, governance, meta, models, pointers, versions
+from modelyard_server.handlers.routes import (
+    events,
+    github_webhook,
+    governance,
+    meta,
+    models,
+    notifications,
+    pointers,
+    versions,
+)
 from modelyard_server.settings import get_settings
 
 API_TITLE = "modelyard"
@@ -49,6 +58,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         pointers.router,
         events.router,
         governance.router,
+        notifications.router,
         github_webhook.router,
     ):
         app.include_router(router)

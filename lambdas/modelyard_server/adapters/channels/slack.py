@@ -1,0 +1,71 @@
+"""Slack incoming webhooks: a Block Kit message (https://api.slack.com/reference/block-kit/blocks).
+
+Slack's limits: at most 50 blocks, a header's text at most 150 characters, a section's text at
+most 3000, at most 10 fields of at most 2000 each. Everything here is cut to fit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modelyard_server.adapters.channels.http import OutgoingMessage
+from modelyard_server.domain.notifications import Notice
+
+MAX_BLOCKS = 50
+MAX_HEADER = 150
+MAX_SECTION = 3000
+MAX_FIELDS = 10
+MAX_FIELD = 2000
+MAX_FALLBACK = 3000
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    """Slack mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting#escaping)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _mrkdwn(text: str, limit: int = MAX_SECTION) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": _cut(text, limit)}
+
+
+def _metrics_block(notice: Notice) -> dict[str, Any]:
+    width = max(len(delta.name) for delta in notice.metrics)
+    lines = [f"{delta.name.ljust(width)}  {delta.text()}" for delta in notice.metrics]
+    if notice.more_metrics:
+        lines.append(f"… and {notice.more_metrics} more")
+    fence = "```"
+    body = _cut(_escape("\n".join(lines)), MAX_SECTION - len("*Metrics vs previous holder*\n") - 2 * len(fence))
+    return {"type": "section", "text": _mrkdwn(f"*Metrics vs previous holder*\n{fence}{body}{fence}")}
+
+
+def blocks(notice: Notice) -> list[dict[str, Any]]:
+    event = notice.event
+    result: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(notice.title, MAX_HEADER), "emoji": True}},
+    ]
+    fields = [_mrkdwn(f"*{label}*\n{_escape(value)}", MAX_FIELD) for label, value in notice.facts[:MAX_FIELDS]]
+    result.append({"type": "section", "fields": fields})
+    if notice.metrics:
+        result.append(_metrics_block(notice))
+    if notice.comment:
+        result.append({"type": "section", "text": _mrkdwn(f"*Comment*\n>{_escape(notice.comment)}")})
+    if notice.rollback_command:
+        result.append({"type": "section", "text": _mrkdwn(f"*Roll back*\n`{_escape(notice.rollback_command)}`")})
+    context = [_mrkdwn(f"event `{event.id}` · {event.type} · {event.at.isoformat()}")]
+    if notice.run_url:
+        context.insert(0, _mrkdwn(f"<{notice.run_url}|workflow run {event.run_id or ''}>".replace(" >", ">")))
+    result.append({"type": "context", "elements": context})
+    return result[:MAX_BLOCKS]
+
+
+def payload(notice: Notice) -> dict[str, Any]:
+    return {"text": _cut(notice.fallback, MAX_FALLBACK), "blocks": blocks(notice)}
+
+
+def render(notice: Notice, url: str) -> OutgoingMessage:
+    return OutgoingMessage(url=url, body=json.dumps(payload(notice)).encode())

@@ -1,0 +1,29 @@
+"""/v1/notifications: which events go to which Slack, Teams and webhook channels (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+
+from modelyard_server.domain import notifications
+from modelyard_server.domain.principal import Principal
+from modelyard_server.handlers.auth import authenticated_principal
+
+router = Router()
+Caller = Annotated[Principal, Depends(authenticated_principal)]
+
+
+@router.get("/v1/notifications", summary="The notification routing config (admins)", tags=["notifications"])
+def get_notifications(caller: Caller) -> notifications.NotificationsView:
+    return notifications.get_notifications(caller)
+
+
+@router.put(
+    "/v1/notifications",
+    summary="Replace the notification routing config (admins); refused if a channel could not work",
+    tags=["notifications"],
+)
+def set_notifications(body: notifications.SetNotificationsRequest, caller: Caller) -> notifications.NotificationsView:
+    return notifications.set_notifications(body, caller)
