@@ -1,0 +1,117 @@
+"""actions/promote and actions/rollback, from jobs with and without the stage's environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from modelyard.errors import RegistryError
+from modelyard_server.local.stack import LocalStack
+from tests.actions.conftest import sdk
+from tests.support.actions_runner import Job, Runner
+
+
+def three_versions(stack: LocalStack, workspace: Path, model: str) -> Any:
+    client = sdk(stack)
+    for number, auc in enumerate((0.81, 0.86, 0.9), start=1):
+        path = workspace / f"v{number}.onnx"
+        path.write_bytes(f"model {number}".encode())
+        client.register(model, path, metrics={"auc": auc})
+    return client
+
+
+def stage_version(client: Any, model: str, stage: str) -> int | None:
+    try:
+        return client.get_stage(model, stage)["version"]
+    except RegistryError as exc:
+        assert exc.status == 404
+        return None
+
+
+def test_promote_from_the_stage_environment(runner: Runner, workspace: Path, stack: LocalStack, model_name: str) -> None:
+    client = three_versions(stack, workspace, model_name)
+    staging = Job(environment="staging")
+    first = runner.run("promote", {"api-url": runner.api_url, "model": model_name, "version": "1", "stage": "staging"}, staging)
+    assert first.ok, str(first)
+    assert first.outputs == {"version": "1", "previous-version": ""}
+
+    client.set_alias(model_name, "champion", 2)
+    second = runner.run(
+        "promote",
+        {
+            "api-url": runner.api_url,
+            "model": model_name,
+            "version": f"models:/{model_name}@champion",
+            "stage": "staging",
+            "comment": "beats v1 on auc",
+        },
+        staging,
+    )
+    assert second.ok, str(second)
+    assert second.outputs == {"version": "2", "previous-version": "1"}
+    pointer = client.get_stage(model_name, "staging")
+    assert pointer["version"] == 2
+    assert [h["comment"] for h in pointer["history"] if h["version"] == 2] == ["beats v1 on auc"]
+    assert f"promoted `{model_name}` v2 to `staging`" in second.summary
+    assert "| `auc` | 0.86 | 0.81 | +0.05 |" in second.summary
+    assert "previous: v1" in second.summary
+    events = [e for e in client.events(model_name) if e["type"] == "model.version.promoted"]
+    assert events[-1]["run_id"] == staging.run_id
+
+
+def test_promotion_from_a_job_without_the_environment_is_refused(
+    runner: Runner, workspace: Path, stack: LocalStack, model_name: str
+) -> None:
+    client = three_versions(stack, workspace, model_name)
+    for job in (Job(), Job(environment="staging")):
+        result = runner.run(
+            "promote", {"api-url": runner.api_url, "model": model_name, "version": "3", "stage": "production"}, job
+        )
+        assert result.returncode == 1, str(result)
+        assert len(result.errors) == 1, str(result)
+        error = result.errors[0]
+        assert "(HTTP 403)" in error.properties["title"]
+        assert "environment: production" in error.message
+        assert result.outputs["version"] == ""
+    assert stage_version(client, model_name, "production") is None
+
+
+def test_promote_unknown_model_and_missing_permission(runner: Runner, model_name: str) -> None:
+    inputs = {"api-url": runner.api_url, "model": model_name, "version": "1", "stage": "staging"}
+    unknown = runner.run("promote", inputs, Job(environment="staging"))
+    assert unknown.returncode == 1 and len(unknown.errors) == 1, str(unknown)
+    assert "(HTTP 404)" in unknown.errors[0].properties["title"]
+    no_token = runner.run("promote", inputs, Job(environment="staging", id_token=False))
+    assert no_token.returncode == 1 and len(no_token.errors) == 1, str(no_token)
+    assert "id-token: write" in no_token.errors[0].message
+
+
+def test_rollback_to_the_previous_holder_and_to_a_given_version(
+    runner: Runner, workspace: Path, stack: LocalStack, model_name: str
+) -> None:
+    client = three_versions(stack, workspace, model_name)
+    deployer = sdk(stack, environment="production")
+    for number in (1, 2, 3):
+        deployer.promote(model_name, "production", number)
+    job = Job(environment="production")
+    back = runner.run(
+        "rollback",
+        {"api-url": runner.api_url, "model": model_name, "stage": "production", "comment": "v3 drifts"},
+        job,
+    )
+    assert back.ok, str(back)
+    assert back.outputs == {"version": "2", "previous-version": "3"}
+    assert f"rolled `production` of `{model_name}` back to v2" in back.summary
+    assert "| `auc` | 0.86 | 0.9 | -0.04 |" in back.summary
+
+    to_first = runner.run(
+        "rollback", {"api-url": runner.api_url, "model": model_name, "stage": "production", "to-version": "1"}, job
+    )
+    assert to_first.ok, str(to_first)
+    assert to_first.outputs["version"] == "1"
+    assert stage_version(client, model_name, "production") == 1
+
+    refused = runner.run("rollback", {"api-url": runner.api_url, "model": model_name, "stage": "production"}, Job())
+    assert refused.returncode == 1 and len(refused.errors) == 1, str(refused)
+    assert "environment" in refused.errors[0].message
+    assert stage_version(client, model_name, "production") == 1
