@@ -28,10 +28,14 @@ def stage_version(client: Any, model: str, stage: str) -> int | None:
         return None
 
 
-def test_promote_from_the_stage_environment(runner: Runner, workspace: Path, stack: LocalStack, model_name: str) -> None:
+def test_promote_from_the_stage_environment(
+    runner: Runner, workspace: Path, stack: LocalStack, model_name: str
+) -> None:
     client = three_versions(stack, workspace, model_name)
     staging = Job(environment="staging")
-    first = runner.run("promote", {"api-url": runner.api_url, "model": model_name, "version": "1", "stage": "staging"}, staging)
+    first = runner.run(
+        "promote", {"api-url": runner.api_url, "model": model_name, "version": "1", "stage": "staging"}, staging
+    )
     assert first.ok, str(first)
     assert first.outputs == {"version": "1", "previous-version": ""}
 

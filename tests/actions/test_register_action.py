@@ -105,7 +105,9 @@ def test_register_writes_outputs_summary_and_a_ready_version(
     # the token came from the runner's endpoint for the registry's audience, and was masked first
     asked = [r for r in tokens.requests if r["authorized"]]
     assert asked and asked[-1]["query"]["audience"] == ["modelyard"]
-    masked = [line.removeprefix("::add-mask::") for line in result.stdout.splitlines() if line.startswith("::add-mask::")]
+    masked = [
+        line.removeprefix("::add-mask::") for line in result.stdout.splitlines() if line.startswith("::add-mask::")
+    ]
     assert masked, result.stdout
     for token in masked:
         assert result.stdout.count(token) == 1  # only in its own mask command
@@ -123,7 +125,12 @@ def test_summary_compares_metrics_with_the_production_holder(
 
     result = runner.run(
         "register",
-        {"api-url": runner.api_url, "model": model_name, "artifact": "out/model.onnx", "metrics-file": "out/metrics.json"},
+        {
+            "api-url": runner.api_url,
+            "model": model_name,
+            "artifact": "out/model.onnx",
+            "metrics-file": "out/metrics.json",
+        },
     )
     assert result.ok, str(result)
     assert result.outputs["version"] == "2"

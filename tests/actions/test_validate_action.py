@@ -13,7 +13,9 @@ from modelyard_server.local.stack import LocalStack
 from tests.actions.conftest import sdk
 from tests.support.actions_runner import Runner
 
-EVALUATE = "python3 -c 'import json, sys; json.dump({\"auc\": float(sys.argv[1]), \"f1\": 0.7}, open(\"metrics.json\", \"w\"))' "
+EVALUATE = (
+    'python3 -c \'import json, sys; json.dump({"auc": float(sys.argv[1]), "f1": 0.7}, open("metrics.json", "w"))\' '
+)
 
 
 def registered(stack: LocalStack, workspace: Path, model: str, metrics: dict[str, float]) -> Any:
