@@ -9,8 +9,8 @@ import pytest
 
 from modelyard_server.adapters import table
 from modelyard_server.handlers.wiring import forget_configuration
+from modelyard_server.local.github import APP_ID, LocalGitHub
 from tests.integration.conftest import TABLE, Registry
-from tests.support.fake_github import APP_ID, FakeGitHub
 
 ADMIN = "acme/platform"
 POLICY: dict[str, Any] = {
@@ -33,14 +33,14 @@ POLICY: dict[str, Any] = {
 
 
 @pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
+def github() -> Iterator[LocalGitHub]:
+    fake = LocalGitHub()
     yield fake
     fake.stop()
 
 
 @pytest.fixture
-def governed(registry: Registry, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
+def governed(registry: Registry, github: LocalGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
     monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", ADMIN)
     monkeypatch.setenv("MODELYARD_GITHUB_APP_ID", APP_ID)
     monkeypatch.setenv("MODELYARD_GITHUB_APP_PRIVATE_KEY", github.private_key_pem)
@@ -136,7 +136,7 @@ def test_validation_report_lists_every_check_with_expected_and_actual(governed: 
 
 
 def test_submitted_metrics_overlay_registered_ones_and_no_regression_uses_the_holder(
-    governed: Registry, github: FakeGitHub
+    governed: Registry, github: LocalGitHub
 ) -> None:
     first = _validated_in_staging(governed, b"v1", 0.9)
     github.approve("acme/fraud", "1001", "alice", "production")
@@ -150,7 +150,7 @@ def test_submitted_metrics_overlay_registered_ones_and_no_regression_uses_the_ho
     assert "v1: 0.9" in regression["expected"]
 
 
-def test_approved_promotion_records_approvers_run_and_policy_digest(governed: Registry, github: FakeGitHub) -> None:
+def test_approved_promotion_records_approvers_run_and_policy_digest(governed: Registry, github: LocalGitHub) -> None:
     number = _validated_in_staging(governed)
     github.approve("acme/fraud", "1001", "alice", "production", comment="looks good")
     promoted = _promote_production(governed, number)
@@ -176,7 +176,7 @@ def test_approved_promotion_records_approvers_run_and_policy_digest(governed: Re
     ],
 )
 def test_token_attacks_are_refused_and_recorded(
-    governed: Registry, github: FakeGitHub, attack: str, claims: dict[str, Any], expect: str
+    governed: Registry, github: LocalGitHub, attack: str, claims: dict[str, Any], expect: str
 ) -> None:
     number = _validated_in_staging(governed)
     github.approve("acme/fraud", "1001", "alice", "production")
@@ -187,7 +187,7 @@ def test_token_attacks_are_refused_and_recorded(
     assert _denials(governed)[-1]["detail"]["stage"] == "production"
 
 
-def test_self_approval_does_not_count(governed: Registry, github: FakeGitHub) -> None:
+def test_self_approval_does_not_count(governed: Registry, github: LocalGitHub) -> None:
     number = _validated_in_staging(governed)
     github.approve("acme/fraud", "1001", "bob", "production")
     refused = _promote_production(governed, number, actor="bob")
@@ -205,14 +205,14 @@ def test_zero_approvals_is_refused(governed: Registry) -> None:
     assert _production(governed) is None
 
 
-def test_approval_for_another_environment_or_run_does_not_count(governed: Registry, github: FakeGitHub) -> None:
+def test_approval_for_another_environment_or_run_does_not_count(governed: Registry, github: LocalGitHub) -> None:
     number = _validated_in_staging(governed)
     github.approve("acme/fraud", "1001", "alice", "staging")
     github.approve("acme/fraud", "999", "carol", "production")
     assert _promote_production(governed, number).status == 403
 
 
-def test_rejection_in_github_is_a_refusal(governed: Registry, github: FakeGitHub) -> None:
+def test_rejection_in_github_is_a_refusal(governed: Registry, github: LocalGitHub) -> None:
     number = _validated_in_staging(governed)
     github.approve("acme/fraud", "1001", "alice", "production")
     github.approve("acme/fraud", "1001", "carol", "production", state="rejected", comment="not this week")
@@ -221,7 +221,7 @@ def test_rejection_in_github_is_a_refusal(governed: Registry, github: FakeGitHub
     assert "rejected by carol" in refused.problem["detail"]
 
 
-def test_version_never_in_staging_cannot_reach_production(governed: Registry, github: FakeGitHub) -> None:
+def test_version_never_in_staging_cannot_reach_production(governed: Registry, github: LocalGitHub) -> None:
     number = _register(governed, b"skipper", 0.9)
     governed.call("POST", f"/v1/models/fraud/versions/{number}/validations", body={})
     github.approve("acme/fraud", "1001", "alice", "production")
@@ -230,7 +230,7 @@ def test_version_never_in_staging_cannot_reach_production(governed: Registry, gi
     assert "must have been in staging" in refused.problem["detail"]
 
 
-def test_failed_or_missing_validation_blocks_production(governed: Registry, github: FakeGitHub) -> None:
+def test_failed_or_missing_validation_blocks_production(governed: Registry, github: LocalGitHub) -> None:
     github.approve("acme/fraud", "1001", "alice", "production")
     unvalidated = _register(governed, b"unvalidated", 0.9)
     governed.call(
@@ -285,7 +285,7 @@ def test_without_github_app_approvals_are_never_assumed(governed: Registry, monk
     assert "no GitHub App configured" in refused.problem["detail"]
 
 
-def test_github_unreachable_is_a_refusal_not_a_pass(governed: Registry, github: FakeGitHub) -> None:
+def test_github_unreachable_is_a_refusal_not_a_pass(governed: Registry, github: LocalGitHub) -> None:
     number = _validated_in_staging(governed)
     github.approve("acme/fraud", "1001", "alice", "production")
     github.down = True
@@ -311,7 +311,7 @@ def test_rollback_needs_the_environment_or_a_reviewer(governed: Registry, monkey
     assert by_reviewer.body["version"] == first
 
 
-def test_model_override_is_admin_only_and_replaces_stage_rules(governed: Registry, github: FakeGitHub) -> None:
+def test_model_override_is_admin_only_and_replaces_stage_rules(governed: Registry, github: LocalGitHub) -> None:
     override = {"stages": {"production": {"min_approvals": 2}}}
     assert governed.call("PUT", "/v1/models/fraud/policy", body={"document": override}).status == 403
     answer = governed.call(

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from modelyard_server.adapters.github import signature_matches
+from modelyard_server.local.github import LocalGitHub
 from tests.integration.conftest import Registry
 from tests.integration.test_governance import _register, _run_token, github, governed  # noqa: F401 - fixtures
-from tests.support.fake_github import FakeGitHub
 
 SECRET = "whsec-test-secret"
 
@@ -94,7 +94,7 @@ def _validated_for_production(registry: Registry, run_id: str, accuracy: float =
     return number
 
 
-def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
     number = _validated_for_production(webhooks, "2002")
     answer = _deliver(webhooks, _payload("2002"))
     assert answer.status == 200, answer
@@ -114,7 +114,7 @@ def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registr
     assert events[-1]["detail"]["state"] == "approved"
 
 
-def test_failed_validation_is_rejected(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+def test_failed_validation_is_rejected(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
     _validated_for_production(webhooks, "2003", accuracy=0.5)
     answer = _deliver(webhooks, _payload("2003"))
     assert answer.body["state"] == "rejected"
@@ -122,7 +122,7 @@ def test_failed_validation_is_rejected(webhooks: Registry, github: FakeGitHub) -
     assert "validation is failed" in github.protection_answers[-1]["comment"]
 
 
-def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
     _validated_for_production(webhooks, "2004")
     answer = _deliver(webhooks, _payload("7777"))  # a genuine webhook, but for a run that validated nothing
     assert answer.body["state"] == "rejected"
@@ -135,7 +135,7 @@ def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: FakeG
 )
 def test_bad_signatures_are_401_and_nothing_is_answered(
     webhooks: Registry,
-    github: FakeGitHub,  # noqa: F811
+    github: LocalGitHub,  # noqa: F811
     signature: str | None,
     secret: str,
 ) -> None:
@@ -145,7 +145,7 @@ def test_bad_signatures_are_401_and_nothing_is_answered(
     assert github.protection_answers == []
 
 
-def test_replayed_delivery_is_refused(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+def test_replayed_delivery_is_refused(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
     _validated_for_production(webhooks, "2006")
     delivery = str(uuid.uuid4())
     assert _deliver(webhooks, _payload("2006"), delivery=delivery).status == 200
@@ -155,13 +155,13 @@ def test_replayed_delivery_is_refused(webhooks: Registry, github: FakeGitHub) ->
     assert len(github.protection_answers) == 1
 
 
-def test_callback_for_another_repository_is_refused(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+def test_callback_for_another_repository_is_refused(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
     answer = _deliver(webhooks, _payload("2007", repository="evil/fork"))
     assert answer.status == 400
     assert github.protection_answers == []
 
 
-def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: FakeGitHub) -> None:  # noqa: F811
+def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
     assert _deliver(webhooks, {"zen": "Keep it logically awesome."}, event="ping").body == {
         "handled": True,
         "state": None,

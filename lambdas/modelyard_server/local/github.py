@@ -1,7 +1,10 @@
-"""A fake GitHub REST API on 127.0.0.1 for the GitHub App paths, shaped after GitHub's REST documentation.
+"""A local stand-in for GitHub's REST API, as a GitHub App sees it, on 127.0.0.1.
 
-It checks what GitHub checks: the app JWT (RS256, `iss` = app id, short-lived) for app endpoints, and
-the installation token for repository endpoints.
+`modelyard dev` and the tests use it where the registry asks GitHub who approved a run and answers
+deployment protection rules. Responses are shaped after GitHub's REST documentation, and it checks
+what GitHub checks: the app JWT (RS256, `iss` = app id, at most 10 minutes) for app endpoints and
+the installation token for repository endpoints. `POST /_local/approvals` (loopback only) plays a
+reviewer pressing "Approve and deploy" in GitHub's UI.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ INSTALLATION_ID = 4242
 
 
 @dataclass
-class FakeGitHub:
-    """State the tests arrange (approvals per run) and observe (protection rule answers)."""
+class LocalGitHub:
+    """Approvals per run (arranged by tests, the demo or `/_local/approvals`) and protection rule answers."""
 
     approvals: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     protection_answers: list[dict[str, Any]] = field(default_factory=list)
@@ -107,7 +110,7 @@ class FakeGitHub:
         }
 
 
-def _handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
+def _handler_for(github: LocalGitHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             return
@@ -128,6 +131,17 @@ def _handler_for(github: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
+            if method == "POST" and self.path == "/_local/approvals" and isinstance(body, dict):
+                github.approve(
+                    str(body["repository"]),
+                    str(body["run_id"]),
+                    str(body["login"]),
+                    str(body["environment"]),
+                    state=str(body.get("state", "approved")),
+                    comment=str(body.get("comment", "")),
+                )
+                self._send(201, {"approved": True})
+                return
             if method == "GET" and re.fullmatch(r"/repos/[^/]+/[^/]+/installation", self.path):
                 if not github._app_jwt_ok(auth):
                     self._send(401, {"message": "A JSON web token could not be decoded"})
