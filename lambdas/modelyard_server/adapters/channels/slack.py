@@ -34,13 +34,20 @@ def _mrkdwn(text: str, limit: int = MAX_SECTION) -> dict[str, Any]:
 
 
 def _metrics_block(notice: Notice) -> dict[str, Any]:
+    """A fixed-width table in a code block; rows that would pass the section limit are counted, not cut."""
+    heading, fence = "*Metrics vs previous holder*\n", "```"
+    budget = MAX_SECTION - len(heading) - 2 * len(fence) - 40  # room for the "… and N more" line
     width = max(len(delta.name) for delta in notice.metrics)
-    lines = [f"{delta.name.ljust(width)}  {delta.text()}" for delta in notice.metrics]
-    if notice.more_metrics:
-        lines.append(f"… and {notice.more_metrics} more")
-    fence = "```"
-    body = _cut(_escape("\n".join(lines)), MAX_SECTION - len("*Metrics vs previous holder*\n") - 2 * len(fence))
-    return {"type": "section", "text": _mrkdwn(f"*Metrics vs previous holder*\n{fence}{body}{fence}")}
+    lines: list[str] = []
+    for delta in notice.metrics:
+        line = _escape(f"{delta.name.ljust(width)}  {delta.text()}")
+        if sum(len(kept) + 1 for kept in lines) + len(line) > budget:
+            break
+        lines.append(line)
+    omitted = notice.more_metrics + len(notice.metrics) - len(lines)
+    if omitted:
+        lines.append(f"… and {omitted} more")
+    return {"type": "section", "text": _mrkdwn(heading + fence + "\n".join(lines) + fence)}
 
 
 def blocks(notice: Notice) -> list[dict[str, Any]]:

@@ -1,0 +1,157 @@
+"""The events pipeline without AWS Lambda: poll the table's stream, run the same consumer, notify in-process.
+
+On AWS the table's stream invokes ``handlers.events`` (which publishes to EventBridge) and the
+bus invokes ``handlers.notify``. Locally :class:`LocalPipeline` reads the stream (moto) the way
+Lambda's event source mapping does — records in order, in batches shaped like Lambda's event,
+resuming from the first record a batch reports as failed — and hands them to the same
+``consume`` function, whose publisher is an in-process bus calling the same notifier. Each
+notification is printed before it is sent; channels in the stored config receive it for real.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from modelyard_server.adapters.channels.http import OutgoingMessage
+from modelyard_server.domain import notifier
+from modelyard_server.domain.notifications import DEFAULT_ROUTE_EVENTS, Notice, build_notice, current_config
+from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.handlers.events import consume
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+
+BATCH_SIZE = 25
+Printer = Callable[[str], None]
+
+
+def describe(channel: notifier.AnyChannel | None, notice: Notice) -> str:
+    where = f"{channel.type}:{channel.name}" if channel is not None else "no channel configured"
+    lines = [f"[notify → {where}] {notice.fallback}"]
+    lines += [f"    {label}: {value}" for label, value in notice.facts if label != "Model"]
+    lines += [f"    {delta.name}: {delta.text()}" for delta in notice.metrics]
+    if notice.rollback_command:
+        lines.append(f"    roll back: {notice.rollback_command}")
+    return "\n".join(lines)
+
+
+class StreamReader:
+    """Reads every shard of a table's stream from its start, as Lambda-shaped records, with checkpoints."""
+
+    def __init__(self, dynamodb: DynamoDBClient, streams: DynamoDBStreamsClient, table_name: str) -> None:
+        self._dynamodb, self._streams, self._table = dynamodb, streams, table_name
+        self._stream_arn: str | None = None
+        self._iterators: dict[str, str | None] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+
+    def _arn(self) -> str:
+        if self._stream_arn is None:
+            self._stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
+        return self._stream_arn
+
+    def _discover(self) -> None:
+        arn = self._arn()
+        for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"].get("Shards", []):
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                answer = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )
+                self._iterators[shard_id] = answer.get("ShardIterator")
+                self._pending[shard_id] = []
+
+    def _lambda_record(self, record: Any) -> dict[str, Any]:
+        shaped: dict[str, Any] = {**record, "eventSourceARN": self._arn(), "dynamodb": dict(record["dynamodb"])}
+        created = shaped["dynamodb"].get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            shaped["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+        return shaped
+
+    def batches(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Per shard, the records not yet acknowledged (earlier failures first), up to BATCH_SIZE."""
+        self._discover()
+        result = []
+        for shard_id, iterator in self._iterators.items():
+            pending = self._pending[shard_id]
+            if len(pending) < BATCH_SIZE and iterator is not None:
+                answer = self._streams.get_records(ShardIterator=iterator, Limit=BATCH_SIZE - len(pending))
+                self._iterators[shard_id] = answer.get("NextShardIterator")
+                pending.extend(self._lambda_record(record) for record in answer.get("Records", []))
+            if pending:
+                result.append((shard_id, pending[:BATCH_SIZE]))
+        return result
+
+    def acknowledge(self, shard_id: str, batch: list[dict[str, Any]], failed: list[str]) -> int:
+        """Drop what was processed; keep everything from the first failed sequence number, as Lambda does."""
+        numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        keep_from = min((numbers.index(n) for n in failed if n in numbers), default=len(batch))
+        self._pending[shard_id] = batch[keep_from:] + self._pending[shard_id][len(batch) :]
+        return keep_from
+
+
+class LocalPipeline:
+    """Stream → ``handlers.events.consume`` → in-process bus → notifier, polled in a thread."""
+
+    def __init__(self, table_name: str, printer: Printer = print, interval: float = 0.25) -> None:
+        self._reader = StreamReader(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_name)
+        self._printer = printer
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.deliveries: list[notifier.Delivery] = []
+
+    def _show(self, channel: notifier.AnyChannel, notice: Notice, message: OutgoingMessage) -> None:
+        self._printer(describe(channel, notice))
+
+    def publish(self, event: EventRecord) -> None:
+        """The in-process bus: what an EventBridge rule would invoke the notifier with."""
+        config = current_config()
+        if not config.channels_for(event) and event.type in DEFAULT_ROUTE_EVENTS:
+            self._printer(describe(None, build_notice(event)))
+        self.deliveries.extend(notifier.notify(event, config, observer=self._show))
+
+    def poll_once(self) -> int:
+        """One pass over every shard; how many records it acknowledged."""
+        done = 0
+        with self._lock:
+            for shard_id, batch in self._reader.batches():
+                try:
+                    answer = consume({"Records": batch}, self.publish)
+                    failed = [str(item["itemIdentifier"]) for item in answer.get("batchItemFailures", [])]
+                except BatchProcessingError:
+                    failed = [batch[0]["dynamodb"]["SequenceNumber"]]
+                done += self._reader.acknowledge(shard_id, batch, failed)
+        return done
+
+    def drain(self, max_passes: int = 50) -> None:
+        """Poll until a pass finds nothing new (tests call this instead of sleeping)."""
+        for _ in range(max_passes):
+            if not self._reader.batches():
+                return
+            self.poll_once()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.poll_once()
+            except Exception as error:  # keep the dev server alive; the next pass retries
+                self._printer(f"[notify] stream poll failed: {error}")
+
+    def start(self) -> LocalPipeline:
+        self._thread = threading.Thread(target=self._run, name="modelyard-events", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
