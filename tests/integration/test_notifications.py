@@ -1,0 +1,484 @@
+"""Events pipeline and chat-ops: table stream → events consumer → bus → notifier → loopback Slack/Teams/webhook.
+
+Everything AWS is moto in-process; the receivers are real HTTP servers on 127.0.0.1 and the
+stream is read with the same code the local stack runs (the consumer is the Lambda's).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from modelyard_server.adapters import table
+from modelyard_server.adapters.channels import webhook
+from modelyard_server.handlers.wiring import forget_configuration
+from modelyard_server.local.github import APP_ID, LocalGitHub
+from modelyard_server.local.pipeline import LocalPipeline
+from tests.integration.conftest import TABLE, Registry
+from tests.support.receivers import Receiver, start_receiver, stop_receivers
+
+ADMIN = "acme/platform"
+PREFIX = "/modelyard/notifications/"
+SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+POLICY = {"stages": {"production": {"min_approvals": 1, "prevent_self_approval": True}}}
+
+
+@dataclass
+class ChatOps:
+    registry: Registry
+    slack: Receiver
+    teams: Receiver
+    hook: Receiver
+    ssm: Any
+    sqs: Any
+    queue_url: str
+    pipeline: LocalPipeline
+    printed: list[str]
+    github: LocalGitHub
+
+    def admin(self) -> str:
+        return self.registry.token(repository=ADMIN)
+
+    def configure(self, **overrides: Any) -> Any:
+        body = {
+            "channels": [
+                {"type": "slack", "name": "ml-slack", "url_parameter": PREFIX + "slack"},
+                {"type": "teams", "name": "ml-teams", "url_parameter": PREFIX + "teams"},
+                {"type": "webhook", "name": "deployer", "url": self.hook.url, "secret_parameter": PREFIX + "hook"},
+            ],
+            "routes": [
+                {"channel": "ml-slack", "models": ["fraud*"]},
+                {"channel": "ml-teams", "stages": ["production"]},
+                {"channel": "deployer", "events": ["model.version.promoted", "model.version.rolled_back"]},
+            ],
+            **overrides,
+        }
+        return self.registry.call("PUT", "/v1/notifications", body=body, token=self.admin())
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        return [json.loads(message["Body"]) for message in answer.get("Messages", [])]
+
+
+@pytest.fixture
+def chatops(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatOps]:
+    github = LocalGitHub()
+    slack, teams, hook = start_receiver(body=b"ok"), start_receiver(status=202, body=b""), start_receiver()
+    sqs, ssm = boto3.client("sqs"), boto3.client("ssm")
+    queue_url = sqs.create_queue(QueueName="notifications-dlq")["QueueUrl"]
+    for name, value in (("slack", slack.url), ("teams", teams.url), ("hook", SECRET)):
+        ssm.put_parameter(Name=PREFIX + name, Value=value, Type="SecureString")
+    env = {
+        "MODELYARD_ADMIN_REPOSITORIES": ADMIN,
+        "MODELYARD_NOTIFY_DLQ_URL": queue_url,
+        "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
+        "MODELYARD_NOTIFY_MAX_ATTEMPTS": "3",
+        "MODELYARD_NOTIFY_BACKOFF_SECONDS": "0.01",
+        "MODELYARD_NOTIFY_MAX_BACKOFF_SECONDS": "0.5",
+        "MODELYARD_NOTIFY_TIMEOUT_SECONDS": "2",
+        "MODELYARD_GITHUB_APP_ID": APP_ID,
+        "MODELYARD_GITHUB_APP_PRIVATE_KEY": github.private_key_pem,
+        "MODELYARD_GITHUB_API_URL": github.url,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    forget_configuration()
+    table.bind(TABLE)
+    printed: list[str] = []
+    ops = ChatOps(
+        registry, slack, teams, hook, ssm, sqs, queue_url, LocalPipeline(TABLE, printed.append), printed, github
+    )
+    answer = registry.call("PUT", "/v1/policy", body={"document": POLICY}, token=ops.admin())
+    assert answer.status == 200, answer
+    yield ops
+    stop_receivers(slack, teams, hook)
+    github.stop()
+
+
+def _two_versions_with_v1_in_production(ops: ChatOps) -> None:
+    registry = ops.registry
+    registry.create_model("fraud")
+    registry.register("fraud", b"one", metrics={"auc": 0.91, "f1": 0.8})
+    registry.register("fraud", b"two", metrics={"auc": 0.93, "latency_ms": 12.0})
+    ops.github.approve("acme/fraud", "1001", "alice", "production", comment="ship it")
+    for number in (1, 2):
+        promoted = _promote(ops, number, comment=f"release {number}")
+        assert promoted.status == 200, promoted
+
+
+def _promote(ops: ChatOps, number: int, **body: Any) -> Any:
+    token = ops.registry.token(environment="production", actor="bob", run_id="1001", ref="refs/heads/main")
+    path = "/v1/models/fraud/stages/production/promote"
+    return ops.registry.call("POST", path, body={"version": number, **body}, token=token)
+
+
+def test_promotion_sends_one_message_per_channel_with_diff_and_approvers(chatops: ChatOps) -> None:
+    assert chatops.configure().status == 200
+    _two_versions_with_v1_in_production(chatops)
+    chatops.pipeline.drain()
+
+    # Slack gets every routed event of fraud* (promotions, no passing validations); Teams production only.
+    assert [r.json()["blocks"][0]["text"]["text"] for r in chatops.slack.received] == [
+        "fraud v1 promoted to production",
+        "fraud v2 promoted to production",
+    ]
+    assert len(chatops.teams.received) == 2
+    assert len(chatops.hook.received) == 2
+
+    slack = chatops.slack.received[1].json()
+    assert slack["text"] == "fraud v2 promoted to production by bob via acme/fraud"
+    header, facts, metrics, comment, rollback, context = slack["blocks"]
+    assert header == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "fraud v2 promoted to production", "emoji": True},
+    }
+    assert [field["text"] for field in facts["fields"]] == [
+        "*Model*\nfraud",
+        "*Stage*\nproduction",
+        "*Version*\nv1 → v2",
+        "*By*\nbob via acme/fraud",
+        "*Approved by*\nalice",
+    ]
+    assert metrics["text"]["text"] == (
+        "*Metrics vs previous holder*\n```auc         0.91 → 0.93 (+0.02)\n"
+        "f1          0.8 → — (dropped)\nlatency_ms  — → 12 (new)```"
+    )
+    assert comment["text"]["text"] == "*Comment*\n>release 2"
+    assert rollback["text"]["text"] == "*Roll back*\n`modelyard rollback fraud --stage production`"
+    assert context["type"] == "context"
+    assert (
+        context["elements"][0]["text"]
+        == "<https://github.com/acme/fraud/actions/runs/1001/attempts/1|workflow run 1001>"
+    )
+
+    message = chatops.teams.received[1].json()
+    assert message["type"] == "message"
+    [attachment] = message["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
+    assert card["body"][0] == {
+        "type": "TextBlock",
+        "text": "fraud v2 promoted to production",
+        "wrap": True,
+        "size": "Large",
+        "weight": "Bolder",
+    }
+    facts_by_title = {fact["title"]: fact["value"] for fact in card["body"][1]["facts"]}
+    assert facts_by_title["Version"] == "v1 → v2"
+    assert facts_by_title["Approved by"] == "alice"
+    metric_facts = {fact["title"]: fact["value"] for fact in card["body"][3]["facts"]}
+    assert metric_facts == {"auc": "0.91 → 0.93 (+0.02)", "f1": "0.8 → — (dropped)", "latency_ms": "— → 12 (new)"}
+    assert {
+        "type": "TextBlock",
+        "text": "modelyard rollback fraud --stage production",
+        "wrap": True,
+        "fontType": "Monospace",
+    } in card["body"]
+    assert card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Open workflow run",
+            "url": "https://github.com/acme/fraud/actions/runs/1001/attempts/1",
+        }
+    ]
+
+    delivery = chatops.hook.received[1]
+    assert webhook.verify(SECRET, delivery.headers, delivery.body, now=int(time.time()))
+    envelope = delivery.json()
+    assert envelope["type"] == "model.version.promoted"
+    assert envelope["data"]["id"] == delivery.headers["webhook-id"]
+    assert envelope["data"]["detail"]["approvers"] == [{"login": "alice", "comment": "ship it"}]
+    assert envelope["data"]["detail"]["metrics_before"] == {"auc": 0.91, "f1": 0.8}
+
+
+def test_standard_webhooks_signature_matches_the_spec_test_vector() -> None:
+    # The example in the Standard Webhooks specification (and its reference libraries' tests).
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = b'{"test": 2432232314}'
+    expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert webhook.signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == expected
+    headers = {"webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330"}
+    assert webhook.verify(secret, {**headers, "webhook-signature": f"v1,bm90IGl0 {expected}"}, body, now=1614265330)
+    assert not webhook.verify(secret, {**headers, "webhook-signature": expected}, body + b" ", now=1614265330)
+    assert not webhook.verify(secret, {**headers, "webhook-signature": expected}, body, now=1614265330 + 301)
+
+
+def test_receiver_down_for_a_while_gets_the_message_once_it_is_back(chatops: ChatOps) -> None:
+    assert chatops.configure(routes=[{"channel": "deployer", "events": ["model.version.promoted"]}]).status == 200
+    chatops.hook.fail_next(1, status=503)
+    chatops.hook.fail_next(1, status=429, headers={"Retry-After": "0"})
+    _two_versions_with_v1_in_production(chatops)
+    chatops.pipeline.drain()
+
+    assert chatops.hook.answered[:3] == [503, 429, 200]
+    ids = [request.headers["webhook-id"] for request in chatops.hook.received]
+    assert ids[0] == ids[1] == ids[2]  # one event, retried: the same id each time
+    assert len(chatops.hook.delivered()) == 2
+    assert chatops.dead_letters() == []
+
+
+def test_receiver_down_for_good_lands_in_the_dlq_with_its_reason_and_redrive_delivers(chatops: ChatOps) -> None:
+    from modelyard_server.handlers.redrive import main as redrive
+
+    assert chatops.configure(routes=[{"channel": "deployer", "events": ["model.version.promoted"]}]).status == 200
+    chatops.hook.fail_next(3 * 2, status=500)  # both promotions, every attempt
+    _two_versions_with_v1_in_production(chatops)
+    chatops.pipeline.drain()
+
+    letters = chatops.dead_letters()
+    assert len(letters) == 2
+    assert {letter["channel"] for letter in letters} == {"deployer"}
+    assert letters[0]["reason"] == "HTTP 500: unavailable (gave up after 3 attempts)"
+    assert letters[0]["attempts"] == 3
+    failed_ids = {letter["event"]["id"] for letter in letters}
+
+    assert redrive([]) == 0
+    assert chatops.dead_letters() == []
+    delivered = chatops.hook.delivered()
+    assert {request.headers["webhook-id"] for request in delivered} == failed_ids
+    assert all(webhook.verify(SECRET, r.headers, r.body, now=int(time.time())) for r in delivered)
+
+
+def test_a_4xx_is_not_retried(chatops: ChatOps) -> None:
+    assert chatops.configure(routes=[{"channel": "ml-slack", "events": ["model.version.promoted"]}]).status == 200
+    chatops.slack.fail_next(1, status=404)
+    _two_versions_with_v1_in_production(chatops)
+    chatops.pipeline.drain()
+    assert chatops.slack.answered == [404, 200]
+    [letter] = chatops.dead_letters()
+    assert letter["reason"] == "HTTP 404: unavailable (not retried)"
+
+
+def test_the_same_event_twice_carries_the_same_id_and_is_posted_once(chatops: ChatOps) -> None:
+    from modelyard_server.domain import notifier
+    from modelyard_server.domain.schemas import EventRecord
+
+    assert chatops.configure().status == 200
+    _two_versions_with_v1_in_production(chatops)
+    chatops.pipeline.drain()
+    first = chatops.hook.received[-1]
+    event = EventRecord.model_validate(first.json()["data"])
+
+    again = notifier.notify(event)  # EventBridge redelivers it
+    assert {delivery.outcome for delivery in again} == {"duplicate"}
+    assert len(chatops.hook.received) == 2
+
+    chatops.hook.received.clear()
+    notice = notifier.build_notice(event)
+    channel = notifier.current_config().channel("deployer")
+    assert channel is not None
+    body = notifier.render(channel, notice).body
+    assert body == first.body  # the same bytes, so the same event always verifies and dedupes on webhook-id
+
+
+def test_stream_consumer_reports_only_unacknowledged_records(chatops: ChatOps) -> None:
+    """A publish that fails midway: earlier records are acknowledged, it and every later one redelivered."""
+    from modelyard_server.handlers.events import consume
+
+    chatops.registry.create_model("fraud")
+    chatops.registry.register("fraud", b"one")
+    [(_, batch)] = chatops.pipeline._reader.batches()
+    kinds = [record["dynamodb"]["NewImage"]["kind"]["S"] for record in batch]
+    assert kinds.count("event") >= 3 and "model" in kinds and "version" in kinds
+
+    published: list[str] = []
+
+    def flaky(event: Any) -> None:
+        if len(published) == 2:
+            raise ConnectionError("bus unavailable")
+        published.append(event.type)
+
+    answer = consume({"Records": batch}, flaky)
+    failed = [item["itemIdentifier"] for item in answer["batchItemFailures"]]
+    numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+    third_event = [i for i, kind in enumerate(kinds) if kind == "event"][2]
+    assert failed == numbers[third_event:]
+    assert published == ["model.created", "model.version.registered"]
+
+    redelivered: list[str] = []
+    assert consume({"Records": batch[third_event:]}, lambda e: redelivered.append(e.type)) == {"batchItemFailures": []}
+    assert redelivered == ["model.version.ready"]
+
+
+def test_bus_entries_carry_source_detail_type_and_the_event(chatops: ChatOps, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelyard_server.adapters import bus
+    from modelyard_server.handlers import events
+    from tests.support.api_events import LambdaContextStub
+
+    events_client = boto3.client("events")
+    events_client.create_event_bus(Name="modelyard-test")
+    queue = chatops.sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
+    queue_arn = chatops.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events_client.put_rule(
+        Name="promotions",
+        EventBusName="modelyard-test",
+        EventPattern=json.dumps({"source": ["modelyard"], "detail-type": ["model.version.promoted"]}),
+    )
+    events_client.put_targets(
+        Rule="promotions", EventBusName="modelyard-test", Targets=[{"Id": "tap", "Arn": queue_arn}]
+    )
+    monkeypatch.setenv("MODELYARD_EVENT_BUS", "modelyard-test")
+    forget_configuration()
+    bus.reset_client()
+
+    _two_versions_with_v1_in_production(chatops)
+    [(_, batch)] = chatops.pipeline._reader.batches()
+    assert events.lambda_handler({"Records": batch}, LambdaContextStub()) == {"batchItemFailures": []}
+
+    answer = chatops.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
+    delivered = [json.loads(message["Body"]) for message in answer["Messages"]]
+    assert [(d["source"], d["detail-type"], d["detail"]["version"]) for d in delivered] == [
+        ("modelyard", "model.version.promoted", 1),
+        ("modelyard", "model.version.promoted", 2),
+    ]
+    assert delivered[1]["detail"]["after"] == {"version": 2}
+
+
+BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
+    (
+        {"channels": [{"type": "discord", "name": "x", "url_parameter": PREFIX + "slack"}]},
+        "does not match any of the expected tags",
+    ),
+    (
+        {
+            "channels": [
+                {"type": "webhook", "name": "x", "url": "https//no-scheme", "secret_parameter": PREFIX + "hook"}
+            ]
+        },
+        "malformed URL",
+    ),
+    (
+        {
+            "channels": [
+                {"type": "webhook", "name": "x", "url": "ftp://example.com/h", "secret_parameter": PREFIX + "hook"}
+            ]
+        },
+        "expected https://",
+    ),
+    (
+        {"channels": [{"type": "slack", "name": "x", "url_parameter": PREFIX + "missing"}]},
+        "secret missing: SSM parameter /modelyard/notifications/missing does not exist",
+    ),
+    (
+        {"channels": [{"type": "slack", "name": "x", "url_parameter": "/elsewhere/slack"}]},
+        "may only read parameters under /modelyard/notifications/",
+    ),
+    ({"channels": [{"type": "slack", "name": "x", "url_parameter": PREFIX + "hook"}]}, "is a malformed URL"),
+    (
+        {
+            "channels": [
+                {
+                    "type": "webhook",
+                    "name": "x",
+                    "url": "https://example.com/h",
+                    "secret_parameter": PREFIX + "slack",
+                }
+            ]
+        },
+        "does not start with 'whsec_'",
+    ),
+    ({"routes": [{"channel": "nowhere"}]}, "routes name channels that are not configured: nowhere"),
+    ({"routes": [{"channel": "ml-slack", "events": ["model.exploded"]}]}, "unknown event type 'model.exploded'"),
+    ({"routes": [{"channel": "ml-slack", "stages": ["prod"]}]}, "'prod' is not a stage of this registry"),
+]
+
+
+def test_bad_config_is_refused_when_set(chatops: ChatOps) -> None:
+    for change, expect in BAD_CONFIGS:
+        refused = chatops.configure(**({"routes": []} if "channels" in change else {}), **change)
+        assert refused.status == 422, refused
+        assert expect in refused.problem["detail"], refused.problem
+    assert chatops.registry.call("GET", "/v1/notifications", token=chatops.admin()).body["revision"] == 0
+
+
+def test_config_is_admin_only_and_revision_guarded(chatops: ChatOps) -> None:
+    registry = chatops.registry
+    assert registry.call("GET", "/v1/notifications").status == 403
+    assert registry.call("PUT", "/v1/notifications", body={"channels": [], "routes": []}).status == 403
+    assert chatops.configure().body["revision"] == 1
+    stale = chatops.configure(expected_revision=0)
+    assert stale.status == 409, stale
+    view = registry.call("GET", "/v1/notifications", token=chatops.admin()).body
+    assert view["revision"] == 1
+    assert [channel["name"] for channel in view["channels"]] == ["ml-slack", "ml-teams", "deployer"]
+    assert view["updated_by"] == f"{ADMIN}" or view["updated_by"].endswith(ADMIN)
+
+
+def test_failed_validation_is_sent_and_passing_ones_are_not_by_default(chatops: ChatOps) -> None:
+    registry = chatops.registry
+    assert chatops.configure(routes=[{"channel": "ml-slack"}]).status == 200
+    policy = {"gates": {"thresholds": [{"metric": "auc", "min": 0.95}]}, "stages": {}}
+    assert (
+        registry.call(
+            "PUT", "/v1/policy", body={"document": policy, "expected_revision": 1}, token=chatops.admin()
+        ).status
+        == 200
+    )
+    registry.create_model("fraud")
+    registry.register("fraud", b"one", metrics={"auc": 0.91})
+    registry.register("fraud", b"two", metrics={"auc": 0.97})
+    for number in (1, 2):
+        assert registry.call("POST", f"/v1/models/fraud/versions/{number}/validations", body={}).status == 201
+    chatops.pipeline.drain()
+    [message] = [r.json() for r in chatops.slack.received]
+    assert message["blocks"][0]["text"]["text"] == "fraud v1 validation failed"
+    fields = [field["text"] for field in message["blocks"][1]["fields"]]
+    assert "*Result*\nfailed" in fields
+    assert any(field.startswith("*Failed checks*\n") for field in fields)
+
+
+def test_slack_message_stays_within_slack_limits() -> None:
+    from datetime import UTC, datetime
+
+    from modelyard_server.adapters.channels import slack
+    from modelyard_server.domain.notifications import build_notice
+    from modelyard_server.domain.schemas import EventRecord
+
+    metrics = {f"metric_{i:03d}_" + "x" * 200: float(i) for i in range(300)}
+    event = EventRecord(
+        id="01JABCDEF",
+        type="model.version.promoted",
+        model="m" * 200,
+        version=2,
+        at=datetime.now(UTC),
+        actor="a" * 5000,
+        before={"version": 1},
+        after={"version": 2},
+        detail={
+            "stage": "production",
+            "comment": "c" * 10000,
+            "metrics_before": metrics,
+            "metrics_after": {},
+            "approvers": [{"login": "x" * 100}] * 100,
+        },
+    )
+    payload = slack.payload(build_notice(event))
+    assert len(payload["blocks"]) <= 50
+    assert len(payload["blocks"][0]["text"]["text"]) <= 150
+    for block in payload["blocks"]:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= 3000
+        for field in block.get("fields", []):
+            assert len(field["text"]) <= 2000
+        assert len(block.get("fields", [])) <= 10
+    assert re.search(r"\n… and \d+ more```$", payload["blocks"][2]["text"]["text"])
+
+
+def test_local_pipeline_prints_each_notification(chatops: ChatOps) -> None:
+    _two_versions_with_v1_in_production(chatops)  # no config: printed only
+    chatops.pipeline.drain()
+    assert [line.splitlines()[0] for line in chatops.printed] == [
+        "[notify → no channel configured] fraud v1 promoted to production by bob via acme/fraud",
+        "[notify → no channel configured] fraud v2 promoted to production by bob via acme/fraud",
+    ]
+    assert "    roll back: modelyard rollback fraud --stage production" in chatops.printed[1].splitlines()
+    assert chatops.slack.received == []
