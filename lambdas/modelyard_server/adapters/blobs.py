@@ -29,8 +29,9 @@ def blob_key(sha256: str) -> str:
 def _s3() -> S3Client:
     # Virtual-hosted URLs on AWS; path-style against a custom endpoint (the local moto server on an IP).
     custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    style = "path" if custom_endpoint else "virtual"
-    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": style}))
+    if custom_endpoint:
+        return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    return boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
 
 
 def reset_client() -> None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelyard_server.adapters import policy_store, table
-from modelyard_server.adapters.github import GitHubUnavailable, configured_app
+from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.domain.versions import get_version_by_number
 from modelyard_server.observability import logger
 from modelyard_server.settings import get_settings
@@ -103,12 +104,7 @@ def answer(request: ProtectionRequest) -> Verdict:
         raise WebhookRefused(f"delivery {request.delivery_id} was already handled (replay)")
     verdict = decide(request)
     settings = get_settings()
-    app = configured_app(
-        settings.github_app_id,
-        settings.github_app_private_key,
-        settings.github_app_private_key_secret,
-        settings.github_api_url,
-    )
+    app = github_app()
     if app is None:
         raise WebhookRefused("no GitHub App is configured to answer deployment protection rules")
     try:

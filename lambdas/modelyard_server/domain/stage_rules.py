@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelyard_server.adapters.github import Approval, GitHubUnavailable, configured_app
+from modelyard_server.adapters.github import Approval, GitHubApp, GitHubUnavailable, configured_app
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.policy import EffectivePolicy
 from modelyard_server.domain.principal import Principal
@@ -48,14 +48,19 @@ class PromotionEvidence:
 
 
 @functools.cache
-def github_approvals() -> ApprovalsSource | None:
+def github_app() -> GitHubApp | None:
+    """The registry's GitHub App from configuration (one per process: it caches installation tokens)."""
     settings = get_settings()
-    app = configured_app(
+    return configured_app(
         settings.github_app_id,
         settings.github_app_private_key,
         settings.github_app_private_key_secret,
         settings.github_api_url,
     )
+
+
+def github_approvals() -> ApprovalsSource | None:
+    app = github_app()
     return app.run_approvals if app is not None else None
 
 

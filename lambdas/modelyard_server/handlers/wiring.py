@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from modelyard_server.adapters import blobs, table
-from modelyard_server.domain.stage_rules import github_approvals
+from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.routes import (
@@ -45,7 +45,7 @@ def forget_configuration() -> None:
     """Drop everything read from the environment, so the next request reads it again (local stack, tests)."""
     get_settings.cache_clear()
     token_verifier.cache_clear()
-    github_approvals.cache_clear()
+    github_app.cache_clear()
     blobs.reset_client()
 
 
