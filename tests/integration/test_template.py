@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,11 @@ def test_template_declares_the_sam_transform(template: dict[str, Any]) -> None:
 def test_function_grants_only_the_table_and_blob_actions_it_needs(template: dict[str, Any]) -> None:
     statements = _policy_statements(template)
     actions = {action for statement in statements for action in _as_list(statement["Action"])}
-    assert actions == TABLE_ACTIONS | OBJECT_ACTIONS | {"s3:ListBucket", "secretsmanager:GetSecretValue"}
+    assert actions == TABLE_ACTIONS | OBJECT_ACTIONS | {
+        "s3:ListBucket",
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",  # checks that notification channel secrets exist when the config is set
+    }
     assert all(statement["Effect"] == "Allow" for statement in statements)
     for statement in statements:
         for resource in _as_list(statement["Resource"]):
@@ -80,6 +85,58 @@ def test_gate_function_reads_the_table_and_its_secrets_only(template: dict[str, 
     assert secrets["Resource"] == [{"Ref": "GitHubAppPrivateKey"}, {"Ref": "GitHubWebhookSecret"}]
     event = template["Resources"]["GateFunction"]["Properties"]["Events"]["GitHubWebhook"]["Properties"]
     assert (event["Path"], event["Method"]) == ("/v1/github/webhook", "POST")
+
+
+CHANNEL_SECRETS = {
+    "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${NotificationParameterPath}/*"
+}
+
+
+def test_events_function_reads_the_outbox_with_per_record_failures(template: dict[str, Any]) -> None:
+    props = template["Resources"]["EventsFunction"]["Properties"]
+    assert props["Handler"] == "modelyard_server.handlers.events.lambda_handler"
+    [statement] = _policy_statements(template, "EventsFunction")
+    assert (statement["Action"], statement["Resource"]) == (["events:PutEvents"], {"Fn::GetAtt": ["EventBus", "Arn"]})
+    stream = props["Events"]["Outbox"]
+    assert stream["Type"] == "DynamoDB"
+    mapping = stream["Properties"]
+    assert mapping["Stream"] == {"Fn::GetAtt": ["RegistryTable", "StreamArn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}
+    [pattern] = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"kind": {"S": ["event"]}}},
+    }
+    assert props["Environment"]["Variables"]["MODELYARD_EVENT_BUS"] == {"Ref": "EventBus"}
+
+
+def test_notifier_is_routed_from_the_bus_and_reads_only_channel_secrets(template: dict[str, Any]) -> None:
+    props = template["Resources"]["NotifierFunction"]["Properties"]
+    statements = {s["Sid"]: s for s in _policy_statements(template, "NotifierFunction")}
+    assert statements["RoutingConfigAndSentMarkers"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
+    assert statements["ChannelSecrets"]["Action"] == ["ssm:GetParameter"]
+    assert statements["ChannelSecrets"]["Resource"] == CHANNEL_SECRETS
+    dlq = {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
+    assert (statements["DeadLetters"]["Action"], statements["DeadLetters"]["Resource"]) == (["sqs:SendMessage"], dlq)
+    rule = props["Events"]["Notable"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["Pattern"]["source"] == ["modelyard"]
+    assert {
+        "model.version.registered",
+        "model.version.validated",
+        "model.version.promoted",
+        "model.version.rolled_back",
+        "model.alias.set",
+        "model.alias.deleted",
+        "model.version.archived",
+        "model.promotion.denied",
+    } <= set(rule["Pattern"]["detail-type"])
+    assert rule["DeadLetterConfig"]["Arn"] == dlq
+    assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == dlq
+    assert props["Environment"]["Variables"]["MODELYARD_NOTIFY_DLQ_URL"] == {"Ref": "NotificationDeadLetterQueue"}
 
 
 def test_function_runtime_and_configuration(template: dict[str, Any]) -> None:
@@ -130,7 +187,7 @@ def test_sam_expands_offline(template: dict[str, Any]) -> None:
     from samtranslator.translator.translator import Translator
 
     # `sam package` replaces the local CodeUri with an S3 location before the transform runs.
-    for function in ("ApiFunction", "GateFunction"):
+    for function in ("ApiFunction", "GateFunction", "EventsFunction", "NotifierFunction"):
         template["Resources"][function]["Properties"]["CodeUri"] = "s3://modelyard-artifacts/code.zip"
     session = boto3.session.Session(
         region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -142,13 +199,22 @@ def test_sam_expands_offline(template: dict[str, Any]) -> None:
     for resource in expanded["Resources"].values():
         by_type.setdefault(resource["Type"], []).append(resource)
     functions = by_type["AWS::Lambda::Function"]
-    assert len(functions) == 2  # the API and the GitHub webhook gate, each with its own role
+    assert len(functions) == 4  # the API, the GitHub webhook gate, the events consumer, the notifier
     assert all(function["Properties"]["TracingConfig"] == {"Mode": "Active"} for function in functions)
-    for role in by_type["AWS::IAM::Role"]:
-        assert sorted(arn.rsplit("/", 1)[-1] for arn in role["Properties"]["ManagedPolicyArns"]) == [
-            "AWSLambdaBasicExecutionRole",
-            "AWSXrayWriteOnlyAccess",
-        ]
+    for name, resource in expanded["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        # SAM gives a DynamoDB stream consumer the managed stream-read policy; nothing else gets more.
+        extra = ["AWSLambdaDynamoDBExecutionRole"] if name == "EventsFunctionRole" else []
+        assert sorted(arn.rsplit("/", 1)[-1] for arn in resource["Properties"]["ManagedPolicyArns"]) == sorted(
+            ["AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", *extra]
+        )
+    [mapping] = by_type["AWS::Lambda::EventSourceMapping"]
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    [rule] = by_type["AWS::Events::Rule"]
+    assert rule["Properties"]["Targets"][0]["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
+    }
     [stage] = by_type["AWS::ApiGatewayV2::Stage"]
     assert set(stage["Properties"]["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
