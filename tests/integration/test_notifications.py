@@ -482,3 +482,24 @@ def test_local_pipeline_prints_each_notification(chatops: ChatOps) -> None:
     ]
     assert "    roll back: modelyard rollback fraud --stage production" in chatops.printed[1].splitlines()
     assert chatops.slack.received == []
+
+
+def test_redrive_replays_whole_events_from_lambda_and_bus_dead_letters(chatops: ChatOps) -> None:
+    """Lambda's on-failure destination and the bus rule's DLQ hold the EventBridge event, not one channel."""
+    from modelyard_server.handlers.redrive import main as redrive
+
+    assert chatops.configure().status == 200
+    _two_versions_with_v1_in_production(chatops)
+    events = chatops.registry.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    promoted = [e for e in events if e["type"] == "model.version.promoted"]
+    bus_event = {"source": "modelyard", "detail-type": "model.version.promoted", "detail": promoted[0]}
+    chatops.sqs.send_message(QueueUrl=chatops.queue_url, MessageBody=json.dumps({"requestPayload": bus_event}))
+    chatops.sqs.send_message(QueueUrl=chatops.queue_url, MessageBody=json.dumps({**bus_event, "detail": promoted[1]}))
+
+    assert redrive(["--limit", "10"]) == 0
+    assert chatops.dead_letters() == []
+    assert [r.json()["blocks"][0]["text"]["text"] for r in chatops.slack.received] == [
+        "fraud v1 promoted to production",
+        "fraud v2 promoted to production",
+    ]
+    assert [r.headers["webhook-id"] for r in chatops.hook.received] == [promoted[0]["id"], promoted[1]["id"]]

@@ -125,11 +125,38 @@ def notify(
     return [deliver_to(channel, notice, observer) for channel in channels]
 
 
-def redrive(limit: int = 100, observer: Observer | None = None) -> list[Delivery]:
-    """Replay dead-lettered deliveries to their channel as configured now; delivered ones leave the queue.
+def _letter_contents(body: dict[str, Any]) -> tuple[EventRecord, str | None]:
+    """The event a dead letter holds and its channel (None: every channel its routes name).
 
-    A delivery that fails again stays in the queue (it reappears once its visibility lapses); one
-    whose channel is no longer configured stays too, so nothing is dropped by a config change.
+    Three producers write to the queue: the notifier (one channel's failed delivery), Lambda's
+    on-failure destination (``requestPayload`` is the EventBridge event) and the bus rule's own
+    dead-letter config (the EventBridge event itself).
+    """
+    if "event" in body:
+        return EventRecord.model_validate(body["event"]), str(body.get("channel"))
+    payload = body.get("requestPayload", body)
+    return EventRecord.model_validate(payload["detail"]), None
+
+
+def _redeliver(event: EventRecord, name: str, config: NotificationConfig, observer: Observer | None) -> Delivery:
+    channel = config.channel(name)
+    if channel is None:
+        return Delivery(name, "failed", 0, f"channel '{name}' is no longer configured; left in the queue")
+    if notification_store.already_sent(event.id, name):
+        return Delivery(name, "duplicate")
+    outcome = _attempt(channel, build_notice(event), observer)
+    if not outcome.delivered:
+        return Delivery(name, "failed", outcome.attempts, outcome.reason)
+    notification_store.mark_sent(event.id, name)
+    return Delivery(name, "sent", outcome.attempts)
+
+
+def redrive(limit: int = 100, observer: Observer | None = None) -> list[Delivery]:
+    """Replay dead letters to their channels as configured now; what is delivered leaves the queue.
+
+    A delivery that fails again stays in the queue (it reappears once its visibility lapses); so does
+    one whose channel is no longer configured, so nothing is dropped by a config change. A whole
+    event (from Lambda or the bus) is notified afresh: each channel that fails gets its own letter.
     """
     queue = get_settings().notification_dlq_url
     if queue is None:
@@ -137,21 +164,13 @@ def redrive(limit: int = 100, observer: Observer | None = None) -> list[Delivery
     config = current_config()
     results: list[Delivery] = []
     for letter in dead_letters.receive(queue, limit):
-        event = EventRecord.model_validate(letter.body["event"])
-        name = str(letter.body.get("channel"))
-        channel = config.channel(name)
-        if channel is None:
-            results.append(Delivery(name, "failed", 0, f"channel '{name}' is no longer configured; left in the queue"))
-            continue
-        if notification_store.already_sent(event.id, name):
+        event, name = _letter_contents(letter.body)
+        if name is None:
+            results.extend(notify(event, config, observer))
             dead_letters.delete(queue, letter)
-            results.append(Delivery(name, "duplicate"))
             continue
-        outcome = _attempt(channel, build_notice(event), observer)
-        if outcome.delivered:
-            notification_store.mark_sent(event.id, name)
+        result = _redeliver(event, name, config, observer)
+        if result.outcome in ("sent", "duplicate"):
             dead_letters.delete(queue, letter)
-            results.append(Delivery(name, "sent", outcome.attempts))
-        else:
-            results.append(Delivery(name, "failed", outcome.attempts, outcome.reason))
+        results.append(result)
     return results
