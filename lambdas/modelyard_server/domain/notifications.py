@@ -258,6 +258,11 @@ def get_notifications(principal: Principal) -> NotificationsView:
 
 def set_notifications(request: SetNotificationsRequest, principal: Principal) -> NotificationsView:
     require_admin(principal, "changing the notification config")
+    return store_notifications(request, principal.display_name)
+
+
+def store_notifications(request: SetNotificationsRequest, by: str) -> NotificationsView:
+    """Check every channel could work (secrets exist and hold the right thing), then store the config."""
     config = NotificationConfig.model_validate(request.model_dump(exclude={"expected_revision"}))
     _check_config(config)
     stored = notification_store.get_config()
@@ -265,11 +270,7 @@ def set_notifications(request: SetNotificationsRequest, principal: Principal) ->
     expected = current if request.expected_revision is None else request.expected_revision
     if expected != current:
         raise NotificationConfigMoved(f"the config is at revision {current}, not {expected}; re-read it and retry")
-    record = {
-        "config": config.model_dump(mode="json"),
-        "updated_at": table.now().isoformat(),
-        "by": principal.display_name,
-    }
+    record = {"config": config.model_dump(mode="json"), "updated_at": table.now().isoformat(), "by": by}
     try:
         revision = notification_store.put_config(record, expected)
     except notification_store.ConfigChanged as error:

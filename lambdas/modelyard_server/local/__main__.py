@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
+from modelyard_server.domain.errors import DomainError
 from modelyard_server.local.stack import (
     DEFAULT_API_PORT,
     DEFAULT_HOST,
@@ -49,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a non-loopback --host (the issuer mints tokens for anyone who can reach it)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--notifications",
+        metavar="FILE",
+        help="JSON routing config for the events pipeline: channels, routes and the SSM parameters they name "
+        "(webhook URLs, whsec_ secrets); notifications are printed and also posted to those URLs",
+    )
+    parser.add_argument("--no-events", action="store_true", help="do not run the events pipeline (stream -> notifier)")
     return parser
 
 
@@ -68,6 +78,10 @@ def _banner(stack: LocalStack) -> str:
             "  export MODELYARD_TOKEN=$(modelyard dev-token --repository acme/models)",
             "or raw:",
             f"  curl '{stack.issuer_url}/mint?repository=acme/models'",
+            "",
+            "Events pipeline: each notification is printed here"
+            + (" and posted to the configured channels" if stack.notifications_configured else "")
+            + (" (off)" if not stack.events_pipeline else ""),
             "",
             "Ctrl-C to stop",
             "",
@@ -95,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
 
+    notifications = None
+    if args.notifications:
+        try:
+            notifications = json.loads(Path(args.notifications).read_text())
+        except (OSError, ValueError) as error:
+            print(f"could not read {args.notifications}: {error}", file=sys.stderr)
+            return 2
     stack = LocalStack(
         args.host,
         args.port,
@@ -102,10 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         args.moto_port,
         log_level=args.log_level,
         access_log=True,
+        events_pipeline=not args.no_events,
+        notifications=notifications,
     )
     try:
         stack.start()
-    except (OSError, ImportError) as error:
+    except (OSError, ImportError, ValueError, DomainError) as error:
         print(f"could not start the local stack: {error}", file=sys.stderr)
         return 1
     try:

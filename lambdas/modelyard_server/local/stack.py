@@ -37,6 +37,7 @@ DEFAULT_ISSUER_PORT = 8643
 DEFAULT_MOTO_PORT = 8644
 DEFAULT_TABLE = "modelyard-registry"
 DEFAULT_BUCKET = "modelyard-artifacts"
+DEFAULT_DLQ = "modelyard-notifications-dlq"
 REGION = "us-east-1"
 
 AsgiApp = Callable[..., Any]
@@ -87,6 +88,9 @@ class LocalStack:
         log_level: str = "warning",
         log_config: dict[str, Any] | None = None,
         access_log: bool = False,
+        events_pipeline: bool = False,
+        notify_printer: Callable[[str], None] | None = None,
+        notifications: Mapping[str, Any] | None = None,
     ) -> None:
         self.host = host
         self.table_name = table_name
@@ -98,6 +102,11 @@ class LocalStack:
         self._log_level = log_level
         self._log_config = log_config
         self._access_log = access_log
+        self._events_pipeline = events_pipeline or notifications is not None
+        self._notify_printer = notify_printer
+        self._notifications = dict(notifications) if notifications is not None else None
+        self._pipeline: Any = None  # a LocalPipeline once started
+        self._dlq_url: str | None = None
 
         self._moto: ThreadedMotoServer | None = None
         self._moto_url: str | None = None
@@ -135,6 +144,21 @@ class LocalStack:
     def api_url(self) -> str:
         return f"http://{_url_host(self.host)}:{self.api_port}"
 
+    @property
+    def events_pipeline(self) -> bool:
+        return self._events_pipeline
+
+    @property
+    def notifications_configured(self) -> bool:
+        return self._notifications is not None
+
+    @property
+    def pipeline(self) -> Any:
+        """The running :class:`~modelyard_server.local.pipeline.LocalPipeline` (``events_pipeline=True``)."""
+        if self._pipeline is None:
+            raise RuntimeError("the events pipeline is not running (LocalStack(events_pipeline=True))")
+        return self._pipeline
+
     def mint(self, **claims: Any) -> str:
         """A token from the local issuer (see :meth:`LocalIssuer.mint`)."""
         return self.issuer.mint(**claims)
@@ -159,7 +183,10 @@ class LocalStack:
             "POWERTOOLS_METRICS_NAMESPACE": "modelyard",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
         }
+        if self._dlq_url is not None:
+            env["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
         env.update(self._extra_env)
         return env
 
@@ -174,14 +201,21 @@ class LocalStack:
             self._issuer = LocalIssuer(self.host, self._ports["issuer"], audience=self.audience).start()
             self._apply_environment()
             self._create_resources()
+            if self._events_pipeline:
+                self._create_dead_letter_queue()
             self._start_api()
+            if self._events_pipeline:
+                self._start_pipeline()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        """Stop the API, the issuer and moto, and restore the environment. Safe to call twice."""
+        """Stop the API, the events pipeline, the issuer and moto, and restore the environment. Safe to call twice."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.stop()
         server, thread = self._uvicorn, self._uvicorn_thread
         self._uvicorn, self._uvicorn_thread = None, None
         if server is not None:
@@ -202,6 +236,7 @@ class LocalStack:
                 moto_server.server_close()
             self._moto = None
             self._moto_url = None
+        self._dlq_url = None
         self._restore_environment()
 
     def __enter__(self) -> Self:
@@ -248,15 +283,43 @@ class LocalStack:
             else:
                 os.environ[name] = value
 
-    def _create_resources(self) -> None:
+    def _client(self, service: str) -> Any:
         session = boto3.session.Session(
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
             region_name=REGION,
         )
         config = BotoConfig(retries={"max_attempts": 2, "mode": "standard"})
-        create_table(session.client("dynamodb", endpoint_url=self.moto_url, config=config), self.table_name)
-        create_bucket(session.client("s3", endpoint_url=self.moto_url, config=config), self.bucket_name)
+        return session.client(service, endpoint_url=self.moto_url, config=config)  # type: ignore[call-overload]
+
+    def _create_resources(self) -> None:
+        create_table(self._client("dynamodb"), self.table_name)
+        create_bucket(self._client("s3"), self.bucket_name)
+
+    def _create_dead_letter_queue(self) -> None:
+        self._dlq_url = str(self._client("sqs").create_queue(QueueName=DEFAULT_DLQ)["QueueUrl"])
+        saved = self._saved_env if self._saved_env is not None else {}
+        saved.setdefault("MODELYARD_NOTIFY_DLQ_URL", os.environ.get("MODELYARD_NOTIFY_DLQ_URL"))
+        os.environ["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
+
+    def _start_pipeline(self) -> None:
+        """Poll the table's stream through the events consumer and the notifier (see local.pipeline)."""
+        from modelyard_server.local.pipeline import LocalPipeline
+
+        if self._notifications is not None:
+            self._apply_notifications(self._notifications)
+        printer = self._notify_printer or (lambda line: print(line, flush=True))
+        self._pipeline = LocalPipeline(self.table_name, printer=printer).start()
+
+    def _apply_notifications(self, spec: Mapping[str, Any]) -> None:
+        """A local routing config: its ``parameters`` go into (moto's) SSM, the rest is checked and stored."""
+        from modelyard_server.domain.notifications import SetNotificationsRequest, store_notifications
+
+        ssm = self._client("ssm")
+        for name, value in dict(spec.get("parameters", {})).items():
+            ssm.put_parameter(Name=name, Value=str(value), Type="SecureString", Overwrite=True)
+        request = SetNotificationsRequest.model_validate({k: v for k, v in spec.items() if k != "parameters"})
+        store_notifications(request, "modelyard dev")
 
     def _start_api(self) -> None:
         app = self._app_factory()
