@@ -503,3 +503,33 @@ def test_redrive_replays_whole_events_from_lambda_and_bus_dead_letters(chatops: 
         "fraud v2 promoted to production",
     ]
     assert [r.headers["webhook-id"] for r in chatops.hook.received] == [promoted[0]["id"], promoted[1]["id"]]
+
+
+def test_the_documented_receiver_snippet_verifies_our_deliveries_and_the_spec_vector() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_text()
+    section = doc.split("## Receiving signed webhooks", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "docs/notifications.md", "exec"), namespace)
+    verify = namespace["verify"]
+
+    vector = {
+        "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        "webhook-timestamp": "1614265330",
+        "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    }
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    assert verify(secret, vector, b'{"test": 2432232314}', tolerance=10**10)
+    assert not verify(secret, vector, b'{"test": 2432232315}', tolerance=10**10)
+    assert not verify(secret, vector, b'{"test": 2432232314}')  # five years late: a replay
+
+    from datetime import UTC, datetime
+
+    from modelyard_server.domain.schemas import EventRecord
+
+    event = EventRecord(id="01JEVENT", type="model.version.promoted", model="fraud", at=datetime.now(UTC), actor="bob")
+    message = webhook.render(event, "https://example.com/hook", SECRET)
+    headers = message.headers_at(int(time.time()))
+    assert verify(SECRET, headers, message.body)
