@@ -310,7 +310,6 @@ def test_stream_consumer_reports_only_unacknowledged_records(chatops: ChatOps) -
 
 
 def test_bus_entries_carry_source_detail_type_and_the_event(chatops: ChatOps, monkeypatch: pytest.MonkeyPatch) -> None:
-    from modelyard_server.adapters import bus
     from modelyard_server.handlers import events
     from tests.support.api_events import LambdaContextStub
 
@@ -328,7 +327,6 @@ def test_bus_entries_carry_source_detail_type_and_the_event(chatops: ChatOps, mo
     )
     monkeypatch.setenv("MODELYARD_EVENT_BUS", "modelyard-test")
     forget_configuration()
-    bus.reset_client()
 
     _two_versions_with_v1_in_production(chatops)
     [(_, batch)] = chatops.pipeline._reader.batches()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from modelyard_server.adapters import blobs, table
+from modelyard_server.adapters import blobs, bus, table
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
@@ -47,6 +47,7 @@ def forget_configuration() -> None:
     token_verifier.cache_clear()
     github_app.cache_clear()
     blobs.reset_client()
+    bus.reset_client()
 
 
 def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
