@@ -184,6 +184,7 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
+            "MODELYARD_NOTIFY_PARAMETER_PREFIX": "/modelyard/notifications/",
         }
         if self._dlq_url is not None:
             env["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
