@@ -79,6 +79,11 @@ def _banner(stack: LocalStack) -> str:
             "or raw:",
             f"  curl '{stack.issuer_url}/mint?repository=acme/models'",
             "",
+            "GitHub stand-in (approvals of workflow runs, as a GitHub App sees them):",
+            f"  {stack.github.url}   approve run 42 for production as alice:",
+            f"  curl -X POST {stack.github.url}/_local/approvals -H 'Content-Type: application/json' \\",
+            """    -d '{"repository": "acme/models", "run_id": "42", "login": "alice", "environment": "production"}'""",
+            "",
             "Events pipeline: each notification is printed here"
             + (" and posted to the configured channels" if stack.notifications_configured else "")
             + (" (off)" if not stack.events_pipeline else ""),
@@ -125,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         access_log=True,
         events_pipeline=not args.no_events,
         notifications=notifications,
+        github=True,
     )
     try:
         stack.start()

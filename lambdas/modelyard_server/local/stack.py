@@ -28,6 +28,8 @@ import uvicorn
 from botocore.config import Config as BotoConfig
 from moto.server import ThreadedMotoServer
 
+from modelyard_server.local.github import APP_ID as GITHUB_APP_ID
+from modelyard_server.local.github import LocalGitHub
 from modelyard_server.local.issuer import DEFAULT_AUDIENCE, LocalIssuer
 from modelyard_server.local.template_resources import create_bucket, create_table
 
@@ -91,6 +93,7 @@ class LocalStack:
         events_pipeline: bool = False,
         notify_printer: Callable[[str], None] | None = None,
         notifications: Mapping[str, Any] | None = None,
+        github: bool = False,
     ) -> None:
         self.host = host
         self.table_name = table_name
@@ -108,6 +111,8 @@ class LocalStack:
         self._pipeline: Any = None  # a LocalPipeline once started
         self._dlq_url: str | None = None
 
+        self._with_github = github
+        self._github: LocalGitHub | None = None
         self._moto: ThreadedMotoServer | None = None
         self._moto_url: str | None = None
         self._issuer: LocalIssuer | None = None
@@ -159,6 +164,13 @@ class LocalStack:
             raise RuntimeError("the events pipeline is not running (LocalStack(events_pipeline=True))")
         return self._pipeline
 
+    @property
+    def github(self) -> LocalGitHub:
+        """The local GitHub stand-in (approvals, protection rule answers), when started with ``github=True``."""
+        if self._github is None:
+            raise RuntimeError("LocalStack was not started with github=True")
+        return self._github
+
     def mint(self, **claims: Any) -> str:
         """A token from the local issuer (see :meth:`LocalIssuer.mint`)."""
         return self.issuer.mint(**claims)
@@ -188,6 +200,10 @@ class LocalStack:
         }
         if self._dlq_url is not None:
             env["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
+        if self._github is not None:
+            env["MODELYARD_GITHUB_APP_ID"] = GITHUB_APP_ID
+            env["MODELYARD_GITHUB_APP_PRIVATE_KEY"] = self._github.private_key_pem
+            env["MODELYARD_GITHUB_API_URL"] = self._github.url
         env.update(self._extra_env)
         return env
 
@@ -200,6 +216,8 @@ class LocalStack:
         try:
             self._start_moto()
             self._issuer = LocalIssuer(self.host, self._ports["issuer"], audience=self.audience).start()
+            if self._with_github:
+                self._github = LocalGitHub()
             self._apply_environment()
             self._create_resources()
             if self._events_pipeline:
@@ -229,6 +247,9 @@ class LocalStack:
         if self._issuer is not None:
             self._issuer.stop()
             self._issuer = None
+        if self._github is not None:
+            self._github.stop()
+            self._github = None
         if self._moto is not None:
             self._moto.stop()
             # ThreadedMotoServer.stop() shuts the loop down but leaves the socket listening.
