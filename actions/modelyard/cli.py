@@ -200,6 +200,26 @@ def cmd_validate(args: argparse.Namespace) -> Output:
     return report, validation_view(report)
 
 
+def cmd_policy(args: argparse.Namespace) -> Output:
+    from modelyard.render import key_values
+
+    client = _client(args)
+    if args.policy_command == "show":
+        policy = client.get_policy(args.model)
+        return policy, json.dumps(policy, indent=2, sort_keys=True)
+    document = _read_json_object(args.file, "policy")
+    expected = args.expected_revision
+    if expected is None:  # read-modify-write: the revision we replace is the one in force now
+        current = client.get_policy(args.model)
+        layer = current.get("override") if args.model else current
+        expected = int((layer or {}).get("revision", 0))
+    answer = client.set_policy(document, name=args.model, expected_revision=expected)
+    shown = answer.get("override") if args.model else answer
+    shown = shown or {}
+    text = key_values([("revision", str(shown.get("revision", ""))), ("digest", str(shown.get("digest", "")))])
+    return answer, text
+
+
 def cmd_show(args: argparse.Namespace) -> Output:
     from modelyard.render import model_view, version_view
 
@@ -477,6 +497,19 @@ def _add_model_commands(command: Command) -> None:
 
 
 def _add_pointer_commands(command: Command, common: list[_Parser]) -> None:
+    p = command("policy", cmd_policy, "show or set the registry's stage rules and validation gates")
+    policy_commands = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    a = policy_commands.add_parser(
+        "show", help="the registry policy (with --model: that model's layers)", parents=common
+    )
+    a.add_argument("--model", type=_name_arg, help="a model's registry layer and override")
+    a = policy_commands.add_parser(
+        "set", help="replace the registry policy or a model's override (admins)", parents=common
+    )
+    a.add_argument("file", metavar="FILE", help="JSON policy document")
+    a.add_argument("--model", type=_name_arg, help="set this model's override instead")
+    a.add_argument("--expected-revision", type=int, help="refuse if the policy moved past this revision")
+
     p = command("alias", cmd_alias, "set, show or delete an alias")
     alias_commands = p.add_subparsers(dest="alias_command", metavar="ACTION", required=True)
     a = alias_commands.add_parser("set", help="point ALIAS at VERSION", parents=common)

@@ -423,6 +423,16 @@ class Client:
         answer: JSON = self._request("GET", path)
         return answer
 
+    def set_policy(self, document: Mapping[str, Any], *, name: str | None = None, expected_revision: int = 0) -> JSON:
+        """Replace the registry policy (or, with ``name``, that model's override); admins only.
+
+        ``expected_revision`` is the revision you read: the registry refuses with 409 if it moved.
+        """
+        path = f"{self._model_path(name)}/policy" if name is not None else "/v1/policy"
+        body = {"document": dict(document), "expected_revision": expected_revision}
+        answer: JSON = self._request("PUT", path, body=body)
+        return answer
+
     def validate(
         self,
         name: str,
