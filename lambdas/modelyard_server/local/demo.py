@@ -1,11 +1,17 @@
 """``make demo``: release a real scikit-learn model through the local registry, end to end.
 
 ``python -m modelyard_server.local.demo`` starts the local stack in this process (moto, the
-local OIDC issuer and the API, on free loopback ports), trains two Iris classifiers, and then
-drives the ``modelyard`` CLI as a separate process for every registry call, the way a workflow
-step does: create the model, register both versions, set an alias, promote, roll back, show the
-audit trail, download the champion and check that it still scores what was registered. One
-promotion from a repository that does not own the model is refused on purpose.
+local OIDC issuer, a GitHub stand-in, the API and the events pipeline, on free loopback ports)
+with a webhook receiver of its own, trains two Iris classifiers, and then drives the
+``modelyard`` CLI as a separate process for every registry call, the way a workflow step does:
+create the model, register both versions, set an alias, promote to staging and roll back; an
+admin sets the registry policy (validation gates, production needs an approval); the registry
+validates both versions (the weak one fails), the production promotion is refused until
+"alice" approves the run in (the stand-in for) GitHub, then goes through; the webhook receives
+the promotion and the demo verifies its Standard Webhooks signature. Last: the audit trail,
+and the champion downloaded and checked to still score what was registered. A promotion from
+a repository that does not own the model, and a policy change by a non-admin, are refused on
+purpose.
 
 Exit status 0 when every step did what it should; otherwise the failing command with its
 output, and exit status 1.
@@ -16,9 +22,11 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import shlex
 import signal
 import subprocess
@@ -30,6 +38,7 @@ import traceback
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -40,13 +49,42 @@ if TYPE_CHECKING:
 MODEL = "iris-classifier"
 OWNER = "acme/fraud-models"
 FORK = "evil/fork"
+ADMIN = "acme/platform"
 STAGE = "staging"
+PRODUCTION = "production"
+RUN_ID = "4242"
+ACTOR = "dev"
+APPROVER = "alice"
 ALIAS = "champion"
 SEED = 7
 HOLDOUT = 0.3
 DATA_URI = "sklearn://datasets/iris"
 FEATURES = ("sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm")
 CLI_TIMEOUT = 60.0
+NOTIFY_TIMEOUT = 10.0
+NOTIFY_PREFIX = "/modelyard/notifications/"
+WEBHOOK_CHANNEL = "deployer"
+NOTIFIED_EVENTS = ("model.version.promoted", "model.version.rolled_back", "model.version.validated")
+SIGNATURE_TOLERANCE = 300
+
+# The registry policy the admin sets: validation gates, and production's promotion rules.
+POLICY: dict[str, Any] = {
+    "gates": {
+        "thresholds": [{"metric": "accuracy", "min": 0.9}],
+        "no_regression": [{"metric": "accuracy", "against": f"stage:{PRODUCTION}", "tolerance": 0.01}],
+        "required_metadata": ["data_version", "model_card"],
+    },
+    "stages": {
+        STAGE: {},
+        PRODUCTION: {
+            "from_stages": [STAGE],
+            "min_approvals": 1,
+            "prevent_self_approval": True,
+            "allowed_refs": ["refs/heads/main"],
+            "require_validation": True,
+        },
+    },
+}
 
 COMMAND_INDENT = "    "
 OUTPUT_INDENT = "      "
@@ -92,6 +130,26 @@ def key_values(text: str) -> dict[str, str]:
     return found
 
 
+def compact_json(value: Any, indent: str = "", width: int = 90) -> str:
+    """``value`` as JSON, each object broken over lines only where it would not fit in ``width``."""
+    flat = json.dumps(value)
+    if not isinstance(value, dict) or not value or len(indent) + len(flat) <= width:
+        return flat
+    inner = indent + "  "
+    entries = ",\n".join(f"{inner}{json.dumps(k)}: {compact_json(v, inner, width)}" for k, v in value.items())
+    return f"{{\n{entries}\n{indent}}}"
+
+
+def gate_rows(text: str) -> list[list[str]]:
+    """The rows of ``modelyard validate``'s gate table: ``[ok|FAIL, check, expected, actual, detail]``."""
+    rows = []
+    for line in text.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if cells[0] in ("ok", "FAIL") and len(cells) >= 2:
+            rows.append(cells + [""] * (5 - len(cells)))
+    return rows
+
+
 def token_claims(token: str) -> dict[str, Any]:
     """The (unverified) payload of a JWT, to show what the issuer put in it."""
     payload = token.split(".")[1]
@@ -118,6 +176,103 @@ class DemoFailed(Exception):
 def expect(condition: bool, message: str, detail: str = "") -> None:
     if not condition:
         raise DemoFailed(message, detail)
+
+
+# -- the webhook receiver ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """One POST the receiver got: its headers (names in lower case) and its raw body."""
+
+    headers: dict[str, str]
+    body: bytes
+    arrived: float  # time.monotonic()
+
+    def json(self) -> dict[str, Any]:
+        payload: dict[str, Any] = json.loads(self.body)
+        return payload
+
+
+class WebhookReceiver:
+    """A deployer's webhook endpoint on 127.0.0.1 (a free port), recording every POST; answers 204."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self._arrived = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-webhook", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/modelyard"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(204)
+                self.end_headers()
+                with receiver._arrived:
+                    receiver.received.append(
+                        Received({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
+                    )
+                    receiver._arrived.notify_all()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        return Handler
+
+    def wait_for(self, event_type: str, stage: str, timeout: float) -> Received | None:
+        """The first delivery of ``event_type`` about ``stage``, waiting up to ``timeout`` seconds for it."""
+
+        def found() -> Received | None:
+            for message in self.received:
+                data = message.json().get("data") or {}
+                if data.get("type") == event_type and (data.get("detail") or {}).get("stage") == stage:
+                    return message
+            return None
+
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while (message := found()) is None and (left := deadline - time.monotonic()) > 0:
+                self._arrived.wait(left)
+        return message
+
+    def messages(self) -> list[Received]:
+        """What arrived so far, oldest first."""
+        with self._arrived:
+            return list(self.received)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def signature_problem(secret: str, message: Received, now: float) -> str | None:
+    """Why ``message`` is not signed with ``secret`` per Standard Webhooks; None when it is."""
+    msg_id = message.headers.get("webhook-id")
+    timestamp = message.headers.get("webhook-timestamp")
+    signatures = message.headers.get("webhook-signature")
+    if not msg_id or not timestamp or not signatures:
+        return "webhook-id, webhook-timestamp or webhook-signature is missing"
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > SIGNATURE_TOLERANCE:
+        return f"webhook-timestamp {timestamp} is not within {SIGNATURE_TOLERANCE} s of now"
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{msg_id}.{timestamp}.".encode() + message.body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures.split()):
+        return f"no signature in {signatures!r} matches {expected!r}"
+    return None
 
 
 # -- training --------------------------------------------------------------------------------
@@ -236,6 +391,18 @@ class Demo:
         self.step_number = 0
         self.step_title = ""
         self.registered: dict[int, dict[str, str]] = {}
+        self.receiver: WebhookReceiver | None = None
+        self.webhook_secret = new_webhook_secret()
+        # The pipeline's notification lines arrive from its thread; they are shown in the notification step.
+        self.notices: list[str] = []
+        self.policy_digest = ""
+        self.verdicts: dict[int, str] = {}
+        self.delivered: list[str] = []
+        self.last_stderr = ""
+        self.production_digest = ""
+        self.validation_digest = ""
+        self.promoted_at = 0.0
+        self.training_candidates: tuple[Candidate, ...] = ()
 
     # -- helpers
 
@@ -248,8 +415,11 @@ class Demo:
     def note(self, text: str) -> None:
         say(indented(text, COMMAND_INDENT + "-> "))
 
-    def cli(self, *args: str, as_var: str = "MODELYARD_TOKEN", expect_exit: int = 0) -> str:
-        """Run ``modelyard ARGS`` with ``MODELYARD_URL`` and the token minted as ``as_var``; return stdout."""
+    def cli(self, *args: str, as_var: str = "MODELYARD_TOKEN", expect_exit: int = 0, echo: bool = True) -> str:
+        """Run ``modelyard ARGS`` with ``MODELYARD_URL`` and the token minted as ``as_var``; return stdout.
+
+        Its stderr is kept in ``last_stderr``; ``echo=False`` leaves stdout for the caller to show.
+        """
         env = dict(self.cli_env)
         if self.api_url:
             env["MODELYARD_URL"] = self.api_url
@@ -260,7 +430,8 @@ class Demo:
         shown = f"{prefix}modelyard {shlex.join(args)}"
         say(indented(f"$ {prefix}modelyard {shell_line(list(args))}", COMMAND_INDENT))
         result = self._run([sys.executable, "-m", "modelyard", *args], env, shown)
-        if result.stdout.strip():
+        self.last_stderr = result.stderr
+        if echo and result.stdout.strip():
             say(indented(result.stdout))
         if result.stderr.strip():
             say(indented(result.stderr))
@@ -285,25 +456,35 @@ class Demo:
         except subprocess.TimeoutExpired as exc:
             raise DemoFailed(f"`{shown}` did not finish within {CLI_TIMEOUT:.0f} s") from exc
 
-    def mint(self, variable: str, repository: str, environment: str | None = None) -> None:
+    def mint(
+        self,
+        variable: str,
+        repository: str,
+        environment: str | None = None,
+        claims: Mapping[str, str] | None = None,
+    ) -> None:
         """``modelyard dev-token`` in a subprocess, shown as the ``export`` a person would type."""
         args = ["dev-token", "--issuer", self._stack().issuer_url, "--repository", repository]
         if environment:
             args += ["--environment", environment]
+        for name, value in (claims or {}).items():
+            args += ["--claim", f"{name}={value}"]
         shown = f"export {variable}=$(modelyard {shlex.join(args)})"
         say(f"{COMMAND_INDENT}$ {shown}")
         result = self._run([sys.executable, "-m", "modelyard", *args], self.cli_env, shown)
         token = result.stdout.strip()
         if result.returncode != 0 or token.count(".") != 2:
             raise DemoFailed(f"`{shown}` did not print a token", _outputs(result))
-        claims = token_claims(token)
+        minted = token_claims(token)
         self.tokens[variable] = token
         shown_claims = ", ".join(
-            f"{name}={claims[name]}" for name in ("repository", "environment", "ref", "actor") if claims.get(name)
+            f"{name}={minted[name]}"
+            for name in dict.fromkeys(("repository", "environment", "ref", "actor", *(claims or {})))
+            if minted.get(name)
         )
-        minutes = round((int(claims["exp"]) - int(claims["iat"])) / 60)
-        say(indented(f"{token[:24]}... ({len(token)} chars: an RS256 JWT from {claims['iss']})"))
-        say(indented(f"claims: {shown_claims}; audience {claims['aud']}, valid {minutes} min"))
+        minutes = round((int(minted["exp"]) - int(minted["iat"])) / 60)
+        say(indented(f"{token[:24]}... ({len(token)} chars: an RS256 JWT from {minted['iss']})"))
+        say(indented(f"claims: {shown_claims}; audience {minted['aud']}, valid {minutes} min"))
 
     def _stack(self) -> LocalStack:
         if self.stack is None:
@@ -324,6 +505,10 @@ class Demo:
         self.create_and_register(training)
         self.pointers()
         self.refused()
+        self.set_policy()
+        self.validate()
+        self.promote_to_production()
+        self.notification()
         self.audit_trail()
         self.download_and_check(training)
         self.summary(training)
@@ -331,10 +516,37 @@ class Demo:
     def start_stack(self) -> None:
         from modelyard_server.local.stack import LocalStack
 
-        self.step("Start the local registry: moto (DynamoDB + S3), an OIDC issuer and the API")
+        self.step("Start the local registry: moto, an OIDC issuer, GitHub, the API and the events pipeline")
         began = time.monotonic()
-        # Server logs (INFO: one line per refused request) would interleave with the demo's output.
-        self.stack = LocalStack(port=0, issuer_port=0, moto_port=0, extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING"})
+        self.receiver = WebhookReceiver()
+        secret_parameter = f"{NOTIFY_PREFIX}{WEBHOOK_CHANNEL}"
+        notifications = {
+            # put into (moto's) SSM as a SecureString; the routing config only names it
+            "parameters": {secret_parameter: self.webhook_secret},
+            "channels": [
+                {
+                    "type": "webhook",
+                    "name": WEBHOOK_CHANNEL,
+                    "url": self.receiver.url,
+                    "secret_parameter": secret_parameter,
+                }
+            ],
+            "routes": [{"channel": WEBHOOK_CHANNEL, "events": list(NOTIFIED_EVENTS), "validations": "failed"}],
+        }
+        extra_env = {
+            # Server logs (INFO: one line per refused request) would interleave with the demo's output.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "MODELYARD_ADMIN_REPOSITORIES": ADMIN,
+        }
+        self.stack = LocalStack(
+            port=0,
+            issuer_port=0,
+            moto_port=0,
+            extra_env=extra_env,
+            github=True,
+            notifications=notifications,
+            notify_printer=self.notices.append,
+        )
         self.stack.start()
         self.api_url = self.stack.api_url
         with urllib.request.urlopen(f"{self.api_url}/v1/health", timeout=10) as answer:  # noqa: S310 - loopback
@@ -348,6 +560,12 @@ class Demo:
                         f"issuer   {self.stack.issuer_url}",
                         f"moto     {self.stack.moto_url}  (table {self.stack.table_name}, "
                         f"bucket {self.stack.bucket_name})",
+                        f"github   {self.stack.github.url}  (stand-in: who approved which run)",
+                        f"admins   {ADMIN}  (MODELYARD_ADMIN_REPOSITORIES)",
+                        "events   the table's stream -> events consumer -> bus -> notifier (in-process)",
+                        f"webhook  '{WEBHOOK_CHANNEL}' -> {self.receiver.url}  (this demo's receiver)",
+                        "         routed: promotions, rollbacks, failed validations; "
+                        f"whsec_ secret in SSM {secret_parameter}",
                         f"ready in {time.monotonic() - began:.1f} s (`modelyard dev` runs the same stack)",
                     ]
                 )
@@ -357,6 +575,7 @@ class Demo:
     def train(self) -> Training:
         self.step("Train two scikit-learn classifiers on the Iris data scikit-learn ships")
         training = train(self.workdir)
+        self.training_candidates = training.candidates
         for candidate in training.candidates:
             metrics = ", ".join(f"{k} {v:.4f}" for k, v in candidate.metrics.items())
             size = candidate.path.stat().st_size
@@ -479,6 +698,222 @@ class Demo:
             f"{STAGE} stays at version 1"
         )
 
+    def set_policy(self) -> None:
+        self.step(f"An admin ({ADMIN}) sets the registry policy: validation gates and {PRODUCTION}'s rules")
+        self.mint("ADMIN_TOKEN", ADMIN)
+        path = self.workdir / "policy.json"
+        path.write_text(compact_json(POLICY) + "\n", encoding="utf-8")
+        say(f"{COMMAND_INDENT}$ cat policy.json")
+        say(indented(path.read_text(encoding="utf-8")))
+        out = self.cli("policy", "set", "policy.json", as_var="ADMIN_TOKEN")
+        found = key_values(out)
+        expect(found.get("revision") == "1", f"the policy is at revision {found.get('revision')}, not 1", out)
+        digest = found.get("digest", "")
+        expect(digest.startswith("sha256:"), f"the policy's digest is {digest!r}", out)
+        self.policy_digest = digest
+        self.note(
+            f"{PRODUCTION} now takes only validated versions that were in {STAGE}, from main, "
+            "approved by someone other than the run's actor"
+        )
+
+        say(f"{COMMAND_INDENT}# the model's owner is no admin: {OWNER} tries the same")
+        self.cli("policy", "set", "policy.json", expect_exit=1)
+        expect(
+            "Not allowed" in self.last_stderr and "registry admins" in self.last_stderr,
+            "the owner's policy change was not refused as forbidden",
+            self.last_stderr,
+        )
+        self.note(f"refused as expected: 403, exit status 1 (only {ADMIN} may set the registry policy)")
+
+    def validate(self) -> None:
+        self.step(f"A release run (run {RUN_ID} of {OWNER}) has the registry validate both versions for {PRODUCTION}")
+        self.mint("RELEASE_TOKEN", OWNER, claims={"run_id": RUN_ID, "actor": ACTOR})
+        for number, candidate in enumerate(self.training_candidates, start=1):
+            passes = candidate.metrics["accuracy"] >= POLICY["gates"]["thresholds"][0]["min"]  # 0.8444, 0.9556
+            out = self.cli(
+                "validate",
+                MODEL,
+                str(number),
+                "--stage",
+                PRODUCTION,
+                as_var="RELEASE_TOKEN",
+                expect_exit=0 if passes else 1,
+            )
+            found = key_values(out)
+            verdict = found.get("verdict", "")
+            self.validation_digest = found.get("policy", "")
+            checks = gate_rows(out)
+            expect(bool(checks), f"the validation of version {number} shows no gates", out)
+            failed = [row for row in checks if row[0] == "FAIL"]
+            if passes:
+                expect(verdict == "passed" and not failed, f"version {number}'s verdict is {verdict!r}", out)
+                self.note(f"version {number} passes all {len(checks)} checks: exit status 0")
+            else:
+                expect(verdict.startswith("FAILED"), f"version {number}'s verdict is {verdict!r}", out)
+                shown = "; ".join(f"{row[1]}: expected {row[2]}, actual {row[3]}" for row in failed)
+                accuracy = str(candidate.metrics["accuracy"])
+                expect(accuracy in shown, f"the failed check does not show accuracy {accuracy}: {shown}", out)
+                self.note(f"version {number} failed as expected (exit status 1) -- {shown}")
+            self.verdicts[number] = verdict
+
+    def promote_to_production(self) -> None:
+        self.step(f"The run's {PRODUCTION} job promotes version 2: refused, nobody has approved the run yet")
+        self.mint("PRODUCTION_TOKEN", OWNER, environment=PRODUCTION, claims={"run_id": RUN_ID, "actor": ACTOR})
+        self.cli("promote", MODEL, "2", "--stage", PRODUCTION, as_var="PRODUCTION_TOKEN", expect_exit=1)
+        expect(
+            "no approvals" in self.last_stderr, "the promotion was not refused for want of approvals", self.last_stderr
+        )
+        self.note(f"refused as expected: 403 policy-violation, exit status 1; {PRODUCTION} stays empty")
+
+        github = self._stack().github
+        self.step(f"{APPROVER} approves the deployment to {PRODUCTION} in GitHub (run {RUN_ID})")
+        approval = {
+            "repository": OWNER,
+            "run_id": RUN_ID,
+            "login": APPROVER,
+            "environment": PRODUCTION,
+            "comment": f"validated, accuracy {self.training_candidates[1].metrics['accuracy']}: ship it",
+        }
+        body = json.dumps(approval)
+        say(f"{COMMAND_INDENT}$ curl -sX POST {github.url}/_local/approvals \\")
+        say(f"{COMMAND_INDENT}    -H 'Content-Type: application/json' -d {shlex.quote(body)}")
+        request = urllib.request.Request(  # noqa: S310 - the loopback GitHub stand-in
+            f"{github.url}/_local/approvals",
+            data=body.encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+            status, reply = answer.status, answer.read().decode()
+        say(indented(f"{status} {reply}"))
+        expect(status == 201, f"the GitHub stand-in answered {status} {reply}")
+        self.note("what a reviewer's 'Approve and deploy' does; the registry asks GitHub, as a GitHub App")
+
+        self.step(f"The same job promotes version 2 to {PRODUCTION} again: approved, it goes through")
+        self.promoted_at = time.monotonic()
+        out = self.cli(
+            "promote",
+            MODEL,
+            "2",
+            "--stage",
+            PRODUCTION,
+            "--comment",
+            "release 1.1.0",
+            as_var="PRODUCTION_TOKEN",
+        )
+        self.pointer_is(out, "2")
+        say(f"{COMMAND_INDENT}# the promotion's event keeps the evidence (the last event, abridged):")
+        out = self.cli("events", MODEL, "--json", echo=False)
+        events = json.loads(out)
+        expect(isinstance(events, list) and bool(events), "`modelyard events --json` printed no events", out)
+        last = events[-1]
+        detail = last.get("detail") or {}
+        shown = {
+            "type": last.get("type"),
+            "version": last.get("version"),
+            "actor": last.get("actor"),
+            "before": last.get("before"),
+            "after": last.get("after"),
+            "detail": {key: detail.get(key) for key in ("stage", "environment", "ref", "run_id", "approvers")}
+            | {"policy_digest": detail.get("policy_digest")},
+        }
+        say(indented(json.dumps(shown, indent=2)))
+        expect(last.get("type") == "model.version.promoted", f"the last event is {last.get('type')}", out)
+        expect(detail.get("stage") == PRODUCTION, f"the promotion is to {detail.get('stage')}", out)
+        approvers = [entry.get("login") for entry in detail.get("approvers") or []]
+        expect(approvers == [APPROVER], f"the promotion names approvers {approvers}", out)
+        expect(detail.get("run_id") == RUN_ID, f"the promotion names run {detail.get('run_id')}", out)
+        digest = str(detail.get("policy_digest") or "")
+        expect(
+            digest == self.validation_digest,
+            f"the promotion names policy digest {digest!r}, validation {self.validation_digest!r}",
+            out,
+        )
+        self.production_digest = digest
+        self.note(
+            f"{PRODUCTION} holds version 2, approved by {APPROVER} in run {RUN_ID}, under the effective policy "
+            f"{digest[:19]}... that validated it (registry policy {self.policy_digest[:19]}..., no override, "
+            "no repository policy)"
+        )
+
+    def notification(self) -> None:
+        receiver = self.receiver
+        if receiver is None:
+            raise RuntimeError("the webhook receiver is not running")
+        self.step(f"The deployer's webhook gets the {PRODUCTION} release, signed (Standard Webhooks)")
+        message = receiver.wait_for("model.version.promoted", PRODUCTION, NOTIFY_TIMEOUT)
+        if message is None:
+            raise DemoFailed(
+                f"no promotion to {PRODUCTION} reached {receiver.url} within {NOTIFY_TIMEOUT:.0f} s",
+                "\n".join(self.notices) or "(the pipeline printed nothing)",
+            )
+        waited = message.arrived - self.promoted_at
+        problem = signature_problem(self.webhook_secret, message, time.time())
+        expect(problem is None, f"the webhook's signature does not verify: {problem}")
+        data = message.json().get("data") or {}
+        detail = data.get("detail") or {}
+        before = (data.get("before") or {}).get("version") or "-"
+        after = (data.get("after") or {}).get("version") or "-"
+        approvers = ", ".join(
+            f"{entry.get('login')} ({entry.get('comment')!r})" for entry in detail.get("approvers") or []
+        )
+        metrics_before = detail.get("metrics_before") or {}
+        metrics_after = detail.get("metrics_after") or {}
+        diff = ", ".join(
+            f"{name} {metrics_before.get(name, '-')} -> {metrics_after.get(name, '-')}"
+            for name in sorted({*metrics_before, *metrics_after})
+        )
+        signature = message.headers["webhook-signature"]
+        say(
+            indented(
+                "\n".join(
+                    [
+                        f"POST {receiver.url}  (arrived {waited:.1f} s after `modelyard promote` started)",
+                        f"webhook-id         {message.headers['webhook-id']}",
+                        f"webhook-timestamp  {message.headers['webhook-timestamp']}",
+                        f"webhook-signature  {signature[:24]}...",
+                        'signature          verified: HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}"'
+                        " with the whsec_ key",
+                        "",
+                        f"event      {data.get('type')}",
+                        f"model      {data.get('model')}, stage {detail.get('stage')}, version {before} -> {after}",
+                        f"by         {data.get('actor')}, run {data.get('run_id')}",
+                        f"approved   {approvers or '-'}",
+                        f"metrics    {diff or '-'}  "
+                        + ("(new: no previous holder)" if before == "-" else f"(against version {before})"),
+                        f"policy     {detail.get('policy_digest')}",
+                    ]
+                )
+            )
+        )
+        expect(data.get("model") == MODEL and after == 2, f"the webhook tells of {data.get('model')} v{after}")
+        expect(APPROVER in approvers, f"the webhook names approvers {approvers!r}")
+
+        # Every delivery so far (staging moves, the failed validation) carries a valid signature too.
+        now = time.time()
+        kinds = []
+        for each in receiver.messages():
+            each_problem = signature_problem(self.webhook_secret, each, now)
+            expect(each_problem is None, f"a webhook's signature does not verify: {each_problem}")
+            each_data = each.json().get("data") or {}
+            each_detail = each_data.get("detail") or {}
+            kinds.append(
+                f"{each_data.get('type', '?').removeprefix('model.version.')} "
+                f"v{each_data.get('version')} ({each_detail.get('stage')})"
+            )
+        self.delivered = kinds
+        self.note(f"{len(kinds)} webhooks so far, all signatures verified: {', '.join(kinds)}")
+
+        say(f"{COMMAND_INDENT}# what the notifier logged for this release:")
+        wanted = f"promoted to {PRODUCTION}"
+        deadline = time.monotonic() + NOTIFY_TIMEOUT
+        while not (lines := [line for line in list(self.notices) if wanted in line.splitlines()[0]]):
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"the notifier logged no line about {wanted}", "\n".join(self.notices))
+            time.sleep(0.05)
+        for line in lines:
+            say(indented(line))
+
     def audit_trail(self) -> None:
         self.step("The audit trail: every change, who made it, before -> after")
         out = self.cli("events", MODEL)
@@ -494,11 +929,21 @@ class Demo:
             "model.version.promoted",
             "model.version.rolled_back",
             "model.promotion.denied",
+            "model.version.validated",
+            "model.version.validated",
+            "model.promotion.denied",
+            "model.version.promoted",
         ]
         expect(types == wanted, f"the events are {types}", out)
         denied = [line for line in out.splitlines() if "model.promotion.denied" in line]
-        expect(len(denied) == 1 and FORK in denied[0], f"the refused promotion by {FORK} is not on record", out)
-        self.note(f"{len(types)} events; the refused promotion changed nothing but is on record as a denial")
+        expect(len(denied) == 2 and FORK in denied[0], f"the refused promotion by {FORK} is not on record", out)
+        expect(OWNER in denied[1], f"the unapproved promotion to {PRODUCTION} is not on record", out)
+        validated = [line.split()[-1] for line in out.splitlines() if "model.version.validated" in line]
+        expect(validated == ["status=failed", "status=passed"], f"the validations are on record as {validated}", out)
+        self.note(
+            f"{len(types)} events; the two refused promotions changed nothing but are on record as denials "
+            "(the registry policy is not a model's event)"
+        )
 
     def download_and_check(self, training: Training) -> None:
         import joblib
@@ -530,6 +975,7 @@ class Demo:
         )
 
     def summary(self, training: Training) -> None:
+        minimum = POLICY["gates"]["thresholds"][0]["min"]
         say()
         say("Summary")
         rows = []
@@ -541,9 +987,17 @@ class Demo:
         lines = [
             f"registered  {rows[0]}",
             *(f"            {row}" for row in rows[1:]),
+            f"policy      revision 1, set by {ADMIN}: gates accuracy >= {minimum}, no regression vs {PRODUCTION}, "
+            f"data_version + model_card; {PRODUCTION} needs 1 approval",
+            f"validated   for {PRODUCTION}: version 1 {self.verdicts.get(1)}: accuracy "
+            f"{training.candidates[0].metrics['accuracy']} < {minimum}; version 2 {self.verdicts.get(2)}",
             f"{STAGE:<10}  version 1 (promoted 1 -> 2, rolled back to 1)",
+            f"{PRODUCTION:<10}  version 2, approved by {APPROVER} (run {RUN_ID}, policy "
+            f"{self.production_digest[:19]}...); refused before the approval",
+            f"notified    webhook '{WEBHOOK_CHANNEL}' got the {PRODUCTION} promotion, signature verified "
+            f"({len(self.delivered)} deliveries in all, every signature verified)",
             f"{ALIAS:<10}  version 2 (downloaded, digest verified, accuracy reproduced)",
-            f"refused     promotion by {FORK} (not an owner of {MODEL})",
+            f"refused     promotion by {FORK} (not an owner of {MODEL}); policy change by {OWNER} (not an admin)",
             f"swagger     {self.api_url}/v1/docs  (valid only while the stack runs)",
         ]
         say(indented("\n".join(lines), "  "))
@@ -553,6 +1007,9 @@ class Demo:
         if stack is not None:
             stack.stop()
             say("local stack stopped")
+        receiver, self.receiver = self.receiver, None
+        if receiver is not None:
+            receiver.stop()
 
 
 def _outputs(result: subprocess.CompletedProcess[str]) -> str:
@@ -602,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     began = time.monotonic()
     cli_env = cli_environment(os.environ)  # before the stack points this process at moto
-    say(f"modelyard demo: {MODEL} from training to {STAGE}, through a local registry")
+    say(f"modelyard demo: {MODEL} from training to {PRODUCTION}, through a local registry")
     with tempfile.TemporaryDirectory(prefix="modelyard-demo-") as workdir:
         demo = Demo(Path(workdir), cli_env)
         finished = False
