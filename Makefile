@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## full local release: register -> alias -> promote -> rollback -> download
+demo: $(STAMP)  ## full local release: register -> validate -> promote with approval -> notification -> rollback
 	$(BIN)/python -m modelyard_server.local.demo
 
 dev: $(STAMP)   ## run the local stack until Ctrl-C
