@@ -95,12 +95,17 @@ CHANNEL_SECRETS = {
 def test_events_function_reads_the_outbox_with_per_record_failures(template: dict[str, Any]) -> None:
     props = template["Resources"]["EventsFunction"]["Properties"]
     assert props["Handler"] == "modelyard_server.handlers.events.lambda_handler"
-    [statement] = _policy_statements(template, "EventsFunction")
-    assert (statement["Action"], statement["Resource"]) == (["events:PutEvents"], {"Fn::GetAtt": ["EventBus", "Arn"]})
-    stream = props["Events"]["Outbox"]
-    assert stream["Type"] == "DynamoDB"
-    mapping = stream["Properties"]
-    assert mapping["Stream"] == {"Fn::GetAtt": ["RegistryTable", "StreamArn"]}
+    statements = {s["Sid"]: s for s in _policy_statements(template, "EventsFunction")}
+    assert (statements["PublishToTheBus"]["Action"], statements["PublishToTheBus"]["Resource"]) == (
+        ["events:PutEvents"],
+        {"Fn::GetAtt": ["EventBus", "Arn"]},
+    )
+    assert statements["ReadTheOutboxStream"]["Resource"] == {"Fn::GetAtt": ["RegistryTable", "StreamArn"]}
+    assert statements["RecordStreamFailures"]["Resource"] == {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}
+    assert "Events" not in props  # an explicit mapping: no managed stream policy
+    mapping = template["Resources"]["OutboxMapping"]["Properties"]
+    assert mapping["FunctionName"] == {"Ref": "EventsFunction"}
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["RegistryTable", "StreamArn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BisectBatchOnFunctionError"] is True
     assert 0 < mapping["MaximumRetryAttempts"] <= 10
@@ -204,11 +209,10 @@ def test_sam_expands_offline(template: dict[str, Any]) -> None:
     for name, resource in expanded["Resources"].items():
         if resource["Type"] != "AWS::IAM::Role":
             continue
-        # SAM gives a DynamoDB stream consumer the managed stream-read policy; nothing else gets more.
-        extra = ["AWSLambdaDynamoDBExecutionRole"] if name == "EventsFunctionRole" else []
-        assert sorted(arn.rsplit("/", 1)[-1] for arn in resource["Properties"]["ManagedPolicyArns"]) == sorted(
-            ["AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", *extra]
-        )
+        assert sorted(arn.rsplit("/", 1)[-1] for arn in resource["Properties"]["ManagedPolicyArns"]) == [
+            "AWSLambdaBasicExecutionRole",
+            "AWSXrayWriteOnlyAccess",
+        ], name
     [mapping] = by_type["AWS::Lambda::EventSourceMapping"]
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     [rule] = by_type["AWS::Events::Rule"]
