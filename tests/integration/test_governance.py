@@ -334,3 +334,59 @@ def test_non_owner_promotion_is_refused_and_recorded(governed: Registry) -> None
     denial = _denials(governed)[-1]
     assert denial["repository"] == "evil/fork"
     assert "does not own" in denial["detail"]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"gates": {"thresholds": [{"metric": "auc"}]}}, "body.document.gates.thresholds.0"),
+        ({"gates": {"thresholds": [{"metric": "auc", "min": 0.9, "max": 0.1}]}}, "body.document.gates.thresholds.0"),
+        ({"gates": {"no_regression": [{"metric": "auc", "against": "prod"}]}}, "body.document.gates.no_regression.0"),
+        ({"gates": {"no_regression": [{"metric": "auc", "against": "stage:p", "tolerance": -1}]}}, "body.document"),
+        ({"gates": {"required_metadata": ["favourite_colour"]}}, "body.document.gates.required_metadata.0"),
+        ({"gates": {"allowed_formats": ["exe"]}}, "body.document.gates.allowed_formats.0"),
+        ({"stages": {"production": {"allowed_refs": ["main; rm -rf /"]}}}, "body.document.stages.production"),
+        ({"stages": {"Prod!": {}}}, "body.document.stages"),
+        ({"stages": {"production": {"min_approvals": -1}}}, "body.document.stages.production.min_approvals"),
+        ({"surprise": True}, "body.document.surprise"),
+    ],
+)
+def test_invalid_policy_documents_are_refused_and_change_nothing(
+    governed: Registry, document: dict[str, Any], field: str
+) -> None:
+    before = governed.call("GET", "/v1/policy").body
+    answer = governed.call(
+        "PUT", "/v1/policy", body={"document": document, "expected_revision": 1}, token=governed.token(repository=ADMIN)
+    )
+    assert answer.status == 422, answer
+    assert any(error["field"].startswith(field) for error in answer.problem["errors"]), answer.problem["errors"]
+    assert governed.call("GET", "/v1/policy").body == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"metrics": {"accuracy": "high"}}, "body.metrics.accuracy"),
+        ({"metrics": {"accuracy": None}}, "body.metrics.accuracy"),
+        ({"stage": "../production"}, "body.stage"),
+        ({"repository_policy": {"stages": {"production": {"min_approvals": 99}}}}, "body.repository_policy"),
+        ({"verdict": "passed"}, "body.verdict"),  # a client cannot send its own verdict
+    ],
+)
+def test_invalid_validation_requests_are_refused_and_record_nothing(
+    governed: Registry, body: dict[str, Any], field: str
+) -> None:
+    number = _register(governed, b"v", 0.9)
+    answer = governed.call("POST", f"/v1/models/fraud/versions/{number}/validations", body=body)
+    assert answer.status == 422, answer
+    assert any(error["field"].startswith(field) for error in answer.problem["errors"]), answer.problem["errors"]
+    assert governed.call("GET", f"/v1/models/fraud/versions/{number}").body["validation"] is None
+
+
+def test_validating_unknown_or_pending_versions_is_a_clear_4xx(governed: Registry) -> None:
+    assert governed.call("POST", "/v1/models/fraud/versions/9/validations", body={}).status == 404
+    assert governed.call("POST", "/v1/models/ghost/versions/1/validations", body={}).status == 404
+    pending = governed.register("fraud", b"pending", complete=False)["version"]["version"]
+    answer = governed.call("POST", f"/v1/models/fraud/versions/{pending}/validations", body={})
+    assert answer.status == 409
+    assert "pending_upload" in answer.problem["detail"]
