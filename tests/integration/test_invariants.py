@@ -193,3 +193,17 @@ def test_archived_version_stays_readable_but_cannot_move(registry: Registry) -> 
     assert "archived" in promote.problem["detail"]
     resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud@champion"}).body
     assert resolved["status"] == "archived"
+
+
+def test_retried_conditional_promotion_is_idempotent(registry: Registry) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.register("fraud", b"two")
+    registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
+    body = {"version": 2, "expected_version": 1}
+    first = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body=body)
+    retried = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body=body)  # the answer was lost
+    assert (first.status, retried.status) == (200, 200)
+    assert retried.body["version"] == 2
+    stage = registry.call("GET", "/v1/models/fraud/stages/staging").body
+    assert [h["version"] for h in stage["history"]] == [2, 1]  # one promotion, not two

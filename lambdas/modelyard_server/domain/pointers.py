@@ -167,10 +167,10 @@ def _point_at(
     """Point a stage or alias at a ready version; the holder it replaces becomes the rollback target."""
     loaded = _load_for_write(name, principal)
     current = loaded.pointers.get((change.kind, change.name))
-    _check_expected(current, expected, f"{change.kind} '{change.name}' of '{name}'")
     target = _ready_version(name, value, verb)
     if current is not None and current.version == target.version:
-        return current  # already there: promoting twice is not a change
+        return current  # already there: a retried promotion is not a change (nor a conflict)
+    _check_expected(current, expected, f"{change.kind} '{change.name}' of '{name}'")
     if change.kind == "stage":
         repository_policy = target.validation.repository_policy if target.validation is not None else None
         policy = policy_for(loaded, repository_policy)
