@@ -399,10 +399,22 @@ class Client:
         return answer
 
     def rollback(
-        self, name: str, stage: str, to_version: VersionRef | None = None, *, comment: str | None = None
+        self,
+        name: str,
+        stage: str,
+        to_version: VersionRef | None = None,
+        *,
+        comment: str | None = None,
+        expected_version: int | None = None,
     ) -> JSON:
-        """Move ``stage`` back (to the version before its holder, or to ``to_version``)."""
-        body: JSON = {}
+        """Move ``stage`` back (to the version before its holder, or to ``to_version``).
+
+        The request names the version the stage holds now (read first unless ``expected_version``
+        is given), so a retry after a lost answer cannot roll back twice.
+        """
+        if expected_version is None:
+            expected_version = self.get_stage(name, stage).get("version")
+        body: JSON = {} if expected_version is None else {"expected_version": int(expected_version)}
         if to_version is not None:
             body["to_version"] = self.version_ref(name, to_version)
         if comment:

@@ -207,3 +207,19 @@ def test_retried_conditional_promotion_is_idempotent(registry: Registry) -> None
     assert retried.body["version"] == 2
     stage = registry.call("GET", "/v1/models/fraud/stages/staging").body
     assert [h["version"] for h in stage["history"]] == [2, 1]  # one promotion, not two
+
+
+def test_retried_rollback_rolls_back_once(registry: Registry) -> None:
+    registry.create_model("fraud")
+    for data in (b"one", b"two", b"three"):
+        number = registry.register("fraud", data)["version"]
+        registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": number})
+    body = {"expected_version": 3}
+    first = registry.call("POST", "/v1/models/fraud/stages/staging/rollback", body=body)
+    retried = registry.call("POST", "/v1/models/fraud/stages/staging/rollback", body=body)  # the answer was lost
+    assert (first.body["version"], retried.body["version"]) == (2, 2)
+    history = registry.call("GET", "/v1/models/fraud/stages/staging").body["history"]
+    assert [h["action"] for h in history].count("rollback") == 1
+    stale = registry.call("POST", "/v1/models/fraud/stages/staging/rollback", body={"expected_version": 1})
+    assert stale.status == 409
+    assert "holds version 2, not 1" in stale.problem["detail"]

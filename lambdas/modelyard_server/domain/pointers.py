@@ -112,6 +112,7 @@ def _move(
         previous_version=previous,
         earlier_versions=earlier[-MAX_EARLIER_VERSIONS:],
         revision=(current.revision + 1) if current is not None else 1,
+        last_action=change.action,
         target=summarize(target) if target is not None else None,
         updated_at=at,
         updated_by=principal.display_name,
@@ -213,6 +214,13 @@ def rollback(name: str, stage: str, request: RollbackRequest, principal: Princip
             )
             _refuse(name, stage, current.version, principal, refusal)
             raise refusal
+    if request.expected_version is not None and current.version != request.expected_version:
+        if current.last_action == "rollback" and current.previous_version == request.expected_version:
+            return current  # this very rollback already happened: a retry after a lost answer
+        raise PointerMoved(
+            f"stage '{stage}' of '{name}' holds version {current.version}, not {request.expected_version}; "
+            "re-read it and decide again"
+        )
     earlier = list(current.earlier_versions)
     if request.to_version is not None:
         target = _ready_version(name, request.to_version, "rolled back to")

@@ -153,6 +153,11 @@ class PromoteRequest(StrictModel):
 
 class RollbackRequest(StrictModel):
     to_version: VersionInput | None = None
+    expected_version: int | None = Field(
+        default=None,
+        description="The version the stage holds as you ask (from a read just before): a retried rollback "
+        "then answers the stage as it is instead of rolling back twice; if someone else moved it, 409",
+    )
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
@@ -270,6 +275,7 @@ class PointerRecord(BaseModel):
         default_factory=list, description="Earlier holders, oldest first; rollback returns to the last one"
     )
     revision: int
+    last_action: str | None = Field(default=None, description="promote | rollback | set | delete")
     target: VersionSummary | None
     updated_at: datetime
     updated_by: str
