@@ -139,3 +139,23 @@ def test_dev_token_without_an_issuer_says_how_to_start_one(cli: Cli) -> None:
     result = cli.run("dev-token", "--issuer", closed_port_url(), token=None, expect=1)
     assert "no local token issuer at" in result.stderr
     assert "modelyard dev" in result.stderr
+
+
+def test_presigned_put_demands_the_declared_checksum_and_a_lying_upload_never_becomes_ready(
+    stack: LocalStack, client: Any, token: str, model_name: str
+) -> None:
+    client.create_model(model_name)
+    declared = b"the real model bytes"
+    digest = hashlib.sha256(declared).hexdigest()
+    body = json.dumps({"artifact": {"sha256": digest, "size": len(declared)}}).encode()
+    plan = _post_json(stack, f"/v1/models/{model_name}/versions", body, token).json()["upload"]
+    assert plan["method"] == "put"
+    # On S3 the signed x-amz-checksum-sha256 header makes the PUT itself fail for other bytes.
+    assert plan["headers"]["x-amz-checksum-sha256"] == base64.b64encode(bytes.fromhex(digest)).decode()
+    assert "x-amz-checksum-sha256" in urllib.parse.unquote(plan["url"]).lower()
+    # moto stores whatever arrives, so the registry's own check is what stops the lie here.
+    lie = b"the fake model bytes"
+    assert http("PUT", plan["url"], body=lie, headers=plan["headers"]).status == 200
+    done = _post_json(stack, f"/v1/models/{model_name}/versions/1/complete", b"{}", token)
+    assert _problem(done, 422)["type"].endswith("/artifact-mismatch")
+    assert client.get_version(model_name, 1)["status"] == "pending_upload"

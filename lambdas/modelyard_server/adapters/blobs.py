@@ -44,10 +44,22 @@ class PresignedPart:
     url: str
 
 
-def presign_put(bucket: str, key: str, size: int, media_type: str, ttl: int) -> str:
+def checksum_header(sha256_hex: str) -> str:
+    """The `x-amz-checksum-sha256` value for these bytes: base64 of the raw digest."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+def presign_put(bucket: str, key: str, size: int, media_type: str, sha256_hex: str, ttl: int) -> str:
+    """A PUT URL that only accepts exactly these bytes: S3 checks the size and the SHA-256 on arrival."""
     return _s3().generate_presigned_url(
         "put_object",
-        Params={"Bucket": bucket, "Key": key, "ContentLength": size, "ContentType": media_type},
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "ContentLength": size,
+            "ContentType": media_type,
+            "ChecksumSHA256": checksum_header(sha256_hex),
+        },
         ExpiresIn=ttl,
     )
 
