@@ -390,3 +390,28 @@ def test_validating_unknown_or_pending_versions_is_a_clear_4xx(governed: Registr
     answer = governed.call("POST", f"/v1/models/fraud/versions/{pending}/validations", body={})
     assert answer.status == 409
     assert "pending_upload" in answer.problem["detail"]
+
+
+def test_rollback_cannot_smuggle_a_version_past_the_stage_policy(governed: Registry, github: LocalGitHub) -> None:
+    good = _validated_in_staging(governed, b"good")
+    github.approve("acme/fraud", "1001", "alice", "production")
+    assert _promote_production(governed, good).status == 200
+    bad = _register(governed, b"bad", 0.01)  # fails validation, never in staging, never approved for it
+    governed.call("POST", f"/v1/models/fraud/versions/{bad}/validations", body={})
+    smuggled = governed.call(
+        "POST",
+        "/v1/models/fraud/stages/production/rollback",
+        body={"to_version": bad},
+        token=_run_token(governed, "production", run_id="2002", ref="refs/heads/evil"),
+    )
+    assert smuggled.status == 409
+    assert "never held stage 'production'" in smuggled.problem["detail"]
+    assert _production(governed) == good
+    staging = governed.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/rollback",
+        body={"to_version": bad},
+        token=_run_token(governed, "staging"),
+    )
+    assert staging.status == 409
+    assert "staging" not in governed.call("GET", f"/v1/models/fraud/versions/{bad}").body["stages_reached"]

@@ -666,8 +666,9 @@ def move_pointer(
     transaction.put("pointer", item, condition)
     transaction.put("history", history_item)
     transaction.put("event", _event_item(event))
-    if guard_version_ready is not None and pointer.kind == "stage":
-        # The version remembers every stage it reached (for `from_stages` rules), still ready.
+    if guard_version_ready is not None and pointer.kind == "stage" and pointer.last_action == "promote":
+        # A promoted version remembers the stage (for `from_stages` rules); a rollback target does not
+        # gain one: it only returns to where it already was.
         transaction.update(
             "version",
             VersionItem(pk, version_sk(guard_version_ready)),

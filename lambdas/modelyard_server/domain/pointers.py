@@ -226,6 +226,12 @@ def rollback(name: str, stage: str, request: RollbackRequest, principal: Princip
         target = _ready_version(name, request.to_version, "rolled back to")
         if target.version == current.version:
             raise NothingToRollBack(f"stage '{stage}' of '{name}' already holds version {target.version}")
+        if target.version not in earlier:
+            # Rollback bypasses the stage's promotion rules, so it may only return to an earlier holder.
+            raise NothingToRollBack(
+                f"version {target.version} never held stage '{stage}' of '{name}' (earlier holders: "
+                f"{', '.join(map(str, earlier)) or 'none'}); to move the stage forward, promote it"
+            )
         earlier = [v for v in earlier if v != target.version]
     else:
         if not earlier:
