@@ -223,3 +223,53 @@ def test_retried_rollback_rolls_back_once(registry: Registry) -> None:
     stale = registry.call("POST", "/v1/models/fraud/stages/staging/rollback", body={"expected_version": 1})
     assert stale.status == 409
     assert "holds version 2, not 1" in stale.problem["detail"]
+
+
+def test_verified_bytes_cannot_be_replaced_and_downloads_stay_pinned(registry: Registry) -> None:
+    registry.create_model("fraud")
+    version = registry.register("fraud", b"verified model bytes")
+    assert version["blob_version"]  # the bucket is versioned: the verified object version is recorded
+    key = version["artifact"]["key"]
+    registry.put_bytes(key, b"replaced model bytes")  # whoever manages to write the key later
+    link = registry.call("GET", "/v1/models/fraud/versions/1/download").body
+    assert f"versionId={version['blob_version']}" in link["url"]
+    served = registry.s3.get_object(Bucket="artifacts-test", Key=key, VersionId=version["blob_version"])
+    assert served["Body"].read() == b"verified model bytes"
+
+
+def test_late_multipart_upload_cannot_overwrite_verified_bytes(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    monkeypatch.setenv("MODELYARD_MULTIPART_THRESHOLD", "4")
+    monkeypatch.setenv("MODELYARD_PART_SIZE", str(5 * 1024 * 1024))
+    forget_configuration()
+    table.bind("registry-test")
+    registry.create_model("fraud")
+    registry.create_model("attacker", repository="evil/repo")
+    data = b"honest bytes, ten or more"
+    digest = hashlib.sha256(data).hexdigest()
+    declaration = {"artifact": {"sha256": digest, "size": len(data)}}
+    honest = registry.call("POST", "/v1/models/fraud/versions", body=declaration).body
+    evil_token = registry.token(repository="evil/repo")
+    evil = registry.call("POST", "/v1/models/attacker/versions", body=declaration, token=evil_token).body
+    assert evil["upload"]["method"] == "multipart"
+    key = honest["version"]["artifact"]["key"]
+    # The honest upload completes first (its bytes put straight into the bucket here).
+    registry.s3.abort_multipart_upload(Bucket="artifacts-test", Key=key, UploadId=honest["upload"]["upload_id"])
+    registry.put_bytes(key, data)
+    assert registry.call("POST", "/v1/models/fraud/versions/1/complete", body={}).body["status"] == "ready"
+    # Later the attacker uploads other bytes into its own multipart upload and completes it.
+    upload_id = evil["upload"]["upload_id"]
+    part = registry.s3.upload_part(
+        Bucket="artifacts-test", Key=key, UploadId=upload_id, PartNumber=1, Body=b"evil bytes of that length!"
+    )
+    done = registry.call(
+        "POST",
+        "/v1/models/attacker/versions/1/complete",
+        token=evil_token,
+        body={"upload_id": upload_id, "parts": [{"part_number": 1, "etag": part["ETag"]}]},
+    )
+    assert done.status == 200  # its version points at the verified bytes; its own upload was discarded
+    assert registry.s3.get_object(Bucket="artifacts-test", Key=key)["Body"].read() == data

@@ -51,10 +51,10 @@ def server_hashing(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     spent: list[float] = []
     hash_blob = blobs.hash_blob
 
-    def timed(bucket: str, key: str) -> str:
+    def timed(bucket: str, key: str, version_id: str | None) -> str:
         started = time.perf_counter()
         try:
-            return hash_blob(bucket, key)
+            return hash_blob(bucket, key, version_id)
         finally:
             spent.append(time.perf_counter() - started)
 

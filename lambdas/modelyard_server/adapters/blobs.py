@@ -113,6 +113,7 @@ def abort_multipart(bucket: str, key: str, upload_id: str) -> None:
 class BlobFacts:
     size: int
     checksum_sha256: str | None  # hex, only when S3 holds a full-object SHA-256
+    version_id: str | None  # the S3 object version (the bucket is versioned)
 
 
 def head_blob(bucket: str, key: str) -> BlobFacts | None:
@@ -125,12 +126,20 @@ def head_blob(bucket: str, key: str) -> BlobFacts | None:
     checksum = answer.get("ChecksumSHA256")
     full_object = checksum and "-" not in checksum and answer.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
     hex_checksum = base64.b64decode(checksum).hex() if full_object else None
-    return BlobFacts(size=int(answer["ContentLength"]), checksum_sha256=hex_checksum)
+    version = answer.get("VersionId")
+    return BlobFacts(
+        size=int(answer["ContentLength"]),
+        checksum_sha256=hex_checksum,
+        version_id=str(version) if version and version != "null" else None,
+    )
 
 
-def hash_blob(bucket: str, key: str) -> str:
-    """SHA-256 of the stored bytes, streamed in 8 MiB chunks (memory stays flat whatever the size)."""
-    body = _s3().get_object(Bucket=bucket, Key=key)["Body"]
+def hash_blob(bucket: str, key: str, version_id: str | None) -> str:
+    """SHA-256 of one stored object version, streamed in 8 MiB chunks (memory stays flat whatever the size)."""
+    if version_id:
+        body = _s3().get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"]
+    else:
+        body = _s3().get_object(Bucket=bucket, Key=key)["Body"]
     digest = hashlib.sha256()
     for chunk in body.iter_chunks(HASH_CHUNK):
         digest.update(chunk)
@@ -141,13 +150,13 @@ def delete_blob(bucket: str, key: str) -> None:
     _s3().delete_object(Bucket=bucket, Key=key)
 
 
-def presign_get(bucket: str, key: str, filename: str, ttl: int) -> str:
-    return _s3().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": bucket,
-            "Key": key,
-            "ResponseContentDisposition": 'attachment; filename="' + filename.replace('"', "_") + '"',
-        },
-        ExpiresIn=ttl,
-    )
+def presign_get(bucket: str, key: str, version_id: str | None, filename: str, ttl: int) -> str:
+    """A download link for the object version that was verified (not whatever the key holds later)."""
+    params: dict[str, str] = {
+        "Bucket": bucket,
+        "Key": key,
+        "ResponseContentDisposition": 'attachment; filename="' + filename.replace('"', "_") + '"',
+    }
+    if version_id:
+        params["VersionId"] = version_id
+    return _s3().generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)

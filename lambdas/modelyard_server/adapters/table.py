@@ -107,6 +107,7 @@ class VersionItem(RegistryItem, discriminator="version"):
     tags = MapAttribute[str, Any](default=dict)
     validation = JSONAttribute(null=True)
     stages_reached = UnicodeSetAttribute(null=True)
+    blob_version = UnicodeAttribute(null=True)
 
 
 class PointerItem(RegistryItem, discriminator="pointer"):
@@ -294,6 +295,7 @@ def _version_record(item: VersionItem) -> VersionRecord:
         "ready_at": item.ready_at,
         "validation": item.validation,
         "stages_reached": sorted(item.stages_reached or ()),
+        "blob_version": item.blob_version,
     }
     return VersionRecord.model_validate({**item.record, **lifecycle})
 
@@ -397,10 +399,19 @@ def list_versions(
     return Page([_version_record(item) for item in items if isinstance(item, VersionItem)], next_token)
 
 
-def ready_blob_exists(sha256: str) -> bool:
+@dataclass(frozen=True)
+class VerifiedBlob:
+    """Bytes some ready version holds: the S3 object version they were verified on (None if unversioned)."""
+
+    version_id: str | None
+
+
+def verified_blob(sha256: str) -> VerifiedBlob | None:
     """Whether some ready version (of any model) holds these exact bytes: one Query on GSI2."""
-    result = RegistryItem.digest_index.query(f"DIGEST#{sha256}", limit=1)
-    return any(True for _ in result)
+    for item in RegistryItem.digest_index.query(f"DIGEST#{sha256}", limit=1):
+        if isinstance(item, VersionItem):
+            return VerifiedBlob(item.blob_version)
+    return None
 
 
 def get_pointer(model: str, kind: PointerKind, name: str, *, consistent: bool = False) -> PointerRecord | None:
@@ -547,7 +558,11 @@ def insert_version_claiming_number(
     version_item = VersionItem(
         pk,
         version_sk(version.version),
-        record=_json(version.model_copy(update={"status_reason": None, "ready_at": None, "validation": None})),
+        record=_json(
+            version.model_copy(
+                update={"status_reason": None, "ready_at": None, "validation": None, "blob_version": None}
+            )
+        ),
         status=version.status,
         tags=dict(version.tags),
     )
@@ -576,8 +591,11 @@ def insert_version_claiming_number(
     transaction.commit()
 
 
-def mark_version_ready(model: str, number: int, sha256: str, event: EventRecord) -> datetime:
-    """pending_upload → ready (and into the digest index), with its event; ConditionFailed if not pending."""
+def mark_version_ready(model: str, number: int, sha256: str, blob_version: str | None, event: EventRecord) -> datetime:
+    """pending_upload → ready (and into the digest index), with its event; ConditionFailed if not pending.
+
+    `blob_version` is the S3 object version whose bytes were verified: downloads are pinned to it.
+    """
     ready_at = now()
     item = VersionItem(model_pk(model), version_sk(number))
     transaction = _LabelledTransaction()
@@ -587,6 +605,7 @@ def mark_version_ready(model: str, number: int, sha256: str, event: EventRecord)
         [
             VersionItem.status.set("ready"),
             VersionItem.ready_at.set(ready_at),
+            *([VersionItem.blob_version.set(blob_version)] if blob_version else []),
             RegistryItem.gsi2pk.set(f"DIGEST#{sha256}"),
             RegistryItem.gsi2sk.set(f"{model_pk(model)}#{version_sk(number)}"),
         ],

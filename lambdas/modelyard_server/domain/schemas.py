@@ -237,6 +237,7 @@ class VersionRecord(BaseModel):
     ready_at: datetime | None = None
     validation: ValidationSummary | None = Field(default=None, description="The latest server-side validation")
     stages_reached: list[str] = Field(default_factory=list, description="Every stage this version has been in")
+    blob_version: str | None = Field(default=None, description="The S3 object version its digest was verified on")
 
 
 class VersionSummary(BaseModel):

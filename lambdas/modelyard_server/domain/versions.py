@@ -96,7 +96,7 @@ def register_version(
     if request.semver is not None and table.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
 
-    already_stored = table.ready_blob_exists(request.artifact.sha256)
+    already_stored = table.verified_blob(request.artifact.sha256) is not None
     expected_latest = model.latest_version
     for attempt in range(MAX_NUMBERING_ATTEMPTS):
         number = expected_latest + 1
@@ -144,7 +144,7 @@ def _replay(name: str, key: str, request_hash: str) -> RegisteredVersion | None:
     version = table.get_version(name, record.version, consistent=True)
     if version is None:  # pragma: no cover - written in the same transaction
         raise VersionNotFound(f"model '{name}' has no version {record.version}")
-    already_stored = version.status != "pending_upload" or table.ready_blob_exists(version.artifact.sha256)
+    already_stored = version.status != "pending_upload" or table.verified_blob(version.artifact.sha256) is not None
     return RegisteredVersion(version=version, upload=_upload_plan(version, already_stored), created=False)
 
 
@@ -194,16 +194,12 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     if request.parts:
         if not request.upload_id:
             raise VersionStateConflict("parts were sent without the upload_id of the multipart upload plan")
-        try:
-            blobs.complete_multipart(
-                settings.bucket_name,
-                artifact.key,
-                request.upload_id,
-                [(p.part_number, p.etag) for p in request.parts],
-            )
-        except ValueError as error:
-            raise ArtifactMismatch(f"S3 refused the parts: {error}") from error
-    _verify_blob(artifact)
+        if table.verified_blob(artifact.sha256) is not None:
+            # These bytes are verified already: never let a late multipart upload replace them.
+            blobs.abort_multipart(settings.bucket_name, artifact.key, request.upload_id)
+        else:
+            _complete_parts(artifact, request)
+    blob_version = _verify_blob(artifact)
     event = new_event(
         "model.version.ready",
         name,
@@ -213,14 +209,32 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
         after={"status": "ready", "sha256": artifact.sha256},
     )
     try:
-        ready_at = table.mark_version_ready(name, number, artifact.sha256, event)
+        ready_at = table.mark_version_ready(name, number, artifact.sha256, blob_version, event)
     except table.ConditionFailed:
         return get_version_by_number(name, number, consistent=True)
-    return version.model_copy(update={"status": "ready", "ready_at": ready_at})
+    return version.model_copy(update={"status": "ready", "ready_at": ready_at, "blob_version": blob_version})
 
 
-def _verify_blob(artifact: ArtifactRecord) -> None:
+def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) -> None:
+    assert request.upload_id is not None
+    assert request.parts is not None
+    try:
+        blobs.complete_multipart(
+            get_settings().bucket_name,
+            artifact.key,
+            request.upload_id,
+            [(p.part_number, p.etag) for p in request.parts],
+        )
+    except ValueError as error:
+        raise ArtifactMismatch(f"S3 refused the parts: {error}") from error
+
+
+def _verify_blob(artifact: ArtifactRecord) -> str | None:
+    """The S3 object version holding exactly the declared bytes (raises when there is none)."""
     bucket = get_settings().bucket_name
+    verified = table.verified_blob(artifact.sha256)
+    if verified is not None:
+        return verified.version_id  # verified when an earlier version became ready: reuse that object version
     facts = blobs.head_blob(bucket, artifact.key)
     if facts is None:
         raise ArtifactMissing(f"no bytes were uploaded for sha256 {artifact.sha256}; upload, then complete")
@@ -229,23 +243,22 @@ def _verify_blob(artifact: ArtifactRecord) -> None:
         raise ArtifactMismatch(
             f"the uploaded artifact is {facts.size} bytes but {artifact.size} were declared; upload it again"
         )
-    if table.ready_blob_exists(artifact.sha256):
-        return  # these bytes were verified when an earlier version became ready
     # S3 verified a checksummed PUT on arrival; a checksum it reports that differs is an early no. The
     # server still hashes the stored bytes itself: an S3 stand-in (moto) may keep a checksum unverified.
     if facts.checksum_sha256 is not None and facts.checksum_sha256 != artifact.sha256:
         actual = facts.checksum_sha256
     else:
-        actual = blobs.hash_blob(bucket, artifact.key)
+        actual = blobs.hash_blob(bucket, artifact.key, facts.version_id)
     if actual != artifact.sha256:
         _discard_unless_verified(artifact)
         raise ArtifactMismatch(
             f"the uploaded bytes hash to sha256 {actual}, not the declared {artifact.sha256}; upload it again"
         )
+    return facts.version_id
 
 
 def _discard_unless_verified(artifact: ArtifactRecord) -> None:
-    if not table.ready_blob_exists(artifact.sha256):
+    if table.verified_blob(artifact.sha256) is None:
         blobs.delete_blob(get_settings().bucket_name, artifact.key)
 
 
@@ -332,7 +345,9 @@ def download_link(name: str, value: str | int) -> DownloadLink:
         raise VersionStateConflict(f"version {version.version} of '{name}' has no verified artifact yet")
     settings = get_settings()
     artifact = version.artifact
-    url = blobs.presign_get(settings.bucket_name, artifact.key, artifact.filename, settings.presign_ttl_seconds)
+    url = blobs.presign_get(
+        settings.bucket_name, artifact.key, version.blob_version, artifact.filename, settings.presign_ttl_seconds
+    )
     return DownloadLink(
         url=url,
         sha256=artifact.sha256,
