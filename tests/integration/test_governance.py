@@ -415,3 +415,31 @@ def test_rollback_cannot_smuggle_a_version_past_the_stage_policy(governed: Regis
     )
     assert staging.status == 409
     assert "staging" not in governed.call("GET", f"/v1/models/fraud/versions/{bad}").body["stages_reached"]
+
+
+def test_a_verdict_under_an_older_policy_does_not_count(governed: Registry, github: LocalGitHub) -> None:
+    number = _validated_in_staging(governed, b"validated", 0.85)
+    stricter = {**POLICY, "gates": {**POLICY["gates"], "thresholds": [{"metric": "accuracy", "min": 0.99}]}}
+    assert (
+        governed.call(
+            "PUT",
+            "/v1/policy",
+            body={"document": stricter, "expected_revision": 1},
+            token=governed.token(repository=ADMIN),
+        ).status
+        == 200
+    )
+    github.approve("acme/fraud", "1001", "alice", "production")
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "validate it again" in refused.problem["detail"]
+
+
+def test_repository_policy_cannot_remap_the_environment_of_any_stage(governed: Registry) -> None:
+    number = _register(governed, b"x", 0.9)
+    remap = {"stages": {"development": {"environment": "anything-goes"}}}
+    refused = governed.call(
+        "POST", f"/v1/models/fraud/versions/{number}/validations", body={"repository_policy": remap}
+    )
+    assert refused.status == 422
+    assert "cannot remap 'development'" in refused.problem["detail"]

@@ -192,9 +192,8 @@ def loosening(authoritative: dict[str, StageRule], gates: list[Gates], repositor
     """What in `repository` would weaken the authoritative rules (empty when it only tightens)."""
     problems: list[str] = []
     for stage, rule in repository.stages.items():
-        base = authoritative.get(stage)
-        if base is not None:
-            problems += _stage_loosening(stage, rule, base)
+        base = authoritative.get(stage, StageRule())  # a stage the registry leaves open has the defaults
+        problems += _stage_loosening(stage, rule, base)
     for base_gates in gates:
         problems += _gate_loosening(repository.gates, base_gates)
     return problems

@@ -138,6 +138,12 @@ def check_promotion(
         if validation is None or validation.status != "passed":
             state = f"its latest validation {validation.status}" if validation else "it was never validated"
             raise PolicyViolation(f"stage '{stage}' requires a passed validation of version {version.version}; {state}")
+        if validation.policy_digest != policy.digest:
+            # A verdict holds for the rules it was reached under: a tightened policy needs a new one.
+            raise PolicyViolation(
+                f"version {version.version} was validated under policy {validation.policy_digest[:19]}, but "
+                f"{policy.digest[:19]} is in force now; validate it again"
+            )
     approvers = _approvers(stage, environment, policy, principal, approvals)
     return PromotionEvidence(
         environment=environment,
