@@ -168,3 +168,30 @@ def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: L
         "comment": None,
     }
     assert _deliver(webhooks, {"action": "created"}, event="issues").body["handled"] is False
+
+
+def test_a_delivery_that_github_did_not_get_can_be_redelivered(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+    _validated_for_production(webhooks, "2008")
+    delivery = str(uuid.uuid4())
+    github.down = True
+    failed = _deliver(webhooks, _payload("2008"), delivery=delivery)
+    assert failed.status == 502
+    assert failed.problem["type"].endswith("/github-unavailable")
+    github.down = False
+    redelivered = _deliver(webhooks, _payload("2008"), delivery=delivery)  # GitHub's "Redeliver" button
+    assert redelivered.status == 200
+    assert redelivered.body["state"] == "approved"
+
+
+def test_another_runs_passed_validation_does_not_approve_this_run(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+    number = _validated_for_production(webhooks, "2009", accuracy=0.5)  # this run's own validation failed
+    report = webhooks.call(
+        "POST",
+        f"/v1/models/fraud/versions/{number}/validations",
+        body={"metrics": {"accuracy": 0.95}},
+        token=_run_token(webhooks, None, run_id="3333"),
+    )  # another run, no stage recorded
+    assert report.body["passed"] is True
+    answer = _deliver(webhooks, _payload("2009"))
+    assert answer.body["state"] == "rejected"
+    assert "this run's own validation" in answer.body["comment"]

@@ -147,6 +147,14 @@ def get_promotion_request(repository: str, run_id: str, stage: str) -> dict[str,
     return record
 
 
+def delivery_seen(delivery_id: str) -> bool:
+    try:
+        PromotionRequestItem.get(f"DELIVERY#{delivery_id}", "#DELIVERY", consistent_read=True)
+    except PromotionRequestItem.DoesNotExist:
+        return False
+    return True
+
+
 def claim_delivery(delivery_id: str) -> bool:
     """True the first time a webhook delivery id is seen; False for a replay (kept 31 days)."""
     expires = int(now().timestamp()) + PROMOTION_REQUEST_TTL_SECONDS

@@ -14,7 +14,7 @@ from typing import Any
 from modelyard_server.adapters import policy_store, table
 from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.domain.errors import DomainError
-from modelyard_server.domain.policies import policy_for
+from modelyard_server.domain.policies import policy_for, registry_document
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.domain.versions import get_version_by_number
@@ -58,22 +58,38 @@ class Verdict:
     version: int | None = None
 
 
-def _stage_for(environment: str) -> str | None:
-    """The stage whose GitHub environment this is (stages map to environments of the same name by default)."""
-    return environment if environment in get_settings().stages else None
+def _stages_for(environment: str) -> list[str]:
+    """Stages that may map to this GitHub environment: by the registry policy, or by name (the default)."""
+    registry = registry_document()
+    stages = []
+    for stage in get_settings().stages:
+        rule = registry.stages.get(stage)
+        if (rule.environment_for(stage) if rule is not None else stage) == environment or stage == environment:
+            stages.append(stage)
+    return stages
 
 
 def decide(request: ProtectionRequest) -> Verdict:
-    stage = _stage_for(request.environment)
-    if stage is None:
+    """Approve only what this run itself validated and recorded, under the policy in force now."""
+    try:
+        return _decide(request)
+    except DomainError as error:  # e.g. the version vanished: say so to GitHub rather than fail the webhook
+        return Verdict("rejected", f"modelyard: {error.detail}")
+
+
+def _decide(request: ProtectionRequest) -> Verdict:
+    stages = _stages_for(request.environment)
+    if not stages:
         return Verdict("rejected", f"modelyard: environment '{request.environment}' is not a registry stage")
-    recorded = policy_store.get_promotion_request(request.repository, request.run_id, stage)
-    if recorded is None:
+    found = [(stage, policy_store.get_promotion_request(request.repository, request.run_id, stage)) for stage in stages]
+    recorded_for = [(stage, recorded) for stage, recorded in found if recorded is not None]
+    if not recorded_for:
         return Verdict(
             "rejected",
-            f"modelyard: run {request.run_id} recorded no validated promotion to '{stage}'; "
-            f"run the validate action with stage: {stage} before this job",
+            f"modelyard: run {request.run_id} recorded no validated promotion to '{stages[0]}'; "
+            f"run the validate action with stage: {stages[0]} before this job",
         )
+    stage, recorded = recorded_for[0]
     name, number = str(recorded["model"]), int(recorded["version"])
     loaded = table.load_model(name)
     if loaded is None:
@@ -86,7 +102,21 @@ def decide(request: ProtectionRequest) -> Verdict:
     if validation is None or validation.status != "passed":
         state = validation.status if validation else "missing"
         return Verdict("rejected", f"modelyard: {uri} validation is {state}", name, number)
+    if not recorded.get("passed") or recorded.get("report_id") != validation.report_id:
+        return Verdict(
+            "rejected",
+            f"modelyard: this run's own validation of {uri} (report {recorded.get('report_id')}) did not pass or "
+            f"is no longer the latest; validate again in this run",
+            name,
+            number,
+        )
     policy = policy_for(loaded, validation.repository_policy)
+    if policy.environment_for(stage) != request.environment:
+        return Verdict("rejected", f"modelyard: stage '{stage}' of {name} maps to another environment", name, number)
+    if validation.policy_digest != policy.digest:
+        return Verdict(
+            "rejected", f"modelyard: {uri} was validated under an older policy; validate again", name, number
+        )
     for allowed in policy.allowed_from(stage):
         if not allowed & set(version.stages_reached):
             return Verdict("rejected", f"modelyard: {uri} has not been in {' or '.join(sorted(allowed))}", name, number)
@@ -99,8 +129,12 @@ def decide(request: ProtectionRequest) -> Verdict:
 
 
 def answer(request: ProtectionRequest) -> Verdict:
-    """Decide, tell GitHub, and keep the decision in the model's audit trail."""
-    if not policy_store.claim_delivery(request.delivery_id):
+    """Decide, tell GitHub, and keep the decision in the model's audit trail.
+
+    The delivery id is claimed only once GitHub has the answer, so a delivery that failed midway
+    (GitHub down, a crash) can be redelivered; a delivery that was answered cannot be replayed.
+    """
+    if policy_store.delivery_seen(request.delivery_id):
         raise WebhookRefused(f"delivery {request.delivery_id} was already handled (replay)")
     verdict = decide(request)
     settings = get_settings()
@@ -114,6 +148,8 @@ def answer(request: ProtectionRequest) -> Verdict:
     except GitHubUnavailable:
         logger.exception("could not answer the deployment protection rule")
         raise
+    if not policy_store.claim_delivery(request.delivery_id):
+        raise WebhookRefused(f"delivery {request.delivery_id} was already handled (replay)")
     if verdict.model is not None:
         from modelyard_server.domain.audit import new_event
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.adapters.oidc import TokenRejected
 from modelyard_server.adapters.table import BadPageToken
 from modelyard_server.domain.errors import DomainError
@@ -58,6 +59,11 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     def _token(error: TokenRejected) -> Response[str]:
         logger.info("token rejected", extra={"reason": str(error)})
         return problem(401, "invalid-token", "Invalid bearer token", str(error))
+
+    @app.exception_handler(GitHubUnavailable)
+    def _github(error: GitHubUnavailable) -> Response[str]:
+        logger.warning("GitHub unavailable", extra={"reason": str(error)})
+        return problem(502, "github-unavailable", "GitHub could not be reached", str(error))
 
     @app.exception_handler(BadPageToken)
     def _page(error: BadPageToken) -> Response[str]:
