@@ -16,6 +16,8 @@ from typing import Any
 
 import jwt
 
+from modelyard_server.adapters.urls import is_safe_to_call
+
 API_VERSION = "2022-11-28"
 TIMEOUT_SECONDS = 10
 TOKEN_REFRESH_MARGIN_SECONDS = 300
@@ -52,7 +54,7 @@ class GitHubApp:
 
     def _call(self, method: str, path: str, token: str, body: dict[str, Any] | None = None) -> Any:
         url = f"{self._api_url}{path}"
-        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        if not is_safe_to_call(url):
             raise GitHubUnavailable(f"refusing to call GitHub over plain HTTP: {self._api_url}")
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - scheme checked above

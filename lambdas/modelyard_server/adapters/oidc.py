@@ -14,6 +14,8 @@ from typing import Any
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
+from modelyard_server.adapters.urls import is_safe_to_call
+
 ALGORITHMS = ["RS256"]
 JWKS_TTL_SECONDS = 3600
 MIN_REFRESH_INTERVAL_SECONDS = 10  # an unknown kid cannot make us hammer the issuer
@@ -29,7 +31,7 @@ Fetch = Callable[[str], dict[str, Any]]
 
 
 def fetch_json(url: str) -> dict[str, Any]:
-    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if not is_safe_to_call(url):
         raise TokenRejected(f"refusing to fetch keys over {url.split(':', 1)[0]}")
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, headers={"Accept": "application/json", "User-Agent": "modelyard"}

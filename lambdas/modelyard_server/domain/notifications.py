@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import binascii
 import fnmatch
-import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -21,6 +20,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from modelyard_server.adapters import notification_store, parameters, table
 from modelyard_server.adapters.channels import webhook
+from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import EventRecord, StrictModel
@@ -69,15 +69,6 @@ def _is_event_type(value: str) -> str:
     return value
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(value: str) -> str:
     """An absolute https URL with a host (plain http only to loopback, and only where allowed)."""
     if any(ch.isspace() for ch in value) or len(value) > 2048:
@@ -94,7 +85,7 @@ def check_url(value: str) -> str:
         raise ValueError("malformed URL: credentials in the URL are not allowed")
     if parts.scheme == "https":
         return value
-    if parts.scheme == "http" and _is_loopback(host) and get_settings().notify_allow_loopback_http:
+    if parts.scheme == "http" and is_loopback_host(host) and get_settings().notify_allow_loopback_http:
         return value
     raise ValueError(f"malformed URL: expected https://, got '{parts.scheme}://'")
 

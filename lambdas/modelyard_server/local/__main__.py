@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import logging
 import signal
@@ -12,6 +11,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.local.stack import (
     DEFAULT_API_PORT,
@@ -22,15 +22,6 @@ from modelyard_server.local.stack import (
 )
 
 DEFAULT_DEV_ISSUER = f"http://{DEFAULT_HOST}:{DEFAULT_ISSUER_PORT}"  # where `modelyard dev-token` looks
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,7 +87,7 @@ def _banner(stack: LocalStack) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if not args.allow_remote and not _is_loopback(args.host):
+    if not args.allow_remote and not is_loopback_host(args.host):
         print(
             f"refusing to listen on {args.host}: the local issuer mints tokens for anyone who can "
             "reach it. Use a loopback address, or pass --allow-remote if you really mean it.",
