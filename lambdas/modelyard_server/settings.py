@@ -15,6 +15,7 @@ class Settings(BaseModel):
     bucket_name: str = Field(min_length=3)
     audience: str = "modelyard"
     trusted_issuers: tuple[str, ...] = (GITHUB_ACTIONS_ISSUER,)
+    allowed_owners: tuple[str, ...] = ()
     admin_repositories: tuple[str, ...] = ()
     admin_subjects: tuple[str, ...] = ()
     reviewer_repositories: tuple[str, ...] = ()
@@ -42,6 +43,7 @@ class Settings(BaseModel):
 
     @field_validator(
         "trusted_issuers",
+        "allowed_owners",
         "admin_repositories",
         "admin_subjects",
         "reviewer_repositories",
@@ -71,6 +73,7 @@ def get_settings() -> Settings:
     optional = {
         "audience": "MODELYARD_AUDIENCE",
         "trusted_issuers": "MODELYARD_TRUSTED_ISSUERS",
+        "allowed_owners": "MODELYARD_ALLOWED_OWNERS",
         "admin_repositories": "MODELYARD_ADMIN_REPOSITORIES",
         "admin_subjects": "MODELYARD_ADMIN_SUBJECTS",
         "reviewer_repositories": "MODELYARD_REVIEWER_REPOSITORIES",

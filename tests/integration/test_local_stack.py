@@ -110,6 +110,7 @@ def test_stack_sets_every_variable_the_deployed_function_gets(stack: LocalStack)
     # Optional settings with defaults the local stack keeps (no admins, default stages, no GitHub App).
     optional = {
         "LOG_LEVEL",
+        "MODELYARD_ALLOWED_OWNERS",
         "MODELYARD_ADMIN_REPOSITORIES",
         "MODELYARD_REVIEWER_REPOSITORIES",
         "MODELYARD_STAGES",

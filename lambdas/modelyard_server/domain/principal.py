@@ -114,6 +114,18 @@ def is_reviewer(principal: Principal) -> bool:
     return principal.repository in settings.reviewer_repositories or principal.subject in settings.reviewer_subjects
 
 
+def require_allowed_owner(principal: Principal, allowed_owners: tuple[str, ...]) -> None:
+    """Any repository on github.com can mint an Actions token for our audience: admit only our owners.
+
+    Tokens without repository claims (people, from a company issuer) are governed by the issuer list.
+    """
+    owner = principal.claims.get("repository_owner")
+    if not allowed_owners or owner is None:
+        return
+    if str(owner).lower() not in {allowed.lower() for allowed in allowed_owners}:
+        raise Forbidden(f"this registry does not accept tokens from repositories of '{owner}'")
+
+
 def require_admin(principal: Principal, action: str) -> None:
     if not is_admin(principal):
         raise Forbidden(f"{action} is for registry admins (MODELYARD_ADMIN_REPOSITORIES / MODELYARD_ADMIN_SUBJECTS)")

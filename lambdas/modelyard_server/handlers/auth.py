@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Request
 
 from modelyard_server.adapters.oidc import TokenVerifier
 from modelyard_server.domain.errors import Unauthenticated
-from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.principal import Principal, require_allowed_owner
 from modelyard_server.settings import get_settings
 
 
@@ -24,4 +24,6 @@ def authenticated_principal(request: Request) -> Principal:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send 'Authorization: Bearer <OIDC token>' (in GitHub Actions: the job's ID token)")
-    return Principal(token_verifier().verify(token.strip()))
+    principal = Principal(token_verifier().verify(token.strip()))
+    require_allowed_owner(principal, get_settings().allowed_owners)
+    return principal
