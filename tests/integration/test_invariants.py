@@ -273,3 +273,26 @@ def test_late_multipart_upload_cannot_overwrite_verified_bytes(
     )
     assert done.status == 200  # its version points at the verified bytes; its own upload was discarded
     assert registry.s3.get_object(Bucket="artifacts-test", Key=key)["Body"].read() == data
+
+
+def test_archive_racing_a_promotion_never_leaves_a_stale_pointer(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    real_load = table.load_model
+
+    def promote_in_between(name: str) -> Any:
+        loaded = real_load(name)  # the archive has read the pointers: now a promotion lands
+        monkeypatch.setattr(table, "load_model", real_load)
+        deployer = _principal(registry, environment="staging")
+        assert pointers.promote("fraud", "staging", PromoteRequest(version=1), deployer).version == 1
+        return loaded
+
+    monkeypatch.setattr(table, "load_model", promote_in_between)
+    archived = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leak"})
+    assert archived.status == 409  # it would have missed the new pointer: refused, retry sees it
+    again = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leak"})
+    assert again.status == 200
+    resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud/stage/staging"}).body
+    assert resolved["status"] == "archived"

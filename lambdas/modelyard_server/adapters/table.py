@@ -108,6 +108,7 @@ class VersionItem(RegistryItem, discriminator="version"):
     validation = JSONAttribute(null=True)
     stages_reached = UnicodeSetAttribute(null=True)
     blob_version = UnicodeAttribute(null=True)
+    pointer_moves = NumberAttribute(null=True)  # bumped whenever a stage or alias moves onto this version
 
 
 class PointerItem(RegistryItem, discriminator="pointer"):
@@ -296,6 +297,7 @@ def _version_record(item: VersionItem) -> VersionRecord:
         "validation": item.validation,
         "stages_reached": sorted(item.stages_reached or ()),
         "blob_version": item.blob_version,
+        "pointer_moves": int(item.pointer_moves or 0),
     }
     return VersionRecord.model_validate({**item.record, **lifecycle})
 
@@ -624,15 +626,25 @@ def set_version_status(
     allowed_from: Sequence[str],
     event: EventRecord,
     pointers_holding: Sequence[PointerRecord],
+    pointer_moves_seen: int,
 ) -> None:
-    """Move a version's lifecycle status (and the summaries of pointers holding it) with its event."""
+    """Move a version's lifecycle status (and the summaries of pointers holding it) with its event.
+
+    Conditioned on no pointer having moved onto the version since `pointer_moves_seen` was read, so
+    `pointers_holding` is complete.
+    """
     item = VersionItem(model_pk(model), version_sk(number))
+    unmoved = (
+        VersionItem.pointer_moves.does_not_exist()
+        if pointer_moves_seen == 0
+        else VersionItem.pointer_moves == pointer_moves_seen
+    )
     transaction = _LabelledTransaction()
     transaction.update(
         "version",
         item,
         [VersionItem.status.set(status), VersionItem.status_reason.set(reason)],
-        VersionItem.status.is_in(*allowed_from),
+        VersionItem.status.is_in(*allowed_from) & unmoved,
     )
     transaction.put("event", _event_item(event))
     for pointer in pointers_holding:
@@ -685,17 +697,17 @@ def move_pointer(
     transaction.put("pointer", item, condition)
     transaction.put("history", history_item)
     transaction.put("event", _event_item(event))
-    if guard_version_ready is not None and pointer.kind == "stage" and pointer.last_action == "promote":
-        # A promoted version remembers the stage (for `from_stages` rules); a rollback target does not
-        # gain one: it only returns to where it already was.
+    if guard_version_ready is not None:
+        # The target must still be ready, and it counts the move, so an archive racing this change
+        # fails instead of leaving a pointer whose summary still says "ready".
+        actions: list[Any] = [VersionItem.pointer_moves.add(1)]
+        if pointer.kind == "stage" and pointer.last_action == "promote":
+            # A promoted version remembers the stage (for `from_stages` rules); a rollback target does
+            # not gain one: it only returns to where it already was.
+            actions.append(VersionItem.stages_reached.add({pointer.name}))
         transaction.update(
-            "version",
-            VersionItem(pk, version_sk(guard_version_ready)),
-            [VersionItem.stages_reached.add({pointer.name})],
-            VersionItem.status == "ready",
+            "version", VersionItem(pk, version_sk(guard_version_ready)), actions, VersionItem.status == "ready"
         )
-    elif guard_version_ready is not None:
-        transaction.check("version", VersionItem, pk, version_sk(guard_version_ready), VersionItem.status == "ready")
     transaction.commit()
 
 

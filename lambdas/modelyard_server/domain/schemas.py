@@ -238,6 +238,7 @@ class VersionRecord(BaseModel):
     validation: ValidationSummary | None = Field(default=None, description="The latest server-side validation")
     stages_reached: list[str] = Field(default_factory=list, description="Every stage this version has been in")
     blob_version: str | None = Field(default=None, description="The S3 object version its digest was verified on")
+    pointer_moves: int = Field(default=0, exclude=True)  # internal: guards archive against racing pointer moves
 
 
 class VersionSummary(BaseModel):

@@ -311,12 +311,13 @@ def list_versions(
 
 def archive_version(name: str, number: int, request: ArchiveVersionRequest, principal: Principal) -> VersionRecord:
     """Archive or deprecate: the version stays readable and downloadable, but can no longer move."""
+    # The version first: its pointer-move count, read before the pointers, tells whether one moved in between.
+    version = get_version_by_number(name, number, consistent=True)
     loaded = table.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     model, pointers = loaded.model, loaded.pointers
     require_owner(model, principal, reviewers_too=True)
-    version = get_version_by_number(name, number, consistent=True)
     if version.status == request.status:
         return version
     allowed = ["ready", "pending_upload", "deprecated"] if request.status == "archived" else ["ready"]
@@ -333,7 +334,9 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
         detail={"reason": request.reason, "held_by": [f"{p.kind}:{p.name}" for p in holding]},
     )
     try:
-        table.set_version_status(name, number, request.status, request.reason, allowed, event, holding)
+        table.set_version_status(
+            name, number, request.status, request.reason, allowed, event, holding, version.pointer_moves
+        )
     except table.ConditionFailed as error:
         raise VersionStateConflict(f"version {number} of '{name}' changed concurrently; retry") from error
     return get_version_by_number(name, number, consistent=True)
