@@ -16,13 +16,6 @@ from tests.support.actions_runner import Runner, TokenEndpoint
 OWNER = "acme/models"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
     with LocalStack(port=0, issuer_port=0, moto_port=0) as running:

@@ -39,13 +39,6 @@ CLI_TIMEOUT = 60
 _HOST_PREFIXES = ("GITHUB_", "ACTIONS_", "RUNNER_", "MODELYARD_")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
     with LocalStack(
