@@ -127,3 +127,18 @@ def test_only_allowed_owners_repositories_are_admitted(registry: Registry, monke
     assert stranger.status == 403
     assert "stranger" in stranger.problem["detail"]
     assert registry.call("GET", "/v1/models/squatted").status == 404
+
+
+def test_a_recreated_repository_with_the_owners_name_is_not_the_owner(registry: Registry) -> None:
+    registry.create_model("fraud", repository_id="1111")
+    impostor = registry.token(repository="acme/fraud", repository_id="2222")
+    refused = registry.call(
+        "POST", "/v1/models/fraud/versions", body={"artifact": {"sha256": "c" * 64, "size": 1}}, token=impostor
+    )
+    assert refused.status == 403
+    assert "different repository" in refused.problem["detail"]
+    owner = registry.token(repository="acme/fraud", repository_id="1111")
+    allowed = registry.call(
+        "POST", "/v1/models/fraud/versions", body={"artifact": {"sha256": "c" * 64, "size": 1}}, token=owner
+    )
+    assert allowed.status == 201

@@ -19,6 +19,7 @@ def create_model(request: CreateModelRequest, principal: Principal) -> ModelReco
         description=request.description,
         tags=request.tags,
         owners=[principal.repository],
+        owner_ids=[str(principal.claims["repository_id"])] if principal.claims.get("repository_id") else [],
         latest_version=0,
         created_at=at,
         created_by=principal.display_name,

@@ -140,3 +140,10 @@ def require_owner(model: ModelRecord, principal: Principal, *, reviewers_too: bo
     if principal.repository not in model.owners:
         owners = ", ".join(model.owners) or "nobody"
         raise Forbidden(f"repository '{principal.repository}' does not own model '{model.name}' (owners: {owners})")
+    repository_id = principal.claims.get("repository_id")
+    if model.owner_ids and repository_id is not None and str(repository_id) not in model.owner_ids:
+        # Same name, another repository: the owner was deleted or renamed and the name taken again.
+        raise Forbidden(
+            f"repository '{principal.repository}' (id {repository_id}) is not the repository that owns model "
+            f"'{model.name}': the name now belongs to a different repository"
+        )

@@ -187,6 +187,9 @@ class ModelRecord(BaseModel):
     description: str
     tags: dict[str, str]
     owners: list[str]
+    owner_ids: list[str] = Field(
+        default_factory=list, description="GitHub repository ids of the owners (a re-created name is not the owner)"
+    )
     latest_version: int
     created_at: datetime
     created_by: str
