@@ -21,7 +21,7 @@ test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check . && $(BIN)/mypy
 
 bench: $(STAMP)
 	MODELYARD_BENCH_BYTES=1GiB $(BIN)/python -m pytest tests/perf -s -p no:xdist

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from client_fakes import FakeRegistry
-from conftest import Answer, Seen
 
+from conftest import Answer, Seen
 from modelyard.cli import main
 
 ACTIONS_DIR = str(Path(__file__).resolve().parents[3] / "actions")

@@ -4,8 +4,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import Answer
 
+from conftest import Answer
 from modelyard.download import download_file
 from modelyard.errors import DigestMismatch
 

@@ -7,8 +7,8 @@ import json
 import time
 
 import pytest
-from conftest import Answer, Seen
 
+from conftest import Answer, Seen
 from modelyard.errors import ClientError
 from modelyard.oidc import GitHubActionsToken, get_token, token_source
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import Answer, Seen
 
+from conftest import Answer, Seen
 from modelyard.errors import ClientError, RegistryError, RegistryUnreachable
 from modelyard.oidc import StaticToken
 from modelyard.transport import USER_AGENT, RetryPolicy, Transport, parse_retry_after

@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import Answer, Seen
 
+from conftest import Answer, Seen
 from modelyard.errors import ClientError
 from modelyard.progress import Progress
 from modelyard.transport import RetryPolicy
