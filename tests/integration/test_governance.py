@@ -443,3 +443,19 @@ def test_repository_policy_cannot_remap_the_environment_of_any_stage(governed: R
     )
     assert refused.status == 422
     assert "cannot remap 'development'" in refused.problem["detail"]
+
+
+def test_a_validation_from_an_untrusted_ref_does_not_count(governed: Registry, github: LocalGitHub) -> None:
+    number = _register(governed, b"from a branch", 0.9)
+    branch = _run_token(governed, None, ref="refs/heads/experiment")
+    assert governed.call("POST", f"/v1/models/fraud/versions/{number}/validations", body={}, token=branch).status == 201
+    governed.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/promote",
+        body={"version": number},
+        token=_run_token(governed, "staging"),
+    )
+    github.approve("acme/fraud", "1001", "alice", "production")
+    refused = _promote_production(governed, number)
+    assert refused.status == 403
+    assert "validated by a run on refs/heads/experiment" in refused.problem["detail"]

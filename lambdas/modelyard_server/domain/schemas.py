@@ -213,6 +213,7 @@ class ValidationSummary(BaseModel):
     at: datetime
     policy_digest: str
     failed_checks: int = 0
+    ref: str | None = Field(default=None, description="The git ref of the run that reported the metrics")
     repository_policy: dict[str, Any] | None = Field(
         default=None, description="The repository policy the validation ran under; promotions apply it too"
     )

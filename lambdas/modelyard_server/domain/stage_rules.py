@@ -138,6 +138,12 @@ def check_promotion(
         if validation is None or validation.status != "passed":
             state = f"its latest validation {validation.status}" if validation else "it was never validated"
             raise PolicyViolation(f"stage '{stage}' requires a passed validation of version {version.version}; {state}")
+        if not policy.ref_allowed(stage, validation.ref):
+            # The numbers behind the verdict must come from a run on a ref the stage trusts, too.
+            raise PolicyViolation(
+                f"version {version.version} was validated by a run on {validation.ref or 'no ref'}; stage "
+                f"'{stage}' only trusts {', '.join(policy.ref_patterns(stage))}: validate it from there"
+            )
         if validation.policy_digest != policy.digest:
             # A verdict holds for the rules it was reached under: a tightened policy needs a new one.
             raise PolicyViolation(

@@ -85,6 +85,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
         at=report.created_at,
         policy_digest=policy.digest,
         failed_checks=sum(not check.passed for check in checks),
+        ref=principal.ref,
         repository_policy=(
             request.repository_policy.model_dump(mode="json", exclude_none=True) if request.repository_policy else None
         ),

@@ -19,6 +19,7 @@ import os
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -287,6 +288,13 @@ class LocalStack:
         moto.start()
         _, port = moto.get_host_and_port()
         self._moto_url = f"http://{_url_host(self.host)}:{port}"
+        # moto keeps its backends per process, not per server: a stack started after another one in
+        # the same process would see that one's tables, objects and stream records. Start empty.
+        reset = urllib.request.Request(  # noqa: S310 - our own loopback server
+            f"{self._moto_url}/moto-api/reset", data=b"", method="POST"
+        )
+        with urllib.request.urlopen(reset, timeout=10) as answer:  # noqa: S310
+            answer.read()
 
     def _apply_environment(self) -> None:
         saved: dict[str, str | None] = {}
