@@ -55,25 +55,17 @@ def _no_regression(
 ) -> Check:
     name = f"{rule.metric} no worse than {rule.against.replace(':', ' ')}"
     actual = metrics.get(rule.metric)
-    if holder is None or holder.version == version.version:
+
+    def nothing_to_compare(reason: str) -> Check:
         return Check(
-            name=name,
-            kind="no_regression",
-            expected="n/a",
-            actual=_number(actual),
-            passed=True,
-            detail=f"{rule.against} holds no other version to compare with",
+            name=name, kind="no_regression", expected="n/a", actual=_number(actual), passed=True, detail=reason
         )
+
+    if holder is None or holder.version == version.version:
+        return nothing_to_compare(f"{rule.against} holds no other version to compare with")
     baseline = holder.metrics.get(rule.metric)
     if baseline is None:
-        return Check(
-            name=name,
-            kind="no_regression",
-            expected="n/a",
-            actual=_number(actual),
-            passed=True,
-            detail=f"version {holder.version} ({rule.against}) has no '{rule.metric}' to compare with",
-        )
+        return nothing_to_compare(f"version {holder.version} ({rule.against}) has no '{rule.metric}' to compare with")
     if rule.higher_is_better:
         floor = baseline - rule.tolerance
         expected = f">= {floor:g} (v{holder.version}: {baseline:g} - {rule.tolerance:g})"
