@@ -495,8 +495,12 @@ def step_promote(runner: Runner, inputs: Inputs) -> int:
     number = client.version_number(model, ref)
     before = _pointer_or_none(client, model, stage)
     pointer = client.promote(model, stage, number, comment=comment)
+    if pointer.get("already_held"):
+        return _report_already_held(runner, model, stage, pointer)
     previous = pointer.get("previous_version")
-    runner.set_outputs({"version": pointer.get("version"), "previous-version": "" if previous is None else previous})
+    runner.set_outputs(
+        {"version": pointer.get("version"), "previous-version": "" if previous is None else previous, "changed": "true"}
+    )
 
     candidate = pointer.get("target") or {}
     holder_label, holder_metrics = _holder_label(before, stage)
@@ -524,6 +528,16 @@ def step_promote(runner: Runner, inputs: Inputs) -> int:
         f"{stage} now holds v{pointer.get('version')} (was {f'v{previous}' if previous is not None else 'empty'})",
         title=f"modelyard promoted {model}",
     )
+    return 0
+
+
+def _report_already_held(runner: Runner, model: str, stage: str, pointer: JSON) -> int:
+    """A re-run promotion: the registry checked it like a move, and the stage already held the version."""
+    version = pointer.get("version")
+    runner.set_outputs({"version": version, "previous-version": version, "changed": "false"})
+    message = f"{code(stage)} of {code(model)} already holds v{version}; nothing changed"
+    runner.summary(f"### modelyard: {message}\n")
+    runner.notice(f"{stage} already holds v{version}; nothing changed", title=f"modelyard promote {model}")
     return 0
 
 

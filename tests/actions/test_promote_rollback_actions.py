@@ -38,7 +38,7 @@ def test_promote_from_the_stage_environment(
         "promote", {"api-url": runner.api_url, "model": model_name, "version": "1", "stage": "staging"}, staging
     )
     assert first.ok, str(first)
-    assert first.outputs == {"version": "1", "previous-version": ""}
+    assert first.outputs == {"version": "1", "previous-version": "", "changed": "true"}
 
     client.set_alias(model_name, "champion", 2)
     second = runner.run(
@@ -53,7 +53,7 @@ def test_promote_from_the_stage_environment(
         staging,
     )
     assert second.ok, str(second)
-    assert second.outputs == {"version": "2", "previous-version": "1"}
+    assert second.outputs == {"version": "2", "previous-version": "1", "changed": "true"}
     pointer = client.get_stage(model_name, "staging")
     assert pointer["version"] == 2
     assert [h["comment"] for h in pointer["history"] if h["version"] == 2] == ["beats v1 on auc"]
@@ -62,6 +62,25 @@ def test_promote_from_the_stage_environment(
     assert "previous: v1" in second.summary
     events = [e for e in client.events(model_name) if e["type"] == "model.version.promoted"]
     assert events[-1]["run_id"] == staging.run_id
+
+
+def test_promoting_what_the_stage_holds_says_so_and_changes_nothing(
+    runner: Runner, workspace: Path, stack: LocalStack, model_name: str
+) -> None:
+    client = three_versions(stack, workspace, model_name)
+    inputs = {"api-url": runner.api_url, "model": model_name, "version": "2", "stage": "staging"}
+    for number in ("1", "2"):
+        assert runner.run("promote", {**inputs, "version": number}, Job(environment="staging")).ok
+    events = len(list(client.events(model_name)))
+    again = runner.run("promote", inputs, Job(environment="staging"))
+    assert again.ok, str(again)
+    assert again.outputs == {"version": "2", "previous-version": "2", "changed": "false"}
+    assert f"`staging` of `{model_name}` already holds v2" in again.summary
+    assert "was v1" not in str(again)
+    assert len(list(client.events(model_name))) == events
+    outside = runner.run("promote", inputs, Job())
+    assert outside.returncode == 1, str(outside)
+    assert "environment: staging" in outside.errors[0].message
 
 
 def test_promotion_from_a_job_without_the_environment_is_refused(

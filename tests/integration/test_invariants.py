@@ -119,7 +119,9 @@ def test_racing_promotion_over_http_gets_409_problem(registry: Registry) -> None
     registry.register("fraud", b"one")
     registry.register("fraud", b"two")
     registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
-    stale = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2, "expected_version": 0})
+    stale = registry.call(
+        "POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2, "expected_version": None}
+    )
     assert stale.status == 409
     assert "holds version 1" in stale.problem["detail"]
 
@@ -296,3 +298,53 @@ def test_archive_racing_a_promotion_never_leaves_a_stale_pointer(
     assert again.status == 200
     resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud/stage/staging"}).body
     assert resolved["status"] == "archived"
+
+
+def _promotions(registry: Registry) -> list[dict[str, Any]]:
+    events = registry.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    return [e for e in events if e["type"] == "model.version.promoted"]
+
+
+def test_promoting_the_holder_again_passes_every_check_and_changes_nothing(registry: Registry) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.register("fraud", b"two")
+    registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
+    registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2})
+    before = registry.call("GET", "/v1/models/fraud/stages/staging").body
+    no_environment = registry.call(
+        "POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2}, token=registry.token()
+    )
+    assert no_environment.status == 403, no_environment
+    assert "GitHub environment 'staging'" in no_environment.problem["detail"]
+    retried = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2})
+    assert retried.status == 200, retried
+    assert retried.body["version"] == 2
+    assert retried.body["already_held"] is True
+    assert retried.body["revision"] == before["revision"]
+    assert len(_promotions(registry)) == 2
+    moved = registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
+    assert moved.body["already_held"] is False
+
+
+@pytest.mark.parametrize("kind", ["stage", "alias"])
+def test_expected_version_absent_null_and_number_are_three_different_guards(registry: Registry, kind: str) -> None:
+    registry.create_model("fraud")
+    for data in (b"one", b"two", b"three"):
+        registry.register("fraud", data)
+    path = "/v1/models/fraud/stages/staging/promote" if kind == "stage" else "/v1/models/fraud/aliases/champion"
+    method = "POST" if kind == "stage" else "PUT"
+    holder = f"/v1/models/fraud/{'stages/staging' if kind == 'stage' else 'aliases/champion'}"
+
+    assert registry.call(method, path, body={"version": 1, "expected_version": None}).status == 200  # empty: ok
+    not_empty = registry.call(method, path, body={"version": 2, "expected_version": None})
+    assert not_empty.status == 409, not_empty
+    assert "holds version 1" in not_empty.problem["detail"]
+    assert registry.call("GET", holder).body["version"] == 1
+    wrong = registry.call(method, path, body={"version": 2, "expected_version": 3})
+    assert wrong.status == 409
+    assert registry.call(method, path, body={"version": 2, "expected_version": 1}).status == 200
+    assert registry.call(method, path, body={"version": 3}).status == 200  # absent: unconditional
+    assert registry.call("GET", holder).body["version"] == 3
+    zero = registry.call(method, path, body={"version": 1, "expected_version": 0})
+    assert zero.status == 422, zero  # versions start at 1; an empty pointer is null

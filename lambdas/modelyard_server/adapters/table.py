@@ -677,9 +677,8 @@ def move_pointer(
     """
     pk = model_pk(pointer.model)
     record = _json(pointer)
-    record.pop("history", None)
-    record.pop("revision", None)
-    record.pop("version", None)
+    for answer_only in ("history", "revision", "version", "already_held"):
+        record.pop(answer_only, None)
     item = PointerItem(
         pk,
         pointer_sk(pointer.kind, pointer.name),

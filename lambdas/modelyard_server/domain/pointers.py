@@ -83,13 +83,28 @@ def _ready_version(name: str, value: str | int, verb: str) -> VersionRecord:
     return version
 
 
-def _check_expected(current: PointerRecord | None, expected: int | None, label: str) -> None:
-    if expected is None:
+@dataclass(frozen=True)
+class HolderGuard:
+    """A conditional move: the pointer must hold `version` now (None: it must hold nothing)."""
+
+    version: int | None
+
+
+def holder_guard(request: PromoteRequest | SetAliasRequest) -> HolderGuard | None:
+    """`expected_version` left out is no condition; sent as null it means "must be empty"."""
+    if "expected_version" not in request.model_fields_set:
+        return None
+    return HolderGuard(request.expected_version)
+
+
+def _check_expected(current: PointerRecord | None, guard: HolderGuard | None, label: str) -> None:
+    if guard is None:
         return
-    holder = current.version if current is not None and current.version is not None else 0
-    if holder != expected:
-        now_holds = f"version {holder}" if holder else "nothing"
-        raise PointerMoved(f"{label} holds {now_holds}, not version {expected}; re-read it and decide again")
+    holder = current.version if current is not None else None
+    if holder != guard.version:
+        now_holds = f"version {holder}" if holder is not None else "nothing"
+        wanted = f"version {guard.version}" if guard.version is not None else "nothing"
+        raise PointerMoved(f"{label} holds {now_holds}, not {wanted}; re-read it and decide again")
 
 
 def _move(
@@ -160,7 +175,7 @@ def _holder_metrics(pointer: PointerRecord | None) -> dict[str, float] | None:
 def _point_at(
     name: str,
     value: str | int,
-    expected: int | None,
+    guard: HolderGuard | None,
     change: PointerChange,
     principal: Principal,
     verb: str,
@@ -169,10 +184,9 @@ def _point_at(
     loaded = _load_for_write(name, principal)
     current = loaded.pointers.get((change.kind, change.name))
     target = _ready_version(name, value, verb)
-    if current is not None and current.version == target.version:
-        return current  # already there: a retried promotion is not a change (nor a conflict)
-    _check_expected(current, expected, f"{change.kind} '{change.name}' of '{name}'")
     if change.kind == "stage":
+        # Checked even when the stage already holds the target: a retry is answered only to a caller
+        # who could have made the move.
         repository_policy = target.validation.repository_policy if target.validation is not None else None
         policy = policy_for(loaded, repository_policy)
         try:
@@ -182,6 +196,10 @@ def _point_at(
             raise
         change.detail.update(evidence.as_detail())
         change.detail.update(metrics_before=_holder_metrics(current), metrics_after=dict(target.metrics))
+    if current is not None and current.version == target.version:
+        # Already there: a retried move is neither a change nor a conflict, and writes no event.
+        return current.model_copy(update={"already_held": True})
+    _check_expected(current, guard, f"{change.kind} '{change.name}' of '{name}'")
     earlier = list(current.earlier_versions) if current is not None else []
     if current is not None and current.version is not None:
         earlier.append(current.version)
@@ -192,7 +210,7 @@ def promote(name: str, stage: str, request: PromoteRequest, principal: Principal
     _check_stage(stage)
     change = PointerChange("stage", stage, "promote", "model.version.promoted", request.comment)
     try:
-        return _point_at(name, request.version, request.expected_version, change, principal, "promoted")
+        return _point_at(name, request.version, holder_guard(request), change, principal, "promoted")
     except Forbidden as refusal:  # e.g. a token from a repository that does not own the model
         _refuse(name, stage, None, principal, refusal)
         raise
@@ -252,7 +270,7 @@ def rollback(name: str, stage: str, request: RollbackRequest, principal: Princip
 
 def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Principal) -> PointerRecord:
     change = PointerChange("alias", alias, "set", "model.alias.set")
-    return _point_at(name, request.version, request.expected_version, change, principal, "aliased")
+    return _point_at(name, request.version, holder_guard(request), change, principal, "aliased")
 
 
 def delete_alias(name: str, alias: str, principal: Principal) -> PointerRecord:

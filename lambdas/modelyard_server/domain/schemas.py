@@ -139,14 +139,20 @@ VersionInput = int | Annotated[str, StringConstraints(min_length=1, max_length=3
 class SetAliasRequest(StrictModel):
     version: VersionInput = Field(description="Version number, semver label or model URI")
     expected_version: int | None = Field(
-        default=None, description="Only move the alias if it currently points here (0 = unset)"
+        default=None,
+        ge=1,
+        description="Only move the alias if it points at this version now; null: only if the alias is unset. "
+        "Leave the field out to move it whatever it points at.",
     )
 
 
 class PromoteRequest(StrictModel):
     version: VersionInput = Field(description="Version number, semver label or model URI")
     expected_version: int | None = Field(
-        default=None, description="Only promote if the stage currently holds this version (0 = empty)"
+        default=None,
+        ge=1,
+        description="Only promote if the stage holds this version now; null: only if the stage is empty. "
+        "Leave the field out to promote whatever the stage holds.",
     )
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
@@ -155,6 +161,7 @@ class RollbackRequest(StrictModel):
     to_version: VersionInput | None = None
     expected_version: int | None = Field(
         default=None,
+        ge=1,
         description="The version the stage holds as you ask (from a read just before): a retried rollback "
         "then answers the stage as it is instead of rolling back twice; if someone else moved it, 409",
     )
@@ -286,6 +293,11 @@ class PointerRecord(BaseModel):
     updated_at: datetime
     updated_by: str
     history: list[HistoryEntry] = Field(default_factory=list)
+    already_held: bool = Field(
+        default=False,
+        description="In the answer to a move: the pointer already held this version, so nothing changed and no "
+        "event was written (a retried request). Always false when reading a pointer.",
+    )
 
 
 class EventRecord(BaseModel):
