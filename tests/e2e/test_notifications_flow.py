@@ -16,6 +16,7 @@ import pytest
 
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.local.github import APP_ID, LocalGitHub
+from modelyard_server.local.issuer import local_user_id
 from modelyard_server.local.stack import LocalStack
 from tests.e2e.conftest import OWNER, http, sdk, write_bytes
 from tests.support.receivers import Receiver, start_receiver, stop_receivers
@@ -132,7 +133,9 @@ def test_a_promotion_sends_exactly_one_message_per_channel(
     assert webhook.verify(SECRET, hook.headers, hook.body, now=int(time.time()))
     data = hook.json()["data"]
     assert (data["type"], data["before"], data["after"]) == ("model.version.promoted", {"version": 1}, {"version": 2})
-    assert data["detail"]["approvers"] == [{"login": "carol", "comment": "numbers look right"}]
+    assert data["detail"]["approvers"] == [
+        {"login": "carol", "id": local_user_id("carol"), "comment": "numbers look right"}
+    ]
     assert data["detail"]["metrics_before"] == {"auc": 0.81, "recall": 0.7}
 
     shown = [line.splitlines()[0] for line in printed]

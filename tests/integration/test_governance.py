@@ -10,6 +10,7 @@ import pytest
 from modelyard_server.adapters import table
 from modelyard_server.handlers.wiring import forget_configuration
 from modelyard_server.local.github import APP_ID, LocalGitHub
+from modelyard_server.local.issuer import local_user_id
 from tests.integration.conftest import TABLE, Registry
 
 ADMIN = "acme/platform"
@@ -160,7 +161,7 @@ def test_approved_promotion_records_approvers_run_and_policy_digest(governed: Re
         for e in governed.call("GET", "/v1/models/fraud/events").body["items"]
         if e["type"] == "model.version.promoted" and e["detail"]["stage"] == "production"
     )
-    assert event["detail"]["approvers"] == [{"login": "alice", "comment": "looks good"}]
+    assert event["detail"]["approvers"] == [{"login": "alice", "id": local_user_id("alice"), "comment": "looks good"}]
     assert event["detail"]["run_id"] == "1001"
     assert event["detail"]["policy_digest"] == governed.call("GET", "/v1/models/fraud/policy").body["effective_digest"]
     assert event["run_url"].endswith("/actions/runs/1001/attempts/1")
@@ -195,6 +196,36 @@ def test_self_approval_does_not_count(governed: Registry, github: LocalGitHub) -
     assert "self-approval by bob" in refused.problem["detail"]
     assert _production(governed) is None
     assert len(_denials(governed)) == 1
+
+
+@pytest.mark.parametrize(
+    ("token_claims", "approver", "approver_id"),
+    [
+        ({"actor": "octocat", "actor_id": "583231"}, "OctoCat", 583231),  # same person, other spelling
+        ({"actor": "octocat", "actor_id": "583231"}, "the-cat-renamed", 583231),  # same id, renamed login
+        (
+            {"actor": "octocat", "actor_id": None},
+            "OctoCat",
+            583231,
+        ),  # no id in the token: logins compared case-insensitively
+    ],
+)
+def test_self_approval_is_recognised_by_user_id_then_by_login_in_any_case(
+    governed: Registry, github: LocalGitHub, token_claims: dict[str, Any], approver: str, approver_id: int
+) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", approver, "production", user_id=approver_id)
+    refused = _promote_production(governed, number, **token_claims)
+    assert refused.status == 403, refused
+    assert "self-approval" in refused.problem["detail"]
+    assert _production(governed) is None
+
+
+def test_an_approver_with_another_id_counts_even_with_a_similar_login(governed: Registry, github: LocalGitHub) -> None:
+    number = _validated_in_staging(governed)
+    github.approve("acme/fraud", "1001", "octocat", "production", user_id=999)  # a login reused by someone else
+    promoted = _promote_production(governed, number, actor="OctoCat-old", actor_id="583231")
+    assert promoted.status == 200, promoted
 
 
 def test_zero_approvals_is_refused(governed: Registry) -> None:

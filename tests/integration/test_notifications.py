@@ -21,6 +21,7 @@ from modelyard_server.adapters import table
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.handlers.wiring import forget_configuration
 from modelyard_server.local.github import APP_ID, LocalGitHub
+from modelyard_server.local.issuer import local_user_id
 from modelyard_server.local.pipeline import LocalPipeline
 from tests.integration.conftest import TABLE, Registry
 from tests.support.receivers import Receiver, start_receiver, stop_receivers
@@ -196,7 +197,9 @@ def test_promotion_sends_one_message_per_channel_with_diff_and_approvers(chatops
     envelope = delivery.json()
     assert envelope["type"] == "model.version.promoted"
     assert envelope["data"]["id"] == delivery.headers["webhook-id"]
-    assert envelope["data"]["detail"]["approvers"] == [{"login": "alice", "comment": "ship it"}]
+    assert envelope["data"]["detail"]["approvers"] == [
+        {"login": "alice", "id": local_user_id("alice"), "comment": "ship it"}
+    ]
     assert envelope["data"]["detail"]["metrics_before"] == {"auc": 0.91, "f1": 0.8}
 
 

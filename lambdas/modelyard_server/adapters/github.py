@@ -33,6 +33,7 @@ class Approval:
     state: str
     comment: str
     environments: tuple[str, ...]
+    user_id: str | None = None  # GitHub's numeric user id: logins can change and differ in case
 
 
 class GitHubApp:
@@ -110,6 +111,7 @@ class GitHubApp:
                     state=str(entry.get("state", "")),
                     comment=str(entry.get("comment") or ""),
                     environments=environments,
+                    user_id=str(user["id"]) if user.get("id") is not None else None,
                 )
             )
         return approvals

@@ -75,6 +75,17 @@ class Principal:
         return self._claim("actor")
 
     @property
+    def login_id(self) -> str | None:
+        """The GitHub user id of the run's actor (the `actor_id` claim)."""
+        return self._claim("actor_id")
+
+    def is_github_user(self, user_id: str | None, login: str | None) -> bool:
+        """Whether a GitHub user is this run's actor: by id when both sides have one, else by login in any case."""
+        if user_id is not None and self.login_id is not None:
+            return user_id == self.login_id
+        return bool(login) and self.login is not None and login.casefold() == self.login.casefold()
+
+    @property
     def run_url(self) -> str | None:
         repository, run_id = self.repository, self._claim("run_id")
         if not repository or not run_id:

@@ -91,20 +91,23 @@ def _approvers(
     if rejected:
         who = ", ".join(sorted({a.login for a in rejected}))
         raise PolicyViolation(f"the deployment to environment '{environment}' was rejected by {who}")
-    self_approved = [a for a in relevant if principal.login and a.login == principal.login]
+    self_approved = [a for a in relevant if principal.is_github_user(a.user_id, a.login)]
     if no_self:
         relevant = [a for a in relevant if a not in self_approved]
-    logins = sorted({a.login for a in relevant})
-    if len(logins) < max(needed, 1 if no_self else 0):
+    approvers = {a.user_id or a.login.casefold(): a for a in relevant}  # one person, one approval
+    logins = sorted({a.login for a in approvers.values()})
+    if len(approvers) < max(needed, 1 if no_self else 0):
         found = f"approved by {', '.join(logins)}" if logins else "no approvals"
         if self_approved and no_self:
-            found += f" (self-approval by {principal.login} does not count)"
+            found += f" (self-approval by {', '.join(sorted({a.login for a in self_approved}))} does not count)"
         raise PolicyViolation(
             f"stage '{stage}' needs {max(needed, 1)} approval(s) in environment '{environment}' "
             f"from someone other than the run's actor; run {principal.run_id} has {found}"
         )
-    comments = {a.login: a.comment for a in relevant}
-    return [{"login": login, "comment": comments[login]} for login in logins]
+    return [
+        {"login": a.login, "id": a.user_id, "comment": a.comment}
+        for a in sorted(approvers.values(), key=lambda a: a.login)
+    ]
 
 
 def check_promotion(

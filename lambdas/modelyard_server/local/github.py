@@ -22,6 +22,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from modelyard_server.local.issuer import local_user_id
+
 APP_ID = "123456"
 INSTALLATION_ID = 4242
 
@@ -62,7 +64,9 @@ class LocalGitHub:
         *,
         state: str = "approved",
         comment: str = "Ship it!",
+        user_id: int | None = None,
     ) -> None:
+        """Record a review of `run_id` as GitHub would; the user's id defaults to one per login (any case)."""
         self.approvals.setdefault((repository, run_id), []).append(
             {
                 "environments": [
@@ -79,7 +83,13 @@ class LocalGitHub:
                 ],
                 "state": state,
                 "comment": comment,
-                "user": {"login": login, "id": 1, "node_id": "MDQ6VXNlcjE=", "type": "User", "site_admin": False},
+                "user": {
+                    "login": login,
+                    "id": user_id if user_id is not None else int(local_user_id(login)),
+                    "node_id": "MDQ6VXNlcjE=",
+                    "type": "User",
+                    "site_admin": False,
+                },
             }
         )
 

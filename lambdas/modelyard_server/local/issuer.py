@@ -43,6 +43,11 @@ def _stable_id(text: str) -> str:
     return str(int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") % 900_000_000 + 100_000_000)
 
 
+def local_user_id(login: str) -> str:
+    """The id a local GitHub user has, in tokens and in the GitHub stand-in (logins are case-insensitive)."""
+    return _stable_id(f"user:{login.casefold()}")
+
+
 class _SigningKey:
     def __init__(self) -> None:
         self.kid = secrets.token_hex(4)
@@ -186,7 +191,7 @@ class LocalIssuer:
             "repository_owner_id": _stable_id(owner),
             "repository_visibility": "private",
             "actor": actor,
-            "actor_id": _stable_id(actor),
+            "actor_id": local_user_id(actor),
             "ref": ref,
             "ref_type": "tag" if ref.startswith("refs/tags/") else "branch",
             "sha": secrets.token_hex(20),
