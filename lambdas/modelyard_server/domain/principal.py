@@ -83,7 +83,9 @@ class Principal:
         """Whether a GitHub user is this run's actor: by id when both sides have one, else by login in any case."""
         if user_id is not None and self.login_id is not None:
             return user_id == self.login_id
-        return bool(login) and self.login is not None and login.casefold() == self.login.casefold()
+        if not login or self.login is None:
+            return False
+        return login.casefold() == self.login.casefold()
 
     @property
     def run_url(self) -> str | None:
