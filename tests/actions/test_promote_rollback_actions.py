@@ -114,28 +114,28 @@ def test_rollback_to_the_previous_holder_and_to_a_given_version(
     runner: Runner, workspace: Path, stack: LocalStack, model_name: str
 ) -> None:
     client = three_versions(stack, workspace, model_name)
-    deployer = sdk(stack, environment="production")
+    deployer = sdk(stack, environment="staging")
     for number in (1, 2, 3):
-        deployer.promote(model_name, "production", number)
-    job = Job(environment="production")
+        deployer.promote(model_name, "staging", number)
+    job = Job(environment="staging")
     back = runner.run(
         "rollback",
-        {"api-url": runner.api_url, "model": model_name, "stage": "production", "comment": "v3 drifts"},
+        {"api-url": runner.api_url, "model": model_name, "stage": "staging", "comment": "v3 drifts"},
         job,
     )
     assert back.ok, str(back)
     assert back.outputs == {"version": "2", "previous-version": "3"}
-    assert f"rolled `production` of `{model_name}` back to v2" in back.summary
+    assert f"rolled `staging` of `{model_name}` back to v2" in back.summary
     assert "| `auc` | 0.86 | 0.9 | -0.04 |" in back.summary
 
     to_first = runner.run(
-        "rollback", {"api-url": runner.api_url, "model": model_name, "stage": "production", "to-version": "1"}, job
+        "rollback", {"api-url": runner.api_url, "model": model_name, "stage": "staging", "to-version": "1"}, job
     )
     assert to_first.ok, str(to_first)
     assert to_first.outputs["version"] == "1"
-    assert stage_version(client, model_name, "production") == 1
+    assert stage_version(client, model_name, "staging") == 1
 
-    refused = runner.run("rollback", {"api-url": runner.api_url, "model": model_name, "stage": "production"}, Job())
+    refused = runner.run("rollback", {"api-url": runner.api_url, "model": model_name, "stage": "staging"}, Job())
     assert refused.returncode == 1 and len(refused.errors) == 1, str(refused)
     assert "environment" in refused.errors[0].message
-    assert stage_version(client, model_name, "production") == 1
+    assert stage_version(client, model_name, "staging") == 1

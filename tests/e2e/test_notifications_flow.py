@@ -92,7 +92,7 @@ def test_a_promotion_sends_exactly_one_message_per_channel(
     notifying_stack: LocalStack, receivers: dict[str, Receiver], github: LocalGitHub, printed: list[str], tmp_path: Path
 ) -> None:
     stack = notifying_stack
-    policy = {"document": {"stages": {"production": {"min_approvals": 1}}}}
+    policy = {"document": {"stages": {"production": {"min_approvals": 1, "from_stages": []}}}}
     answer = http(
         "PUT",
         f"{stack.api_url}/v1/policy",

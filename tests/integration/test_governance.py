@@ -490,3 +490,69 @@ def test_a_validation_from_an_untrusted_ref_does_not_count(governed: Registry, g
     refused = _promote_production(governed, number)
     assert refused.status == 403
     assert "validated by a run on refs/heads/experiment" in refused.problem["detail"]
+
+
+@pytest.fixture
+def unconfigured(registry: Registry, github: LocalGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """A registry with its GitHub App and an admin, and no policy set: the built-in rules apply."""
+    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", ADMIN)
+    monkeypatch.setenv("MODELYARD_GITHUB_APP_ID", APP_ID)
+    monkeypatch.setenv("MODELYARD_GITHUB_APP_PRIVATE_KEY", github.private_key_pem)
+    monkeypatch.setenv("MODELYARD_GITHUB_API_URL", github.url)
+    forget_configuration()
+    table.bind(TABLE)
+    registry.create_model("fraud")
+    return registry
+
+
+def test_by_default_production_needs_staging_first_and_an_approval_by_someone_else(
+    unconfigured: Registry, github: LocalGitHub
+) -> None:
+    number = _register(unconfigured, b"straight to prod", 0.9)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    skipped = _promote_production(unconfigured, number)
+    assert skipped.status == 403, skipped
+    assert "must have been in staging" in skipped.problem["detail"]
+    staged = unconfigured.call(
+        "POST",
+        "/v1/models/fraud/stages/staging/promote",
+        body={"version": number},
+        token=_run_token(unconfigured, "staging"),
+    )
+    assert staged.status == 200, staged  # staging has no built-in approval rule
+    unapproved = _promote_production(unconfigured, number, run_id="2002")
+    assert unapproved.status == 403
+    assert "no approvals" in unapproved.problem["detail"]
+    github.approve("acme/fraud", "3003", "bob", "production")
+    self_approved = _promote_production(unconfigured, number, run_id="3003", actor="bob")
+    assert self_approved.status == 403
+    assert "self-approval" in self_approved.problem["detail"]
+    assert _production(unconfigured) is None
+    assert _promote_production(unconfigured, number).status == 200  # run 1001, approved by alice
+    assert _production(unconfigured) == number
+    shown = unconfigured.call("GET", "/v1/policy").body
+    production_defaults = shown["defaults"]["stages"]["production"]
+    assert {key: value for key, value in production_defaults.items() if value is not None} == {
+        "from_stages": ["staging"],
+        "min_approvals": 1,
+        "prevent_self_approval": True,
+    }
+
+
+def test_an_admin_may_loosen_the_builtin_production_rules_explicitly(unconfigured: Registry) -> None:
+    loose = {"stages": {"production": {"from_stages": [], "min_approvals": 0, "prevent_self_approval": False}}}
+    assert (
+        unconfigured.call("PUT", "/v1/policy", body={"document": loose}, token=unconfigured.token(repository=ADMIN))
+    ).status == 200
+    number = _register(unconfigured, b"hotfix", 0.9)
+    assert _promote_production(unconfigured, number).status == 200
+
+
+def test_a_repository_policy_cannot_loosen_the_builtin_rules(unconfigured: Registry) -> None:
+    number = _register(unconfigured, b"x", 0.9)
+    looser = {"stages": {"production": {"min_approvals": 0}}}
+    refused = unconfigured.call(
+        "POST", f"/v1/models/fraud/versions/{number}/validations", body={"repository_policy": looser}
+    )
+    assert refused.status == 422, refused
+    assert "min_approvals" in refused.problem["detail"]

@@ -29,7 +29,7 @@ from tests.support.receivers import Receiver, start_receiver, stop_receivers
 ADMIN = "acme/platform"
 PREFIX = "/modelyard/notifications/"
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
-POLICY = {"stages": {"production": {"min_approvals": 1, "prevent_self_approval": True}}}
+POLICY = {"stages": {"production": {"min_approvals": 1, "prevent_self_approval": True, "from_stages": []}}}
 
 
 @dataclass

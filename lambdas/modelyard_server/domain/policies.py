@@ -5,15 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import DomainError, ModelNotFound
-from modelyard_server.domain.policy import EffectivePolicy, PolicyDocument, digest_of, effective_policy
+from modelyard_server.domain.policy import (
+    EffectivePolicy,
+    PolicyDocument,
+    builtin_policy,
+    digest_of,
+    effective_policy,
+)
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import StrictModel
+from modelyard_server.settings import get_settings
 
 
 class PolicyRevisionConflict(DomainError):
@@ -27,6 +34,10 @@ class SetPolicyRequest(StrictModel):
 
 class PolicyView(BaseModel):
     document: PolicyDocument
+    defaults: PolicyDocument = Field(
+        default_factory=PolicyDocument,
+        description="The registry's built-in rules: they apply wherever the documents leave a field unsaid",
+    )
     revision: int
     digest: str
     updated_at: datetime | None = None
@@ -39,13 +50,18 @@ class ModelPolicyView(BaseModel):
     effective_digest: str
 
 
+def builtin_document() -> PolicyDocument:
+    return builtin_policy(get_settings().stages)
+
+
 def _view(record: dict[str, Any] | None, revision: int) -> PolicyView:
     if record is None:
         empty = PolicyDocument()
-        return PolicyView(document=empty, revision=0, digest=digest_of([empty]))
+        return PolicyView(document=empty, defaults=builtin_document(), revision=0, digest=digest_of([empty]))
     document = PolicyDocument.model_validate(record["document"])
     return PolicyView(
         document=document,
+        defaults=builtin_document(),
         revision=revision,
         digest=digest_of([document]),
         updated_at=record.get("updated_at"),
@@ -69,7 +85,7 @@ def policy_for(loaded: table.LoadedModel, repository_policy: dict[str, Any] | Po
     repository = (
         PolicyDocument.model_validate(repository_policy) if isinstance(repository_policy, dict) else repository_policy
     )
-    return effective_policy(registry_document(), override, repository)
+    return effective_policy(builtin_document(), registry_document(), override, repository)
 
 
 def _record(request: SetPolicyRequest, principal: Principal) -> dict[str, Any]:

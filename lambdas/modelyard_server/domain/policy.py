@@ -74,7 +74,7 @@ class StageRule(StrictModel):
         default=None, description="GitHub environment a promoting job must run in (default: the stage's name)"
     )
     from_stages: list[StageName] | None = Field(
-        default=None, description="The version must have been in one of these stages before"
+        default=None, description="The version must have been in one of these stages before ([] = no such rule)"
     )
     min_approvals: int | None = Field(default=None, ge=0, le=6)
     prevent_self_approval: bool | None = None
@@ -84,10 +84,28 @@ class StageRule(StrictModel):
     def environment_for(self, stage: str) -> str:
         return self.environment or stage
 
+    def with_defaults(self, defaults: StageRule) -> StageRule:
+        """This rule, with every field it leaves unsaid taken from `defaults`."""
+        said = self.model_dump(exclude_none=True)
+        return StageRule.model_validate({**defaults.model_dump(exclude_none=True), **said})
+
 
 class PolicyDocument(StrictModel):
     gates: Gates = Field(default_factory=Gates)
     stages: dict[StageName, StageRule] = Field(default_factory=dict)
+
+
+def builtin_policy(stages: tuple[str, ...]) -> PolicyDocument:
+    """What the registry enforces when no policy says otherwise: production is reached from staging,
+    with one approval by someone other than the run's actor (the `environment` claim alone is no proof:
+    GitHub creates a missing environment without rules). A policy loosens it only by saying so.
+    """
+    if "production" not in stages:
+        return PolicyDocument()
+    production = StageRule(min_approvals=1, prevent_self_approval=True)
+    if "staging" in stages:
+        production = production.model_copy(update={"from_stages": ["staging"]})
+    return PolicyDocument(stages={"production": production})
 
 
 class EffectivePolicy(BaseModel):
@@ -116,7 +134,7 @@ class EffectivePolicy(BaseModel):
         return any(rule.require_validation for rule in self.rules_for(stage))
 
     def allowed_from(self, stage: str) -> list[set[str]]:
-        return [set(rule.from_stages) for rule in self.rules_for(stage) if rule.from_stages is not None]
+        return [set(rule.from_stages) for rule in self.rules_for(stage) if rule.from_stages]
 
     def ref_allowed(self, stage: str, ref: str | None) -> bool:
         """Every layer that restricts refs must allow this one."""
@@ -138,11 +156,15 @@ def digest_of(documents: list[PolicyDocument | None]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _override_stages(base: PolicyDocument, override: PolicyDocument | None) -> dict[str, StageRule]:
-    """An admin's per-model override replaces whole stage rules; gates add up."""
+def _override_stages(
+    builtin: PolicyDocument, base: PolicyDocument, override: PolicyDocument | None
+) -> dict[str, StageRule]:
+    """An admin's per-model override replaces whole stage rules; gates add up; built-in rules fill the gaps."""
     stages = dict(base.stages)
     if override is not None:
         stages.update(override.stages)
+    for stage, defaults in builtin.stages.items():
+        stages[stage] = stages.get(stage, StageRule()).with_defaults(defaults)
     return stages
 
 
@@ -157,10 +179,11 @@ def _stage_loosening(stage: str, rule: StageRule, base: StageRule) -> list[str]:
         problems.append(f"{where}.prevent_self_approval: the registry requires it")
     if rule.require_validation is False and base.require_validation:
         problems.append(f"{where}.require_validation: the registry requires it")
-    if rule.from_stages is not None and base.from_stages is not None:
+    if rule.from_stages is not None and base.from_stages:
         extra = sorted(set(rule.from_stages) - set(base.from_stages))
-        if extra:
-            problems.append(f"{where}.from_stages: {', '.join(extra)} not allowed by the registry")
+        if extra or not rule.from_stages:
+            allowed = ", ".join(extra) or "no stage rule ([])"
+            problems.append(f"{where}.from_stages: {allowed} not allowed by the registry")
     return problems
 
 
@@ -200,12 +223,13 @@ def loosening(authoritative: dict[str, StageRule], gates: list[Gates], repositor
 
 
 def effective_policy(
+    builtin: PolicyDocument,
     registry: PolicyDocument,
     model_override: PolicyDocument | None = None,
     repository: PolicyDocument | None = None,
 ) -> EffectivePolicy:
     """Merge the layers; raises PolicyLoosened when the repository layer weakens the others."""
-    authoritative = _override_stages(registry, model_override)
+    authoritative = _override_stages(builtin, registry, model_override)
     gates = [registry.gates] + ([model_override.gates] if model_override is not None else [])
     stages: dict[str, list[StageRule]] = {stage: [rule] for stage, rule in authoritative.items()}
     if repository is not None:
@@ -215,7 +239,8 @@ def effective_policy(
         gates.append(repository.gates)
         for stage, rule in repository.stages.items():
             stages.setdefault(stage, []).append(rule)
-    return EffectivePolicy(gates=gates, stages=stages, digest=digest_of([registry, model_override, repository]))
+    digest = digest_of([builtin, registry, model_override, repository])
+    return EffectivePolicy(gates=gates, stages=stages, digest=digest)
 
 
 def describe(value: Any) -> str:
