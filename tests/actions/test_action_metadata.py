@@ -47,15 +47,22 @@ def test_workflows_match_the_published_workflow_schema() -> None:
 
 
 def test_zizmor_reports_nothing() -> None:
+    # zizmor collects only workflows and actions from a directory, so the examples are named one by one;
+    # the "completed" lines prove each file was audited, not silently skipped.
+    examples = sorted(str(path.relative_to(REPO)) for path in (REPO / "docs" / "examples").glob("*.yml"))
     done = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", "actions/", ".github/workflows/", "docs/examples/"],
+        [tool("zizmor"), "--offline", "--no-progress", "actions/", ".github/workflows/", *examples],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "No findings to report" in done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "No findings to report" in output
+    audited = set(re.findall(r"completed (\S+)", output))
+    expected = {str(path.relative_to(REPO)) for path in WORKFLOWS} | {f"actions/{verb}/action.yml" for verb in VERBS}
+    assert expected <= audited, f"zizmor did not audit {sorted(expected - audited)}"
 
 
 @pytest.mark.parametrize("verb", VERBS)
@@ -79,16 +86,3 @@ def test_action_is_a_declaration_layer(verb: str) -> None:
             assert found and key == "MODELYARD_INPUT_" + found.group(1).upper().replace("-", "_")
             passed.add(found.group(1))
     assert passed == set(spec["inputs"]), f"{verb}: inputs never passed to a step: {set(spec['inputs']) - passed}"
-
-
-def test_release_workflow_promotes_each_stage_from_its_environment() -> None:
-    spec = yaml.safe_load((REPO / ".github" / "workflows" / "model-release.yml").read_text(encoding="utf-8"))
-    on = spec.get("on", spec.get(True))  # YAML 1.1 reads a bare `on` key as True
-    assert "workflow_call" in on
-    jobs = spec["jobs"]
-    assert [jobs["staging"].get("environment"), jobs["production"].get("environment")] == ["staging", "production"]
-    assert "staging" in jobs["production"]["needs"] and "validate" in jobs["staging"]["needs"]
-    for name, job in jobs.items():
-        assert job["permissions"] == {"id-token": "write", "contents": "read"}, name
-    validate = next(s for s in jobs["validate"]["steps"] if "actions/validate" in s.get("uses", ""))
-    assert validate["with"]["stage"] == "production"

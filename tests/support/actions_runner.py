@@ -249,8 +249,10 @@ def parse_env_file(text: str) -> dict[str, str]:
 # -- the runner -------------------------------------------------------------------------
 
 
-def load_action(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((ACTIONS / name / "action.yml").read_text(encoding="utf-8"))
+def load_action(action: str | Path) -> dict[str, Any]:
+    """An action's metadata: ``actions/<verb>`` by name, or the ``action.yml`` in a directory."""
+    directory = action if isinstance(action, Path) else ACTIONS / action
+    data: dict[str, Any] = yaml.safe_load((directory / "action.yml").read_text(encoding="utf-8"))
     return data
 
 
@@ -327,23 +329,63 @@ class Runner:
         env.update(job.env)
         return env
 
-    def run(self, action: str, inputs: Mapping[str, str], job: Job | None = None) -> ActionResult:
+    def run_script(
+        self, job: Job, step_id: str, script: str, env: Mapping[str, str], env_file: Path | None = None
+    ) -> StepResult:
+        """One ``run:`` step under ``bash --noprofile --norc -eo pipefail`` (``shell: bash``), in the workspace.
+
+        ``env`` is the step's whole environment (see :meth:`job_env`); the step gets fresh
+        ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY`` files and the job's ``GITHUB_ENV``.
+        """
+        tag = f"{step_id}-{secrets.token_hex(4)}"
+        output, summary, script_file = (self.temp / f"{kind}-{tag}" for kind in ("output", "summary", "step"))
+        output.touch()
+        summary.touch()
+        script_file.write_text(script, encoding="utf-8")
+        if env_file is None:
+            env_file = self.temp / f"env-{tag}"
+            env_file.touch()
+        step_env = {
+            **env,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_ENV": str(env_file),
+        }
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)],
+            cwd=self.workspace,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=STEP_TIMEOUT,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        outputs = parse_env_file(output.read_text(encoding="utf-8"))
+        return StepResult(
+            step_id, done.returncode, done.stdout, done.stderr, outputs, summary.read_text("utf-8"), seconds
+        )
+
+    def run(self, action: str | Path, inputs: Mapping[str, str], job: Job | None = None) -> ActionResult:
+        """Run a composite action: one of ``actions/<verb>`` by name, or the action in a directory."""
         job = job or Job()
-        spec = load_action(action)
+        action_path = action if isinstance(action, Path) else ACTIONS / action
+        spec = load_action(action_path)
+        label = action if isinstance(action, str) else action_path.name
         assert spec["runs"]["using"] == "composite"
         declared: dict[str, Any] = spec.get("inputs") or {}
         unknown = set(inputs) - set(declared)
-        assert not unknown, f"{action} has no inputs {sorted(unknown)}"
+        assert not unknown, f"{label} has no inputs {sorted(unknown)}"
         values = {name: str(inputs.get(name, (decl or {}).get("default", ""))) for name, decl in declared.items()}
-        action_path = ACTIONS / action
         env = self.job_env(job)
         env_file = self.temp / f"env-{secrets.token_hex(4)}"
         env_file.touch()
         steps_ctx: dict[str, Any] = {}
         results: list[StepResult] = []
         for index, step in enumerate(spec["runs"]["steps"]):
-            assert step.get("shell") == "bash", f"{action} step {index} must say shell: bash"
-            assert "${{" not in step["run"], f"{action} step {index} templates an expression into run:"
+            assert step.get("shell") == "bash", f"{label} step {index} must say shell: bash"
+            assert "${{" not in step["run"], f"{label} step {index} templates an expression into run:"
             step_id = step.get("id") or f"__step{index}"
             context = {
                 "inputs": values,
@@ -354,46 +396,17 @@ class Runner:
             step_env = dict(env)
             step_env.update(parse_env_file(env_file.read_text(encoding="utf-8")))
             step_env.update({k: evaluate(str(v), context) for k, v in (step.get("env") or {}).items()})
-            output = self.temp / f"output-{step_id}-{secrets.token_hex(4)}"
-            summary = self.temp / f"summary-{step_id}-{secrets.token_hex(4)}"
-            output.touch()
-            summary.touch()
-            script = self.temp / f"step-{step_id}-{secrets.token_hex(4)}.sh"
-            script.write_text(step["run"], encoding="utf-8")
-            step_env.update(
-                {
-                    "GITHUB_ACTION_PATH": str(action_path),
-                    "GITHUB_OUTPUT": str(output),
-                    "GITHUB_STEP_SUMMARY": str(summary),
-                    "GITHUB_ENV": str(env_file),
-                    "GITHUB_ACTION": step_id,
-                }
-            )
-            started = time.perf_counter()
-            done = subprocess.run(
-                ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                cwd=self.workspace,
-                env=step_env,
-                capture_output=True,
-                text=True,
-                timeout=STEP_TIMEOUT,
-                check=False,
-            )
-            seconds = time.perf_counter() - started
-            outputs = parse_env_file(output.read_text(encoding="utf-8"))
-            steps_ctx[step_id] = {"outputs": outputs}
-            results.append(
-                StepResult(
-                    step_id, done.returncode, done.stdout, done.stderr, outputs, summary.read_text("utf-8"), seconds
-                )
-            )
-            if done.returncode != 0:
+            step_env.update({"GITHUB_ACTION_PATH": str(action_path), "GITHUB_ACTION": step_id})
+            result = self.run_script(job, step_id, step["run"], step_env, env_file)
+            steps_ctx[step_id] = {"outputs": result.outputs}
+            results.append(result)
+            if result.returncode != 0:
                 break
         context = {"inputs": values, "steps": steps_ctx, "github": {"action_path": str(action_path)}, "env": env}
         action_outputs = {
             name: evaluate(str(decl.get("value", "")), context) for name, decl in (spec.get("outputs") or {}).items()
         }
-        return ActionResult(action, results, action_outputs)
+        return ActionResult(label, results, action_outputs)
 
 
 @contextmanager
