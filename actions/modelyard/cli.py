@@ -423,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_model_commands(command)
     _add_pointer_commands(command, common)
-    _add_dev_commands(command)
+    _add_dev_commands(command, commands)
     return parser
 
 
@@ -548,10 +548,14 @@ def _add_pointer_commands(command: Command, common: list[_Parser]) -> None:
     p.add_argument("name", type=_name_arg, metavar="NAME")
 
 
-def _add_dev_commands(command: Command) -> None:
+def _add_dev_commands(command: Command, commands: Any) -> None:
     pair = PAIR
-    p = command("dev", cmd_dev, "run the local registry (needs modelyard[local])")
-    p.add_argument("dev_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    # `dev` takes the local stack's own options (one parser owns them): they are passed through unparsed
+    commands.add_parser(
+        "dev",
+        help="run the local registry until Ctrl-C (needs modelyard[local]; options: modelyard dev --help)",
+        add_help=False,
+    ).set_defaults(handler=cmd_dev)
 
     p = command("dev-token", cmd_dev_token, "mint a token from the local issuer")
     p.add_argument("--issuer", help=f"issuer URL (default: $MODELYARD_DEV_ISSUER or {DEFAULT_DEV_ISSUER})")
@@ -604,7 +608,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(arguments)
+        args, passed_on = parser.parse_known_args(arguments)
+        if passed_on and args.handler is not cmd_dev:
+            parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
+        args.dev_args = passed_on
     except UsageError as exc:
         sys.stderr.write(exc.usage)
         _report(_command_name(arguments), [f"error: {exc}"])
