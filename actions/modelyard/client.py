@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -95,7 +96,14 @@ class Client:
     # -- plumbing -------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._transport.request(method, path, **kwargs)
+        try:
+            return self._transport.request(method, path, **kwargs)
+        except RegistryError as exc:
+            if exc.status == 401 and self._transport.token is not None and not exc.hint:
+                from modelyard.token_advice import rejected_token_advice
+
+                exc.hint = rejected_token_advice(self._transport.token.get(), self._env, time.time())
+            raise
 
     def _pages(self, path: str, query: Mapping[str, Any] | None = None, limit: int | None = None) -> Iterator[JSON]:
         params: dict[str, Any] = dict(query or {})

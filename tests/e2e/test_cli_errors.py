@@ -81,9 +81,10 @@ def test_missing_and_rejected_tokens(cli: Cli, stack: LocalStack, model_name: st
     assert "MODELYARD_TOKEN" in line
 
     # the registry's 401 answers, as the user reads them
-    expired = stack.mint(repository=OWNER, ttl=-600)
+    expired = stack.mint(repository=OWNER, environment="staging", ttl=-600)
     refused = cli.run("show", model_name, token=expired, expect=1)
     assert _error_line(refused.stderr) == "error: Invalid bearer token: the bearer token has expired"
+    assert f"export MODELYARD_TOKEN=$(modelyard dev-token --repository {OWNER} --environment staging)" in refused.stderr
 
     garbage = cli.run("list", token="not-a-jwt", expect=1)
     assert _error_line(garbage.stderr).startswith("error: Invalid bearer token: ")
