@@ -237,11 +237,12 @@ class Client:
                 if exc.status != 404 or not exc.type.endswith("/model-not-found"):
                     raise
                 if not create_model:
-                    raise ClientError(
-                        f"there is no model {name!r} to register into. Models are never deleted, so creating "
-                        f"one is explicit: `modelyard create-model {name}` (or register with --create-model; "
-                        "in Python client.create_model() or register(..., create_model=True))"
-                    ) from None
+                    exc.hint = (
+                        f"models are never deleted, so creating one is explicit: `modelyard create-model {name}` "
+                        "(or register with --create-model; in Python client.create_model() or "
+                        "register(..., create_model=True))"
+                    )
+                    raise
                 try:
                     self.create_model(name)
                 except RegistryError as create_error:

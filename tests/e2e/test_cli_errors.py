@@ -51,9 +51,8 @@ def test_missing_file_says_what_to_fix_and_registers_nothing(
 
 def test_register_into_a_model_without_create_model_names_the_flag(cli: Cli, model_name: str, tmp_path: Path) -> None:
     result = cli.run("register", model_name, str(write_bytes(tmp_path / "m.onnx", b"x")), expect=1)
-    line = _error_line(result.stderr)
-    assert f"there is no model '{model_name}'" in line
-    assert f"modelyard create-model {model_name}" in line and "--create-model" in line
+    assert f"there is no model '{model_name}'" in _error_line(result.stderr)
+    assert f"modelyard create-model {model_name}" in result.stderr and "--create-model" in result.stderr
     assert cli.run("show", model_name, expect=1).returncode == 1
 
 

@@ -12,7 +12,7 @@ from client_fakes import FakeRegistry
 from test_client_cli import run
 
 from modelyard import Client
-from modelyard.errors import ClientError
+from modelyard.errors import ClientError, RegistryError
 from modelyard.transport import RetryPolicy
 
 
@@ -34,9 +34,10 @@ def _usual_mode() -> int:
 
 
 def test_register_into_a_missing_model_creates_nothing_unless_asked(client: Client, registry, tmp_path, capsys) -> None:
-    with pytest.raises(ClientError) as info:
+    with pytest.raises(RegistryError) as info:
         client.register("fruad", _model_file(tmp_path))
-    assert "create_model=True" in str(info.value)
+    assert info.value.status == 404
+    assert "create_model=True" in info.value.hint
     assert "modelyard create-model fruad" in str(info.value)
     assert registry.models == {}
 
