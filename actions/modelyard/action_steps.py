@@ -494,7 +494,7 @@ def step_promote(runner: Runner, inputs: Inputs) -> int:
     client = make_client(inputs, env)
     number = client.version_number(model, ref)
     before = _pointer_or_none(client, model, stage)
-    pointer = client.promote(model, stage, number, comment=comment)
+    pointer = client.promote(model, number, stage=stage, comment=comment)
     if pointer.get("already_held"):
         return _report_already_held(runner, model, stage, pointer)
     previous = pointer.get("previous_version")
@@ -551,7 +551,7 @@ def step_rollback(runner: Runner, inputs: Inputs) -> int:
 
     client = make_client(inputs, env)
     before = _pointer_or_none(client, model, stage)
-    pointer = client.rollback(model, stage, target, comment=comment)
+    pointer = client.rollback(model, stage=stage, to_version=target, comment=comment)
     previous = pointer.get("previous_version")
     runner.set_outputs({"version": pointer.get("version"), "previous-version": "" if previous is None else previous})
 

@@ -40,6 +40,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _name_arg(text: str) -> str:
+    if is_uri(text):
+        raise argparse.ArgumentTypeError(
+            f"expected a model NAME, got the URI {text!r}: commands that act on a version take NAME VERSION "
+            "(e.g. `fraud 7`; VERSION may be a number, a semver label or a models:/ URI)"
+        )
     try:
         return check_name(text)
     except ValueError as exc:
@@ -269,7 +274,7 @@ def cmd_download(args: argparse.Namespace) -> Output:
     from modelyard.artifacts import hash_file
     from modelyard.render import key_values
 
-    path = _client(args).download(args.uri, dest=args.output)
+    path = _client(args).download(args.uri, args.output, overwrite=args.force)
     digest = hash_file(path)
     # download() refuses (and leaves no file) unless size and sha256 match what the registry declared
     data = {
@@ -293,8 +298,9 @@ def cmd_download(args: argparse.Namespace) -> Output:
 def cmd_archive(args: argparse.Namespace) -> Output:
     from modelyard.render import version_view
 
-    uri = parse_uri(args.uri)
-    version = _client(args).archive_version(uri.name, args.uri, args.reason, deprecate=args.deprecate)
+    version = _client(args).archive_version(
+        args.name, _version_value(args.version), args.reason, deprecate=args.deprecate
+    )
     return version, version_view(version)
 
 
@@ -303,7 +309,8 @@ def cmd_alias(args: argparse.Namespace) -> Output:
 
     client = _client(args)
     if args.alias_command == "set":
-        pointer = client.set_alias(args.name, args.alias, _version_value(args.version))
+        expected = _expected_version(args.expected_version)
+        pointer = client.set_alias(args.name, args.alias, _version_value(args.version), expected_version=expected)
         return pointer, pointer_view(pointer, history=False)
     if args.alias_command == "delete":
         pointer = client.delete_alias(args.name, args.alias)
@@ -312,15 +319,24 @@ def cmd_alias(args: argparse.Namespace) -> Output:
     return pointer, pointer_view(pointer)
 
 
-def cmd_promote(args: argparse.Namespace) -> Output:
+def _expected_version(text: str | None) -> Any:
+    """``--expected-version``: left out → unconditional; ``none`` → must be empty (JSON null); else that version."""
     from modelyard.client import UNSET
+
+    if text is None:
+        return UNSET
+    return None if text == "none" else _version_value(text)
+
+
+def cmd_promote(args: argparse.Namespace) -> Output:
     from modelyard.render import pointer_view
 
-    expected: Any = UNSET
-    if args.expected_version is not None:
-        expected = None if args.expected_version == "none" else _version_value(args.expected_version)
     pointer = _client(args).promote(
-        args.name, args.stage, _version_value(args.version), expected_version=expected, comment=args.comment
+        args.name,
+        _version_value(args.version),
+        stage=args.stage,
+        expected_version=_expected_version(args.expected_version),
+        comment=args.comment,
     )
     return pointer, pointer_view(pointer, history=False)
 
@@ -329,7 +345,7 @@ def cmd_rollback(args: argparse.Namespace) -> Output:
     from modelyard.render import pointer_view
 
     to = _version_value(args.to) if args.to is not None else None
-    pointer = _client(args).rollback(args.name, args.stage, to, comment=args.comment)
+    pointer = _client(args).rollback(args.name, stage=args.stage, to_version=to, comment=args.comment)
     return pointer, pointer_view(pointer, history=False)
 
 
@@ -411,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="modelyard",
         description="modelyard: a model registry run from GitHub Actions.",
+        epilog="Commands that act on a version take NAME VERSION; VERSION is a number (7), a semver label "
+        "(1.4.0) or a models:/ URI (models:/fraud@champion). Commands that only read take a models:/ URI.",
         parents=[_global_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"modelyard {__version__}")
@@ -423,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_model_commands(command)
     _add_pointer_commands(command, common)
-    _add_dev_commands(command)
+    _add_dev_commands(command, commands)
     return parser
 
 
@@ -489,9 +507,11 @@ def _add_model_commands(command: Command) -> None:
     p = command("download", cmd_download, "download and verify a version's artifact")
     p.add_argument("uri", type=_uri_arg, metavar="URI")
     p.add_argument("-o", "--output", metavar="PATH", help="file or directory (default: current directory)")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
 
     p = command("archive", cmd_archive, "archive (or deprecate) a version; nothing is deleted")
-    p.add_argument("uri", type=_uri_arg, metavar="URI")
+    p.add_argument("name", type=_name_arg, metavar="NAME")
+    p.add_argument("version", type=_version_arg, metavar="VERSION")
     p.add_argument("--reason", required=True)
     p.add_argument("--deprecate", action="store_true", help="mark deprecated instead of archived")
 
@@ -510,13 +530,14 @@ def _add_pointer_commands(command: Command, common: list[_Parser]) -> None:
     a.add_argument("--model", type=_name_arg, help="set this model's override instead")
     a.add_argument("--expected-revision", type=int, help="refuse if the policy moved past this revision")
 
-    p = command("alias", cmd_alias, "set, show or delete an alias")
+    p = command("alias", cmd_alias, "set, get or delete an alias")
     alias_commands = p.add_subparsers(dest="alias_command", metavar="ACTION", required=True)
     a = alias_commands.add_parser("set", help="point ALIAS at VERSION", parents=common)
     a.add_argument("name", type=_name_arg, metavar="NAME")
     a.add_argument("alias", type=_pointer_arg("alias"), metavar="ALIAS")
     a.add_argument("version", type=_version_arg, metavar="VERSION")
-    a = alias_commands.add_parser("get", help="show ALIAS with its history", parents=common)
+    _expected_version_option(a, "alias")
+    a = alias_commands.add_parser("get", help="print ALIAS with its history", parents=common)
     a.add_argument("name", type=_name_arg, metavar="NAME")
     a.add_argument("alias", type=_pointer_arg("alias"), metavar="ALIAS")
     a = alias_commands.add_parser("delete", help="clear ALIAS", parents=common)
@@ -528,11 +549,7 @@ def _add_pointer_commands(command: Command, common: list[_Parser]) -> None:
     p.add_argument("version", type=_version_arg, metavar="VERSION")
     p.add_argument("--stage", required=True, type=_pointer_arg("stage"))
     p.add_argument("--comment")
-    p.add_argument(
-        "--expected-version",
-        metavar="VERSION|none",
-        help="only move if the stage holds this version now ('none': only if it is empty)",
-    )
+    _expected_version_option(p, "stage")
 
     p = command("rollback", cmd_rollback, "move a stage back to its previous version (or --to VERSION)")
     p.add_argument("name", type=_name_arg, metavar="NAME")
@@ -548,10 +565,22 @@ def _add_pointer_commands(command: Command, common: list[_Parser]) -> None:
     p.add_argument("name", type=_name_arg, metavar="NAME")
 
 
-def _add_dev_commands(command: Command) -> None:
+def _expected_version_option(parser: argparse.ArgumentParser, kind: str) -> None:
+    parser.add_argument(
+        "--expected-version",
+        metavar="VERSION|none",
+        help=f"only move if the {kind} holds this version now ('none': only if it is empty)",
+    )
+
+
+def _add_dev_commands(command: Command, commands: Any) -> None:
     pair = PAIR
-    p = command("dev", cmd_dev, "run the local registry (needs modelyard[local])")
-    p.add_argument("dev_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    # `dev` takes the local stack's own options (one parser owns them): they are passed through unparsed
+    commands.add_parser(
+        "dev",
+        help="run the local registry until Ctrl-C (needs modelyard[local]; options: modelyard dev --help)",
+        add_help=False,
+    ).set_defaults(handler=cmd_dev)
 
     p = command("dev-token", cmd_dev_token, "mint a token from the local issuer")
     p.add_argument("--issuer", help=f"issuer URL (default: $MODELYARD_DEV_ISSUER or {DEFAULT_DEV_ISSUER})")
@@ -572,10 +601,13 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _report(command: str, lines: list[str]) -> None:
-    """``error: ...`` on stderr; in GitHub Actions also an ``::error`` annotation."""
-    for line in lines:
-        print(line, file=sys.stderr)
+def _report(command: str, lines: list[str], problem: dict[str, Any] | None = None) -> None:
+    """``error: ...`` on stderr (with ``--json``: the ``problem`` JSON); in GitHub Actions also an annotation."""
+    if problem is not None:
+        print(json.dumps(problem, indent=2, ensure_ascii=False), file=sys.stderr)
+    else:
+        for line in lines:
+            print(line, file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         message = "\n".join(line.removeprefix("error: ") for line in lines)
         title = _escape_property(f"modelyard {command}".strip())
@@ -585,8 +617,16 @@ def _report(command: str, lines: list[str]) -> None:
 
 def _error_lines(exc: BaseException) -> list[str]:
     if isinstance(exc, RegistryError):
-        return [f"error: {exc.message}", *(f"  {err}" for err in exc.errors)]
+        hint = [f"hint: {exc.hint}"] if exc.hint else []
+        return [f"error: {exc.message}", *(f"  {err}" for err in exc.errors), *hint]
     return [f"error: {exc}"]
+
+
+def _problem(exc: BaseException, title: str = "Client error", **extra: Any) -> dict[str, Any]:
+    """What ``--json`` prints for an error: the registry's problem JSON, or one in its shape for ours."""
+    if isinstance(exc, RegistryError):
+        return exc.problem
+    return {"type": "about:blank", "title": title, "detail": str(exc), **extra}
 
 
 def _command_name(argv: Sequence[str]) -> str:
@@ -604,8 +644,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(arguments)
+        args, passed_on = parser.parse_known_args(arguments)
+        if passed_on and args.handler is not cmd_dev:
+            parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
+        args.dev_args = passed_on
     except UsageError as exc:
+        if "--json" in arguments:
+            _report(_command_name(arguments), [f"error: {exc}"], _problem(exc, "Usage error", usage=exc.usage))
+            return 2
         sys.stderr.write(exc.usage)
         _report(_command_name(arguments), [f"error: {exc}"])
         return 2
@@ -615,7 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data, text = args.handler(args)
     except (ModelyardError, ValueError) as exc:
-        _report(command, _error_lines(exc))
+        _report(command, _error_lines(exc), _problem(exc) if args.json else None)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -95,7 +96,14 @@ class Client:
     # -- plumbing -------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._transport.request(method, path, **kwargs)
+        try:
+            return self._transport.request(method, path, **kwargs)
+        except RegistryError as exc:
+            if exc.status == 401 and self._transport.token is not None and not exc.hint:
+                from modelyard.token_advice import rejected_token_advice
+
+                exc.hint = rejected_token_advice(self._transport.token.get(), self._env, time.time())
+            raise
 
     def _pages(self, path: str, query: Mapping[str, Any] | None = None, limit: int | None = None) -> Iterator[JSON]:
         params: dict[str, Any] = dict(query or {})
@@ -186,14 +194,14 @@ class Client:
         lineage: Mapping[str, Any] | None = None,
         description: str | None = None,
         idempotency_key: str | None = None,
-        create_model: bool = True,
+        create_model: bool = False,
     ) -> JSON:
         """Hash (or pack) ``path``, register it, upload its bytes, seal it; return the Version.
 
         Lineage is filled from the GitHub Actions environment when present; explicit
         ``lineage`` keys win. Retries reuse one idempotency key, so a retried request
-        never creates a second version. When the model does not exist yet and
-        ``create_model`` is true, it is created first.
+        never creates a second version. A model that does not exist yet is created first
+        only with ``create_model=True`` (models are never deleted: a typo must not make one).
         """
         from modelyard.artifacts import prepared_artifact
         from modelyard.lineage import merge_lineage
@@ -226,7 +234,14 @@ class Client:
             try:
                 answer = self._request("POST", path_to, body=body, headers=headers)
             except RegistryError as exc:
-                if exc.status != 404 or not create_model or "version" in exc.type:
+                if exc.status != 404 or not exc.type.endswith("/model-not-found"):
+                    raise
+                if not create_model:
+                    exc.hint = (
+                        f"models are never deleted, so creating one is explicit: `modelyard create-model {name}` "
+                        "(or register with --create-model; in Python client.create_model() or "
+                        "register(..., create_model=True))"
+                    )
                     raise
                 try:
                     self.create_model(name)
@@ -306,31 +321,44 @@ class Client:
 
     def download(
         self,
-        uri_or_name: str,
-        ref: VersionRef | None = None,
+        uri: str,
         dest: str | os.PathLike[str] | None = None,
+        *,
+        version: VersionRef | None = None,
+        overwrite: bool = False,
     ) -> Path:
         """Download and verify a version's artifact; return where it was written.
 
-        ``dest`` may be a file path or an existing directory (the artifact keeps its
-        registered file name there); by default the current directory.
+        ``uri`` is a ``models:/`` URI, or a model name with ``version=``. ``dest`` may be a file
+        path or an existing directory (the artifact keeps its registered file name there); by
+        default the current directory. An existing file is replaced only with ``overwrite=True``.
         """
         from modelyard.download import download_file
         from modelyard.progress import Progress
 
-        if is_uri(uri_or_name):
-            if ref is not None:
-                raise ClientError("give either a models:/ URI or a name and a version, not both")
+        if dest is not None and not isinstance(dest, str | os.PathLike):
+            raise ClientError(
+                f"the second argument of download() is the destination, got {dest!r}; "
+                "give a version as download(name, dest, version=...) or use a models:/ URI"
+            )
+        ref: VersionRef
+        if is_uri(uri):
+            if version is not None:
+                raise ClientError("give either a models:/ URI or a name with version=, not both")
             try:
-                uri = parse_uri(uri_or_name)
+                parsed = parse_uri(uri)
             except ValueError as exc:
                 raise ClientError(str(exc)) from None
-            name = uri.name
-            ref = uri.ref if uri.ref is not None else int(self.resolve(uri)["version"])
+            name = parsed.name
+            ref = parsed.ref if parsed.ref is not None else int(self.resolve(parsed)["version"])
         else:
-            name = uri_or_name
-            if ref is None:
-                raise ClientError(f"which version of {name!r}? give a version or a URI like models:/{name}/1")
+            name = uri
+            if version is None:
+                raise ClientError(
+                    f"which version of {name!r}? pass version=..., or a URI like models:/{name}/1 "
+                    "(the second argument is the destination)"
+                )
+            ref = version
         info = self.download_info(name, ref)
         filename = Path(str(info.get("filename") or f"{name}-{ref}")).name
         if filename in ("", ".", ".."):
@@ -347,6 +375,7 @@ class Client:
                 sha256=str(info["sha256"]),
                 size=int(size) if size is not None else None,
                 progress=progress,
+                overwrite=overwrite,
             )
         finally:
             progress.close()
@@ -379,15 +408,17 @@ class Client:
     def promote(
         self,
         name: str,
-        stage: str,
         version: VersionRef,
         *,
+        stage: str,
         expected_version: VersionRef | _Unset | None = UNSET,
         comment: str | None = None,
     ) -> JSON:
-        """Point ``stage`` at ``version``.
+        """Point ``stage`` at ``version`` (MLflow's order: name, version, then the stage by keyword).
 
-        With ``expected_version`` the move is conditional: 409 if the pointer moved.
+        ``expected_version`` makes the move conditional (409 otherwise): a version means "only if
+        the stage holds it now", ``None`` "only if the stage is empty"; left out, the move is
+        unconditional.
         """
         body: JSON = {"version": self.version_ref(name, version)}
         if not isinstance(expected_version, _Unset):
@@ -401,9 +432,9 @@ class Client:
     def rollback(
         self,
         name: str,
+        *,
         stage: str,
         to_version: VersionRef | None = None,
-        *,
         comment: str | None = None,
         expected_version: int | None = None,
     ) -> JSON:

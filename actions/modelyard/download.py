@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -33,10 +33,9 @@ CHUNK_SIZE = 1024 * 1024
 
 def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress | None) -> tuple[str, int, Path]:
     """One attempt: stream ``url`` into a temp file beside ``target``; (sha256, size, temp path)."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed or removed by the caller
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    )
-    temp = Path(handle.name)
+    temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+    # 0o666 less the umask, like any file the user creates (a temp file's 0600 would stick after the rename)
+    handle = os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
     digest = hashlib.sha256()
     received = 0
 
@@ -78,13 +77,16 @@ def download_file(
     size: int | None,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Stream ``url`` to ``dest``, verify it, and return ``dest``.
 
     Raises :class:`DigestMismatch` (and leaves no file) when the bytes are not the
-    declared ones.
+    declared ones, and :class:`ClientError` before downloading anything when ``dest``
+    exists and ``overwrite`` is false.
     """
     target = Path(dest)
+    _refuse_to_replace(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     policy = policy or RetryPolicy(attempts=3, timeout=120.0)
     expected = sha256.lower().removeprefix("sha256:")
@@ -101,8 +103,16 @@ def download_file(
                 f"downloaded bytes have sha256 {actual} but the registry declared {expected}; "
                 "the file was deleted — the stored artifact may be corrupt, tell the registry's admins"
             )
+        _refuse_to_replace(target, overwrite)  # it may have appeared during the download
         os.replace(temp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
     return target
+
+
+def _refuse_to_replace(target: Path, overwrite: bool) -> None:
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise ClientError(
+            f"{target} already exists; download elsewhere, or replace it with --force (Python: overwrite=True)"
+        )

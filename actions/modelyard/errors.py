@@ -56,6 +56,7 @@ class RegistryError(ModelyardError):
         type: str = "about:blank",
         instance: str | None = None,
         extra: dict[str, Any] | None = None,
+        hint: str = "",
     ) -> None:
         self.status = status
         self.title = title
@@ -65,6 +66,8 @@ class RegistryError(ModelyardError):
         self.instance = instance
         #: the problem's other members (e.g. ``violations`` of a loosened policy)
         self.extra = dict(extra or {})
+        #: what to do about it, when this side knows better than the registry (e.g. how to get a new token)
+        self.hint = hint
         super().__init__(self.message)
 
     @property
@@ -78,10 +81,27 @@ class RegistryError(ModelyardError):
         found = self.extra.get("violations")
         return [str(item) for item in found] if isinstance(found, list) else []
 
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The RFC 9457 problem as the registry sent it (plus ``hint`` when this side added one)."""
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.instance:
+            body["instance"] = self.instance
+        if self.errors:
+            body["errors"] = [{"field": err.field, "message": err.message} for err in self.errors]
+        body.update(self.extra)
+        if self.hint:
+            body["hint"] = self.hint
+        return body
+
     def __str__(self) -> str:
         lines = [f"{self.message} (HTTP {self.status})"]
         lines.extend(f"  - {err}" for err in self.errors)
         lines.extend(f"  - {item}" for item in self.violations)
+        if self.hint:
+            lines.append(f"  {self.hint}")
         return "\n".join(lines)
 
     @classmethod

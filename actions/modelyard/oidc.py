@@ -59,14 +59,19 @@ def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
 
 
-def token_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT (not verified: only used to know when to refresh)."""
+def token_claims(token: str) -> dict[str, Any]:
+    """A JWT's claims, not verified (only to refresh in time and to advise); {} when it is no JWT."""
     try:
         payload = token.split(".")[1]
         claims: Any = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
-        return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def token_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT (not verified: only used to know when to refresh)."""
+    exp = token_claims(token).get("exp")
     return float(exp) if isinstance(exp, int | float) else None
 
 

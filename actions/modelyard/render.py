@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -145,11 +146,12 @@ def pointer_view(pointer: Mapping[str, Any], *, history: bool = True) -> str:
                 h.get("previous_version"),
                 h.get("by"),
                 h.get("run_url"),
+                h.get("comment"),
             ]
             for h in entries
             if isinstance(h, Mapping)
         ]
-        text += "\n\n" + table(["at", "action", "version", "previous", "by", "run"], rows)
+        text += "\n\n" + table(["at", "action", "version", "previous", "by", "run", "comment"], rows)
     return text
 
 
@@ -176,14 +178,55 @@ def models_table(models: Iterable[Mapping[str, Any]]) -> str:
     return table(["name", "latest", "owners", "description"], rows, empty="(no models)")
 
 
+GITHUB_ISSUERS = re.compile(
+    r"https://token\.actions\.githubusercontent\.com(/[^/]+)?"  # github.com (and its enterprise slugs)
+    r"|https://token\.actions\.[^/]+\.ghe\.com"  # data residency
+    r"|https://[^/]+/_services/token"  # GitHub Enterprise Server
+)
+
+
+def _detail(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    detail = event.get("detail")
+    return detail if isinstance(detail, Mapping) else {}
+
+
+def _run(event: Mapping[str, Any]) -> str | None:
+    """The event's workflow run: its URL for a GitHub Actions token, or "local run N" (no GitHub page)."""
+    detail = _detail(event)
+    issuer = str(detail.get("issuer") or "")
+    if event.get("run_id") and issuer and not GITHUB_ISSUERS.fullmatch(issuer.rstrip("/")):
+        return f"local run {event['run_id']}"
+    url = event.get("run_url")
+    return str(url) if url else None
+
+
+def _note(event: Mapping[str, Any]) -> str | None:
+    """Why: a refusal's reason, an archive's reason, a promotion's comment."""
+    detail = _detail(event)
+    notes = [str(detail[key]) for key in ("reason", "comment") if detail.get(key)]
+    return "; ".join(notes) or None
+
+
 def events_table(events: Iterable[Mapping[str, Any]]) -> str:
     rows = []
     for e in events:
         change = ""
         if e.get("before") is not None or e.get("after") is not None:
             change = f"{scalar(e.get('before'))} -> {scalar(e.get('after'))}"
-        rows.append([e.get("at"), e.get("type"), e.get("version"), e.get("actor"), e.get("repository"), change])
-    return table(["at", "type", "version", "actor", "repository", "change"], rows, empty="(no events)")
+        rows.append(
+            [
+                e.get("at"),
+                e.get("type"),
+                e.get("version"),
+                e.get("actor"),
+                e.get("repository"),
+                change,
+                _run(e),
+                _note(e),
+            ]
+        )
+    headers = ["at", "type", "version", "actor", "repository", "change", "run", "note"]
+    return table(headers, rows, empty="(no events)")
 
 
 def validation_view(report: Mapping[str, Any]) -> str:

@@ -31,7 +31,7 @@ def test_cli_validate_prints_the_gates_and_exits_1_on_failure(
 ) -> None:
     model = tmp_path / "model.onnx"
     model.write_bytes(b"cli validate")
-    sdk(stack).register(model_name, model, metrics={"auc": 0.8})
+    sdk(stack).register(model_name, model, metrics={"auc": 0.8}, create_model=True)
     (tmp_path / "policy.json").write_text(json.dumps({"gates": {"thresholds": [{"metric": "auc", "min": 0.85}]}}))
 
     failed = cli(stack, tmp_path, model_name, "1", "--policy-file", "policy.json", "--stage", "production")

@@ -16,7 +16,7 @@ def three_versions(stack: LocalStack, workspace: Path, model: str) -> Any:
     for number, auc in enumerate((0.81, 0.86, 0.9), start=1):
         path = workspace / f"v{number}.onnx"
         path.write_bytes(f"model {number}".encode())
-        client.register(model, path, metrics={"auc": auc})
+        client.register(model, path, metrics={"auc": auc}, create_model=True)
     return client
 
 
@@ -116,7 +116,7 @@ def test_rollback_to_the_previous_holder_and_to_a_given_version(
     client = three_versions(stack, workspace, model_name)
     deployer = sdk(stack, environment="staging")
     for number in (1, 2, 3):
-        deployer.promote(model_name, "staging", number)
+        deployer.promote(model_name, number, stage="staging")
     job = Job(environment="staging")
     back = runner.run(
         "rollback",

@@ -120,8 +120,8 @@ def test_summary_compares_metrics_with_the_production_holder(
 ) -> None:
     owner = sdk(stack)
     first = write(workspace, "v1.onnx", b"first model")
-    owner.register(model_name, first, metrics={"auc": 0.88, "latency_ms": 12.0})
-    sdk(stack, environment="production").promote(model_name, "production", 1)
+    owner.register(model_name, first, metrics={"auc": 0.88, "latency_ms": 12.0}, create_model=True)
+    sdk(stack, environment="production").promote(model_name, 1, stage="production")
     training_outputs(workspace, auc=0.93)
 
     result = runner.run(

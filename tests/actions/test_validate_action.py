@@ -22,7 +22,7 @@ def registered(stack: LocalStack, workspace: Path, model: str, metrics: dict[str
     client = sdk(stack)
     path = workspace / "model.onnx"
     path.write_bytes(b"model " + model.encode())
-    client.register(model, path, metrics=metrics)
+    client.register(model, path, metrics=metrics, create_model=True)
     return client
 
 
@@ -64,7 +64,7 @@ def test_failed_gates_fail_the_step_with_one_error_per_check(
     runner: Runner, workspace: Path, stack: LocalStack, model_name: str
 ) -> None:
     client = registered(stack, workspace, model_name, {"auc": 0.91, "f1": 0.9})
-    sdk(stack, environment="production").promote(model_name, "production", 1)
+    sdk(stack, environment="production").promote(model_name, 1, stage="production")
     client.register(model_name, workspace / "model.onnx", metrics={"auc": 0.8, "f1": 0.6})  # same bytes, v2
     tighten(
         workspace,

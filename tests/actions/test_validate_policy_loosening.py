@@ -35,7 +35,7 @@ def test_loosening_repository_policy_fails_the_step_and_validates_nothing(
     client = sdk(stack)
     artifact = workspace / "model.onnx"
     artifact.write_bytes(b"model " + model_name.encode())
-    client.register(model_name, artifact, metrics={"auc": 0.6})
+    client.register(model_name, artifact, metrics={"auc": 0.6}, create_model=True)
     looser = {
         "gates": {"thresholds": [{"metric": "auc", "min": 0.5}]},
         "stages": {"production": {"min_approvals": 0}},

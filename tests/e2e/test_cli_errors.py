@@ -51,7 +51,8 @@ def test_missing_file_says_what_to_fix_and_registers_nothing(
 
 def test_register_into_a_model_without_create_model_names_the_flag(cli: Cli, model_name: str, tmp_path: Path) -> None:
     result = cli.run("register", model_name, str(write_bytes(tmp_path / "m.onnx", b"x")), expect=1)
-    assert "not found" in _error_line(result.stderr).lower()
+    assert f"there is no model '{model_name}'" in _error_line(result.stderr)
+    assert f"modelyard create-model {model_name}" in result.stderr and "--create-model" in result.stderr
     assert cli.run("show", model_name, expect=1).returncode == 1
 
 
@@ -79,9 +80,10 @@ def test_missing_and_rejected_tokens(cli: Cli, stack: LocalStack, model_name: st
     assert "MODELYARD_TOKEN" in line
 
     # the registry's 401 answers, as the user reads them
-    expired = stack.mint(repository=OWNER, ttl=-600)
+    expired = stack.mint(repository=OWNER, environment="staging", ttl=-600)
     refused = cli.run("show", model_name, token=expired, expect=1)
     assert _error_line(refused.stderr) == "error: Invalid bearer token: the bearer token has expired"
+    assert f"export MODELYARD_TOKEN=$(modelyard dev-token --repository {OWNER} --environment staging)" in refused.stderr
 
     garbage = cli.run("list", token="not-a-jwt", expect=1)
     assert _error_line(garbage.stderr).startswith("error: Invalid bearer token: ")

@@ -102,12 +102,16 @@ def test_a_promotion_sends_exactly_one_message_per_channel(
     )
     assert answer.status == 200, answer.body
     owner = sdk(stack, stack.mint(repository=OWNER))
-    owner.register("churn", write_bytes(tmp_path / "v1.bin", b"one"), metrics={"auc": 0.81, "recall": 0.7})
-    owner.register("churn", write_bytes(tmp_path / "v2.bin", b"two"), metrics={"auc": 0.84, "recall": 0.69})
+    owner.register(
+        "churn", write_bytes(tmp_path / "v1.bin", b"one"), metrics={"auc": 0.81, "recall": 0.7}, create_model=True
+    )
+    owner.register(
+        "churn", write_bytes(tmp_path / "v2.bin", b"two"), metrics={"auc": 0.84, "recall": 0.69}, create_model=True
+    )
     github.approve(OWNER, "2002", "carol", "production", comment="numbers look right")
     deployer = sdk(stack, stack.mint(repository=OWNER, environment="production", actor="dave", run_id="2002"))
-    deployer.promote("churn", "production", 1)
-    deployer.promote("churn", "production", 2, comment="weekly retrain")
+    deployer.promote("churn", 1, stage="production")
+    deployer.promote("churn", 2, stage="production", comment="weekly retrain")
 
     for receiver in receivers.values():
         _wait_for(receiver, 2)

@@ -55,7 +55,7 @@ def test_large_file_goes_through_multipart_and_downloads_intact(
     assert plan["upload_id"]
 
     # the SDK's own registration of the same bytes (a fresh version) uploads and seals it
-    version = client.register(model_name, path)
+    version = client.register(model_name, path, create_model=True)
     assert version["status"] == "ready"
     assert version["artifact"]["sha256"] == digest
     assert version["artifact"]["size"] == len(data)
@@ -72,7 +72,7 @@ def test_large_file_goes_through_multipart_and_downloads_intact(
 
 def test_file_under_the_threshold_is_one_put(client: Any, stack: LocalStack, model_name: str, tmp_path: Path) -> None:
     data = os.urandom(MULTIPART_THRESHOLD - 1)
-    version = client.register(model_name, write_bytes(tmp_path / "small.onnx", data))
+    version = client.register(model_name, write_bytes(tmp_path / "small.onnx", data), create_model=True)
     assert version["status"] == "ready"
     head, stored = _stored(stack, version["artifact"]["key"])
     assert "-" not in head["ETag"].strip('"')
@@ -88,7 +88,7 @@ def test_32_concurrent_registrations_get_distinct_consecutive_numbers(
 
     def register(path: Path) -> dict[str, Any]:
         start.wait(timeout=30)
-        result: dict[str, Any] = client.register(model_name, path)
+        result: dict[str, Any] = client.register(model_name, path, create_model=True)
         return result
 
     with ThreadPoolExecutor(max_workers=32) as pool:
@@ -110,16 +110,16 @@ def test_racing_conditional_promotions_one_wins_the_rest_conflict(
     client: Any, stack: LocalStack, model_name: str, tmp_path: Path
 ) -> None:
     for i in range(1, 10):
-        client.register(model_name, write_bytes(tmp_path / f"m{i}.onnx", f"v{i}".encode() * 10))
+        client.register(model_name, write_bytes(tmp_path / f"m{i}.onnx", f"v{i}".encode() * 10), create_model=True)
     client = sdk(stack, deployer_token(stack, "staging"))
-    client.promote(model_name, "staging", 1)
+    client.promote(model_name, 1, stage="staging")
     racers = list(range(2, 10))
     start = threading.Barrier(len(racers))
 
     def promote(version: int) -> int | RegistryError:
         start.wait(timeout=30)
         try:
-            pointer = client.promote(model_name, "staging", version, expected_version=1)
+            pointer = client.promote(model_name, version, stage="staging", expected_version=1)
         except RegistryError as exc:
             return exc
         return int(pointer["version"])
@@ -136,6 +136,6 @@ def test_racing_conditional_promotions_one_wins_the_rest_conflict(
     assert stage["previous_version"] == 1
     # and the loser's retry with the old expectation still conflicts: nothing moved behind its back
     with pytest.raises(RegistryError) as again:
-        client.promote(model_name, "staging", 9 if winners[0] != 9 else 8, expected_version=1)
+        client.promote(model_name, 9 if winners[0] != 9 else 8, stage="staging", expected_version=1)
     assert again.value.status == 409
     assert client.get_stage(model_name, "staging")["version"] == winners[0]

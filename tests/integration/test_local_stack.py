@@ -21,6 +21,7 @@ import pytest
 
 from modelyard_server.local.stack import LocalStack
 from modelyard_server.local.template_resources import load_template
+from tests.support.terminal import Terminal
 
 REPO = Path(__file__).resolve().parents[2]
 Scope = dict[str, Any]
@@ -168,49 +169,43 @@ RUN_MAIN = textwrap.dedent(
 )
 
 
+def _main_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "lambdas"), str(REPO / "actions")])}
+
+
 def _main_process(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "lambdas"), str(REPO / "actions")])}
     return subprocess.Popen(
         [sys.executable, "-c", RUN_MAIN, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=_main_env(),
         cwd=REPO,
     )
 
 
+def _terminal(script: str, *args: str) -> Terminal:
+    return Terminal([sys.executable, "-c", script, *args], _main_env(), REPO)
+
+
+FREE_PORTS = ("--port", "0", "--issuer-port", "0", "--moto-port", "0")
+
+
 def test_dev_command_prints_how_to_connect_and_stops_on_sigint() -> None:
-    process = _main_process("--port", "0", "--issuer-port", "0", "--moto-port", "0", "--log-level", "warning")
-    assert process.stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 30
-    try:
-        while not any("Ctrl-C to stop" in line for line in lines):
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, f"no banner; got {lines!r}"
-            time.sleep(0.05)
-        banner = "".join(lines)
+    with _terminal(RUN_MAIN, *FREE_PORTS, "--log-level", "warning") as terminal:
+        terminal.wait_for("Ctrl-C to stop", timeout=30)
+        lines = terminal.lines
+        banner = terminal.text
         api_url = next(line.split()[1] for line in lines if line.strip().startswith("API"))
         assert f"{api_url}/v1/docs" in banner
         assert "modelyard dev-token --repository acme/models" in banner
         assert "/mint?repository=acme/models" in banner
         issuer_url = next(line.split()[1] for line in lines if line.strip().startswith("issuer"))
-        assert f"export MODELYARD_DEV_ISSUER={issuer_url}" in banner  # not the default port
+        assert f"export MODELYARD_URL={api_url}" in banner
+        assert f"export MODELYARD_DEV_ISSUER={issuer_url}" in banner
         with urllib.request.urlopen(f"{api_url}/v1/health", timeout=5) as response:
             assert response.status == 204
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        reader.join(timeout=5)
-        process.stdout.close()
-        if process.stderr is not None:
-            process.stderr.close()
+        assert terminal.stop_with(signal.SIGINT)[0] == 0
 
 
 def test_dev_command_refuses_a_public_address() -> None:
@@ -218,3 +213,57 @@ def test_dev_command_refuses_a_public_address() -> None:
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "--allow-remote" in stderr
+
+
+SLOW_START = textwrap.dedent(
+    """
+    import sys, time
+    import modelyard_server.local.stack as stack
+
+    def slow_factory():
+        print("building the app", flush=True)
+        time.sleep(60)
+
+    stack.default_app_factory = slow_factory
+    from modelyard_server.local.__main__ import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+@pytest.mark.parametrize("flag", ["--port", "--issuer-port", "--moto-port"])
+def test_a_taken_port_is_a_clear_error_naming_the_port_and_its_flag(flag: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = list(FREE_PORTS)
+        args[args.index(flag) + 1] = str(port)
+        started = time.monotonic()
+        process = _main_process(*args)
+        try:
+            _, stderr = process.communicate(timeout=5)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        assert time.monotonic() - started < 5
+    assert process.returncode not in (0, None)
+    assert str(port) in stderr
+    assert f"{flag} N" in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_startup_stops_the_stack_within_5_s(signum: int) -> None:
+    with _terminal(SLOW_START, *FREE_PORTS) as terminal:
+        terminal.wait_for("building the app", timeout=30)
+        _, seconds = terminal.stop_with(signum)
+        assert seconds < 5
+
+
+def test_sigterm_stops_a_running_stack_within_5_s() -> None:
+    with _terminal(RUN_MAIN, *FREE_PORTS) as terminal:
+        terminal.wait_for("Ctrl-C to stop", timeout=30)
+        status, seconds = terminal.stop_with(signal.SIGTERM)
+        assert (status, seconds < 5) == (0, True)

@@ -1,10 +1,16 @@
-"""Run the local stack until Ctrl-C: ``python -m modelyard_server.local`` (what ``modelyard dev`` runs)."""
+"""Run the local stack until Ctrl-C: ``python -m modelyard_server.local`` (what ``modelyard dev`` runs).
+
+Ctrl-C or SIGTERM stops it within :data:`STOP_DEADLINE_SECONDS`, also while it is starting: a
+stop that overruns the deadline (a hung request, a slow webhook) ends the process anyway, and
+a second signal ends it at once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -13,6 +19,7 @@ from types import FrameType
 
 from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.errors import DomainError
+from modelyard_server.local.ports import PortUnavailable
 from modelyard_server.local.stack import (
     DEFAULT_API_PORT,
     DEFAULT_HOST,
@@ -21,13 +28,18 @@ from modelyard_server.local.stack import (
     LocalStack,
 )
 
-DEFAULT_DEV_ISSUER = f"http://{DEFAULT_HOST}:{DEFAULT_ISSUER_PORT}"  # where `modelyard dev-token` looks
+STOP_DEADLINE_SECONDS = 4.0
+#: the option that moves each part of the stack to another port
+PORT_FLAGS = {"api": "--port", "issuer": "--issuer-port", "moto": "--moto-port"}
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "pynamodb")  # INFO: a line per AWS call or setting
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The options of ``modelyard dev`` (the CLI hands its arguments to this parser)."""
     parser = argparse.ArgumentParser(
-        prog="python -m modelyard_server.local",
-        description="Run modelyard locally: moto (DynamoDB + S3), a local OIDC issuer and the API.",
+        prog="modelyard dev",
+        description="Run modelyard locally until Ctrl-C: moto (DynamoDB, S3, SSM, SQS), a local OIDC issuer, "
+        "a GitHub stand-in, the events pipeline and the API. Port 0 picks a free port.",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="API port (default %(default)s)")
@@ -53,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port_advice(error: PortUnavailable) -> str:
+    flag = PORT_FLAGS.get(error.part, "--port")
+    return (
+        f"could not start the local stack: {error}. Stop what is using port {error.port}, "
+        f"or pick another one with {flag} N ({flag} 0: any free port)"
+    )
+
+
 def _banner(stack: LocalStack) -> str:
     return "\n".join(
         [
@@ -63,10 +83,11 @@ def _banner(stack: LocalStack) -> str:
             f"  issuer   {stack.issuer_url}",
             f"  moto     {stack.moto_url}  (table {stack.table_name}, bucket {stack.bucket_name})",
             "",
-            "Get a token:",
+            "In another shell:",
             f"  export MODELYARD_URL={stack.api_url}",
-            *([] if stack.issuer_url == DEFAULT_DEV_ISSUER else [f"  export MODELYARD_DEV_ISSUER={stack.issuer_url}"]),
+            f"  export MODELYARD_DEV_ISSUER={stack.issuer_url}",
             "  export MODELYARD_TOKEN=$(modelyard dev-token --repository acme/models)",
+            "  (promoting needs a token of the stage's environment: add --environment staging)",
             "or raw:",
             f"  curl '{stack.issuer_url}/mint?repository=acme/models'",
             "",
@@ -85,8 +106,42 @@ def _banner(stack: LocalStack) -> str:
     )
 
 
+class _Stopper:
+    """SIGINT/SIGTERM handling: stop at once while starting, within the deadline once running."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.running = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested.is_set():
+            os._exit(128 + signum)  # asked twice: leave now
+        self.requested.set()
+        deadline = threading.Timer(STOP_DEADLINE_SECONDS, self._overrun)
+        deadline.daemon = True
+        deadline.start()
+        if not self.running:
+            raise KeyboardInterrupt  # interrupts start(), which stops what already runs
+
+    @staticmethod
+    def _overrun() -> None:
+        print(f"the stack did not stop within {STOP_DEADLINE_SECONDS:g} s; exiting anyway", file=sys.stderr, flush=True)
+        os._exit(1)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if level != "debug":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if not args.allow_remote and not is_loopback_host(args.host):
         print(
             f"refusing to listen on {args.host}: the local issuer mints tokens for anyone who can "
@@ -94,16 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-
-    stop = threading.Event()
-
-    def _request_stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _request_stop)
-    signal.signal(signal.SIGTERM, _request_stop)
+    _configure_logging(args.log_level)
 
     notifications = None
     if args.notifications:
@@ -112,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             print(f"could not read {args.notifications}: {error}", file=sys.stderr)
             return 2
+    stopper = _Stopper()
+    stopper.install()
     stack = LocalStack(
         args.host,
         args.port,
@@ -124,15 +172,22 @@ def main(argv: list[str] | None = None) -> int:
         github=True,
     )
     try:
-        stack.start()
-    except (OSError, ImportError, ValueError, DomainError) as error:
-        print(f"could not start the local stack: {error}", file=sys.stderr)
-        return 1
-    try:
+        try:
+            stack.start()
+        except PortUnavailable as error:
+            print(_port_advice(error), file=sys.stderr)
+            return 1
+        except (OSError, ImportError, ValueError, DomainError) as error:
+            print(f"could not start the local stack: {error}", file=sys.stderr)
+            return 1
+        stopper.running = True
         print(_banner(stack), flush=True)
-        while not stop.wait(timeout=1):
+        while not stopper.requested.wait(timeout=1):
             pass
         print("stopping...", flush=True)
+    except KeyboardInterrupt:
+        print("stopped while starting", file=sys.stderr)
+        return 130
     finally:
         stack.stop()
     return 0

@@ -938,7 +938,11 @@ class Demo:
         denied = [line for line in out.splitlines() if "model.promotion.denied" in line]
         expect(len(denied) == 2 and FORK in denied[0], f"the refused promotion by {FORK} is not on record", out)
         expect(OWNER in denied[1], f"the unapproved promotion to {PRODUCTION} is not on record", out)
-        validated = [line.split()[-1] for line in out.splitlines() if "model.version.validated" in line]
+        validated = [
+            next((word for word in line.split() if word.startswith("status=")), "-")
+            for line in out.splitlines()
+            if "model.version.validated" in line
+        ]
         expect(validated == ["status=failed", "status=passed"], f"the validations are on record as {validated}", out)
         self.note(
             f"{len(types)} events; the two refused promotions changed nothing but are on record as denials "

@@ -17,6 +17,7 @@ import hashlib
 import ipaddress
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -65,9 +66,18 @@ class LocalIssuer:
     Use as a context manager, or call :meth:`start` / :meth:`stop`.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, audience: str = DEFAULT_AUDIENCE) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        audience: str = DEFAULT_AUDIENCE,
+        sock: socket.socket | None = None,
+    ) -> None:
+        """``sock``: an already listening socket to serve on (then ``host`` and ``port`` are its own)."""
         self._host = host
         self._port = port
+        self._sock = sock
         self.audience = audience
         self._keys: list[_SigningKey] = [_SigningKey()]
         self._lock = threading.Lock()
@@ -80,7 +90,13 @@ class LocalIssuer:
         """Bind the port and serve in a daemon thread. Idempotent."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self._host, self._port), _IssuerRequestHandler)
+        if self._sock is None:
+            server = ThreadingHTTPServer((self._host, self._port), _IssuerRequestHandler)
+        else:
+            server = ThreadingHTTPServer(self._sock.getsockname()[:2], _IssuerRequestHandler, bind_and_activate=False)
+            server.socket.close()
+            server.socket, self._sock = self._sock, None
+            server.server_address = server.socket.getsockname()
         server.daemon_threads = True
         server.issuer = self  # type: ignore[attr-defined]
         self._server = server

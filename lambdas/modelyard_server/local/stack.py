@@ -27,11 +27,12 @@ from typing import Any, Self
 import boto3
 import uvicorn
 from botocore.config import Config as BotoConfig
-from moto.server import ThreadedMotoServer
 
 from modelyard_server.local.github import APP_ID as GITHUB_APP_ID
 from modelyard_server.local.github import LocalGitHub
 from modelyard_server.local.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from modelyard_server.local.moto_server import MotoServer
+from modelyard_server.local.ports import listen_on
 from modelyard_server.local.template_resources import create_bucket, create_table
 
 DEFAULT_HOST = "127.0.0.1"
@@ -114,12 +115,13 @@ class LocalStack:
 
         self._with_github = github
         self._github: LocalGitHub | None = None
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: MotoServer | None = None
         self._moto_url: str | None = None
         self._issuer: LocalIssuer | None = None
         self._uvicorn: uvicorn.Server | None = None
         self._uvicorn_thread: threading.Thread | None = None
         self._api_socket: socket.socket | None = None
+        self._reserved: dict[str, socket.socket] = {}
         self._saved_env: dict[str, str | None] | None = None
 
     # ------------------------------------------------------------------ urls
@@ -215,8 +217,10 @@ class LocalStack:
         if self._moto is not None:
             return self
         try:
-            self._start_moto()
-            self._issuer = LocalIssuer(self.host, self._ports["issuer"], audience=self.audience).start()
+            # every port first: a taken one fails now, before anything runs (PortUnavailable names it)
+            self._reserved = {part: listen_on(part, self.host, port) for part, port in self._ports.items()}
+            self._start_moto(self._reserved.pop("moto"))
+            self._issuer = LocalIssuer(self.host, audience=self.audience, sock=self._reserved.pop("issuer")).start()
             if self._with_github:
                 self._github = LocalGitHub()
             self._apply_environment()
@@ -241,7 +245,10 @@ class LocalStack:
         if server is not None:
             server.should_exit = True
         if thread is not None:
-            thread.join(timeout=10)
+            thread.join(timeout=3)
+        for sock in self._reserved.values():
+            sock.close()
+        self._reserved = {}
         if self._api_socket is not None:
             self._api_socket.close()
             self._api_socket = None
@@ -253,10 +260,6 @@ class LocalStack:
             self._github = None
         if self._moto is not None:
             self._moto.stop()
-            # ThreadedMotoServer.stop() shuts the loop down but leaves the socket listening.
-            moto_server = getattr(self._moto, "_server", None)
-            if moto_server is not None:
-                moto_server.server_close()
             self._moto = None
             self._moto_url = None
         self._dlq_url = None
@@ -275,7 +278,7 @@ class LocalStack:
 
     # ------------------------------------------------------------------ parts
 
-    def _start_moto(self) -> None:
+    def _start_moto(self, sock: socket.socket) -> None:
         if self._log_level.lower() != "debug":
             # moto's werkzeug server logs every request; keep that for debug runs only.
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -283,11 +286,8 @@ class LocalStack:
 
         # DynamoDB applies each request atomically; moto's in-memory backend needs a lock for that.
         make_moto_dynamodb_atomic()
-        moto = ThreadedMotoServer(ip_address=self.host, port=self._ports["moto"], verbose=False)
-        self._moto = moto
-        moto.start()
-        _, port = moto.get_host_and_port()
-        self._moto_url = f"http://{_url_host(self.host)}:{port}"
+        self._moto = MotoServer(sock).start()
+        self._moto_url = f"http://{_url_host(self.host)}:{self._moto.port}"
         # moto keeps its backends per process, not per server: a stack started after another one in
         # the same process would see that one's tables, objects and stream records. Start empty.
         reset = urllib.request.Request(  # noqa: S310 - our own loopback server
@@ -353,14 +353,7 @@ class LocalStack:
 
     def _start_api(self) -> None:
         app = self._app_factory()
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self._ports["api"]))
-        except OSError:
-            sock.close()
-            raise
-        self._api_socket = sock
+        sock = self._api_socket = self._reserved.pop("api")
         config = uvicorn.Config(
             app,
             host=self.host,
@@ -369,7 +362,7 @@ class LocalStack:
             log_level=self._log_level,
             log_config=self._log_config,
             access_log=self._access_log,
-            timeout_graceful_shutdown=5,
+            timeout_graceful_shutdown=2,  # Ctrl-C stops the whole stack within 5 s
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="modelyard-api", daemon=True)

@@ -74,7 +74,13 @@ class FakeRegistry:
             "history": history,
         }
 
-    def _move(self, name: str, kind: str, pname: str, version: int | None, action: str) -> dict[str, Any]:
+    def deny(self, name: str, stage: str, version: int, reason: str) -> None:
+        """A refused promotion, as the registry keeps it in the model's trail."""
+        self._event(name, "model.promotion.denied", version, detail={"stage": stage, "reason": reason})
+
+    def _move(
+        self, name: str, kind: str, pname: str, version: int | None, action: str, comment: str | None = None
+    ) -> dict[str, Any]:
         key = "stages" if kind == "stage" else "aliases"
         pointers = self.models[name].setdefault(key, {})
         before = pointers.get(pname, {}).get("version")
@@ -88,7 +94,10 @@ class FakeRegistry:
                 "updated_by": "x",
             }
         history = self.models[name].setdefault(f"_{key}_history", {}).setdefault(pname, [])
-        history.append({"version": version, "previous_version": before, "at": "t", "by": "x", "action": action})
+        history.append(
+            {"version": version, "previous_version": before, "at": "t", "by": "x", "action": action, "comment": comment}
+        )
+        self._event(name, f"model.{kind}.{action}", version, detail={kind: pname, "comment": comment})
         return self._pointer(name, kind, pname)
 
     # -- the HTTP surface ---------------------------------------------------------
@@ -228,7 +237,8 @@ class FakeRegistry:
             version = self._version(name, str(body["version"]))
         if version is None or version["status"] != "ready":
             return problem(409, "Version not promotable", "only ready versions", "not-promotable")
-        return Answer(200, self._move(name, kind, pname, version["version"], (action or "/set")[1:]))
+        moved = self._move(name, kind, pname, version["version"], (action or "/set")[1:], body.get("comment"))
+        return Answer(200, moved)
 
     def _register(self, seen: Seen, name: str) -> Answer:
         body = seen.json()

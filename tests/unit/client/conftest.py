@@ -159,3 +159,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(("GITHUB_", "ACTIONS_", "MODELYARD_", "RUNNER_")):
             monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def registry(loopback: Callable[[Handler], Loopback], clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fake registry (client_fakes.FakeRegistry) that the CLI's environment points at."""
+    from client_fakes import FakeRegistry  # it imports this module
+
+    fake = FakeRegistry()
+    server = loopback(fake)
+    fake.base_url = server.url
+    monkeypatch.setenv("MODELYARD_URL", server.url)
+    monkeypatch.setenv("MODELYARD_TOKEN", "test-token")
+    monkeypatch.setenv("MODELYARD_MAX_ATTEMPTS", "2")
+    return fake

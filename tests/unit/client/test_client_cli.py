@@ -19,17 +19,6 @@ from modelyard.cli import main
 ACTIONS_DIR = str(Path(__file__).resolve().parents[3] / "actions")
 
 
-@pytest.fixture
-def registry(loopback, clean_env, monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
-    fake = FakeRegistry()
-    server = loopback(fake)
-    fake.base_url = server.url
-    monkeypatch.setenv("MODELYARD_URL", server.url)
-    monkeypatch.setenv("MODELYARD_TOKEN", "test-token")
-    monkeypatch.setenv("MODELYARD_MAX_ATTEMPTS", "2")
-    return fake
-
-
 def kv(out: str) -> dict[str, str]:
     """The aligned ``key  value`` lines of a result (stops at the first blank line)."""
     pairs = {}
@@ -117,7 +106,7 @@ def test_pointer_commands(registry: FakeRegistry, tmp_path: Path, capsys) -> Non
     code, out, _ = run(capsys, "versions", "fraud")
     assert out.splitlines()[0].split() == ["VERSION", "SEMVER", "STATUS", "CREATED", "SHA256", "METRICS"]
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["2", "1"]
-    assert run(capsys, "archive", "models:/fraud/2", "--reason", "bad data")[0] == 0
+    assert run(capsys, "archive", "fraud", "2", "--reason", "bad data")[0] == 0
     assert registry.versions["fraud"][1]["status"] == "archived"
     code, out, _ = run(capsys, "events", "fraud")
     assert code == 0 and "model.version.registered" in out

@@ -42,5 +42,5 @@ def test_existing_file_is_kept_when_the_new_download_is_bad(loopback, tmp_path: 
     dest = tmp_path / "model.onnx"
     dest.write_bytes(b"previous good model")
     with pytest.raises(DigestMismatch):
-        download_file(f"{server.url}/b/k", dest, sha256="0" * 64, size=None)
+        download_file(f"{server.url}/b/k", dest, sha256="0" * 64, size=None, overwrite=True)
     assert dest.read_bytes() == b"previous good model"

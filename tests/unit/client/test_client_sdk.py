@@ -83,9 +83,9 @@ def test_register_directory_and_same_bytes_twice(registry, tmp_path: Path) -> No
     assert len(fake.blobs) == puts_before, "the registry already held the bytes: no upload"
 
 
-def test_register_creates_a_missing_model(registry, tmp_path: Path) -> None:
+def test_register_creates_a_missing_model_when_asked(registry, tmp_path: Path) -> None:
     fake, client = registry
-    version = client.register("brand-new", _file(tmp_path, "m.pkl", 100))
+    version = client.register("brand-new", _file(tmp_path, "m.pkl", 100), create_model=True)
     assert version["status"] == "ready"
     assert "brand-new" in fake.models
 
@@ -96,6 +96,7 @@ def test_lineage_from_github_env_and_explicit_values_win(registry, tmp_path: Pat
     version = client.register(
         "fraud",
         _file(tmp_path, "m.onnx", 100),
+        create_model=True,
         lineage={"ref": "refs/tags/v1.4.0", "data_uri": "s3://data/fraud", "parents": ["models:/fraud/3"]},
     )
     assert version["lineage"] == {
@@ -111,7 +112,7 @@ def test_lineage_from_github_env_and_explicit_values_win(registry, tmp_path: Pat
 def test_idempotency_key_returns_the_same_version(registry, tmp_path: Path) -> None:
     fake, client = registry
     path = _file(tmp_path, "m.onnx", 100)
-    first = client.register("fraud", path, idempotency_key="run-42-attempt-1")
+    first = client.register("fraud", path, idempotency_key="run-42-attempt-1", create_model=True)
     again = client.register("fraud", path, idempotency_key="run-42-attempt-1")
     assert again["version"] == first["version"] == 1
     assert fake.models["fraud"]["latest_version"] == 1
@@ -130,33 +131,33 @@ def test_register_validates_locally_first(registry, tmp_path: Path) -> None:
 def test_download_by_uri_alias_and_stage(registry, tmp_path: Path) -> None:
     fake, client = registry
     path = _file(tmp_path, "model.onnx", 5000)
-    client.register("fraud", path)
+    client.register("fraud", path, create_model=True)
     client.register("fraud", _file(tmp_path, "model2.onnx", 5000))
     client.set_alias("fraud", "champion", 1)
-    client.promote("fraud", "production", "models:/fraud@champion")
+    client.promote("fraud", "models:/fraud@champion", stage="production")
     out = tmp_path / "out"
     out.mkdir()
     for uri in ("models:/fraud/1", "models:/fraud@champion", "models:/fraud/stage/production"):
-        target = client.download(uri, dest=out)
+        target = client.download(uri, out, overwrite=True)
         assert target == out / "model.onnx"
         assert target.read_bytes() == path.read_bytes()
     fake.corrupt_downloads = True
     with pytest.raises(DigestMismatch):
-        client.download("fraud", 1, dest=tmp_path / "bad.onnx")
+        client.download("fraud", tmp_path / "bad.onnx", version=1)
     assert not (tmp_path / "bad.onnx").exists()
 
 
 def test_pointers_promote_rollback_and_conditions(registry, tmp_path: Path) -> None:
     _fake, client = registry
     for n in range(3):
-        client.register("fraud", _file(tmp_path, f"m{n}.onnx", 100))
-    assert client.promote("fraud", "production", 1, expected_version=None)["version"] == 1
-    assert client.promote("fraud", "production", 2, comment="better auc")["version"] == 2
+        client.register("fraud", _file(tmp_path, f"m{n}.onnx", 100), create_model=n == 0)
+    assert client.promote("fraud", 1, stage="production", expected_version=None)["version"] == 1
+    assert client.promote("fraud", 2, stage="production", comment="better auc")["version"] == 2
     with pytest.raises(RegistryError) as info:
-        client.promote("fraud", "production", 3, expected_version=1)
+        client.promote("fraud", 3, stage="production", expected_version=1)
     assert info.value.status == 409
-    assert client.rollback("fraud", "production")["version"] == 1
-    assert client.rollback("fraud", "production", to_version="models:/fraud/3")["version"] == 3
+    assert client.rollback("fraud", stage="production")["version"] == 1
+    assert client.rollback("fraud", stage="production", to_version="models:/fraud/3")["version"] == 3
     stage = client.get_stage("fraud", "production")
     assert [h["version"] for h in stage["history"]] == [1, 2, 1, 3]
     client.set_alias("fraud", "champion", 2)
@@ -166,7 +167,7 @@ def test_pointers_promote_rollback_and_conditions(registry, tmp_path: Path) -> N
     assert model["stages"]["production"]["version"] == 3
     assert client.resolve("models:/fraud/stage/production")["version"] == 3
     with pytest.raises(ClientError, match="not of 'fraud'"):
-        client.promote("fraud", "production", "models:/other/1")
+        client.promote("fraud", "models:/other/1", stage="production")
 
 
 def test_listing_follows_pages(registry, tmp_path: Path) -> None:
