@@ -18,7 +18,7 @@ OWNER = "acme/models"
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(port=0, issuer_port=0, moto_port=0) as running:
+    with LocalStack(port=0, issuer_port=0, moto_port=0, github=True) as running:
         yield running
 
 
@@ -60,3 +60,11 @@ def sdk(stack: LocalStack, **claims: Any) -> Any:
 @pytest.fixture
 def client(stack: LocalStack) -> Any:
     return sdk(stack)
+
+
+def put_in_production(stack: LocalStack, model: str, version: int) -> None:
+    """The way the registry's built-in rules allow: through staging, then a run approved by someone else."""
+    sdk(stack, environment="staging").promote(model, version, stage="staging")
+    run_id = str(uuid.uuid4().int % 10**9)
+    stack.github.approve(OWNER, run_id, "alice", "production")
+    sdk(stack, environment="production", actor="bob", run_id=run_id).promote(model, version, stage="production")

@@ -12,7 +12,7 @@ import pytest
 
 from modelyard.errors import RegistryError
 from modelyard_server.local.stack import LocalStack
-from tests.actions.conftest import OWNER, sdk
+from tests.actions.conftest import OWNER, put_in_production, sdk
 from tests.support.actions_runner import Job, Runner, TokenEndpoint
 
 
@@ -121,7 +121,7 @@ def test_summary_compares_metrics_with_the_production_holder(
     owner = sdk(stack)
     first = write(workspace, "v1.onnx", b"first model")
     owner.register(model_name, first, metrics={"auc": 0.88, "latency_ms": 12.0}, create_model=True)
-    sdk(stack, environment="production").promote(model_name, 1, stage="production")
+    put_in_production(stack, model_name, 1)
     training_outputs(workspace, auc=0.93)
 
     result = runner.run(

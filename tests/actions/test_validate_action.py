@@ -10,7 +10,7 @@ import pytest
 
 from modelyard.errors import RegistryError
 from modelyard_server.local.stack import LocalStack
-from tests.actions.conftest import sdk
+from tests.actions.conftest import put_in_production, sdk
 from tests.support.actions_runner import Runner
 
 EVALUATE = (
@@ -64,7 +64,7 @@ def test_failed_gates_fail_the_step_with_one_error_per_check(
     runner: Runner, workspace: Path, stack: LocalStack, model_name: str
 ) -> None:
     client = registered(stack, workspace, model_name, {"auc": 0.91, "f1": 0.9})
-    sdk(stack, environment="production").promote(model_name, 1, stage="production")
+    put_in_production(stack, model_name, 1)
     client.register(model_name, workspace / "model.onnx", metrics={"auc": 0.8, "f1": 0.6})  # same bytes, v2
     tighten(
         workspace,
