@@ -184,7 +184,8 @@ def test_sealed_version_cannot_be_changed(registry: Registry) -> None:
 def test_archived_version_stays_readable_but_cannot_move(registry: Registry) -> None:
     registry.create_model("fraud")
     registry.register("fraud", b"old")
-    registry.call("PUT", "/v1/models/fraud/aliases/champion", body={"version": 1})
+    registry.register("fraud", b"new")
+    registry.call("PUT", "/v1/models/fraud/aliases/champion", body={"version": 2})
     archived = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leaks labels"})
     assert archived.status == 200
     assert archived.body["status"] == "archived"
@@ -193,8 +194,61 @@ def test_archived_version_stays_readable_but_cannot_move(registry: Registry) -> 
     promote = registry.call("POST", "/v1/models/fraud/stages/production/promote", body={"version": 1})
     assert promote.status == 409
     assert "archived" in promote.problem["detail"]
-    resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud@champion"}).body
-    assert resolved["status"] == "archived"
+    alias = registry.call("PUT", "/v1/models/fraud/aliases/champion", body={"version": 1})
+    assert alias.status == 409
+
+
+def test_a_version_that_holds_a_stage_or_alias_cannot_be_archived(registry: Registry) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.register("fraud", b"two")
+    registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
+    registry.call("PUT", "/v1/models/fraud/aliases/champion", body={"version": 1})
+    refused = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leaks labels"})
+    assert refused.status == 409, refused
+    assert "stage 'staging'" in refused.problem["detail"]
+    assert "alias 'champion'" in refused.problem["detail"]
+    assert registry.call("GET", "/v1/models/fraud/versions/1").body["status"] == "ready"
+    assert registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 2}).status == 200
+    assert registry.call("PUT", "/v1/models/fraud/aliases/champion", body={"version": 2}).status == 200
+    assert registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leaks labels"}).status == 200
+    rolled = registry.call("POST", "/v1/models/fraud/stages/staging/rollback", body={})
+    assert rolled.status == 409  # the earlier holder is archived: rollback refuses it rather than serve it
+    assert registry.call("GET", "/v1/models/fraud/stages/staging").body["version"] == 2
+
+
+def test_deprecating_a_held_version_is_allowed_and_shows_on_its_pointers(registry: Registry) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1})
+    body = {"status": "deprecated", "reason": "retrain due"}
+    assert registry.call("POST", "/v1/models/fraud/versions/1/archive", body=body).status == 200
+    resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud/stage/staging"}).body
+    assert resolved["status"] == "deprecated"
+
+
+def test_only_admins_restore_an_archived_version(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry.create_model("fraud")
+    registry.register("fraud", b"one")
+    registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "wrong data"})
+    by_owner = registry.call("POST", "/v1/models/fraud/versions/1/restore", body={"reason": "it was fine"})
+    assert by_owner.status == 403, by_owner
+    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", "acme/platform")
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    forget_configuration()
+    table.bind("registry-test")
+    admin = registry.token(repository="acme/platform")
+    missing_reason = registry.call("POST", "/v1/models/fraud/versions/1/restore", body={}, token=admin)
+    assert missing_reason.status == 422
+    restored = registry.call("POST", "/v1/models/fraud/versions/1/restore", body={"reason": "it was fine"}, token=admin)
+    assert restored.status == 200, restored
+    assert restored.body["status"] == "ready"
+    assert registry.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1}).status == 200
+    events = registry.call("GET", "/v1/models/fraud/events").body["items"]
+    assert [e["detail"].get("reason") for e in events if e["type"] == "model.version.restored"] == ["it was fine"]
+    again = registry.call("POST", "/v1/models/fraud/versions/1/restore", body={"reason": "twice"}, token=admin)
+    assert again.status == 409  # it is ready: nothing to restore
 
 
 def test_retried_conditional_promotion_is_idempotent(registry: Registry) -> None:
@@ -292,12 +346,16 @@ def test_archive_racing_a_promotion_never_leaves_a_stale_pointer(
         return loaded
 
     monkeypatch.setattr(table, "load_model", promote_in_between)
-    archived = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leak"})
-    assert archived.status == 409  # it would have missed the new pointer: refused, retry sees it
-    again = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leak"})
+    body = {"status": "deprecated", "reason": "leak"}
+    deprecated = registry.call("POST", "/v1/models/fraud/versions/1/archive", body=body)
+    assert deprecated.status == 409  # it would have missed the new pointer: refused, retry sees it
+    again = registry.call("POST", "/v1/models/fraud/versions/1/archive", body=body)
     assert again.status == 200
     resolved = registry.call("GET", "/v1/resolve", query={"uri": "models:/fraud/stage/staging"}).body
-    assert resolved["status"] == "archived"
+    assert resolved["status"] == "deprecated"
+    held = registry.call("POST", "/v1/models/fraud/versions/1/archive", body={"reason": "leak"})
+    assert held.status == 409
+    assert "stage 'staging'" in held.problem["detail"]
 
 
 def _promotions(registry: Registry) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ EVENT_TYPES = (
     "model.version.ready",
     "model.version.archived",
     "model.version.deprecated",
+    "model.version.restored",
     "model.version.promoted",
     "model.version.rolled_back",
     "model.version.validated",

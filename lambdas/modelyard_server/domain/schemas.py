@@ -128,9 +128,19 @@ class CompleteUploadRequest(StrictModel):
     parts: list[CompletedPart] | None = Field(default=None, max_length=10000)
 
 
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
 class ArchiveVersionRequest(StrictModel):
-    status: Literal["archived", "deprecated"] = "archived"
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    status: Literal["archived", "deprecated"] = Field(
+        default="archived",
+        description="archived: refused while a stage or alias holds the version; deprecated: a warning, allowed",
+    )
+    reason: Reason
+
+
+class RestoreVersionRequest(StrictModel):
+    reason: Reason
 
 
 VersionInput = int | Annotated[str, StringConstraints(min_length=1, max_length=300)]

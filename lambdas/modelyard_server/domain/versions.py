@@ -29,7 +29,7 @@ from modelyard_server.domain.names import (
     parse_version_ref,
     version_uri,
 )
-from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.principal import Principal, require_admin, require_owner
 from modelyard_server.domain.schemas import (
     ArchiveVersionRequest,
     ArtifactRecord,
@@ -37,6 +37,7 @@ from modelyard_server.domain.schemas import (
     DownloadLink,
     RegisteredVersion,
     RegisterVersionRequest,
+    RestoreVersionRequest,
     UploadPart,
     UploadPlan,
     VersionPage,
@@ -324,6 +325,12 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
     if version.status not in allowed:
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}; cannot mark {request.status}")
     holding = [p for p in pointers.values() if p.version == number and p.target is not None]
+    if request.status == "archived" and holding:
+        held_by = ", ".join(f"{p.kind} '{p.name}'" for p in sorted(holding, key=lambda p: (p.kind, p.name)))
+        raise VersionStateConflict(
+            f"version {number} of '{name}' is held by {held_by}; move them to another version first "
+            "(promote another version, or set or delete the alias), then archive it"
+        )
     event = new_event(
         f"model.version.{request.status}",
         name,
@@ -336,6 +343,38 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
     try:
         table.set_version_status(
             name, number, request.status, request.reason, allowed, event, holding, version.pointer_moves
+        )
+    except table.ConditionFailed as error:
+        raise VersionStateConflict(f"version {number} of '{name}' changed concurrently; retry") from error
+    return get_version_by_number(name, number, consistent=True)
+
+
+def restore_version(name: str, number: int, request: RestoreVersionRequest, principal: Principal) -> VersionRecord:
+    """Undo an archive or deprecation (admins): back to ready, or to pending_upload if it never was."""
+    require_admin(principal, "restoring an archived or deprecated version")
+    version = get_version_by_number(name, number, consistent=True)
+    loaded = table.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
+    restorable = ["archived", "deprecated"]
+    if version.status not in restorable:
+        raise VersionStateConflict(
+            f"version {number} of '{name}' is {version.status}; only archived or deprecated versions can be restored"
+        )
+    status = "ready" if version.ready_at is not None else "pending_upload"
+    holding = [p for p in loaded.pointers.values() if p.version == number and p.target is not None]
+    event = new_event(
+        "model.version.restored",
+        name,
+        principal,
+        version=number,
+        before={"status": version.status},
+        after={"status": status},
+        detail={"reason": request.reason},
+    )
+    try:
+        table.set_version_status(
+            name, number, status, request.reason, restorable, event, holding, version.pointer_moves
         )
     except table.ConditionFailed as error:
         raise VersionStateConflict(f"version {number} of '{name}' changed concurrently; retry") from error

@@ -17,6 +17,7 @@ from modelyard_server.domain.schemas import (
     DownloadLink,
     RegisteredVersion,
     RegisterVersionRequest,
+    RestoreVersionRequest,
     VersionPage,
     VersionRecord,
     VersionStatus,
@@ -100,6 +101,17 @@ def archive_version(
     name: ModelNameParam, version: VersionNumberParam, body: ArchiveVersionRequest, caller: Caller
 ) -> VersionRecord:
     return versions.archive_version(name, version, body, caller)
+
+
+@router.post(
+    "/v1/models/<name>/versions/<version>/restore",
+    summary="Restore an archived or deprecated version (admins)",
+    tags=["versions"],
+)
+def restore_version(
+    name: ModelNameParam, version: VersionNumberParam, body: RestoreVersionRequest, caller: Caller
+) -> VersionRecord:
+    return versions.restore_version(name, version, body, caller)
 
 
 @router.get("/v1/models/<name>/versions/<ref>/download", summary="A presigned download link", tags=["versions"])
