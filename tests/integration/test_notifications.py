@@ -157,7 +157,7 @@ def test_promotion_sends_one_message_per_channel_with_diff_and_approvers(chatops
     assert context["type"] == "context"
     assert (
         context["elements"][0]["text"]
-        == "<https://github.com/acme/fraud/actions/runs/1001/attempts/1|workflow run 1001>"
+        == f"<{chatops.registry.issuer.url}/acme/fraud/actions/runs/1001/attempts/1|workflow run 1001>"
     )
 
     message = chatops.teams.received[1].json()
@@ -188,7 +188,7 @@ def test_promotion_sends_one_message_per_channel_with_diff_and_approvers(chatops
         {
             "type": "Action.OpenUrl",
             "title": "Open workflow run",
-            "url": "https://github.com/acme/fraud/actions/runs/1001/attempts/1",
+            "url": f"{chatops.registry.issuer.url}/acme/fraud/actions/runs/1001/attempts/1",
         }
     ]
 

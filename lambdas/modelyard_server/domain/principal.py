@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,22 @@ PROVENANCE_CLAIMS = (
     "base_ref",
     "email",
 )
+
+
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+GHE_CLOUD_ISSUER = re.compile(r"^https://token\.actions\.([a-z0-9-]+)\.ghe\.com$")
+GHES_ISSUER = re.compile(r"^(https://[^/]+)/_services/token$")
+
+
+def github_server_for(issuer: str) -> str:
+    """The GitHub web host whose Actions issued tokens from `issuer`; any other issuer stands for itself."""
+    if issuer == GITHUB_ACTIONS_ISSUER or issuer.startswith(GITHUB_ACTIONS_ISSUER + "/"):
+        return "https://github.com"
+    if cloud := GHE_CLOUD_ISSUER.match(issuer):
+        return f"https://{cloud.group(1)}.ghe.com"
+    if server := GHES_ISSUER.match(issuer):
+        return server.group(1)
+    return issuer.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -89,12 +106,13 @@ class Principal:
 
     @property
     def run_url(self) -> str | None:
+        """The run's page on the GitHub that issued the token; on another issuer (the local one), under it."""
         repository, run_id = self.repository, self._claim("run_id")
         if not repository or not run_id:
             return None
         attempt = self._claim("run_attempt")
         suffix = f"/attempts/{attempt}" if attempt else ""
-        return f"https://github.com/{repository}/actions/runs/{run_id}{suffix}"
+        return f"{github_server_for(self._claim('iss') or '')}/{repository}/actions/runs/{run_id}{suffix}"
 
     @property
     def display_name(self) -> str:

@@ -99,6 +99,7 @@ class Lineage(StrictModel):
     commit: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{7,64}$")] | None = None
     ref: ShortText | None = None
     run_url: UrlText | None = None
+    workflow_ref: ShortText | None = None
     data_uri: UrlText | None = None
     data_version: ShortText | None = None
     data_digest: ShortText | None = None

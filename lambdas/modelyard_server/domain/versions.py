@@ -22,6 +22,7 @@ from modelyard_server.domain.errors import (
     VersionNotFound,
     VersionStateConflict,
 )
+from modelyard_server.domain.lineage import attest_lineage
 from modelyard_server.domain.names import (
     ModelUri,
     VersionRef,
@@ -35,6 +36,7 @@ from modelyard_server.domain.schemas import (
     ArtifactRecord,
     CompleteUploadRequest,
     DownloadLink,
+    Lineage,
     RegisteredVersion,
     RegisterVersionRequest,
     RestoreVersionRequest,
@@ -96,12 +98,13 @@ def register_version(
             return earlier
     if request.semver is not None and table.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
+    lineage = attest_lineage(request.lineage, principal, resolve_uri)
 
     already_stored = table.verified_blob(request.artifact.sha256) is not None
     expected_latest = model.latest_version
     for attempt in range(MAX_NUMBERING_ATTEMPTS):
         number = expected_latest + 1
-        version = _new_version(name, number, request, principal, already_stored)
+        version = _new_version(name, number, request, lineage, principal)
         event = new_event(
             "model.version.registered",
             name,
@@ -150,7 +153,7 @@ def _replay(name: str, key: str, request_hash: str) -> RegisteredVersion | None:
 
 
 def _new_version(
-    name: str, number: int, request: RegisterVersionRequest, principal: Principal, already_stored: bool
+    name: str, number: int, request: RegisterVersionRequest, lineage: Lineage, principal: Principal
 ) -> VersionRecord:
     declared = request.artifact
     return VersionRecord(
@@ -174,7 +177,7 @@ def _new_version(
         tags=request.tags,
         signature=request.signature,
         model_card=request.model_card,
-        lineage=request.lineage,
+        lineage=lineage,
         provenance=principal.provenance(),
         created_at=table.now(),
         created_by=principal.display_name,
