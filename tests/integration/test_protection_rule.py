@@ -195,3 +195,64 @@ def test_another_runs_passed_validation_does_not_approve_this_run(webhooks: Regi
     answer = _deliver(webhooks, _payload("2009"))
     assert answer.body["state"] == "rejected"
     assert "this run's own validation" in answer.body["comment"]
+
+
+@pytest.mark.parametrize(
+    ("case", "ref", "accuracy", "through_staging", "tighten", "verdict"),
+    [
+        ("everything in order", "refs/heads/main", 0.9, True, False, "approved"),
+        ("a run on a branch the stage does not trust", "refs/heads/experiment", 0.9, True, False, "rejected"),
+        ("a failed validation", "refs/heads/main", 0.5, True, False, "rejected"),
+        ("never in staging", "refs/heads/main", 0.9, False, False, "rejected"),
+        ("the policy tightened since the validation", "refs/heads/main", 0.9, True, True, "rejected"),
+    ],
+)
+def test_the_protection_rule_and_the_promotion_reach_the_same_verdict(
+    webhooks: Registry,
+    github: LocalGitHub,  # noqa: F811
+    case: str,
+    ref: str,
+    accuracy: float,
+    through_staging: bool,
+    tighten: bool,
+    verdict: str,
+) -> None:
+    run_id = "5005"
+    number = _register(webhooks, f"{case}".encode(), accuracy)
+    if through_staging:
+        staged = webhooks.call(
+            "POST",
+            "/v1/models/fraud/stages/staging/promote",
+            body={"version": number},
+            token=_run_token(webhooks, "staging"),
+        )
+        assert staged.status == 200, staged
+    report = webhooks.call(
+        "POST",
+        f"/v1/models/fraud/versions/{number}/validations",
+        body={"stage": "production"},
+        token=_run_token(webhooks, None, run_id=run_id, ref=ref),
+    )
+    assert report.status == 201, report
+    if tighten:
+        from tests.integration.test_governance import ADMIN, POLICY
+
+        stricter = {**POLICY, "gates": {**POLICY["gates"], "thresholds": [{"metric": "accuracy", "min": 0.85}]}}
+        admin = webhooks.token(repository=ADMIN)
+        changed = webhooks.call("PUT", "/v1/policy", body={"document": stricter, "expected_revision": 1}, token=admin)
+        assert changed.status == 200, changed
+    github.approve("acme/fraud", run_id, "alice", "production")
+
+    answered = _deliver(webhooks, {**_payload(run_id), "ref": ref})
+    assert answered.status == 200, answered
+    promoted = webhooks.call(
+        "POST",
+        "/v1/models/fraud/stages/production/promote",
+        body={"version": number},
+        token=_run_token(webhooks, "production", run_id=run_id, ref=ref),
+    )
+    assert (answered.body["state"], promoted.status) == (verdict, 200 if verdict == "approved" else 403), (
+        case,
+        answered.body["comment"],
+        promoted.body,
+    )

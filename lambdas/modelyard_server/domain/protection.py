@@ -16,7 +16,7 @@ from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.policies import policy_for, registry_document
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.stage_rules import github_app
+from modelyard_server.domain.stage_rules import PolicyViolation, check_admission, github_app
 from modelyard_server.domain.versions import get_version_by_number
 from modelyard_server.observability import logger
 from modelyard_server.settings import get_settings
@@ -35,6 +35,7 @@ class ProtectionRequest:
     environment: str
     delivery_id: str
     sender: str | None
+    ref: str | None = None  # the git ref the waiting run is on
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], delivery_id: str) -> ProtectionRequest:
@@ -47,7 +48,15 @@ class ProtectionRequest:
         if match.group(1) != repository:
             raise WebhookRefused(f"the callback URL is for {match.group(1)}, not {repository}")
         sender = (payload.get("sender") or {}).get("login")
-        return cls(repository, match.group(2), environment, delivery_id, str(sender) if sender else None)
+        ref = payload.get("ref")
+        return cls(
+            repository,
+            match.group(2),
+            environment,
+            delivery_id,
+            str(sender) if sender else None,
+            str(ref) if ref else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -113,13 +122,10 @@ def _decide(request: ProtectionRequest) -> Verdict:
     policy = policy_for(loaded, validation.repository_policy)
     if policy.environment_for(stage) != request.environment:
         return Verdict("rejected", f"modelyard: stage '{stage}' of {name} maps to another environment", name, number)
-    if validation.policy_digest != policy.digest:
-        return Verdict(
-            "rejected", f"modelyard: {uri} was validated under an older policy; validate again", name, number
-        )
-    for allowed in policy.allowed_from(stage):
-        if not allowed & set(version.stages_reached):
-            return Verdict("rejected", f"modelyard: {uri} has not been in {' or '.join(sorted(allowed))}", name, number)
+    try:
+        check_admission(stage, policy, version, request.ref, validated=True)  # the rules a promotion is held to
+    except PolicyViolation as refusal:
+        return Verdict("rejected", f"modelyard: {refusal.detail}", name, number)
     return Verdict(
         "approved",
         f"modelyard: {uri} passed validation (report {validation.report_id}, policy {validation.policy_digest[:19]})",

@@ -110,25 +110,18 @@ def _approvers(
     ]
 
 
-def check_promotion(
-    stage: str,
-    policy: EffectivePolicy,
-    version: VersionRecord,
-    principal: Principal,
-    approvals: ApprovalsSource | None,
-) -> PromotionEvidence:
-    """The evidence that this promotion is allowed, or a PolicyViolation saying what is missing."""
-    environment = policy.environment_for(stage)
-    if principal.environment != environment:
-        has = f"'{principal.environment}'" if principal.environment else "no environment"
-        raise PolicyViolation(
-            f"promoting to '{stage}' needs a token from a job that runs in GitHub environment '{environment}' "
-            f"(add `environment: {environment}` to the job); this token has {has}"
-        )
-    if not policy.ref_allowed(stage, principal.ref):
+def check_admission(
+    stage: str, policy: EffectivePolicy, version: VersionRecord, run_ref: str | None, *, validated: bool = False
+) -> None:
+    """What the version and the run's ref must satisfy to enter `stage`, whoever asks: the promotion
+    itself and the deployment protection rule both decide with this, so they cannot drift apart.
+    `validated` asks for a passed validation even where the policy does not (the protection rule's
+    only evidence is one). Raises PolicyViolation saying what is missing.
+    """
+    if not policy.ref_allowed(stage, run_ref):
         raise PolicyViolation(
             f"stage '{stage}' only accepts promotions from {', '.join(policy.ref_patterns(stage))}; "
-            f"this run is on {principal.ref or 'no ref'}"
+            f"this run is on {run_ref or 'no ref'}"
         )
     for allowed in policy.allowed_from(stage):
         if not allowed & set(version.stages_reached):
@@ -136,7 +129,7 @@ def check_promotion(
                 f"version {version.version} must have been in {' or '.join(sorted(allowed))} before '{stage}'; "
                 f"it has been in {', '.join(version.stages_reached) or 'no stage'}"
             )
-    if policy.requires_validation(stage):
+    if validated or policy.requires_validation(stage):
         validation = version.validation
         if validation is None or validation.status != "passed":
             state = f"its latest validation {validation.status}" if validation else "it was never validated"
@@ -153,6 +146,24 @@ def check_promotion(
                 f"version {version.version} was validated under policy {validation.policy_digest[:19]}, but "
                 f"{policy.digest[:19]} is in force now; validate it again"
             )
+
+
+def check_promotion(
+    stage: str,
+    policy: EffectivePolicy,
+    version: VersionRecord,
+    principal: Principal,
+    approvals: ApprovalsSource | None,
+) -> PromotionEvidence:
+    """The evidence that this promotion is allowed, or a PolicyViolation saying what is missing."""
+    environment = policy.environment_for(stage)
+    if principal.environment != environment:
+        has = f"'{principal.environment}'" if principal.environment else "no environment"
+        raise PolicyViolation(
+            f"promoting to '{stage}' needs a token from a job that runs in GitHub environment '{environment}' "
+            f"(add `environment: {environment}` to the job); this token has {has}"
+        )
+    check_admission(stage, policy, version, principal.ref)
     approvers = _approvers(stage, environment, policy, principal, approvals)
     return PromotionEvidence(
         environment=environment,
