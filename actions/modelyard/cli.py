@@ -304,6 +304,13 @@ def cmd_archive(args: argparse.Namespace) -> Output:
     return version, version_view(version)
 
 
+def cmd_restore(args: argparse.Namespace) -> Output:
+    from modelyard.render import version_view
+
+    version = _client(args).restore_version(args.name, _version_value(args.version), args.reason)
+    return version, version_view(version)
+
+
 def cmd_alias(args: argparse.Namespace) -> Output:
     from modelyard.render import pointer_view
 
@@ -360,6 +367,15 @@ def cmd_events(args: argparse.Namespace) -> Output:
     from modelyard.render import events_table
 
     events = list(_client(args).events(args.name))
+    return events, events_table(events)
+
+
+def cmd_security_log(args: argparse.Namespace) -> Output:
+    import itertools
+
+    from modelyard.render import events_table
+
+    events = list(itertools.islice(_client(args).security_events(), args.limit))
     return events, events_table(events)
 
 
@@ -441,12 +457,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_model_commands(command)
     _add_pointer_commands(command, common)
+    _add_admin_commands(command)
     _add_dev_commands(command, commands)
     return parser
 
 
 Command = Callable[[str, Callable[[argparse.Namespace], Output], str], "_Parser"]
 PAIR: dict[str, Any] = {"type": _pair_arg, "action": "append", "default": [], "metavar": "KEY=VALUE"}
+
+
+def _add_admin_commands(command: Command) -> None:
+    p = command("restore", cmd_restore, "restore an archived or deprecated version (registry admins)")
+    p.add_argument("name", type=_name_arg, metavar="NAME")
+    p.add_argument("version", type=_version_arg, metavar="VERSION")
+    p.add_argument("--reason", required=True)
+
+    p = command("security-log", cmd_security_log, "show refused writes by non-owners, newest first (admins)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many entries (default 200)")
 
 
 def _add_model_commands(command: Command) -> None:

@@ -313,6 +313,16 @@ class Client:
         answer: JSON = self._request("POST", f"{self._model_path(name)}/versions/{number}/archive", body=body)
         return answer
 
+    def restore_version(self, name: str, version: VersionRef, reason: str) -> JSON:
+        """Undo an archive or deprecation (registry admins): the version is ready again."""
+        if not reason or not reason.strip():
+            raise ClientError("restoring needs a reason (it is kept in the audit trail)")
+        ref = self.version_ref(name, version)
+        number = ref if isinstance(ref, int) else int(self.get_version(name, ref)["version"])
+        path = f"{self._model_path(name)}/versions/{number}/restore"
+        answer: JSON = self._request("POST", path, body={"reason": reason})
+        return answer
+
     def download_info(self, name: str, ref: VersionRef) -> JSON:
         """``{url, sha256, size, expires_in, filename, format}`` for one version."""
         path = f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}/download"
@@ -516,3 +526,7 @@ class Client:
     def events(self, name: str, limit: int | None = None) -> Iterator[JSON]:
         """The model's audit trail, oldest first, page after page."""
         return self._pages(f"{self._model_path(name)}/events", limit=limit)
+
+    def security_events(self, limit: int | None = None) -> Iterator[JSON]:
+        """The registry's security log (admins): refused writes by non-owners, newest first."""
+        return self._pages("/v1/security/events", limit=limit)

@@ -31,6 +31,9 @@ class Settings(BaseModel):
     part_size: int = 8 * 1024 * 1024
     presign_ttl_seconds: int = 3600
     max_body_bytes: int = 256 * 1024
+    # outsiders' refusals: kept this many per principal and hour, for this many days
+    security_log_per_hour: int = Field(default=60, ge=1, le=10_000)
+    security_log_days: int = Field(default=90, ge=1, le=3650)
     # events and notifications
     event_bus_name: str = "default"
     notification_dlq_url: str | None = None
@@ -85,6 +88,8 @@ def get_settings() -> Settings:
         "github_webhook_secret": "MODELYARD_GITHUB_WEBHOOK_SECRET",
         "github_webhook_secret_arn": "MODELYARD_GITHUB_WEBHOOK_SECRET_ARN",
         "stages": "MODELYARD_STAGES",
+        "security_log_per_hour": "MODELYARD_SECURITY_LOG_PER_HOUR",
+        "security_log_days": "MODELYARD_SECURITY_LOG_DAYS",
         "multipart_threshold": "MODELYARD_MULTIPART_THRESHOLD",
         "part_size": "MODELYARD_PART_SIZE",
         "event_bus_name": "MODELYARD_EVENT_BUS",

@@ -356,15 +356,16 @@ def test_model_override_is_admin_only_and_replaces_stage_rules(governed: Registr
     assert _promote_production(governed, number).status == 200
 
 
-def test_non_owner_promotion_is_refused_and_recorded(governed: Registry) -> None:
+def test_non_owner_promotion_is_refused_and_recorded_in_the_security_log(governed: Registry) -> None:
     number = _validated_in_staging(governed)
     refused = _promote_production(governed, number, repository="evil/fork")
     assert refused.status == 403
     assert "does not own" in refused.problem["detail"]
     assert _production(governed) is None
-    denial = _denials(governed)[-1]
-    assert denial["repository"] == "evil/fork"
-    assert "does not own" in denial["detail"]["reason"]
+    assert all(denial["repository"] != "evil/fork" for denial in _denials(governed))  # not in the victim's trail
+    log = governed.call("GET", "/v1/security/events", token=governed.token(repository=ADMIN)).body["items"]
+    assert log[0]["repository"] == "evil/fork"
+    assert "does not own" in log[0]["detail"]["reason"]
 
 
 @pytest.mark.parametrize(

@@ -158,6 +158,16 @@ class NotificationSentItem(RegistryItem, discriminator="notification_sent"):
     expires_at = NumberAttribute()
 
 
+class SecurityEventItem(RegistryItem, discriminator="security_event"):
+    record = JSONAttribute()
+    expires_at = NumberAttribute()
+
+
+class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
+    kept = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
 _transaction_connection: Connection | None = None
 
 
@@ -181,6 +191,8 @@ def bind(table_name: str) -> None:
         SemverItem,
         NotificationConfigItem,
         NotificationSentItem,
+        SecurityEventItem,
+        SecurityQuotaItem,
     ):
         cls._connection = None
     for index in (RegistryItem.list_models_index, RegistryItem.digest_index):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard_server.adapters import table
-from modelyard_server.domain.errors import ModelNotFound
+from modelyard_server.adapters import policy_store, security_log, table
+from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.ids import new_ulid
-from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import EventPage, EventRecord
+from modelyard_server.settings import get_settings
+
+OUTSIDER_REFUSAL = "registry.write.refused"
 
 
 def new_event(
@@ -47,4 +50,25 @@ def list_events(model: str, limit: int, next_token: str | None) -> EventPage:
     page = table.list_events(model, limit, next_token)
     if not page.items and next_token is None and table.get_model(model) is None:
         raise ModelNotFound(f"there is no model '{model}'")
+    return EventPage(items=page.items, next_token=page.next_token)
+
+
+def record_owner_refusal(event: EventRecord) -> None:
+    """A refusal of one of the model's own owners (a policy said no): it belongs in the model's trail."""
+    policy_store.record_event(event)
+
+
+def record_outsider_refusal(model: str, action: str, principal: Principal, refusal: DomainError) -> None:
+    """A refusal of a caller who does not own the model: kept in the registry's security log, bounded per
+    caller and hour, so nobody can flood another team's audit trail (or the log) with refused writes.
+    """
+    settings = get_settings()
+    event = new_event(OUTSIDER_REFUSAL, model, principal, detail={"action": action, "reason": refusal.detail})
+    who = str(principal.claims.get("repository_id") or principal.repository or principal.subject)
+    security_log.record_refusal(event, who, settings.security_log_per_hour, settings.security_log_days)
+
+
+def list_security_events(principal: Principal, limit: int, next_token: str | None) -> EventPage:
+    require_admin(principal, "reading the security log")
+    page = security_log.list_refusals(limit, next_token)
     return EventPage(items=page.items, next_token=page.next_token)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelyard_server.adapters import policy_store, table
-from modelyard_server.domain.audit import new_event
+from modelyard_server.adapters import table
+from modelyard_server.domain.audit import new_event, record_outsider_refusal, record_owner_refusal
 from modelyard_server.domain.errors import (
     DomainError,
     Forbidden,
@@ -63,7 +63,7 @@ def _load_for_write(name: str, principal: Principal, *, reviewers_too: bool = Fa
 
 
 def _refuse(name: str, stage: str, version: int | None, principal: Principal, refusal: DomainError) -> None:
-    """Keep a refused stage change in the audit trail: who tried what, from which run, and why not."""
+    """Keep an owner's refused stage change in the audit trail: who tried what, from which run, and why not."""
     event = new_event(
         "model.promotion.denied",
         name,
@@ -71,7 +71,7 @@ def _refuse(name: str, stage: str, version: int | None, principal: Principal, re
         version=version,
         detail={"stage": stage, "reason": refusal.detail},
     )
-    policy_store.record_event(event)
+    record_owner_refusal(event)
 
 
 def _ready_version(name: str, value: str | int, verb: str) -> VersionRecord:
@@ -211,15 +211,19 @@ def promote(name: str, stage: str, request: PromoteRequest, principal: Principal
     change = PointerChange("stage", stage, "promote", "model.version.promoted", request.comment)
     try:
         return _point_at(name, request.version, holder_guard(request), change, principal, "promoted")
-    except Forbidden as refusal:  # e.g. a token from a repository that does not own the model
-        _refuse(name, stage, None, principal, refusal)
+    except Forbidden as refusal:  # a token from a repository that does not own the model
+        record_outsider_refusal(name, f"promote to {stage}", principal, refusal)
         raise
 
 
 def rollback(name: str, stage: str, request: RollbackRequest, principal: Principal) -> PointerRecord:
     """Move `stage` back to the holder before the current one, or to an explicit earlier version."""
     _check_stage(stage)
-    loaded = _load_for_write(name, principal, reviewers_too=True)
+    try:
+        loaded = _load_for_write(name, principal, reviewers_too=True)
+    except Forbidden as outsider:
+        record_outsider_refusal(name, f"roll back {stage}", principal, outsider)
+        raise
     current = loaded.pointers.get(("stage", stage))
     if current is None or current.version is None:
         raise NothingToRollBack(f"stage '{stage}' of '{name}' holds no version")

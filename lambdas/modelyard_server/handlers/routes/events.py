@@ -22,3 +22,12 @@ def list_events(
     name: ModelNameParam, caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None
 ) -> EventPage:
     return audit.list_events(name, limit, next_token)
+
+
+@router.get(
+    "/v1/security/events",
+    summary="The security log: refused writes by callers outside a model's owners, newest first (admins)",
+    tags=["events"],
+)
+def list_security_events(caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None) -> EventPage:
+    return audit.list_security_events(caller, limit, next_token)

@@ -1,0 +1,67 @@
+"""The registry's security log: refused writes by callers from outside a model's owners.
+
+=================================  ==================================================================
+key (PK / SK)                      item
+=================================  ==================================================================
+``SECURITY`` / ``E#<ulid>``        one refusal, as an event record (TTL ``expires_at``)
+``SECURITY`` / ``Q#<who>#<hour>``  how many refusals of `who` were kept in that hour (TTL)
+=================================  ==================================================================
+
+Outsiders cannot write into the model they were refused on, and the per-hour quota bounds how much
+any one of them can write here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from modelyard_server.adapters.table import (
+    ConditionFailed,
+    Page,
+    RegistryItem,
+    SecurityEventItem,
+    SecurityQuotaItem,
+    _json,
+    _LabelledTransaction,
+    _one_page,
+    decode_page_token,
+    now,
+)
+from modelyard_server.domain.schemas import EventRecord
+
+SECURITY_PK = "SECURITY"
+
+
+def record_refusal(event: EventRecord, who: str, per_hour: int, keep_days: int) -> bool:
+    """Keep `event` unless `who` used up this hour's quota; False when it was dropped."""
+    at = now()
+    hour = at.strftime("%Y%m%d%H")
+    expires = int((at + timedelta(days=keep_days)).timestamp())
+    quota = SecurityQuotaItem(SECURITY_PK, f"Q#{who}#{hour}")
+    transaction = _LabelledTransaction()
+    transaction.put("event", SecurityEventItem(SECURITY_PK, f"E#{event.id}", record=_json(event), expires_at=expires))
+    transaction.update(
+        "quota",
+        quota,
+        [SecurityQuotaItem.kept.add(1), SecurityQuotaItem.expires_at.set(int((at + timedelta(hours=2)).timestamp()))],
+        SecurityQuotaItem.kept.does_not_exist() | (SecurityQuotaItem.kept < per_hour),
+    )
+    try:
+        transaction.commit()
+    except ConditionFailed:
+        return False
+    return True
+
+
+def list_refusals(limit: int, token: str | None) -> Page[EventRecord]:
+    """Newest first."""
+    result = RegistryItem.query(
+        SECURITY_PK,
+        RegistryItem.sk.startswith("E#"),
+        scan_index_forward=False,
+        page_size=limit,
+        last_evaluated_key=decode_page_token(token, SECURITY_PK),
+    )
+    items, next_token = _one_page(result)
+    records = [EventRecord.model_validate(i.record) for i in items if isinstance(i, SecurityEventItem)]
+    return Page(records, next_token)
