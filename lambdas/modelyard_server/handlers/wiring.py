@@ -13,6 +13,7 @@ from modelyard_server.adapters import blobs, bus, table
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
+from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.routes import (
     events,
     github_webhook,
@@ -32,6 +33,8 @@ API_DESCRIPTION = (
     "lineage, stages, aliases and an audit trail. Every call carries a GitHub Actions (or other trusted) "
     "OIDC token as a bearer token."
 )
+# Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
+RESOLVER_OPTIONS: dict[str, Any] = {"enable_validation": True, "json_body_deserializer": parse_request_json}
 OPENAPI_ARGS: dict[str, Any] = {
     "title": API_TITLE,
     "version": API_VERSION,
