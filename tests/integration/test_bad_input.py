@@ -106,7 +106,7 @@ def test_oversize_body_is_413(seeded: Registry) -> None:
         ("GET", "/v1/models/ghost", None, 404, "model-not-found"),
         ("GET", "/v1/models/fraud/versions/9", None, 404, "version-not-found"),
         ("GET", "/v1/models/fraud/versions/9.9.9", None, 404, "version-not-found"),
-        ("GET", "/v1/models/fraud/versions/seven", None, 422, "invalid-reference"),
+        ("GET", "/v1/models/fraud/versions/seven", None, 422, "validation-failed"),
         ("GET", "/v1/models/fraud/aliases/nobody", None, 404, "pointer-not-found"),
         ("POST", "/v1/models/fraud/stages/qa/promote", {"version": 1}, 404, "pointer-not-found"),
         ("POST", "/v1/models/fraud/stages/staging/promote", {"version": 9}, 404, "version-not-found"),

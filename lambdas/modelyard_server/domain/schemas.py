@@ -135,7 +135,7 @@ class ArchiveVersionRequest(StrictModel):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
-VersionInput = int | Annotated[str, StringConstraints(min_length=1, max_length=300)]
+VersionInput = Annotated[int, Field(ge=1)] | Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class SetAliasRequest(StrictModel):

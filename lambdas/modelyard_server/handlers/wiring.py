@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from modelyard_server.adapters import blobs, bus, table
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
+from modelyard_server.handlers.openapi_contract import truthful
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.routes import (
@@ -77,5 +78,5 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
 
 
 def openapi_json(app: ApiGatewayResolver) -> str:
-    schema = json.loads(app.get_openapi_json_schema(**OPENAPI_ARGS))
+    schema = truthful(json.loads(app.get_openapi_json_schema(**OPENAPI_ARGS)))
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -27,6 +27,7 @@ from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.params import (
     LimitQuery,
     ModelNameParam,
+    ModelUriQuery,
     NextTokenQuery,
     VersionNumberParam,
     VersionRefParam,
@@ -128,5 +129,5 @@ def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller)
 
 
 @router.get("/v1/resolve", summary="Resolve a model URI to the version it names now", tags=["versions"])
-def resolve(uri: Annotated[str, Query(min_length=8, max_length=300)], caller: Caller) -> VersionSummary:
+def resolve(uri: ModelUriQuery, caller: Caller) -> VersionSummary:
     return versions.resolve_uri(uri)
