@@ -255,12 +255,25 @@ class Client:
             if version.get("status") != "pending_upload":
                 return version  # an idempotent replay of a registration that already finished
             plan = answer.get("upload") or {"method": "none"}
+            number = int(version["version"])
             progress = Progress(artifact.size, f"uploading {artifact.filename}", enabled=self.progress)
+
+            def more_parts(first: int) -> Any:
+                query = {"upload_id": plan.get("upload_id"), "first": first}
+                return self._request("GET", f"{path_to}/{number}/upload-parts", query=query)
+
             try:
-                parts = execute_plan(artifact.path, artifact.size, plan, workers=self.upload_workers, progress=progress)
+                parts = execute_plan(
+                    artifact.path,
+                    artifact.size,
+                    plan,
+                    workers=self.upload_workers,
+                    progress=progress,
+                    more_parts=more_parts,
+                )
             finally:
                 progress.close()
-            return self.complete_version(name, int(version["version"]), parts, plan.get("upload_id"))
+            return self.complete_version(name, number, parts, plan.get("upload_id"))
 
     def complete_version(
         self,

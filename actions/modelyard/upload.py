@@ -16,7 +16,7 @@ import re
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -143,26 +143,56 @@ def put_bytes(
     return call_with_retries(attempt, policy=policy, url=url)
 
 
-def _check_multipart_plan(plan: Mapping[str, Any], size: int) -> tuple[int, list[tuple[int, str]]]:
-    part_size = plan.get("part_size")
-    raw_parts = plan.get("parts")
-    if not isinstance(part_size, int) or part_size <= 0 or not isinstance(raw_parts, list):
-        raise ClientError(
-            "the registry sent a multipart upload plan without part_size/parts; is it a modelyard registry?"
-        )
+PartsPager = Callable[[int], Mapping[str, Any]]
+
+
+def _page_parts(page: Mapping[str, Any], expected_first: int, last: int) -> list[tuple[int, str]]:
+    """The (number, url) pairs of one page, which must continue exactly where the last page ended."""
+    raw_parts = page.get("parts")
+    if not isinstance(raw_parts, list) or not raw_parts:
+        raise ClientError("the registry sent a multipart page without parts; is it a modelyard registry?")
     parts: list[tuple[int, str]] = []
     for item in raw_parts:
         if not isinstance(item, dict) or not isinstance(item.get("part_number"), int) or not item.get("url"):
             raise ClientError("the registry sent a malformed multipart part (need part_number and url)")
         parts.append((int(item["part_number"]), str(item["url"])))
     parts.sort()
-    expected = max(1, -(-size // part_size))
-    if [n for n, _ in parts] != list(range(1, expected + 1)):
+    numbers = [n for n, _ in parts]
+    if numbers != list(range(expected_first, expected_first + len(parts))) or numbers[-1] > last:
         raise ClientError(
-            f"the registry's multipart plan has {len(parts)} parts of {part_size} bytes, "
+            f"the registry's multipart plan skips or repeats parts (expected part {expected_first} next, "
+            f"got {numbers[0]}..{numbers[-1]} of {last}); register again"
+        )
+    return parts
+
+
+def _part_pages(plan: Mapping[str, Any], size: int, more_parts: PartsPager | None) -> Iterator[list[tuple[int, str]]]:
+    """The plan's part URLs page by page: the first page is in the plan, the rest is asked for as needed."""
+    part_size = plan["part_size"]
+    expected = max(1, -(-size // part_size))
+    count = plan.get("part_count", expected)
+    if count != expected:
+        raise ClientError(
+            f"the registry's multipart plan has {count} parts of {part_size} bytes, "
             f"but {size} bytes need {expected}; register again"
         )
-    return part_size, parts
+    page: Mapping[str, Any] = plan
+    next_number = 1
+    while True:
+        parts = _page_parts(page, next_number, expected)
+        last_page = page.get("next_part") is None
+        if last_page and parts[-1][0] != expected:
+            raise ClientError(
+                f"the registry's multipart plan has {parts[-1][0]} parts of {part_size} bytes, "
+                f"but {size} bytes need {expected}; register again"
+            )
+        yield parts
+        if last_page:
+            return
+        if more_parts is None:
+            raise ClientError("the registry's plan has more parts than it sent, and no way to ask for them was given")
+        next_number = parts[-1][0] + 1
+        page = more_parts(next_number)
 
 
 def upload_multipart(
@@ -173,9 +203,15 @@ def upload_multipart(
     workers: int = DEFAULT_WORKERS,
     policy: RetryPolicy,
     progress: Progress | None = None,
+    more_parts: PartsPager | None = None,
 ) -> list[dict[str, Any]]:
-    """Upload every part in parallel; return ``[{part_number, etag}]`` in part order."""
-    part_size, parts = _check_multipart_plan(plan, size)
+    """Upload every part in parallel, a page of part URLs at a time; return ``[{part_number, etag}]`` in order.
+
+    ``more_parts(first)`` answers the registry's next page of part URLs starting at part ``first``.
+    """
+    part_size = plan.get("part_size")
+    if not isinstance(part_size, int) or part_size <= 0:
+        raise ClientError("the registry sent a multipart upload plan without part_size; is it a modelyard registry?")
     etags: dict[int, str] = {}
     lock = threading.Lock()
 
@@ -191,17 +227,18 @@ def upload_multipart(
         with lock:
             etags[number] = etag
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(parts))), thread_name_prefix="modelyard-part")
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="modelyard-part")
     try:
-        futures: list[Future[None]] = [pool.submit(send, number, url) for number, url in parts]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in done:
-            error = future.exception()
-            if error is not None:
-                raise error
+        for parts in _part_pages(plan, size, more_parts):
+            futures: list[Future[None]] = [pool.submit(send, number, url) for number, url in parts]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in done:
+                error = future.exception()
+                if error is not None:
+                    raise error
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return [{"part_number": number, "etag": etags[number]} for number, _ in parts]
+    return [{"part_number": number, "etag": etags[number]} for number in sorted(etags)]
 
 
 def execute_plan(
@@ -212,8 +249,12 @@ def execute_plan(
     workers: int = DEFAULT_WORKERS,
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
+    more_parts: PartsPager | None = None,
 ) -> list[dict[str, Any]] | None:
-    """Carry out ``plan``; return the parts to send to ``complete`` (None unless multipart)."""
+    """Carry out ``plan``; return the parts to send to ``complete`` (None unless multipart).
+
+    ``more_parts(first)`` fetches the next page of a multipart plan's part URLs from the registry.
+    """
     policy = policy or RetryPolicy(attempts=PART_ATTEMPTS, timeout=120.0)
     method = plan.get("method")
     if method == "none":
@@ -227,7 +268,9 @@ def execute_plan(
         put_bytes(url, path, 0, size, headers=headers, policy=policy, progress=progress)
         return None
     if method == "multipart":
-        return upload_multipart(path, size, plan, workers=workers, policy=policy, progress=progress)
+        return upload_multipart(
+            path, size, plan, workers=workers, policy=policy, progress=progress, more_parts=more_parts
+        )
     raise ClientError(
         f"the registry asked for upload method {method!r}, which modelyard {__version__} does not know; "
         "upgrade modelyard"

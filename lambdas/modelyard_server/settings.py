@@ -30,6 +30,10 @@ class Settings(BaseModel):
     multipart_threshold: int = 64 * 1024 * 1024
     part_size: int = 8 * 1024 * 1024
     presign_ttl_seconds: int = 3600
+    # The largest artifact a registration may declare (S3 takes up to 5 TiB; most registries want less).
+    max_artifact_bytes: int = Field(default=100 * 1024**3, gt=0, le=5 * 1024**4)
+    # How many multipart upload URLs one answer carries at most (each costs a signature).
+    upload_parts_page: int = Field(default=100, ge=1, le=100)
     max_body_bytes: int = 256 * 1024
     # outsiders' refusals: kept this many per principal and hour, for this many days
     security_log_per_hour: int = Field(default=60, ge=1, le=10_000)
@@ -92,6 +96,8 @@ def get_settings() -> Settings:
         "security_log_days": "MODELYARD_SECURITY_LOG_DAYS",
         "multipart_threshold": "MODELYARD_MULTIPART_THRESHOLD",
         "part_size": "MODELYARD_PART_SIZE",
+        "max_artifact_bytes": "MODELYARD_MAX_ARTIFACT_BYTES",
+        "upload_parts_page": "MODELYARD_UPLOAD_PARTS_PAGE",
         "event_bus_name": "MODELYARD_EVENT_BUS",
         "notification_dlq_url": "MODELYARD_NOTIFY_DLQ_URL",
         "notification_parameter_prefix": "MODELYARD_NOTIFY_PARAMETER_PREFIX",

@@ -48,6 +48,8 @@ def stack() -> Iterator[LocalStack]:
         extra_env={
             "MODELYARD_MULTIPART_THRESHOLD": str(MULTIPART_THRESHOLD),
             "MODELYARD_PART_SIZE": str(PART_SIZE),
+            # one part URL per answer: every multipart upload asks the registry for its further pages
+            "MODELYARD_UPLOAD_PARTS_PAGE": "1",
         },
     ) as running:
         yield running

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import urllib.error
 import urllib.parse
+import urllib.request
 from typing import Any
 
 import pytest
@@ -159,3 +161,43 @@ def test_presigned_put_demands_the_declared_checksum_and_a_lying_upload_never_be
     done = _post_json(stack, f"/v1/models/{model_name}/versions/1/complete", b"{}", token)
     assert _problem(done, 422)["type"].endswith("/artifact-mismatch")
     assert client.get_version(model_name, 1)["status"] == "pending_upload"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b'{"name": "caf\xe9"}', "application/json", 400),
+        (b'{"name": "plain"}', "text/plain", 415),
+        (b'{"name": "untyped"}', None, 415),
+        (b'{"name": "x", "name": "y"}', "application/json", 422),
+        (b"[" * 1000 + b"]" * 1000, "application/json", 422),
+        (b'{"name": "x", "tags": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1001, "application/json", 422),
+    ],
+)
+def test_unreadable_bodies_are_4xx_problems_over_http(
+    stack: LocalStack, token: str, body: bytes, content_type: str | None, status: int
+) -> None:
+    before = http("GET", f"{stack.api_url}/v1/models", token=token).json()["items"]
+    headers = {"Content-Type": content_type} if content_type else {}
+    request = urllib.request.Request(stack.api_url + "/v1/models", data=body, method="POST", headers=headers)
+    if content_type is None:
+        request.remove_header("Content-type")  # urllib adds a form type to any body otherwise
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = HttpAnswer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            answer = HttpAnswer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+    _problem(answer, status)
+    assert http("GET", f"{stack.api_url}/v1/models", token=token).json()["items"] == before
+
+
+def test_integral_numbers_are_integers_and_booleans_are_not(stack: LocalStack, token: str, model_name: str) -> None:
+    assert _post_json(stack, "/v1/models", json.dumps({"name": model_name}).encode(), token).status == 201
+    digest = hashlib.sha256(b"one").hexdigest()
+    path = f"/v1/models/{model_name}/versions"
+    _problem(_post_json(stack, path, json.dumps({"artifact": {"sha256": digest, "size": True}}).encode(), token), 422)
+    created = _post_json(stack, path, b'{"artifact": {"sha256": "' + digest.encode() + b'", "size": 3.0}}', token)
+    assert created.status == 201, created.body
+    assert created.json()["version"]["artifact"]["size"] == 3

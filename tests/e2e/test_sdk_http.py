@@ -42,7 +42,7 @@ def test_large_file_goes_through_multipart_and_downloads_intact(
     digest = hashlib.sha256(data).hexdigest()
     client.create_model(model_name)
 
-    # what the registry plans for a file this size: three presigned part URLs
+    # what the registry plans for a file this size: three parts, their URLs one page at a time
     plan = client._request(
         "POST",
         f"/v1/models/{model_name}/versions",
@@ -51,10 +51,12 @@ def test_large_file_goes_through_multipart_and_downloads_intact(
     )["upload"]
     assert plan["method"] == "multipart"
     assert plan["part_size"] == PART_SIZE
-    assert [p["part_number"] for p in plan["parts"]] == [1, 2, 3]
+    assert plan["part_count"] == 3
+    assert [p["part_number"] for p in plan["parts"]] == [1]
+    assert plan["next_part"] == 2
     assert plan["upload_id"]
 
-    # the SDK's own registration of the same bytes (a fresh version) uploads and seals it
+    # the SDK's own registration of the same bytes (a fresh version) asks for the other pages, uploads, seals
     version = client.register(model_name, path, create_model=True)
     assert version["status"] == "ready"
     assert version["artifact"]["sha256"] == digest

@@ -106,7 +106,7 @@ def test_oversize_body_is_413(seeded: Registry) -> None:
         ("GET", "/v1/models/ghost", None, 404, "model-not-found"),
         ("GET", "/v1/models/fraud/versions/9", None, 404, "version-not-found"),
         ("GET", "/v1/models/fraud/versions/9.9.9", None, 404, "version-not-found"),
-        ("GET", "/v1/models/fraud/versions/seven", None, 422, "invalid-reference"),
+        ("GET", "/v1/models/fraud/versions/seven", None, 422, "validation-failed"),
         ("GET", "/v1/models/fraud/aliases/nobody", None, 404, "pointer-not-found"),
         ("POST", "/v1/models/fraud/stages/qa/promote", {"version": 1}, 404, "pointer-not-found"),
         ("POST", "/v1/models/fraud/stages/staging/promote", {"version": 9}, 404, "version-not-found"),
@@ -177,3 +177,82 @@ def test_filters_by_status_and_tag(seeded: Registry) -> None:
     assert [v["version"] for v in tagged["items"]] == [2]
     bad = seeded.call("GET", "/v1/models/fraud/versions", query={"status": "exploded"})
     assert bad.status == 422
+
+
+# ------------------------------------------------------------------------ the body itself (items 12, 13)
+
+REGISTRATION = '{"artifact": {"sha256": "' + GOOD_SHA + '", "size": 1}}'
+
+
+def _call_raw(registry: Registry, path: str, body: bytes, content_type: str | None) -> Any:
+    """A POST whose bytes and Content-Type are exactly these (API Gateway base64-encodes non-UTF-8 bodies)."""
+    import base64
+
+    from modelyard_server.handlers.api import lambda_handler
+    from tests.support.api_events import http_event, invoke
+
+    event = http_event("POST", path, token=registry.token())
+    event["headers"].pop("content-type")
+    if content_type is not None:
+        event["headers"]["content-type"] = content_type
+    event["body"] = base64.b64encode(body).decode()
+    event["isBase64Encoded"] = True
+    return invoke(lambda_handler, event)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "slug"),
+    [
+        (b'{"name": "caf\xe9"}', "application/json", 400, "malformed-json"),
+        (b'{"name": "plain"}', "text/plain", 415, "unsupported-media-type"),
+        (b"name=formed", "application/x-www-form-urlencoded", 415, "unsupported-media-type"),
+        (b'{"name": "untyped"}', None, 415, "unsupported-media-type"),
+        (b'{"name": "latin"}', "application/json; charset=latin-1", 415, "unsupported-media-type"),
+        (b'{"name": "twice", "name": "fraud2"}', "application/json", 422, "duplicate-key"),
+        (b"[" * 1000 + b"]" * 1000, "application/json", 422, "json-too-deep"),
+        (b'{"name": "x", "tags": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1001, "application/json", 422, "json-too-deep"),
+    ],
+)
+def test_bodies_that_are_not_plain_json_are_refused(
+    seeded: Registry, body: bytes, content_type: str | None, status: int, slug: str
+) -> None:
+    before = _snapshot(seeded)
+    answer = _call_raw(seeded, "/v1/models", body, content_type)
+    _assert_refused(seeded, answer, status, before)
+    assert answer.problem["type"].endswith(f"/{slug}"), answer.problem
+    assert seeded.call("GET", "/v1/models").body["items"] == [seeded.call("GET", "/v1/models/fraud").body]
+
+
+def test_a_json_body_with_charset_utf8_is_json(seeded: Registry) -> None:
+    answer = _call_raw(seeded, "/v1/models", b'{"name": "charset"}', "application/json; charset=UTF-8")
+    assert answer.status == 201, answer
+
+
+@pytest.mark.parametrize(
+    ("artifact", "field"),
+    [
+        ({"sha256": GOOD_SHA, "size": True}, "body.artifact.size"),
+        ({"sha256": GOOD_SHA, "size": "10"}, "body.artifact.size"),
+        ({"sha256": GOOD_SHA, "size": 1.5}, "body.artifact.size"),
+        ({"sha256": GOOD_SHA, "size": 1, "format": 1}, "body.artifact.format"),
+    ],
+)
+def test_numbers_are_numbers_and_nothing_is_coerced(seeded: Registry, artifact: dict[str, Any], field: str) -> None:
+    before = _snapshot(seeded)
+    answer = seeded.call("POST", "/v1/models/fraud/versions", body={"artifact": artifact})
+    _assert_refused(seeded, answer, 422, before)
+    assert any(error["field"].startswith(field) for error in answer.problem["errors"]), answer.problem
+
+
+def test_strict_models_keep_every_json_value_as_itself(seeded: Registry) -> None:
+    params = {"depth": 3, "rate": 0.5, "warm": True, "kernel": "rbf", "seed": None, "whole": 2.0}
+    body = {"artifact": {"sha256": hashlib.sha256(b"p").hexdigest(), "size": 1.0}, "params": params}
+    answer = seeded.call("POST", "/v1/models/fraud/versions", body=body)
+    assert answer.status == 201, answer
+    stored = answer.body["version"]
+    # JSON does not tell 1.0 from 1: an integral number is an integer (so "size": 1.0 is a size of 1).
+    assert stored["artifact"]["size"] == 1
+    assert stored["params"] == {**params, "whole": 2}
+    assert [type(stored["params"][k]) for k in ("depth", "rate", "warm", "kernel")] == [int, float, bool, str]
+    truthy = seeded.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": True})
+    assert truthy.status == 422, truthy

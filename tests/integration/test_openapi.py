@@ -39,3 +39,22 @@ def test_openapi_and_docs_are_served_without_a_token(registry: Registry) -> None
     docs = registry.call("GET", "/v1/docs", token=None)
     assert docs.status == 200
     assert "swagger" in docs.raw.lower()
+
+
+def test_openapi_says_how_the_server_answers_and_who_needs_a_token() -> None:
+    document = json.loads(generate())
+    paths = document["paths"]
+    assert paths["/v1/health"]["get"]["security"] == []
+    assert paths["/v1/github/webhook"]["post"]["security"] == []
+    assert "security" not in paths["/v1/models"]["get"]  # the API-wide bearer requirement applies
+    create = paths["/v1/models"]["post"]["responses"]
+    assert set(create) == {"201", "400", "401", "403", "409", "413", "415", "422"}
+    for status in set(create) - {"201"}:
+        assert list(create[status]["content"]) == ["application/problem+json"], status
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    threshold = document["components"]["schemas"]["Threshold"]
+    assert {tuple(option["required"]) for option in threshold["anyOf"]} == {("min",), ("max",)}
+    promote = document["components"]["schemas"]["PromoteRequest"]["properties"]["version"]["anyOf"]
+    assert {"type": "integer", "minimum": 1} in promote
+    tags = document["components"]["schemas"]["CreateModelRequest"]["properties"]["tags"]
+    assert tags["additionalProperties"] is False

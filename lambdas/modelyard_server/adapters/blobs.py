@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import math
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -69,8 +68,8 @@ def start_multipart(bucket: str, key: str, media_type: str) -> str:
     return answer["UploadId"]
 
 
-def presign_parts(bucket: str, key: str, upload_id: str, size: int, part_size: int, ttl: int) -> list[PresignedPart]:
-    count = max(1, math.ceil(size / part_size))
+def presign_parts(bucket: str, key: str, upload_id: str, numbers: range, ttl: int) -> list[PresignedPart]:
+    """Upload URLs for the parts `numbers` of a multipart upload (each one costs a signature: ask for a page)."""
     return [
         PresignedPart(
             number,
@@ -80,7 +79,7 @@ def presign_parts(bucket: str, key: str, upload_id: str, size: int, part_size: i
                 ExpiresIn=ttl,
             ),
         )
-        for number in range(1, count + 1)
+        for number in numbers
     ]
 
 

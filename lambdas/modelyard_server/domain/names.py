@@ -12,6 +12,9 @@ SEMVER_PATTERN = (
     r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})"
     r"(?:-[0-9A-Za-z-]{1,32}(?:\.[0-9A-Za-z-]{1,32}){0,7})?(?:\+[0-9A-Za-z-]{1,32}(?:\.[0-9A-Za-z-]{1,32}){0,7})?$"
 )
+_NAME_BODY, _POINTER_BODY = MODEL_NAME_PATTERN[1:-1], POINTER_NAME_PATTERN[1:-1]
+VERSION_REF_PATTERN = r"^(?:[1-9]\d{0,8}|" + SEMVER_PATTERN[1:-1] + r")$"
+MODEL_URI_PATTERN = rf"^models:/{_NAME_BODY}(?:/{VERSION_REF_PATTERN[1:-1]}|@{_POINTER_BODY}|/stage/{_POINTER_BODY})$"
 REPOSITORY_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 MAX_VERSION = 10**9

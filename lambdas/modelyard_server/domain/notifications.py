@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.adapters import notification_store, parameters, table
 from modelyard_server.adapters.channels import webhook
@@ -172,6 +172,9 @@ class SetNotificationsRequest(NotificationConfig):
 
 
 class NotificationsView(NotificationConfig):
+    # An answer read back from storage (where times are ISO strings), not a request: not strict.
+    model_config = ConfigDict(strict=False)
+
     revision: int
     updated_at: datetime | None = None
     updated_by: str | None = None

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.names import POINTER_NAME_PATTERN
@@ -41,6 +41,16 @@ class PolicyLoosened(DomainError):
 
 
 class Threshold(StrictModel):
+    # The document says what the validator below checks: at least one bound (min <= max it cannot say).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["min"], "properties": {"min": {"type": "number"}}},
+                {"required": ["max"], "properties": {"max": {"type": "number"}}},
+            ]
+        }
+    )
+
     metric: MetricName
     min: float | None = None
     max: float | None = None

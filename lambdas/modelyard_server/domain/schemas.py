@@ -54,7 +54,9 @@ VersionStatus = Literal["pending_upload", "ready", "archived", "deprecated"]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # Strict: a value is taken as the JSON type it is (no `true` or "10" for an integer), so what is
+    # stored is what was sent. The request reader turns integral numbers such as 1.0 into integers.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -144,7 +146,7 @@ class RestoreVersionRequest(StrictModel):
     reason: Reason
 
 
-VersionInput = int | Annotated[str, StringConstraints(min_length=1, max_length=300)]
+VersionInput = Annotated[int, Field(ge=1)] | Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class SetAliasRequest(StrictModel):
@@ -340,8 +342,23 @@ class UploadPlan(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     upload_id: str | None = None
     part_size: int | None = None
-    parts: list[UploadPart] = Field(default_factory=list)
+    part_count: int | None = Field(default=None, description="Multipart: how many parts the artifact takes")
+    parts: list[UploadPart] = Field(
+        default_factory=list, description="Multipart: the first page of part URLs (ask upload-parts for the rest)"
+    )
+    next_part: int | None = Field(
+        default=None, description="Multipart: the first part not in `parts` (null when `parts` has them all)"
+    )
     expires_in: int | None = None
+
+
+class UploadPartsPage(BaseModel):
+    upload_id: str
+    part_size: int
+    part_count: int
+    parts: list[UploadPart]
+    next_part: int | None = Field(description="The first part after this page (null after the last part)")
+    expires_in: int
 
 
 class RegisteredVersion(BaseModel):

@@ -8,6 +8,7 @@ import random
 import time
 
 from modelyard_server.adapters import blobs, table
+from modelyard_server.domain import upload_parts
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import (
@@ -40,7 +41,6 @@ from modelyard_server.domain.schemas import (
     RegisteredVersion,
     RegisterVersionRequest,
     RestoreVersionRequest,
-    UploadPart,
     UploadPlan,
     VersionPage,
     VersionRecord,
@@ -73,14 +73,14 @@ def _upload_plan(version: VersionRecord, already_stored: bool) -> UploadPlan:
         headers = {"Content-Type": artifact.media_type, "x-amz-checksum-sha256": blobs.checksum_header(artifact.sha256)}
         return UploadPlan(method="put", url=url, headers=headers, expires_in=ttl)
     upload_id = blobs.start_multipart(settings.bucket_name, artifact.key, artifact.media_type)
-    # S3 allows 10,000 parts: grow the part size for very large artifacts.
-    part_size = max(settings.part_size, -(-artifact.size // 10_000))
-    parts = blobs.presign_parts(settings.bucket_name, artifact.key, upload_id, artifact.size, part_size, ttl)
+    first_page = upload_parts.presigned_page(artifact, upload_id, first=1)
     return UploadPlan(
         method="multipart",
         upload_id=upload_id,
-        part_size=part_size,
-        parts=[UploadPart(part_number=p.part_number, url=p.url) for p in parts],
+        part_size=first_page.part_size,
+        part_count=first_page.part_count,
+        parts=first_page.parts,
+        next_part=first_page.next_part,
         expires_in=ttl,
     )
 
@@ -89,6 +89,7 @@ def register_version(
     name: str, request: RegisterVersionRequest, principal: Principal, idempotency_key: str | None
 ) -> RegisteredVersion:
     """Phase one: number and record the version (pending_upload) and say how to upload its bytes."""
+    upload_parts.require_allowed_size(request.artifact.size)
     request_hash = _request_hash(request)
     model = require_model(name)
     require_owner(model, principal)  # before any replay: its answer carries upload URLs

@@ -8,21 +8,19 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from modelyard_server.handlers.limits import oversize_problem
-from modelyard_server.handlers.wiring import configure
+from modelyard_server.handlers.limits import lambda_body_problem
+from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
 from modelyard_server.observability import logger, metrics, tracer
 from modelyard_server.settings import get_settings
 
-app = configure(APIGatewayHttpResolver(enable_validation=True))
+app = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    body = event.get("body") or ""
-    length = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-    too_large = oversize_problem(length, get_settings().max_body_bytes)
-    if too_large is not None:
-        return too_large
+    refused = lambda_body_problem(event, get_settings().max_body_bytes)
+    if refused is not None:
+        return refused
     return app.resolve(event, context)

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.event_handler import HttpResolver
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-from modelyard_server.handlers.limits import oversize_problem
-from modelyard_server.handlers.wiring import configure, forget_configuration
+from modelyard_server.handlers.limits import body_problem, oversize_problem, problem_answer
+from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_configuration
 from modelyard_server.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -26,8 +27,40 @@ MAX_IN_FLIGHT = 4
 EXECUTOR_WORKERS = 32
 
 
+class StrictJsonHttpResolver(HttpResolver):
+    """powertools' ASGI resolver reading JSON bodies as the Lambda resolver does (RESOLVER_OPTIONS).
+
+    HttpResolver does not pass a json_body_deserializer on to its events, so this does (powertools is
+    pinned; tests/e2e/test_http_raw.py fails if this stops taking effect).
+    """
+
+    def __init__(self, *, json_body_deserializer: Callable[[str], Any], **options: Any) -> None:
+        super().__init__(**options)
+        self._read_json = json_body_deserializer
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
+        proxy = super()._to_proxy_event(event)
+        proxy._json_deserializer = self._read_json
+        return proxy
+
+
+def _undecodable(scope: Scope) -> str | None:
+    """What powertools could not decode as UTF-8 (it would fail with a 500): a header or the query."""
+    try:
+        for name, value in scope.get("headers", []):
+            name.decode("utf-8")
+            value.decode("utf-8")
+    except UnicodeDecodeError:
+        return "a header"
+    try:
+        scope.get("query_string", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return "the query string"
+    return None
+
+
 class BodyLimit:
-    """ASGI wrapper refusing bodies over the API's limit, as API Gateway + the Lambda entry point do."""
+    """ASGI wrapper refusing what the Lambda entry point refuses before routing (see limits.py)."""
 
     def __init__(self, app: Any, limit: int, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.app = app
@@ -45,6 +78,16 @@ class BodyLimit:
             self._loop, self._slots = loop, asyncio.Semaphore(self.max_in_flight)
         return self._slots
 
+    def _refusal(self, scope: Scope, body: bytes, size: int) -> dict[str, Any] | None:
+        too_large = oversize_problem(size, self.limit)
+        if too_large is not None:
+            return too_large
+        undecodable = _undecodable(scope)
+        if undecodable is not None:
+            return problem_answer(400, "malformed-request", "Malformed request", f"{undecodable} is not UTF-8")
+        headers = {name.decode().lower(): value.decode() for name, value in scope.get("headers", [])}
+        return body_problem(headers, body, self.limit)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -59,17 +102,17 @@ class BodyLimit:
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        problem = oversize_problem(size, self.limit)
+        replay = b"".join(chunks)
+        problem = self._refusal(scope, replay, size)
         if problem is not None:
             body = problem["body"].encode()
             headers = [
-                (b"content-type", b"application/problem+json"),
+                (b"content-type", problem["headers"]["Content-Type"].encode()),
                 (b"content-length", str(len(body)).encode()),
             ]
-            await send({"type": "http.response.start", "status": 413, "headers": headers})
+            await send({"type": "http.response.start", "status": problem["statusCode"], "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
-        replay = b"".join(chunks)
 
         async def replay_receive() -> MutableMapping[str, Any]:
             return {"type": "http.request", "body": replay, "more_body": False}
@@ -81,7 +124,7 @@ class BodyLimit:
 def create_app() -> BodyLimit:
     """A fresh app for the current environment (the local stack sets it just before calling this)."""
     forget_configuration()
-    resolver = configure(HttpResolver(enable_validation=True))
+    resolver = configure(StrictJsonHttpResolver(**RESOLVER_OPTIONS))
     return BodyLimit(resolver, get_settings().max_body_bytes)
 
 

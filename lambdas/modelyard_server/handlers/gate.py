@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server.adapters import table
+from modelyard_server.handlers.limits import lambda_body_problem
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.routes import github_webhook
 from modelyard_server.observability import logger, metrics, tracer
@@ -24,4 +25,7 @@ table.bind(get_settings().table_name)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    refused = lambda_body_problem(event, get_settings().max_body_bytes)
+    if refused is not None:
+        return refused
     return app.resolve(event, context)

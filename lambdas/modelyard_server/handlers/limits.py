@@ -1,21 +1,90 @@
-"""Request limits enforced before any parsing, at each entry point."""
+"""Request limits enforced before any parsing, at each entry point (Lambda and the local ASGI server).
+
+What is refused here never reaches routing or validation: a body over the size limit (413), a body
+that does not say it is JSON (415: the API takes nothing else, and powertools would otherwise read a
+form or an untyped body as data), and bytes that are not UTF-8 (400: JSON is UTF-8, RFC 8259).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from modelyard_server.handlers.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
+JSON_MEDIA_TYPE = "application/json"
+
+
+def problem_answer(status: int, slug: str, title: str, detail: str) -> dict[str, Any]:
+    """A problem as a Lambda proxy answer (status, headers, body), for refusals made before routing."""
+    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    return {"statusCode": status, "headers": {"Content-Type": PROBLEM_CONTENT_TYPE}, "body": json.dumps(body)}
+
 
 def oversize_problem(body_length: int, limit: int) -> dict[str, Any] | None:
-    """A 413 problem (status, headers, body) when the body is larger than the API accepts."""
+    """A 413 problem when the body is larger than the API accepts."""
     if body_length <= limit:
         return None
-    body = {
-        "type": PROBLEM_BASE + "payload-too-large",
-        "title": "Request body too large",
-        "status": 413,
-        "detail": f"the body is {body_length} bytes; the API accepts at most {limit} (artifacts go to S3 directly)",
-    }
-    return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_CONTENT_TYPE}, "body": json.dumps(body)}
+    return problem_answer(
+        413,
+        "payload-too-large",
+        "Request body too large",
+        f"the body is {body_length} bytes; the API accepts at most {limit} (artifacts go to S3 directly)",
+    )
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    if media_type != JSON_MEDIA_TYPE:
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+def body_problem(headers: Mapping[str, str], body: bytes, limit: int) -> dict[str, Any] | None:
+    """Why the API cannot read this request's body (a problem answer), or None when it can.
+
+    `headers` must have lower-case names.
+    """
+    too_large = oversize_problem(len(body), limit)
+    if too_large is not None or not body:
+        return too_large
+    content_type = headers.get("content-type", "")
+    if not _is_json_media_type(content_type):
+        said = f"'{content_type[:100]}'" if content_type else "no Content-Type"
+        return problem_answer(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"the body was sent with {said}; send JSON with 'Content-Type: application/json'",
+        )
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return problem_answer(
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            f"the request body is not UTF-8 (byte {error.start}); JSON must be UTF-8 encoded",
+        )
+    return None
+
+
+def lambda_body_problem(event: Mapping[str, Any], limit: int) -> dict[str, Any] | None:
+    """body_problem for an API Gateway event (which base64-encodes bodies that are not text)."""
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            return problem_answer(400, "malformed-json", "Malformed JSON", "the request body could not be decoded")
+    else:
+        body = raw.encode("utf-8", "surrogatepass")
+    headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    return body_problem(headers, body, limit)

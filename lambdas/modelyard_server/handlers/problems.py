@@ -7,7 +7,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.adapters.oidc import TokenRejected
@@ -54,6 +57,16 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
         return _validation_problem(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(error: RequestUnsupportedContentType) -> Response[str]:
+        said = app.current_event.headers.get("content-type") or "no Content-Type"
+        return problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"the body was sent with '{said[:100]}'; send JSON with 'Content-Type: application/json'",
+        )
 
     @app.exception_handler(TokenRejected)
     def _token(error: TokenRejected) -> Response[str]:

@@ -12,7 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from modelyard_server.adapters import blobs, bus, table
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
+from modelyard_server.handlers.openapi_contract import truthful
 from modelyard_server.handlers.problems import register_problem_handlers
+from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.routes import (
     events,
     github_webhook,
@@ -32,6 +34,8 @@ API_DESCRIPTION = (
     "lineage, stages, aliases and an audit trail. Every call carries a GitHub Actions (or other trusted) "
     "OIDC token as a bearer token."
 )
+# Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
+RESOLVER_OPTIONS: dict[str, Any] = {"enable_validation": True, "json_body_deserializer": parse_request_json}
 OPENAPI_ARGS: dict[str, Any] = {
     "title": API_TITLE,
     "version": API_VERSION,
@@ -74,5 +78,5 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
 
 
 def openapi_json(app: ApiGatewayResolver) -> str:
-    schema = json.loads(app.get_openapi_json_schema(**OPENAPI_ARGS))
+    schema = truthful(json.loads(app.get_openapi_json_schema(**OPENAPI_ARGS)))
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -197,3 +197,41 @@ def test_progress_line_only_on_a_terminal() -> None:
     assert terminal.text.startswith("\ruploading m.onnx: 1.0 MB / 2.0 MB   50.0%")
     assert "MB/s" in terminal.text
     assert terminal.text.endswith("\n")
+
+
+def test_part_urls_are_fetched_in_pages_as_the_upload_goes(loopback, artifact: tuple[Path, bytes]) -> None:
+    path, data = artifact
+    server = loopback(s3_like())
+    part_size = 10_000
+    count = -(-len(data) // part_size)  # 26 parts, in pages of 10
+
+    def page(first: int) -> dict[str, object]:
+        numbers = range(first, min(count, first + 9) + 1)
+        return {
+            "parts": [{"part_number": n, "url": f"{server.url}/bucket/key/{n}"} for n in numbers],
+            "next_part": numbers[-1] + 1 if numbers[-1] < count else None,
+        }
+
+    asked: list[int] = []
+
+    def more_parts(first: int) -> dict[str, object]:
+        asked.append(first)
+        return page(first)
+
+    plan = {"method": "multipart", "upload_id": "u1", "part_size": part_size, "part_count": count, **page(1)}
+    parts = execute_plan(path, len(data), plan, policy=FAST, workers=3, more_parts=more_parts)
+    assert asked == [11, 21]
+    assert [p["part_number"] for p in parts] == list(range(1, count + 1))
+    bodies = {s.path: s.body for s in server.seen}
+    assert b"".join(bodies[f"/bucket/key/{n}"] for n in range(1, count + 1)) == data
+
+
+def test_a_page_that_skips_parts_is_refused(loopback, artifact: tuple[Path, bytes]) -> None:
+    path, data = artifact
+    server = loopback(s3_like())
+    first_page = [{"part_number": n, "url": f"{server.url}/k/{n}"} for n in (1, 2)]
+    plan = {"method": "multipart", "upload_id": "u", "part_size": 100_000, "part_count": 3, "parts": first_page}
+    plan["next_part"] = 3
+    skipping = {"parts": [{"part_number": 4, "url": f"{server.url}/k/4"}], "next_part": None}
+    with pytest.raises(ClientError, match="part 3"):
+        execute_plan(path, len(data), plan, policy=FAST, more_parts=lambda first: skipping)

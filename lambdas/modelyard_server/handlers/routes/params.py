@@ -6,11 +6,19 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from modelyard_server.domain.names import MODEL_NAME_PATTERN, POINTER_NAME_PATTERN
+from modelyard_server.domain.names import (
+    MODEL_NAME_PATTERN,
+    MODEL_URI_PATTERN,
+    POINTER_NAME_PATTERN,
+    VERSION_REF_PATTERN,
+)
 
 ModelNameParam = Annotated[str, Path(pattern=MODEL_NAME_PATTERN, max_length=128, description="Model name")]
 PointerNameParam = Annotated[str, Path(pattern=POINTER_NAME_PATTERN, max_length=63)]
 VersionNumberParam = Annotated[int, Path(ge=1, le=10**9, description="Version number")]
-VersionRefParam = Annotated[str, Path(min_length=1, max_length=64, description="Version number or semver label")]
+VersionRefParam = Annotated[
+    str, Path(pattern=VERSION_REF_PATTERN, max_length=64, description="Version number or semver label")
+]
+ModelUriQuery = Annotated[str, Query(pattern=MODEL_URI_PATTERN, max_length=300, description="A model URI")]
 LimitQuery = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextTokenQuery = Annotated[str | None, Query(max_length=4096, description="Opaque token from the previous page")]

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
-from modelyard_server.domain import versions
+from modelyard_server.domain import upload_parts, versions
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import (
     ArchiveVersionRequest,
@@ -18,6 +18,7 @@ from modelyard_server.domain.schemas import (
     RegisteredVersion,
     RegisterVersionRequest,
     RestoreVersionRequest,
+    UploadPartsPage,
     VersionPage,
     VersionRecord,
     VersionStatus,
@@ -27,6 +28,7 @@ from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.params import (
     LimitQuery,
     ModelNameParam,
+    ModelUriQuery,
     NextTokenQuery,
     VersionNumberParam,
     VersionRefParam,
@@ -43,6 +45,7 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key returns the version the first request made",
     ),
 ]
+PartsLimit = Annotated[int, Query(ge=1, le=upload_parts.PARTS_PAGE, description="How many parts (a page)")]
 TagFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}=.{0,256}$", description="k=v")]
 
 
@@ -72,6 +75,24 @@ def complete_upload(
     record = versions.complete_upload(name, version, body, caller)
     metrics.add_metric(name="VersionReady", unit="Count", value=1)
     return record
+
+
+@router.get(
+    "/v1/models/<name>/versions/<version>/upload-parts",
+    summary="A page of multipart upload URLs for a version waiting for its bytes",
+    tags=["versions"],
+)
+def get_upload_parts(
+    name: ModelNameParam,
+    version: VersionNumberParam,
+    caller: Caller,
+    upload_id: Annotated[str, Query(min_length=1, max_length=1024, description="The upload plan's upload_id")],
+    first: Annotated[int, Query(ge=1, le=upload_parts.MAX_PARTS, description="The first part number wanted")] = 1,
+    limit: Annotated[
+        int, Query(ge=1, le=upload_parts.PARTS_PAGE, description="How many parts")
+    ] = upload_parts.PARTS_PAGE,
+) -> UploadPartsPage:
+    return upload_parts.upload_parts(name, version, upload_id, first, limit, caller)
 
 
 @router.get("/v1/models/<name>/versions", summary="List versions, newest first", tags=["versions"])
@@ -120,5 +141,5 @@ def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller)
 
 
 @router.get("/v1/resolve", summary="Resolve a model URI to the version it names now", tags=["versions"])
-def resolve(uri: Annotated[str, Query(min_length=8, max_length=300)], caller: Caller) -> VersionSummary:
+def resolve(uri: ModelUriQuery, caller: Caller) -> VersionSummary:
     return versions.resolve_uri(uri)

@@ -1,0 +1,155 @@
+"""What the generated OpenAPI document must add to say what the server really does.
+
+powertools documents every operation as 200 + 422 `application/json` and gives every operation the
+API's bearer requirement. The server answers every error as `application/problem+json`
+(problems.py, limits.py), with the statuses below, and two operations take no token. The rules here
+derive each operation's statuses from its shape (token, path parameters, body, method), so a new
+route is described correctly without an entry; the tables name only what its shape does not tell.
+schemathesis (tests/e2e/test_openapi_conformance.py) checks the result against the running server.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from modelyard_server.handlers.problems import PROBLEM_CONTENT_TYPE
+
+Operation = tuple[str, str]  # (method, path)
+
+# Authenticated otherwise: the GitHub webhook by its HMAC signature (headers below), health not at all.
+PUBLIC_OPERATIONS: frozenset[Operation] = frozenset({("get", "/v1/health"), ("post", "/v1/github/webhook")})
+# Answers that are not 200 when things go well.
+SUCCESS_STATUSES: dict[Operation, tuple[int, ...]] = {
+    ("post", "/v1/models"): (201,),
+    ("post", "/v1/models/{name}/versions"): (201, 200),  # 200: an idempotent replay
+    ("post", "/v1/models/{name}/versions/{version}/validations"): (201,),
+}
+# Operations that ask GitHub (approvals, the protection rule's answer): 502 when it cannot be reached.
+ASKS_GITHUB: frozenset[Operation] = frozenset(
+    {
+        ("post", "/v1/models/{name}/stages/{stage}/promote"),
+        ("post", "/v1/models/{name}/stages/{stage}/rollback"),
+        ("post", "/v1/github/webhook"),
+    }
+)
+# Operations without path parameters that still name a model (in the query): 404 when there is none.
+NAMES_A_MODEL_IN_THE_QUERY: frozenset[Operation] = frozenset({("get", "/v1/resolve")})
+WEBHOOK_HEADERS: list[dict[str, Any]] = [
+    {
+        "name": "X-Hub-Signature-256",
+        "in": "header",
+        "required": True,
+        "description": "sha256=<hex HMAC-SHA256 of the raw body with the App's webhook secret>",
+        "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
+    },
+    {"name": "X-GitHub-Event", "in": "header", "required": True, "schema": {"type": "string", "maxLength": 64}},
+    {"name": "X-GitHub-Delivery", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 64}},
+]
+
+STATUS_MEANINGS = {
+    400: "Malformed request: JSON that does not parse, a body or header that is not UTF-8, a bad page token",
+    401: "Missing, invalid or expired credentials",
+    403: "Not allowed (not an owner, reviewer or admin; an owner outside the allowed organizations)",
+    404: "No such model, version, stage or alias",
+    409: "Conflict with the current state (name or label taken, pointer moved, version not in a state for this)",
+    413: "Request body larger than the API accepts",
+    415: "Request body that is not application/json",
+    422: "Request that breaks a rule: field errors (`errors`), a key given twice, JSON nested too deeply, ...",
+    502: "GitHub could not be reached",
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}, "type": {}},
+            },
+        },
+    },
+}
+# powertools' own error shapes, which the server never sends.
+UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
+    method, path = operation
+    statuses = {400}
+    public = operation in PUBLIC_OPERATIONS
+    if not public or operation == ("post", "/v1/github/webhook"):
+        statuses.add(401)
+    if not public:
+        statuses.add(403)
+    has_body = "requestBody" in spec or operation == ("post", "/v1/github/webhook")
+    if spec.get("parameters") or has_body:
+        statuses.add(422)
+    if "{" in path or operation in NAMES_A_MODEL_IN_THE_QUERY:
+        statuses.add(404)
+    if has_body:
+        statuses |= {413, 415}
+    if not public and (method in ("post", "put", "patch", "delete") or "{" in path):
+        statuses.add(409)  # also reads of a version in the wrong state (download before upload, parts after)
+    if operation in ASKS_GITHUB:
+        statuses.add(502)
+    return statuses
+
+
+def _responses(operation: Operation, spec: dict[str, Any]) -> dict[str, Any]:
+    generated = spec.get("responses", {})
+    success = generated.get("200", {"description": "Successful Response"})
+    responses: dict[str, Any] = {}
+    for status in SUCCESS_STATUSES.get(operation, (200,)):
+        responses[str(status)] = copy.deepcopy(success)
+    for status in sorted(_error_statuses(operation, spec)):
+        responses[str(status)] = {
+            "description": STATUS_MEANINGS[status],
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return responses
+
+
+def _only_listed_keys(node: Any) -> None:
+    """pydantic writes constrained dict keys as patternProperties; the server refuses every other key."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _only_listed_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            _only_listed_keys(value)
+
+
+def truthful(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with the responses, security and key rules the server really has."""
+    document = copy.deepcopy(document)
+    for path, operations in document.get("paths", {}).items():
+        for method, spec in operations.items():
+            operation = (method, path)
+            spec["responses"] = _responses(operation, spec)
+            if operation in PUBLIC_OPERATIONS:
+                spec["security"] = []
+            if operation == ("post", "/v1/github/webhook"):
+                spec["parameters"] = WEBHOOK_HEADERS
+                spec["requestBody"] = {
+                    "required": True,
+                    "description": "A GitHub App webhook payload (deployment_protection_rule is acted on)",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in UNUSED_SCHEMAS:
+        schemas.pop(name, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    _only_listed_keys(schemas)
+    return document
