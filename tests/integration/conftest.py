@@ -78,10 +78,13 @@ class Registry:
         return done.body
 
     def items(self, name: str) -> list[dict[str, Any]]:
+        return self.items_of(f"MODEL#{name}")
+
+    def items_of(self, partition: str) -> list[dict[str, Any]]:
         answer = self.dynamodb.query(
             TableName=TABLE,
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"MODEL#{name}"}},
+            ExpressionAttributeValues={":pk": {"S": partition}},
             ConsistentRead=True,
         )
         return answer["Items"]

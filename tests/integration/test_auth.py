@@ -87,8 +87,10 @@ def test_other_repository_cannot_write_but_can_read(registry: Registry) -> None:
         assert answer.status == 403, answer
         assert "evil/fork" in answer.problem["detail"]
     added = [item for item in registry.items("fraud") if item not in before]
-    # Nothing changed; the refused promotion left one audit record of the attempt.
-    assert [json.loads(item["record"]["S"])["type"] for item in added] == ["model.promotion.denied"]
+    # Nothing changed: the refused promotion is kept in the registry's security log, not the model's partition.
+    assert added == []
+    refusals = [json.loads(item["record"]["S"]) for item in registry.items_of("SECURITY") if item["SK"]["S"][0] == "E"]
+    assert [(r["type"], r["repository"]) for r in refusals] == [("registry.write.refused", "evil/fork")]
     assert registry.call("GET", "/v1/models/fraud", token=stranger).status == 200
 
 

@@ -26,10 +26,11 @@ def test_register_upload_complete_makes_version_ready(registry: Registry) -> Non
         data,
         metrics={"accuracy": 0.97},
         params={"C": 1.0},
-        lineage={"commit": "a" * 40, "data_version": "v3"},
+        lineage={"data_version": "v3"},
         semver="1.0.0",
     )
     assert version["status"] == "ready"
+    assert version["lineage"]["commit"] == version["provenance"]["sha"]  # attested by the token
     assert version["version"] == 1
     assert version["uri"] == "models:/fraud/1"
     assert version["artifact"]["sha256"] == hashlib.sha256(data).hexdigest()
