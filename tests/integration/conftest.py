@@ -1,20 +1,37 @@
-"""In-process registry: the Lambda handler against moto, with a real local OIDC issuer on loopback."""
+"""In-process registry: the Lambda handlers against moto, with a real local OIDC issuer on loopback.
+
+Each request is handled by the function API Gateway would route it to (the template's HttpApi
+events), under that function's own IAM role from the template, with moto evaluating IAM
+(tests/integration/function_roles.py): a permission the template lacks fails the test.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
+from moto.core.authorization import enable_iam_authentication
 
 from modelyard_server.local.issuer import LocalIssuer
 from modelyard_server.local.moto_atomic import make_moto_dynamodb_atomic
-from modelyard_server.local.template_resources import create_bucket, create_table
+from modelyard_server.local.template_resources import load_template
+from tests.integration.function_roles import (
+    ADMIN,
+    Principals,
+    StackResources,
+    create_admin,
+    create_function_roles,
+    create_stack_resources,
+    harness_session,
+)
+from tests.integration.moto_iam_resources import resource_aware_iam
 from tests.support.api_events import ApiResponse, http_event, invoke
 
 TABLE = "registry-test"
@@ -28,25 +45,51 @@ def issuer() -> Iterator[LocalIssuer]:
         yield running
 
 
+@functools.cache
+def _http_routes() -> list[tuple[str, str, str, str]]:
+    """(method, path, function, handler) of every HttpApi event in the template; `{proxy+}` routes last."""
+    routes = []
+    for logical_id, resource in load_template()["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                route = event["Properties"]
+                routes.append((route["Method"], route["Path"], logical_id, resource["Properties"]["Handler"]))
+    return sorted(routes, key=lambda route: "{proxy+}" in route[1])
+
+
+def routed_function(method: str, path: str) -> tuple[str, Callable[..., Any]]:
+    """The function (logical id) and entry point API Gateway invokes for a request."""
+    for route_method, route_path, function, handler in _http_routes():
+        if route_method in ("ANY", method) and (route_path == path or route_path == "/{proxy+}"):
+            module, attribute = handler.rsplit(".", 1)
+            return function, getattr(importlib.import_module(module), attribute)
+    raise AssertionError(f"no route of the template serves {method} {path}")
+
+
 @dataclass
 class Registry:
     issuer: LocalIssuer
     s3: Any
     dynamodb: Any
+    admin: Any  # a boto3 session with an administrator's credentials, for setup and inspection
+    stack: StackResources
+    principals: Principals
 
     def token(self, **claims: Any) -> str:
         claims.setdefault("repository", OWNER)
         return self.issuer.mint(**claims)
 
     def call(self, method: str, path: str, *, token: str | None = "default", **kwargs: Any) -> ApiResponse:
-        from modelyard_server.handlers.api import lambda_handler
-
         if token == "default":
             # A stage change by default comes from a job in that stage's GitHub environment, as in a real
             # workflow; tests about environments pass their own token.
             stage = re.search(r"/stages/([^/]+)/(?:promote|rollback)$", path)
             token = self.token(environment=stage.group(1)) if stage else self.token()
-        return invoke(lambda_handler, http_event(method, path, token=token, **kwargs))
+        function, entry_point = routed_function(method, path)
+        with self.principals.acting_as(function):
+            return invoke(entry_point, http_event(method, path, token=token, **kwargs))
 
     def create_model(self, name: str = "fraud", **claims: Any) -> ApiResponse:
         answer = self.call("POST", "/v1/models", body={"name": name}, token=self.token(**claims))
@@ -114,12 +157,23 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
     from modelyard_server.handlers.wiring import forget_configuration
 
     make_moto_dynamodb_atomic()
-    with mock_aws():
-        forget_configuration()
-        table.bind(TABLE)
-        dynamodb = boto3.client("dynamodb")
-        s3 = boto3.client("s3")
-        create_table(dynamodb, TABLE)
-        create_bucket(s3, BUCKET)
-        yield Registry(issuer=issuer, s3=s3, dynamodb=dynamodb)
+    with mock_aws(), resource_aware_iam():
+        setup = harness_session()  # before IAM is enforced: moto's default credentials
+        stack = create_stack_resources(setup, TABLE, BUCKET)
+        roles = create_function_roles(setup, stack.resolver)
+        admin = create_admin(setup)
+        # Between requests the API's credentials stay in place: most requests are the API's.
+        with Principals({**roles, ADMIN: admin}, initial="ApiFunction").installed() as principals:
+            forget_configuration()
+            table.bind(TABLE)
+            with enable_iam_authentication():
+                session = admin.session()
+                yield Registry(
+                    issuer=issuer,
+                    s3=session.client("s3"),
+                    dynamodb=session.client("dynamodb"),
+                    admin=session,
+                    stack=stack,
+                    principals=principals,
+                )
     forget_configuration()

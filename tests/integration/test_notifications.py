@@ -14,16 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from modelyard_server.adapters import table
 from modelyard_server.adapters.channels import webhook
+from modelyard_server.domain.schemas import EventRecord
 from modelyard_server.handlers.wiring import forget_configuration
 from modelyard_server.local.github import APP_ID, LocalGitHub
 from modelyard_server.local.issuer import local_user_id
-from modelyard_server.local.pipeline import LocalPipeline
+from modelyard_server.local.pipeline import LocalPipeline, Printer, StreamReader
 from tests.integration.conftest import TABLE, Registry
+from tests.integration.function_roles import ADMIN as HARNESS
 from tests.support.receivers import Receiver, start_receiver, stop_receivers
 
 ADMIN = "acme/platform"
@@ -69,12 +70,31 @@ class ChatOps:
         return [json.loads(message["Body"]) for message in answer.get("Messages", [])]
 
 
+class PipelineUnderFunctionRoles(LocalPipeline):
+    """The local pipeline with each part under the credentials it has on AWS.
+
+    Lambda reads the stream for the events function with that function's role; the stream's ARN
+    comes from the template (here: the harness looks it up). The bus's deliveries run the notifier
+    under the notifier function's role.
+    """
+
+    def __init__(self, registry: Registry, printer: Printer) -> None:
+        super().__init__(TABLE, printer)
+        events_role = registry.principals.credentials["EventsFunction"].session()
+        self._reader = StreamReader(registry.dynamodb, events_role.client("dynamodbstreams"), TABLE)
+        self._principals = registry.principals
+
+    def publish(self, event: EventRecord) -> None:
+        with self._principals.acting_as("NotifierFunction"):
+            super().publish(event)
+
+
 @pytest.fixture
 def chatops(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatOps]:
     github = LocalGitHub()
     slack, teams, hook = start_receiver(body=b"ok"), start_receiver(status=202, body=b""), start_receiver()
-    sqs, ssm = boto3.client("sqs"), boto3.client("ssm")
-    queue_url = sqs.create_queue(QueueName="notifications-dlq")["QueueUrl"]
+    sqs, ssm = registry.admin.client("sqs"), registry.admin.client("ssm")
+    queue_url = registry.stack.notification_dlq_url
     for name, value in (("slack", slack.url), ("teams", teams.url), ("hook", SECRET)):
         ssm.put_parameter(Name=PREFIX + name, Value=value, Type="SecureString")
     env = {
@@ -94,9 +114,8 @@ def chatops(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cha
     forget_configuration()
     table.bind(TABLE)
     printed: list[str] = []
-    ops = ChatOps(
-        registry, slack, teams, hook, ssm, sqs, queue_url, LocalPipeline(TABLE, printed.append), printed, github
-    )
+    pipeline = PipelineUnderFunctionRoles(registry, printed.append)
+    ops = ChatOps(registry, slack, teams, hook, ssm, sqs, queue_url, pipeline, printed, github)
     answer = registry.call("PUT", "/v1/policy", body={"document": POLICY}, token=ops.admin())
     assert answer.status == 200, answer
     yield ops
@@ -244,7 +263,8 @@ def test_receiver_down_for_good_lands_in_the_dlq_with_its_reason_and_redrive_del
     assert letters[0]["attempts"] == 3
     failed_ids = {letter["event"]["id"] for letter in letters}
 
-    assert redrive([]) == 0
+    with chatops.registry.principals.acting_as(HARNESS):  # an operator runs redrive with their own credentials
+        assert redrive([]) == 0
     assert chatops.dead_letters() == []
     delivered = chatops.hook.delivered()
     assert {request.headers["webhook-id"] for request in delivered} == failed_ids
@@ -271,7 +291,8 @@ def test_the_same_event_twice_carries_the_same_id_and_is_posted_once(chatops: Ch
     first = chatops.hook.received[-1]
     event = EventRecord.model_validate(first.json()["data"])
 
-    again = notifier.notify(event)  # EventBridge redelivers it
+    with chatops.registry.principals.acting_as("NotifierFunction"):
+        again = notifier.notify(event)  # EventBridge redelivers it
     assert {delivery.outcome for delivery in again} == {"duplicate"}
     assert len(chatops.hook.received) == 2
 
@@ -316,24 +337,24 @@ def test_bus_entries_carry_source_detail_type_and_the_event(chatops: ChatOps, mo
     from modelyard_server.handlers import events
     from tests.support.api_events import LambdaContextStub
 
-    events_client = boto3.client("events")
-    events_client.create_event_bus(Name="modelyard-test")
+    bus = chatops.registry.stack.event_bus
+    events_client = chatops.registry.admin.client("events")
     queue = chatops.sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
     queue_arn = chatops.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events_client.put_rule(
         Name="promotions",
-        EventBusName="modelyard-test",
+        EventBusName=bus,
         EventPattern=json.dumps({"source": ["modelyard"], "detail-type": ["model.version.promoted"]}),
     )
-    events_client.put_targets(
-        Rule="promotions", EventBusName="modelyard-test", Targets=[{"Id": "tap", "Arn": queue_arn}]
-    )
-    monkeypatch.setenv("MODELYARD_EVENT_BUS", "modelyard-test")
+    events_client.put_targets(Rule="promotions", EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+    monkeypatch.setenv("MODELYARD_EVENT_BUS", bus)
     forget_configuration()
 
     _two_versions_with_v1_in_production(chatops)
     [(_, batch)] = chatops.pipeline._reader.batches()
-    assert events.lambda_handler({"Records": batch}, LambdaContextStub()) == {"batchItemFailures": []}
+    with chatops.registry.principals.acting_as("EventsFunction"):
+        answer = events.lambda_handler({"Records": batch}, LambdaContextStub())
+    assert answer == {"batchItemFailures": []}
 
     answer = chatops.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
     delivered = [json.loads(message["Body"]) for message in answer["Messages"]]
@@ -497,7 +518,8 @@ def test_redrive_replays_whole_events_from_lambda_and_bus_dead_letters(chatops: 
     chatops.sqs.send_message(QueueUrl=chatops.queue_url, MessageBody=json.dumps({"requestPayload": bus_event}))
     chatops.sqs.send_message(QueueUrl=chatops.queue_url, MessageBody=json.dumps({**bus_event, "detail": promoted[1]}))
 
-    assert redrive(["--limit", "10"]) == 0
+    with chatops.registry.principals.acting_as(HARNESS):
+        assert redrive(["--limit", "10"]) == 0
     assert chatops.dead_letters() == []
     assert [r.json()["blocks"][0]["text"]["text"] for r in chatops.slack.received] == [
         "fraud v1 promoted to production",

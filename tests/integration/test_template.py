@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from cfnlint.api import lint_file
 
+from modelyard_server.domain.notifications import EVENT_TYPES
 from modelyard_server.local.template_resources import TEMPLATE_PATH, load_template
+from tests.integration.expanded_template import expand_template
 
 TABLE_ACTIONS = {
     "dynamodb:GetItem",
@@ -18,10 +20,10 @@ TABLE_ACTIONS = {
     "dynamodb:UpdateItem",
     "dynamodb:Query",
     "dynamodb:ConditionCheckItem",
-    "dynamodb:TransactWriteItems",
 }
 OBJECT_ACTIONS = {
     "s3:GetObject",
+    "s3:GetObjectVersion",
     "s3:PutObject",
     "s3:DeleteObject",
     "s3:AbortMultipartUpload",
@@ -55,14 +57,9 @@ def test_template_declares_the_sam_transform(template: dict[str, Any]) -> None:
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
 
 
-def test_function_grants_only_the_table_and_blob_actions_it_needs(template: dict[str, Any]) -> None:
+def test_api_statements_are_scoped_to_the_table_and_the_blobs(template: dict[str, Any]) -> None:
+    """Which actions each role holds: tests/integration/test_function_roles.py."""
     statements = _policy_statements(template)
-    actions = {action for statement in statements for action in _as_list(statement["Action"])}
-    assert actions == TABLE_ACTIONS | OBJECT_ACTIONS | {
-        "s3:ListBucket",
-        "secretsmanager:GetSecretValue",
-        "ssm:GetParameter",  # checks that notification channel secrets exist when the config is set
-    }
     assert all(statement["Effect"] == "Allow" for statement in statements)
     for statement in statements:
         for resource in _as_list(statement["Resource"]):
@@ -77,10 +74,8 @@ def test_function_grants_only_the_table_and_blob_actions_it_needs(template: dict
     ]
 
 
-def test_gate_function_reads_the_table_and_its_secrets_only(template: dict[str, Any]) -> None:
+def test_gate_function_reads_the_table_and_its_secrets(template: dict[str, Any]) -> None:
     statements = _policy_statements(template, "GateFunction")
-    actions = {action for statement in statements for action in _as_list(statement["Action"])}
-    assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "secretsmanager:GetSecretValue"}
     secrets = next(s for s in statements if s["Action"] == ["secretsmanager:GetSecretValue"])
     assert secrets["Resource"] == [{"Ref": "GitHubAppPrivateKey"}, {"Ref": "GitHubWebhookSecret"}]
     event = template["Resources"]["GateFunction"]["Properties"]["Events"]["GitHubWebhook"]["Properties"]
@@ -129,19 +124,15 @@ def test_notifier_is_routed_from_the_bus_and_reads_only_channel_secrets(template
     rule = props["Events"]["Notable"]["Properties"]
     assert rule["EventBusName"] == {"Ref": "EventBus"}
     assert rule["Pattern"]["source"] == ["modelyard"]
-    assert {
-        "model.version.registered",
-        "model.version.validated",
-        "model.version.promoted",
-        "model.version.rolled_back",
-        "model.alias.set",
-        "model.alias.deleted",
-        "model.version.archived",
-        "model.promotion.denied",
-    } <= set(rule["Pattern"]["detail-type"])
     assert rule["DeadLetterConfig"]["Arn"] == dlq
     assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == dlq
     assert props["Environment"]["Variables"]["MODELYARD_NOTIFY_DLQ_URL"] == {"Ref": "NotificationDeadLetterQueue"}
+
+
+def test_bus_rule_forwards_every_event_type_a_notification_route_accepts(template: dict[str, Any]) -> None:
+    """The template cannot import Python: it spells the list out, and this holds it to the routes' list."""
+    rule = template["Resources"]["NotifierFunction"]["Properties"]["Events"]["Notable"]["Properties"]
+    assert rule["Pattern"]["detail-type"] == list(EVENT_TYPES)
 
 
 def test_function_runtime_and_configuration(template: dict[str, Any]) -> None:
@@ -184,21 +175,8 @@ def test_outputs_name_the_api_table_and_bucket(template: dict[str, Any]) -> None
     assert {"ApiUrl", "TableName", "BucketName"} <= set(template["Outputs"])
 
 
-def test_sam_expands_offline(template: dict[str, Any]) -> None:
-    samtranslator = pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed")
-    del samtranslator
-    import boto3
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
-    # `sam package` replaces the local CodeUri with an S3 location before the transform runs.
-    for function in ("ApiFunction", "GateFunction", "EventsFunction", "NotifierFunction"):
-        template["Resources"][function]["Properties"]["CodeUri"] = "s3://modelyard-artifacts/code.zip"
-    session = boto3.session.Session(
-        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    translator = Translator({}, Parser(), boto_session=session)
-    expanded = translator.translate(template, parameter_values={}, get_managed_policy_map=lambda: {})
+def test_sam_expands_offline() -> None:
+    expanded = expand_template()
 
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in expanded["Resources"].values():
