@@ -51,7 +51,8 @@ def test_a_huge_upload_plan_is_one_small_page_and_the_rest_comes_in_pages(
     forget_configuration()
     answer = _register(big, 5 * TIB)
     assert answer.status == 201, answer
-    assert len(answer.raw) < 64 * 1024, "the registration answer must not grow with the artifact"
+    # 100 URLs, each signed with the function role's session token as on Lambda: about 1 KB apiece.
+    assert len(answer.raw) < 160 * 1024, "the registration answer must not grow with the artifact"
     plan = answer.body["upload"]
     assert plan["method"] == "multipart"
     assert plan["part_count"] == 10_000
