@@ -47,6 +47,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from modelyard_server.domain.schemas import (
+    ABANDON_GRACE,
     EventRecord,
     HistoryEntry,
     ModelRecord,
@@ -109,6 +110,7 @@ class VersionItem(RegistryItem, discriminator="version"):
     stages_reached = UnicodeSetAttribute(null=True)
     blob_version = UnicodeAttribute(null=True)
     pointer_moves = NumberAttribute(null=True)  # bumped whenever a stage or alias moves onto this version
+    upload_open_until = NumberAttribute(null=True)  # epoch seconds: its upload URLs expire then (pending only)
 
 
 class PointerItem(RegistryItem, discriminator="pointer"):
@@ -310,6 +312,11 @@ def _version_record(item: VersionItem) -> VersionRecord:
         "stages_reached": sorted(item.stages_reached or ()),
         "blob_version": item.blob_version,
         "pointer_moves": int(item.pointer_moves or 0),
+        "upload_expires_at": (
+            datetime.fromtimestamp(int(item.upload_open_until), UTC)
+            if item.upload_open_until is not None and item.status == "pending_upload"
+            else None
+        ),
     }
     return VersionRecord.model_validate({**item.record, **lifecycle})
 
@@ -392,12 +399,27 @@ def get_semver_claim(name: str, semver: str) -> int | None:
         return None
 
 
+def _status_condition(status: str) -> Condition:
+    """Stored status, except that a pending upload whose window closed an ABANDON_GRACE ago is abandoned."""
+    cutoff = int((now() - ABANDON_GRACE).timestamp())
+    condition: Condition
+    if status == "abandoned":
+        condition = (VersionItem.status == "pending_upload") & (VersionItem.upload_open_until < cutoff)
+    elif status == "pending_upload":
+        condition = (VersionItem.status == "pending_upload") & (
+            VersionItem.upload_open_until.does_not_exist() | (VersionItem.upload_open_until >= cutoff)
+        )
+    else:
+        condition = VersionItem.status == status
+    return condition
+
+
 def list_versions(
     name: str, limit: int, token: str | None, status: str | None, tag: tuple[str, str] | None
 ) -> Page[VersionRecord]:
     condition: Condition | None = None
     if status is not None:
-        condition = VersionItem.status == status
+        condition = _status_condition(status)
     if tag is not None:
         tag_condition = VersionItem.tags[tag[0]] == tag[1]
         condition = tag_condition if condition is None else condition & tag_condition
@@ -574,11 +596,18 @@ def insert_version_claiming_number(
         version_sk(version.version),
         record=_json(
             version.model_copy(
-                update={"status_reason": None, "ready_at": None, "validation": None, "blob_version": None}
+                update={
+                    "status_reason": None,
+                    "ready_at": None,
+                    "validation": None,
+                    "blob_version": None,
+                    "upload_expires_at": None,
+                }
             )
         ),
         status=version.status,
         tags=dict(version.tags),
+        upload_open_until=int(version.upload_expires_at.timestamp()) if version.upload_expires_at else None,
     )
     transaction = _LabelledTransaction()
     transaction.update(
@@ -628,6 +657,24 @@ def mark_version_ready(model: str, number: int, sha256: str, blob_version: str |
     transaction.put("event", _event_item(event))
     transaction.commit()
     return ready_at
+
+
+def extend_upload_window(model: str, number: int, until: datetime) -> None:
+    """Keep a pending upload open until `until` (new URLs were handed out); ConditionFailed if it is no
+    longer pending or its window had already closed an ABANDON_GRACE ago (it is abandoned).
+    """
+    cutoff = int((now() - ABANDON_GRACE).timestamp())
+    item = VersionItem(model_pk(model), version_sk(number))
+    try:
+        item.update(
+            actions=[VersionItem.upload_open_until.set(int(until.timestamp()))],
+            condition=(VersionItem.status == "pending_upload")
+            & (VersionItem.upload_open_until.does_not_exist() | (VersionItem.upload_open_until >= cutoff)),
+        )
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConditionFailed({"version"}) from error
+        raise
 
 
 def set_version_status(

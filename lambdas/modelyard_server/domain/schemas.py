@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.names import (
     MODEL_NAME_PATTERN,
@@ -50,7 +50,9 @@ ShortText = Annotated[str, StringConstraints(max_length=256)]
 UrlText = Annotated[str, StringConstraints(max_length=1024, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")]
 ModelUriText = Annotated[str, AfterValidator(_is_model_uri)]
 ArtifactFormat = Literal["onnx", "safetensors", "joblib", "pickle", "tarball", "pytorch", "other"]
-VersionStatus = Literal["pending_upload", "ready", "archived", "deprecated"]
+VersionStatus = Literal["pending_upload", "ready", "archived", "deprecated", "abandoned"]
+#: How long after its upload URLs expire a registration still waiting for its bytes is abandoned.
+ABANDON_GRACE = timedelta(hours=1)
 
 
 class StrictModel(BaseModel):
@@ -262,7 +264,19 @@ class VersionRecord(BaseModel):
     validation: ValidationSummary | None = Field(default=None, description="The latest server-side validation")
     stages_reached: list[str] = Field(default_factory=list, description="Every stage this version has been in")
     blob_version: str | None = Field(default=None, description="The S3 object version its digest was verified on")
+    upload_expires_at: datetime | None = Field(
+        default=None,
+        description="While pending_upload: when its upload URLs expire. An hour later, with no completed "
+        "upload, the version is abandoned: listed apart, never completed or promoted",
+    )
     pointer_moves: int = Field(default=0, exclude=True)  # internal: guards archive against racing pointer moves
+
+    @model_validator(mode="after")
+    def _abandoned_once_its_upload_window_is_over(self) -> VersionRecord:
+        window = self.upload_expires_at
+        if self.status == "pending_upload" and window is not None and window + ABANDON_GRACE < datetime.now(UTC):
+            self.status = "abandoned"
+        return self
 
 
 class VersionSummary(BaseModel):

@@ -149,7 +149,11 @@ def _replay(name: str, key: str, request_hash: str) -> RegisteredVersion | None:
     version = table.get_version(name, record.version, consistent=True)
     if version is None:  # pragma: no cover - written in the same transaction
         raise VersionNotFound(f"model '{name}' has no version {record.version}")
+    if version.status == "abandoned":
+        raise VersionStateConflict(upload_parts.abandoned_detail(version))
     already_stored = version.status != "pending_upload" or table.verified_blob(version.artifact.sha256) is not None
+    if not already_stored:
+        version = upload_parts.keep_open(version)  # the resumed upload gets fresh URLs, and the time to use them
     return RegisteredVersion(version=version, upload=_upload_plan(version, already_stored), created=False)
 
 
@@ -182,6 +186,7 @@ def _new_version(
         provenance=principal.provenance(),
         created_at=table.now(),
         created_by=principal.display_name,
+        upload_expires_at=upload_parts.window_end(),
     )
 
 
@@ -193,6 +198,8 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     version = get_version_by_number(name, number, consistent=True)
     if version.status == "ready":
         return version  # a retried completion: nothing left to do
+    if version.status == "abandoned":
+        raise VersionStateConflict(upload_parts.abandoned_detail(version))
     if version.status != "pending_upload":
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}, not pending_upload")
     artifact = version.artifact
@@ -325,7 +332,7 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
     require_owner(model, principal, reviewers_too=True)
     if version.status == request.status:
         return version
-    allowed = ["ready", "pending_upload", "deprecated"] if request.status == "archived" else ["ready"]
+    allowed = ["ready", "pending_upload", "abandoned", "deprecated"] if request.status == "archived" else ["ready"]
     if version.status not in allowed:
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}; cannot mark {request.status}")
     holding = [p for p in pointers.values() if p.version == number and p.target is not None]
