@@ -4,7 +4,8 @@
 local OIDC issuer, a GitHub stand-in, the API and the events pipeline, on free loopback ports)
 with a webhook receiver of its own, trains two Iris classifiers, and then drives the
 ``modelyard`` CLI as a separate process for every registry call, the way a workflow step does:
-create the model, register both versions, set an alias, promote to staging and roll back; an
+create the model, register both versions, set an alias, promote to staging and roll back; the
+registry's built-in rules refuse an unapproved production promotion before any policy exists; an
 admin sets the registry policy (validation gates, production needs an approval); the registry
 validates both versions (the weak one fails), the production promotion is refused until
 "alice" approves the run in (the stand-in for) GitHub, then goes through; the webhook receives
@@ -505,6 +506,7 @@ class Demo:
         self.create_and_register(training)
         self.pointers()
         self.refused()
+        self.builtin_rules()
         self.set_policy()
         self.validate()
         self.promote_to_production()
@@ -696,6 +698,20 @@ class Demo:
         self.note(
             f"refused as expected: 403 Not allowed, exit status 1 ({FORK} does not own {MODEL}); "
             f"{STAGE} stays at version 1"
+        )
+
+    def builtin_rules(self) -> None:
+        self.step(f"No policy yet, and {PRODUCTION} is guarded all the same: the owner's {PRODUCTION} job tries v2")
+        self.mint("EARLY_TOKEN", OWNER, environment=PRODUCTION, claims={"run_id": "1", "actor": ACTOR})
+        self.cli("promote", MODEL, "2", "--stage", PRODUCTION, as_var="EARLY_TOKEN", expect_exit=1)
+        expect(
+            "no approvals" in self.last_stderr,
+            f"the built-in rules did not refuse an unapproved promotion to {PRODUCTION}",
+            self.last_stderr,
+        )
+        self.note(
+            f"refused as expected: by default {PRODUCTION} takes only versions that were in {STAGE}, approved "
+            "by someone other than the run's actor (an `environment:` claim alone proves nothing)"
         )
 
     def set_policy(self) -> None:
@@ -936,8 +952,10 @@ class Demo:
         ]
         expect(types == wanted, f"the events are {types}", out)
         denied = [line for line in out.splitlines() if "model.promotion.denied" in line]
-        expect(len(denied) == 2 and FORK in denied[0], f"the refused promotion by {FORK} is not on record", out)
-        expect(OWNER in denied[1], f"the unapproved promotion to {PRODUCTION} is not on record", out)
+        expect(
+            len(denied) == 2 and all(OWNER in line for line in denied), "the owner's refusals are not on record", out
+        )
+        expect(FORK not in out, f"{FORK}'s refused promotion is in {MODEL}'s own trail", out)
         validated = [
             next((word for word in line.split() if word.startswith("status=")), "-")
             for line in out.splitlines()
@@ -945,9 +963,13 @@ class Demo:
         ]
         expect(validated == ["status=failed", "status=passed"], f"the validations are on record as {validated}", out)
         self.note(
-            f"{len(types)} events; the two refused promotions changed nothing but are on record as denials "
-            "(the registry policy is not a model's event)"
+            f"{len(types)} events; the owner's two refused promotions changed nothing but are on record as "
+            "denials (the registry policy is not a model's event)"
         )
+        say(f"{COMMAND_INDENT}# refusals of outsiders go to the registry's security log, which admins read:")
+        log = self.cli("security-log", as_var="ADMIN_TOKEN")
+        expect(FORK in log and MODEL in log, f"{FORK}'s refused promotion is not in the security log", log)
+        self.note(f"{FORK}'s refused promotion is there: nobody can flood another team's audit trail")
 
     def download_and_check(self, training: Training) -> None:
         import joblib
@@ -1001,7 +1023,8 @@ class Demo:
             f"notified    webhook '{WEBHOOK_CHANNEL}' got the {PRODUCTION} promotion, signature verified "
             f"({len(self.delivered)} deliveries in all, every signature verified)",
             f"{ALIAS:<10}  version 2 (downloaded, digest verified, accuracy reproduced)",
-            f"refused     promotion by {FORK} (not an owner of {MODEL}); policy change by {OWNER} (not an admin)",
+            f"refused     promotion by {FORK} (not an owner of {MODEL}: security log); policy change by {OWNER} "
+            f"(not an admin); {PRODUCTION} without approval (built-in rules)",
             f"swagger     {self.api_url}/v1/docs  (valid only while the stack runs)",
         ]
         say(indented("\n".join(lines), "  "))
