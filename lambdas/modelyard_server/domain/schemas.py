@@ -123,13 +123,19 @@ class RegisterVersionRequest(StrictModel):
     lineage: Lineage = Field(default_factory=Lineage)
 
 
+#: S3 multipart upload ids are URL-safe text; anything else never came from an upload plan.
+UPLOAD_ID_PATTERN = r"^[A-Za-z0-9._~=+/-]{1,1024}$"
+
+
 class CompletedPart(StrictModel):
     part_number: int = Field(ge=1, le=10000)
-    etag: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    etag: Annotated[str, StringConstraints(pattern=r'^"?[0-9a-fA-F]{32}"?$')] = Field(
+        description="The ETag S3 answered for the part's upload: 32 hex digits, quoted or not"
+    )
 
 
 class CompleteUploadRequest(StrictModel):
-    upload_id: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    upload_id: Annotated[str, StringConstraints(pattern=UPLOAD_ID_PATTERN)] | None = None
     parts: list[CompletedPart] | None = Field(default=None, max_length=10000)
 
 

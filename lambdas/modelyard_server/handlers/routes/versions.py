@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from modelyard_server.domain import upload_parts, versions
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import (
+    UPLOAD_ID_PATTERN,
     ArchiveVersionRequest,
     CompleteUploadRequest,
     DownloadLink,
@@ -86,7 +87,7 @@ def get_upload_parts(
     name: ModelNameParam,
     version: VersionNumberParam,
     caller: Caller,
-    upload_id: Annotated[str, Query(min_length=1, max_length=1024, description="The upload plan's upload_id")],
+    upload_id: Annotated[str, Query(pattern=UPLOAD_ID_PATTERN, description="The upload plan's upload_id")],
     first: Annotated[int, Query(ge=1, le=upload_parts.MAX_PARTS, description="The first part number wanted")] = 1,
     limit: Annotated[
         int, Query(ge=1, le=upload_parts.PARTS_PAGE, description="How many parts")
