@@ -86,6 +86,9 @@ def presign_parts(bucket: str, key: str, upload_id: str, numbers: range, ttl: in
 def complete_multipart(bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool:
     """Assemble the parts; False when the upload id is unknown (already completed or aborted)."""
     try:
+        # Ask first whether the upload exists: S3 would answer NoSuchUpload to the completion itself,
+        # but the local stand-in crashes on an id it never issued.
+        _s3().list_parts(Bucket=bucket, Key=key, UploadId=upload_id, MaxParts=1)
         _s3().complete_multipart_upload(
             Bucket=bucket,
             Key=key,
