@@ -136,6 +136,8 @@ def pointer_view(pointer: Mapping[str, Any], *, history: bool = True) -> str:
             ("updated", _when_by(pointer.get("updated_at"), pointer.get("updated_by"))),
         ]
     )
+    if pointer.get("already_held"):
+        text += f"\nunchanged: already held version {pointer.get('version')}; nothing changed, no event written"
     entries = pointer.get("history")
     if history and isinstance(entries, list) and entries:
         rows = [

@@ -196,3 +196,15 @@ def _value(text: str, key: str) -> str:
         if line.startswith(key + "  "):
             return line[len(key) :].strip()
     raise AssertionError(f"no {key!r} line in:\n{text}")
+
+
+def test_promoting_what_the_stage_holds_says_nothing_changed(
+    cli: Cli, stack: LocalStack, model_name: str, tmp_path: Path
+) -> None:
+    cli.run("register", model_name, str(write_bytes(tmp_path / "m.bin", b"weights")), "--create-model")
+    staging = deployer_token(stack, "staging")
+    first = cli.run("promote", model_name, "1", "--stage", "staging", token=staging)
+    assert "nothing changed" not in first.stdout
+    again = cli.run("promote", model_name, "1", "--stage", "staging", token=staging)
+    assert "already held version 1; nothing changed" in again.stdout
+    assert cli.run("promote", model_name, "1", "--stage", "staging", "--json", token=staging).json()["already_held"]
