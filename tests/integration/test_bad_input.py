@@ -270,3 +270,26 @@ def test_strict_models_keep_every_json_value_as_itself(seeded: Registry) -> None
     assert [type(stored["params"][k]) for k in ("depth", "rate", "warm", "kernel")] == [int, float, bool, str]
     truthy = seeded.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": True})
     assert truthy.status == 422, truthy
+
+
+def test_a_huge_integer_is_a_4xx_not_a_500(seeded: Registry) -> None:
+    before = _snapshot(seeded)
+    body = b'{"artifact": {"sha256": "' + GOOD_SHA.encode() + b'", "size": 1' + b"0" * 5000 + b"}}"
+    answer = _call_raw(seeded, "/v1/models/fraud/versions", body, "application/json")
+    _assert_refused(seeded, answer, 422, before)
+    assert answer.problem["type"].endswith("/number-too-long"), answer.problem
+
+
+def test_measuring_nesting_is_linear_in_the_body(seeded: Registry) -> None:
+    """An unterminated string of escaped quotes made the depth check quadratic: minutes for 200 KB."""
+    import threading
+
+    body = b'{"name": "' + b'\\"' * 100_000
+    answers: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: answers.append(_call_raw(seeded, "/v1/models", body, "application/json")), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=20)  # linear work takes milliseconds; the quadratic scan took minutes
+    assert answers, "the server was still measuring the body's nesting after 20 s"
+    assert answers[0].status == 400, answers[0]
