@@ -29,14 +29,26 @@ def _agrees(field: str, declared: str, attested: str) -> bool:
     return declared == attested
 
 
+_ATTEMPT = re.compile(r"/attempts/\d+$")
+
+
 def _run_problem(declared: Lineage, principal: Principal) -> tuple[str | None, str | None]:
-    """The run URL to keep, or the problem with the one declared."""
-    run_id = principal.run_id
-    if declared.run_url is None or run_id is None:
-        return (declared.run_url or principal.run_url), None
-    if re.search(rf"/actions/runs/{re.escape(run_id)}(?:/|$)", declared.run_url):
-        return declared.run_url, None  # the same run, possibly on a GitHub Enterprise host
-    return None, f"lineage.run_url: the body says '{declared.run_url}' but the token is from run {run_id}"
+    """The run URL to keep, or the problem with the one declared.
+
+    A GitHub-issued token's run URL is on the host that issued it: the body may name that same run,
+    with or without its attempt, and nothing else. Another issuer (the local one) cannot know where the
+    run lives, so the body may place it, as long as it is this repository's run with the token's id.
+    """
+    attested = principal.run_url
+    if attested is None or declared.run_url is None:
+        return declared.run_url or attested, None
+    given = _ATTEMPT.sub("", declared.run_url)
+    if principal.issued_by_github:
+        if given == _ATTEMPT.sub("", attested):
+            return attested, None
+    elif given.endswith(f"/{principal.repository}/actions/runs/{principal.run_id}"):
+        return declared.run_url, None
+    return None, f"lineage.run_url: the body says '{declared.run_url}' but the token's run is {attested}"
 
 
 def attest_lineage(declared: Lineage, principal: Principal, resolve_parent: Callable[[str], VersionSummary]) -> Lineage:

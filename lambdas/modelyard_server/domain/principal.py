@@ -105,6 +105,12 @@ class Principal:
         return login.casefold() == self.login.casefold()
 
     @property
+    def issued_by_github(self) -> bool:
+        """Whether GitHub (github.com, GHE.com or an Enterprise Server) issued the token."""
+        issuer = (self._claim("iss") or "").rstrip("/")
+        return github_server_for(issuer) != issuer
+
+    @property
     def run_url(self) -> str | None:
         """The run's page on the GitHub that issued the token; on another issuer (the local one), under it."""
         repository, run_id = self.repository, self._claim("run_id")
