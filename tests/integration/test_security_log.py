@@ -76,3 +76,17 @@ def test_the_security_log_is_bounded_per_principal_and_hour(
 def test_only_admins_read_the_security_log(with_admin: Registry) -> None:
     refused = with_admin.call("GET", "/v1/security/events", token=with_admin.token())
     assert refused.status == 403
+
+
+def test_a_failing_security_log_never_turns_the_refusal_into_a_500(
+    with_admin: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelyard_server.adapters import security_log
+
+    def unavailable(*args: Any, **kwargs: Any) -> bool:
+        raise RuntimeError("TransactionConflict")  # e.g. two refusals racing for the quota on DynamoDB
+
+    monkeypatch.setattr(security_log, "record_refusal", unavailable)
+    outsider = with_admin.token(repository="evil/fork", environment="staging")
+    answer = with_admin.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1}, token=outsider)
+    assert answer.status == 403, answer

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pynamodb.exceptions import UpdateError
+
 from modelyard_server.adapters.table import (
-    ConditionFailed,
     Page,
     RegistryItem,
     SecurityEventItem,
     SecurityQuotaItem,
     _json,
-    _LabelledTransaction,
     _one_page,
     decode_page_token,
     now,
@@ -33,23 +33,27 @@ SECURITY_PK = "SECURITY"
 
 
 def record_refusal(event: EventRecord, who: str, per_hour: int, keep_days: int) -> bool:
-    """Keep `event` unless `who` used up this hour's quota; False when it was dropped."""
+    """Keep `event` unless `who` used up this hour's quota; False when it was dropped.
+
+    The quota is one conditional update of one item (concurrent refusals serialise on it instead of
+    cancelling each other's transactions), then the event is put.
+    """
     at = now()
-    hour = at.strftime("%Y%m%d%H")
-    expires = int((at + timedelta(days=keep_days)).timestamp())
-    quota = SecurityQuotaItem(SECURITY_PK, f"Q#{who}#{hour}")
-    transaction = _LabelledTransaction()
-    transaction.put("event", SecurityEventItem(SECURITY_PK, f"E#{event.id}", record=_json(event), expires_at=expires))
-    transaction.update(
-        "quota",
-        quota,
-        [SecurityQuotaItem.kept.add(1), SecurityQuotaItem.expires_at.set(int((at + timedelta(hours=2)).timestamp()))],
-        SecurityQuotaItem.kept.does_not_exist() | (SecurityQuotaItem.kept < per_hour),
-    )
+    quota = SecurityQuotaItem(SECURITY_PK, f"Q#{who}#{at.strftime('%Y%m%d%H')}")
     try:
-        transaction.commit()
-    except ConditionFailed:
-        return False
+        quota.update(
+            actions=[
+                SecurityQuotaItem.kept.add(1),
+                SecurityQuotaItem.expires_at.set(int((at + timedelta(hours=2)).timestamp())),
+            ],
+            condition=SecurityQuotaItem.kept.does_not_exist() | (SecurityQuotaItem.kept < per_hour),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    expires = int((at + timedelta(days=keep_days)).timestamp())
+    SecurityEventItem(SECURITY_PK, f"E#{event.id}", record=_json(event), expires_at=expires).save()
     return True
 
 

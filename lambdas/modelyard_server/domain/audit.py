@@ -9,6 +9,7 @@ from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import EventPage, EventRecord
+from modelyard_server.observability import logger, metrics
 from modelyard_server.settings import get_settings
 
 OUTSIDER_REFUSAL = "registry.write.refused"
@@ -65,7 +66,11 @@ def record_outsider_refusal(model: str, action: str, principal: Principal, refus
     settings = get_settings()
     event = new_event(OUTSIDER_REFUSAL, model, principal, detail={"action": action, "reason": refusal.detail})
     who = str(principal.claims.get("repository_id") or principal.repository or principal.subject)
-    security_log.record_refusal(event, who, settings.security_log_per_hour, settings.security_log_days)
+    try:
+        security_log.record_refusal(event, who, settings.security_log_per_hour, settings.security_log_days)
+    except Exception:  # the refusal itself must reach the caller whatever happens to its record
+        logger.exception("could not record a refusal in the security log", extra={"model": model})
+        metrics.add_metric(name="SecurityLogWriteFailed", unit="Count", value=1)
 
 
 def list_security_events(principal: Principal, limit: int, next_token: str | None) -> EventPage:
