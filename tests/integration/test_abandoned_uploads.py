@@ -6,6 +6,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.integration.conftest import TABLE, Registry
 
 KEY = {"Idempotency-Key": "run-1-attempt-1"}
@@ -64,3 +66,47 @@ def test_an_upload_left_past_its_window_is_abandoned_listed_apart_and_never_prom
     assert retried.status == 409, retried
     assert "new Idempotency-Key" in retried.problem["detail"]
     assert registry.call("GET", "/v1/models/fraud").body["latest_version"] == 2
+
+
+def test_a_completion_that_outlives_the_window_does_not_make_an_abandoned_version_ready(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelyard_server.domain import versions
+
+    registry.create_model("fraud")
+    started = registry.register("fraud", b"slow to hash", complete=False)
+    number = started["version"]["version"]
+    real_verify = versions._verify_blob
+
+    def slow_verify(*args: Any) -> Any:
+        _age_upload_window(registry, number, 2)  # hashing a huge artifact outlasted the window
+        return real_verify(*args)
+
+    monkeypatch.setattr(versions, "_verify_blob", slow_verify)
+    late = registry.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={})
+    assert late.status == 409, late
+    assert "abandoned" in late.problem["detail"]
+    assert registry.call("GET", f"/v1/models/fraud/versions/{number}").body["status"] == "abandoned"
+
+
+def test_asking_for_part_urls_keeps_a_long_upload_open(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    monkeypatch.setenv("MODELYARD_MULTIPART_THRESHOLD", str(5 * 1024 * 1024))
+    monkeypatch.setenv("MODELYARD_UPLOAD_PARTS_PAGE", "1")
+    forget_configuration()
+    registry.create_model("fraud")
+    size = 12 * 1024 * 1024
+    body = {"artifact": {"sha256": "c" * 64, "size": size}}
+    plan = registry.call("POST", "/v1/models/fraud/versions", body=body).body
+    number, upload = plan["version"]["version"], plan["upload"]
+    _age_upload_window(registry, number, 0.9)  # nearly abandoned: the upload is slow
+    page = registry.call(
+        "GET",
+        f"/v1/models/fraud/versions/{number}/upload-parts",
+        query={"upload_id": upload["upload_id"], "first": "2"},
+    )
+    assert page.status == 200, page
+    version = registry.call("GET", f"/v1/models/fraud/versions/{number}").body
+    assert version["status"] == "pending_upload"
+    assert datetime.fromisoformat(version["upload_expires_at"]) > datetime.now(UTC)

@@ -399,16 +399,25 @@ def get_semver_claim(name: str, semver: str) -> int | None:
         return None
 
 
-def _status_condition(status: str) -> Condition:
-    """Stored status, except that a pending upload whose window closed an ABANDON_GRACE ago is abandoned."""
+def _upload_open() -> Condition:
+    """A pending version whose upload is not abandoned: its window closed less than ABANDON_GRACE ago.
+
+    The storage side of the rule `VersionRecord` applies when it reads a version.
+    """
     cutoff = int((now() - ABANDON_GRACE).timestamp())
+    condition: Condition = (VersionItem.status == "pending_upload") & (
+        VersionItem.upload_open_until.does_not_exist() | (VersionItem.upload_open_until >= cutoff)
+    )
+    return condition
+
+
+def _status_condition(status: str) -> Condition:
+    """Stored status, except that a pending upload past its window is abandoned."""
     condition: Condition
     if status == "abandoned":
-        condition = (VersionItem.status == "pending_upload") & (VersionItem.upload_open_until < cutoff)
+        condition = (VersionItem.status == "pending_upload") & ~_upload_open()
     elif status == "pending_upload":
-        condition = (VersionItem.status == "pending_upload") & (
-            VersionItem.upload_open_until.does_not_exist() | (VersionItem.upload_open_until >= cutoff)
-        )
+        condition = _upload_open()
     else:
         condition = VersionItem.status == status
     return condition
@@ -635,7 +644,8 @@ def insert_version_claiming_number(
 
 
 def mark_version_ready(model: str, number: int, sha256: str, blob_version: str | None, event: EventRecord) -> datetime:
-    """pending_upload → ready (and into the digest index), with its event; ConditionFailed if not pending.
+    """pending_upload → ready (and into the digest index), with its event; ConditionFailed if not pending
+    or abandoned.
 
     `blob_version` is the S3 object version whose bytes were verified: downloads are pinned to it.
     """
@@ -652,7 +662,7 @@ def mark_version_ready(model: str, number: int, sha256: str, blob_version: str |
             RegistryItem.gsi2pk.set(f"DIGEST#{sha256}"),
             RegistryItem.gsi2sk.set(f"{model_pk(model)}#{version_sk(number)}"),
         ],
-        VersionItem.status == "pending_upload",
+        _upload_open(),
     )
     transaction.put("event", _event_item(event))
     transaction.commit()
@@ -663,14 +673,9 @@ def extend_upload_window(model: str, number: int, until: datetime) -> None:
     """Keep a pending upload open until `until` (new URLs were handed out); ConditionFailed if it is no
     longer pending or its window had already closed an ABANDON_GRACE ago (it is abandoned).
     """
-    cutoff = int((now() - ABANDON_GRACE).timestamp())
     item = VersionItem(model_pk(model), version_sk(number))
     try:
-        item.update(
-            actions=[VersionItem.upload_open_until.set(int(until.timestamp()))],
-            condition=(VersionItem.status == "pending_upload")
-            & (VersionItem.upload_open_until.does_not_exist() | (VersionItem.upload_open_until >= cutoff)),
-        )
+        item.update(actions=[VersionItem.upload_open_until.set(int(until.timestamp()))], condition=_upload_open())
     except UpdateError as error:
         if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
             raise ConditionFailed({"version"}) from error

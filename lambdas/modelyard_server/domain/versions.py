@@ -223,7 +223,10 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     try:
         ready_at = table.mark_version_ready(name, number, artifact.sha256, blob_version, event)
     except table.ConditionFailed:
-        return get_version_by_number(name, number, consistent=True)
+        now_is = get_version_by_number(name, number, consistent=True)  # ready by a concurrent completion?
+        if now_is.status == "abandoned":
+            raise VersionStateConflict(upload_parts.abandoned_detail(now_is)) from None
+        return now_is
     return version.model_copy(update={"status": "ready", "ready_at": ready_at, "blob_version": blob_version})
 
 
