@@ -243,7 +243,7 @@ def test_the_protection_rule_and_the_promotion_reach_the_same_verdict(
         assert changed.status == 200, changed
     github.approve("acme/fraud", run_id, "alice", "production")
 
-    answered = _deliver(webhooks, {**_payload(run_id), "ref": ref})
+    answered = _deliver(webhooks, {**_payload(run_id), "ref": ref.removeprefix("refs/heads/")})
     assert answered.status == 200, answered
     promoted = webhooks.call(
         "POST",

@@ -35,7 +35,6 @@ class ProtectionRequest:
     environment: str
     delivery_id: str
     sender: str | None
-    ref: str | None = None  # the git ref the waiting run is on
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], delivery_id: str) -> ProtectionRequest:
@@ -48,15 +47,7 @@ class ProtectionRequest:
         if match.group(1) != repository:
             raise WebhookRefused(f"the callback URL is for {match.group(1)}, not {repository}")
         sender = (payload.get("sender") or {}).get("login")
-        ref = payload.get("ref")
-        return cls(
-            repository,
-            match.group(2),
-            environment,
-            delivery_id,
-            str(sender) if sender else None,
-            str(ref) if ref else None,
-        )
+        return cls(repository, match.group(2), environment, delivery_id, str(sender) if sender else None)
 
 
 @dataclass(frozen=True)
@@ -123,7 +114,9 @@ def _decide(request: ProtectionRequest) -> Verdict:
     if policy.environment_for(stage) != request.environment:
         return Verdict("rejected", f"modelyard: stage '{stage}' of {name} maps to another environment", name, number)
     try:
-        check_admission(stage, policy, version, request.ref, validated=True)  # the rules a promotion is held to
+        # The rules a promotion is held to, for this run: its validation (tied to the run above) carries the
+        # ref from the run's own token, which GitHub's payload may not spell the same way.
+        check_admission(stage, policy, version, validation.ref, validated=True)
     except PolicyViolation as refusal:
         return Verdict("rejected", f"modelyard: {refusal.detail}", name, number)
     return Verdict(
