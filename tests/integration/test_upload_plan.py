@@ -95,3 +95,17 @@ def test_only_an_owner_gets_part_urls_and_only_while_the_upload_is_open(
     assert small["status"] == "ready"
     sealed = big.call("GET", f"/v1/models/big/versions/{small['version']}/upload-parts", query=query)
     assert sealed.status == 409, sealed
+
+
+def test_completing_an_upload_the_registry_never_issued_is_a_4xx(registry: Registry) -> None:
+    registry.create_model("fraud")
+    data = b"bytes never sent"
+    body = {"artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+    number = registry.call("POST", "/v1/models/fraud/versions", body=body).body["version"]["version"]
+    parts = [{"part_number": 1, "etag": "0" * 32}]
+    answer = registry.call(
+        "POST", f"/v1/models/fraud/versions/{number}/complete", body={"upload_id": "never-issued", "parts": parts}
+    )
+    assert answer.status == 409, answer  # S3 knows no such upload, so no bytes arrived
+    assert answer.problem["type"].endswith("/artifact-missing"), answer.problem
+    assert registry.call("GET", f"/v1/models/fraud/versions/{number}").body["status"] == "pending_upload"
