@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pynamodb.attributes import JSONAttribute, NumberAttribute
 from pynamodb.exceptions import UpdateError
 
 from modelyard_server.adapters.table import (
     Page,
     RegistryItem,
-    SecurityEventItem,
-    SecurityQuotaItem,
     _json,
     _one_page,
     decode_page_token,
@@ -30,6 +29,16 @@ from modelyard_server.adapters.table import (
 from modelyard_server.domain.schemas import EventRecord
 
 SECURITY_PK = "SECURITY"
+
+
+class SecurityEventItem(RegistryItem, discriminator="security_event"):
+    record = JSONAttribute()
+    expires_at = NumberAttribute()
+
+
+class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
+    kept = NumberAttribute()
+    expires_at = NumberAttribute()
 
 
 def record_refusal(event: EventRecord, who: str, per_hour: int, keep_days: int) -> bool:

@@ -160,17 +160,14 @@ class NotificationSentItem(RegistryItem, discriminator="notification_sent"):
     expires_at = NumberAttribute()
 
 
-class SecurityEventItem(RegistryItem, discriminator="security_event"):
-    record = JSONAttribute()
-    expires_at = NumberAttribute()
-
-
-class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
-    kept = NumberAttribute()
-    expires_at = NumberAttribute()
-
-
 _transaction_connection: Connection | None = None
+
+
+def _item_classes(root: type[RegistryItem]) -> list[type[RegistryItem]]:
+    found = [root]
+    for sub in root.__subclasses__():
+        found += _item_classes(sub)
+    return found
 
 
 def bind(table_name: str) -> None:
@@ -179,23 +176,7 @@ def bind(table_name: str) -> None:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     RegistryItem.Meta.table_name = table_name
     RegistryItem.Meta.region = region
-    for cls in (
-        PolicyItem,
-        ReportItem,
-        PromotionRequestItem,
-        RegistryItem,
-        ModelItem,
-        VersionItem,
-        PointerItem,
-        HistoryItem,
-        EventItem,
-        IdempotencyItem,
-        SemverItem,
-        NotificationConfigItem,
-        NotificationSentItem,
-        SecurityEventItem,
-        SecurityQuotaItem,
-    ):
+    for cls in _item_classes(RegistryItem):  # with those other adapters define (security_log, ...)
         cls._connection = None
     for index in (RegistryItem.list_models_index, RegistryItem.digest_index):
         vars(index).pop("_connection", None)
