@@ -7,13 +7,12 @@ rest, page by page, as its upload proceeds (so the URLs it holds are also fresh)
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from modelyard_server.adapters import blobs, table
+from modelyard_server.domain import upload_window
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import DomainError, VersionNotFound, VersionStateConflict
 from modelyard_server.domain.principal import Principal, require_owner
-from modelyard_server.domain.schemas import ArtifactRecord, UploadPart, UploadPartsPage, VersionRecord
+from modelyard_server.domain.schemas import ArtifactRecord, UploadPart, UploadPartsPage
 from modelyard_server.settings import get_settings
 
 MAX_PARTS = 10_000  # S3's limit per multipart upload
@@ -76,27 +75,5 @@ def upload_parts(
     if version.status != "pending_upload":
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}: its upload is over")
     page = presigned_page(version.artifact, upload_id, first, limit)
-    keep_open(version)  # a long upload that keeps asking for parts is alive, not abandoned
+    upload_window.keep_open(version)  # a long upload that keeps asking for parts is alive, not abandoned
     return page
-
-
-def window_end() -> datetime:
-    """When upload URLs handed out now expire: a pending version's upload stays open until then."""
-    return table.now() + timedelta(seconds=get_settings().presign_ttl_seconds)
-
-
-def abandoned_detail(version: VersionRecord) -> str:
-    return (
-        f"version {version.version} of '{version.model}' was abandoned: its upload did not complete while its "
-        "upload URLs were valid (plus an hour). Register the artifact again, with a new Idempotency-Key"
-    )
-
-
-def keep_open(version: VersionRecord) -> VersionRecord:
-    """Move a pending version's upload window to the expiry of URLs handed out now."""
-    until = window_end()
-    try:
-        table.extend_upload_window(version.model, version.version, until)
-    except table.ConditionFailed as closed:
-        raise VersionStateConflict(abandoned_detail(version)) from closed
-    return version.model_copy(update={"upload_expires_at": until})

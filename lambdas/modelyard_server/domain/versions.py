@@ -8,7 +8,7 @@ import random
 import time
 
 from modelyard_server.adapters import blobs, table
-from modelyard_server.domain import upload_parts
+from modelyard_server.domain import upload_parts, upload_window
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import (
@@ -150,10 +150,10 @@ def _replay(name: str, key: str, request_hash: str) -> RegisteredVersion | None:
     if version is None:  # pragma: no cover - written in the same transaction
         raise VersionNotFound(f"model '{name}' has no version {record.version}")
     if version.status == "abandoned":
-        raise VersionStateConflict(upload_parts.abandoned_detail(version))
+        raise VersionStateConflict(upload_window.abandoned_detail(version))
     already_stored = version.status != "pending_upload" or table.verified_blob(version.artifact.sha256) is not None
     if not already_stored:
-        version = upload_parts.keep_open(version)  # the resumed upload gets fresh URLs, and the time to use them
+        version = upload_window.keep_open(version)  # the resumed upload gets fresh URLs, and the time to use them
     return RegisteredVersion(version=version, upload=_upload_plan(version, already_stored), created=False)
 
 
@@ -186,7 +186,7 @@ def _new_version(
         provenance=principal.provenance(),
         created_at=table.now(),
         created_by=principal.display_name,
-        upload_expires_at=upload_parts.window_end(),
+        upload_expires_at=upload_window.window_end(),
     )
 
 
@@ -199,7 +199,7 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     if version.status == "ready":
         return version  # a retried completion: nothing left to do
     if version.status == "abandoned":
-        raise VersionStateConflict(upload_parts.abandoned_detail(version))
+        raise VersionStateConflict(upload_window.abandoned_detail(version))
     if version.status != "pending_upload":
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}, not pending_upload")
     artifact = version.artifact
@@ -225,7 +225,7 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     except table.ConditionFailed:
         now_is = get_version_by_number(name, number, consistent=True)  # ready by a concurrent completion?
         if now_is.status == "abandoned":
-            raise VersionStateConflict(upload_parts.abandoned_detail(now_is)) from None
+            raise VersionStateConflict(upload_window.abandoned_detail(now_is)) from None
         return now_is
     return version.model_copy(update={"status": "ready", "ready_at": ready_at, "blob_version": blob_version})
 
