@@ -7,18 +7,18 @@ import json
 import re
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel
 
 from modelyard_server.adapters.github import signature_matches
 from modelyard_server.adapters.secrets import secret_string
 from modelyard_server.domain.errors import Unauthenticated
 from modelyard_server.domain.protection import ProtectionRequest, WebhookRefused, answer
+from modelyard_server.domain.schemas import RegistryModel
 from modelyard_server.settings import get_settings
 
 router = Router()
 
 
-class WebhookAnswer(BaseModel):
+class WebhookAnswer(RegistryModel):
     handled: bool
     state: str | None = None
     comment: str | None = None
