@@ -58,3 +58,13 @@ def test_openapi_says_how_the_server_answers_and_who_needs_a_token() -> None:
     assert {"type": "integer", "minimum": 1} in promote
     tags = document["components"]["schemas"]["CreateModelRequest"]["properties"]["tags"]
     assert tags["additionalProperties"] is False
+
+
+def test_swagger_ui_shows_the_document_the_api_serves(registry: Registry) -> None:
+    docs = registry.call("GET", "/v1/docs", token=None)
+    assert (docs.status, docs.headers.get("Content-Type")) == (200, "text/html")
+    # the page embeds the served document (the one that says every error is a problem), no other
+    assert "application/problem+json" in docs.raw
+    assert "HTTPValidationError" not in docs.raw
+    explored = registry.call("GET", "/v1/docs", token=None, query={"format": "json"})
+    assert explored.body == registry.call("GET", "/v1/openapi.json", token=None).body

@@ -22,6 +22,10 @@ class Unauthenticated(DomainError):
     status, slug, title = 401, "unauthenticated", "Authentication required"
 
 
+class WebhookRefused(DomainError):
+    status, slug, title = 400, "webhook-refused", "Webhook not accepted"
+
+
 class Forbidden(DomainError):
     status, slug, title = 403, "forbidden", "Not allowed"
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel
-
 from modelyard_server.domain.policy import EffectivePolicy, Gates, NoRegression, Threshold
-from modelyard_server.domain.schemas import VersionRecord, VersionSummary
+from modelyard_server.domain.schemas import RegistryModel, VersionRecord, VersionSummary
 
 CheckKind = Literal["threshold", "no_regression", "required_metadata", "artifact_size", "artifact_format"]
 
 
-class Check(BaseModel):
+class Check(RegistryModel):
     name: str
     kind: CheckKind
     expected: str

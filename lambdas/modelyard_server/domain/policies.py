@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
@@ -19,7 +19,7 @@ from modelyard_server.domain.policy import (
     effective_policy,
 )
 from modelyard_server.domain.principal import Principal, require_admin
-from modelyard_server.domain.schemas import StrictModel
+from modelyard_server.domain.schemas import RegistryModel, StrictModel
 from modelyard_server.settings import get_settings
 
 
@@ -32,7 +32,7 @@ class SetPolicyRequest(StrictModel):
     expected_revision: int = 0
 
 
-class PolicyView(BaseModel):
+class PolicyView(RegistryModel):
     document: PolicyDocument
     defaults: PolicyDocument = Field(
         default_factory=PolicyDocument,
@@ -44,7 +44,7 @@ class PolicyView(BaseModel):
     updated_by: str | None = None
 
 
-class ModelPolicyView(BaseModel):
+class ModelPolicyView(RegistryModel):
     registry: PolicyView
     override: PolicyView | None
     effective_digest: str

@@ -13,11 +13,11 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.names import POINTER_NAME_PATTERN
-from modelyard_server.domain.schemas import ArtifactFormat, StrictModel
+from modelyard_server.domain.schemas import ArtifactFormat, RegistryModel, StrictModel
 
 MetricName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 StageName = Annotated[str, StringConstraints(pattern=POINTER_NAME_PATTERN)]
@@ -118,7 +118,7 @@ def builtin_policy(stages: tuple[str, ...]) -> PolicyDocument:
     return PolicyDocument(stages={"production": production})
 
 
-class EffectivePolicy(BaseModel):
+class EffectivePolicy(RegistryModel):
     """The merged policy a decision is made under, and its digest."""
 
     gates: list[Gates]

@@ -13,7 +13,7 @@ from typing import Any
 
 from modelyard_server.adapters import policy_store, table
 from modelyard_server.adapters.github import GitHubUnavailable
-from modelyard_server.domain.errors import DomainError
+from modelyard_server.domain.errors import DomainError, WebhookRefused
 from modelyard_server.domain.policies import policy_for, registry_document
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.stage_rules import PolicyViolation, check_admission, github_app
@@ -22,10 +22,6 @@ from modelyard_server.observability import logger
 from modelyard_server.settings import get_settings
 
 CALLBACK_PATH = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
-
-
-class WebhookRefused(DomainError):
-    status, slug, title = 400, "webhook-refused", "Webhook not accepted"
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,14 @@ VersionStatus = Literal["pending_upload", "ready", "archived", "deprecated", "ab
 ABANDON_GRACE = timedelta(hours=1)
 
 
-class StrictModel(BaseModel):
+class RegistryModel(BaseModel):
+    """Base of the registry's models. Each builds its validator on first use, not at import: a cold
+    start then builds only the models its request touches."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class StrictModel(RegistryModel):
     # Strict: a value is taken as the JSON type it is (no `true` or "10" for an integer), so what is
     # stored is what was sent. The request reader turns integral numbers such as 1.0 into integers.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
@@ -192,7 +199,7 @@ class RollbackRequest(StrictModel):
 # --------------------------------------------------------------------------------------------- records
 
 
-class Actor(BaseModel):
+class Actor(RegistryModel):
     """Who did something: the verified token's identity."""
 
     subject: str
@@ -204,13 +211,13 @@ class Actor(BaseModel):
     issuer: str
 
 
-class PointerState(BaseModel):
+class PointerState(RegistryModel):
     version: int
     updated_at: datetime
     updated_by: str
 
 
-class ModelRecord(BaseModel):
+class ModelRecord(RegistryModel):
     name: str
     description: str
     tags: dict[str, str]
@@ -226,7 +233,7 @@ class ModelRecord(BaseModel):
     aliases: dict[str, PointerState] = Field(default_factory=dict)
 
 
-class ArtifactRecord(BaseModel):
+class ArtifactRecord(RegistryModel):
     sha256: str
     size: int
     format: str
@@ -235,7 +242,7 @@ class ArtifactRecord(BaseModel):
     key: str
 
 
-class ValidationSummary(BaseModel):
+class ValidationSummary(RegistryModel):
     status: Literal["passed", "failed"]
     report_id: str
     at: datetime
@@ -247,7 +254,7 @@ class ValidationSummary(BaseModel):
     )
 
 
-class VersionRecord(BaseModel):
+class VersionRecord(RegistryModel):
     model: str
     version: int
     uri: str
@@ -285,7 +292,7 @@ class VersionRecord(BaseModel):
         return self
 
 
-class VersionSummary(BaseModel):
+class VersionSummary(RegistryModel):
     """What a pointer carries about its version, so resolving an alias or stage is one read."""
 
     model: str
@@ -300,7 +307,7 @@ class VersionSummary(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(RegistryModel):
     action: str
     version: int | None
     previous_version: int | None
@@ -311,7 +318,7 @@ class HistoryEntry(BaseModel):
     comment: str | None = None
 
 
-class PointerRecord(BaseModel):
+class PointerRecord(RegistryModel):
     model: str
     kind: Literal["stage", "alias"]
     name: str
@@ -333,7 +340,7 @@ class PointerRecord(BaseModel):
     )
 
 
-class EventRecord(BaseModel):
+class EventRecord(RegistryModel):
     id: str
     type: str
     model: str
@@ -351,12 +358,12 @@ class EventRecord(BaseModel):
 # -------------------------------------------------------------------------------------------- answers
 
 
-class UploadPart(BaseModel):
+class UploadPart(RegistryModel):
     part_number: int
     url: str
 
 
-class UploadPlan(BaseModel):
+class UploadPlan(RegistryModel):
     method: Literal["none", "put", "multipart"]
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
@@ -372,7 +379,7 @@ class UploadPlan(BaseModel):
     expires_in: int | None = None
 
 
-class UploadPartsPage(BaseModel):
+class UploadPartsPage(RegistryModel):
     upload_id: str
     part_size: int
     part_count: int
@@ -381,13 +388,13 @@ class UploadPartsPage(BaseModel):
     expires_in: int
 
 
-class RegisteredVersion(BaseModel):
+class RegisteredVersion(RegistryModel):
     version: VersionRecord
     upload: UploadPlan
     created: bool = Field(description="False when an earlier request with the same Idempotency-Key made it")
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(RegistryModel):
     url: str
     sha256: str
     size: int
@@ -396,16 +403,16 @@ class DownloadLink(BaseModel):
     expires_in: int
 
 
-class ModelPage(BaseModel):
+class ModelPage(RegistryModel):
     items: list[ModelRecord]
     next_token: str | None = None
 
 
-class VersionPage(BaseModel):
+class VersionPage(RegistryModel):
     items: list[VersionRecord]
     next_token: str | None = None
 
 
-class EventPage(BaseModel):
+class EventPage(RegistryModel):
     items: list[EventRecord]
     next_token: str | None = None

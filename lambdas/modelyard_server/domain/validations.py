@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
@@ -15,7 +15,7 @@ from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageName
 from modelyard_server.domain.principal import Principal, require_owner
-from modelyard_server.domain.schemas import MetricValue, ParamKey, StrictModel, ValidationSummary
+from modelyard_server.domain.schemas import MetricValue, ParamKey, RegistryModel, StrictModel, ValidationSummary
 from modelyard_server.domain.versions import get_version_by_number
 
 
@@ -33,7 +33,7 @@ class ValidateRequest(StrictModel):
     )
 
 
-class ValidationReport(BaseModel):
+class ValidationReport(RegistryModel):
     id: str
     model: str
     version: int

@@ -10,14 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server.handlers.limits import lambda_body_problem
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
-from modelyard_server.observability import logger, metrics, tracer
+from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
 
 app = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@traced_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     refused = lambda_body_problem(event, get_settings().max_body_bytes)

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server.adapters import bus
 from modelyard_server.domain.schemas import EventRecord
-from modelyard_server.observability import logger, metrics, tracer
+from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
 
 Publisher = Callable[[EventRecord], None]
@@ -69,7 +69,7 @@ def consume(
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@traced_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return consume(event, functools.partial(bus.publish, get_settings().event_bus_name), context)

@@ -12,7 +12,7 @@ from modelyard_server.adapters import table
 from modelyard_server.handlers.limits import lambda_body_problem
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.routes import github_webhook
-from modelyard_server.observability import logger, metrics, tracer
+from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
 
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -22,7 +22,7 @@ table.bind(get_settings().table_name)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@traced_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     refused = lambda_body_problem(event, get_settings().max_body_bytes)

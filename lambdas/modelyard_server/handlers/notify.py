@@ -9,14 +9,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from modelyard_server.adapters import table
 from modelyard_server.domain import notifier
 from modelyard_server.domain.schemas import EventRecord
-from modelyard_server.observability import logger, metrics, tracer
+from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
 
 table.bind(get_settings().table_name)
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@traced_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """An EventBridge event whose detail is the registry's EventRecord."""

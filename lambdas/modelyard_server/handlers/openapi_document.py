@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 def generate() -> str:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from modelyard_server.handlers.wiring import configure, openapi_json
+    from modelyard_server.handlers.api_docs import openapi_json
+    from modelyard_server.handlers.wiring import configure
 
     return openapi_json(configure(APIGatewayHttpResolver(enable_validation=True)))
 

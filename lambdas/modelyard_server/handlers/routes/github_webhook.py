@@ -7,18 +7,17 @@ import json
 import re
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel
 
 from modelyard_server.adapters.github import signature_matches
 from modelyard_server.adapters.secrets import secret_string
-from modelyard_server.domain.errors import Unauthenticated
-from modelyard_server.domain.protection import ProtectionRequest, WebhookRefused, answer
+from modelyard_server.domain.errors import Unauthenticated, WebhookRefused
+from modelyard_server.domain.schemas import RegistryModel
 from modelyard_server.settings import get_settings
 
 router = Router()
 
 
-class WebhookAnswer(BaseModel):
+class WebhookAnswer(RegistryModel):
     handled: bool
     state: str | None = None
     comment: str | None = None
@@ -60,5 +59,9 @@ def github_webhook() -> WebhookAnswer:
     delivery = event.headers.get("x-github-delivery") or ""
     if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", delivery):
         raise WebhookRefused("the X-GitHub-Delivery header is missing or malformed")
+    # Imported here: the API function shares this router but never receives a webhook (the template routes
+    # them to the gate function), so its cold start does not load the protection rule, policies and GitHub App.
+    from modelyard_server.domain.protection import ProtectionRequest, answer
+
     verdict = answer(ProtectionRequest.from_payload(payload, delivery))
     return WebhookAnswer(handled=True, state=verdict.state, comment=verdict.comment)
