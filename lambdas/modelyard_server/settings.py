@@ -34,7 +34,7 @@ class Settings(BaseModel):
     max_artifact_bytes: int = Field(default=100 * 1024**3, gt=0, le=5 * 1024**4)
     # How many multipart upload URLs one answer carries at most (each costs a signature).
     upload_parts_page: int = Field(default=100, ge=1, le=100)
-    max_body_bytes: int = 256 * 1024
+    max_body_bytes: int = 1024 * 1024  # a completion listing all 10,000 parts is about 600 KB
     # outsiders' refusals: kept this many per principal and hour, for this many days
     security_log_per_hour: int = Field(default=60, ge=1, le=10_000)
     security_log_days: int = Field(default=90, ge=1, le=3650)

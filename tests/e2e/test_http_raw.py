@@ -33,9 +33,9 @@ def _post_json(stack: LocalStack, path: str, body: bytes, token: str | None) -> 
 
 
 def test_oversize_body_is_413_problem_and_creates_nothing(stack: LocalStack, token: str, model_name: str) -> None:
-    body = json.dumps({"name": model_name, "description": "x" * (300 * 1024)}).encode()
+    body = json.dumps({"name": model_name, "description": "x" * (1100 * 1024)}).encode()
     problem = _problem(_post_json(stack, "/v1/models", body, token), 413)
-    assert str(256 * 1024) in problem["detail"]
+    assert str(1024 * 1024) in problem["detail"]
     _problem(http("GET", f"{stack.api_url}/v1/models/{model_name}", token=token), 404)
 
 

@@ -95,7 +95,7 @@ def test_invalid_registration_bodies_name_the_field(seeded: Registry, body: dict
 
 def test_oversize_body_is_413(seeded: Registry) -> None:
     before = _snapshot(seeded)
-    huge = {"artifact": {"sha256": GOOD_SHA, "size": 1}, "model_card": "x" * 300_000}
+    huge = {"artifact": {"sha256": GOOD_SHA, "size": 1}, "model_card": "x" * 1_100_000}
     answer = seeded.call("POST", "/v1/models/fraud/versions", body=huge)
     _assert_refused(seeded, answer, 413, before)
 

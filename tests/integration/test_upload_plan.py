@@ -109,3 +109,22 @@ def test_completing_an_upload_the_registry_never_issued_is_a_4xx(registry: Regis
     assert answer.status == 409, answer  # S3 knows no such upload, so no bytes arrived
     assert answer.problem["type"].endswith("/artifact-missing"), answer.problem
     assert registry.call("GET", f"/v1/models/fraud/versions/{number}").body["status"] == "pending_upload"
+
+
+def test_a_completion_may_list_all_ten_thousand_parts(registry: Registry) -> None:
+    """S3's maximum, each part with its quoted ETag: about 600 KB of JSON, which the body limit must admit."""
+    registry.create_model("fraud")
+    data = b"ten thousand parts"
+    body = {"artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+    number = registry.call("POST", "/v1/models/fraud/versions", body=body).body["version"]["version"]
+    parts = [{"part_number": n, "etag": f'"{n:032x}"'} for n in range(1, 10_001)]
+    answer = registry.call(
+        "POST", f"/v1/models/fraud/versions/{number}/complete", body={"upload_id": "never-issued", "parts": parts}
+    )
+    assert answer.status == 409, answer  # read and checked (no such upload), not refused for its size
+    too_many = registry.call(
+        "POST",
+        f"/v1/models/fraud/versions/{number}/complete",
+        body={"upload_id": "never-issued", "parts": [*parts, {"part_number": 1, "etag": "0" * 32}]},
+    )
+    assert too_many.status == 422, too_many
