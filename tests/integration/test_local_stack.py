@@ -108,13 +108,16 @@ def test_tokens_come_from_the_stacks_issuer(stack: LocalStack) -> None:
 def test_stack_sets_every_variable_the_deployed_function_gets(stack: LocalStack) -> None:
     deployed = load_template()["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
     local = stack.environment()
-    # Optional settings with defaults the local stack keeps (no admins, default stages, no GitHub App).
+    # Optional settings with defaults the local stack keeps (no admins, default stages and limits, no GitHub App).
     optional = {
         "LOG_LEVEL",
         "MODELYARD_ALLOWED_OWNERS",
         "MODELYARD_ADMIN_REPOSITORIES",
         "MODELYARD_REVIEWER_REPOSITORIES",
         "MODELYARD_STAGES",
+        "MODELYARD_MAX_ARTIFACT_BYTES",
+        "MODELYARD_SECURITY_LOG_PER_HOUR",
+        "MODELYARD_SECURITY_LOG_DAYS",
         "MODELYARD_GITHUB_APP_ID",
         "MODELYARD_GITHUB_APP_PRIVATE_KEY_SECRET",
     }

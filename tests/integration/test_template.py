@@ -202,3 +202,23 @@ def test_sam_expands_offline() -> None:
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
     [api] = by_type["AWS::ApiGatewayV2::Api"]
     assert "x-amazon-apigateway-any-method" in api["Properties"]["Body"]["paths"]["/{proxy+}"]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "variable", "setting"),
+    [
+        ("MaxArtifactBytes", "MODELYARD_MAX_ARTIFACT_BYTES", "max_artifact_bytes"),
+        ("SecurityLogPerHour", "MODELYARD_SECURITY_LOG_PER_HOUR", "security_log_per_hour"),
+        ("SecurityLogDays", "MODELYARD_SECURITY_LOG_DAYS", "security_log_days"),
+    ],
+)
+def test_operators_set_the_registrys_limits_as_stack_parameters(
+    template: dict[str, Any], parameter: str, variable: str, setting: str
+) -> None:
+    from modelyard_server.settings import Settings
+
+    env = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env[variable] == {"Ref": parameter}
+    declared = template["Parameters"][parameter]
+    assert declared["Type"] == "Number"
+    assert int(declared["Default"]) == Settings.model_fields[setting].default  # one default, held by this test
