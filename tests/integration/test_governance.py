@@ -41,17 +41,25 @@ def github() -> Iterator[LocalGitHub]:
 
 
 @pytest.fixture
-def governed(registry: Registry, github: LocalGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
+def unconfigured(registry: Registry, github: LocalGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """A registry with its GitHub App, an admin and the model, and no policy set: the built-in rules apply."""
     monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", ADMIN)
     monkeypatch.setenv("MODELYARD_GITHUB_APP_ID", APP_ID)
     monkeypatch.setenv("MODELYARD_GITHUB_APP_PRIVATE_KEY", github.private_key_pem)
     monkeypatch.setenv("MODELYARD_GITHUB_API_URL", github.url)
     forget_configuration()
     table.bind(TABLE)
-    answer = registry.call("PUT", "/v1/policy", body={"document": POLICY}, token=registry.token(repository=ADMIN))
-    assert answer.status == 200, answer
     registry.create_model("fraud")
     return registry
+
+
+@pytest.fixture
+def governed(unconfigured: Registry) -> Registry:
+    """The same, under the registry policy POLICY."""
+    token = unconfigured.token(repository=ADMIN)
+    answer = unconfigured.call("PUT", "/v1/policy", body={"document": POLICY}, token=token)
+    assert answer.status == 200, answer
+    return unconfigured
 
 
 def _run_token(registry: Registry, environment: str, **claims: Any) -> str:
@@ -491,19 +499,6 @@ def test_a_validation_from_an_untrusted_ref_does_not_count(governed: Registry, g
     refused = _promote_production(governed, number)
     assert refused.status == 403
     assert "validated by a run on refs/heads/experiment" in refused.problem["detail"]
-
-
-@pytest.fixture
-def unconfigured(registry: Registry, github: LocalGitHub, monkeypatch: pytest.MonkeyPatch) -> Registry:
-    """A registry with its GitHub App and an admin, and no policy set: the built-in rules apply."""
-    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", ADMIN)
-    monkeypatch.setenv("MODELYARD_GITHUB_APP_ID", APP_ID)
-    monkeypatch.setenv("MODELYARD_GITHUB_APP_PRIVATE_KEY", github.private_key_pem)
-    monkeypatch.setenv("MODELYARD_GITHUB_API_URL", github.url)
-    forget_configuration()
-    table.bind(TABLE)
-    registry.create_model("fraud")
-    return registry
 
 
 def test_by_default_production_needs_staging_first_and_an_approval_by_someone_else(
