@@ -5,12 +5,20 @@ from __future__ import annotations
 import functools
 import os
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, field_validator
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 
 
 class Settings(BaseModel):
+    # Where the registry keeps its state: DynamoDB + S3 (AWS, the Lambda default) or SQLite + files
+    # under `data_dir` (the embedded registry `modelyard dev` runs).
+    backend: Literal["dynamodb", "sqlite"] = "dynamodb"
+    data_dir: str | None = None
+    # The registry's own URL as clients reach it: embedded blob upload/download URLs are signed for it.
+    public_url: str | None = None
     table_name: str = Field(min_length=3)
     bucket_name: str = Field(min_length=3)
     audience: str = "modelyard"
@@ -78,6 +86,9 @@ def get_settings() -> Settings:
         "bucket_name": _env("MODELYARD_BUCKET") or "modelyard-artifacts",
     }
     optional = {
+        "backend": "MODELYARD_BACKEND",
+        "data_dir": "MODELYARD_DATA_DIR",
+        "public_url": "MODELYARD_PUBLIC_URL",
         "audience": "MODELYARD_AUDIENCE",
         "trusted_issuers": "MODELYARD_TRUSTED_ISSUERS",
         "allowed_owners": "MODELYARD_ALLOWED_OWNERS",

@@ -1,0 +1,95 @@
+"""Values that cross the storage ports: pages, guards that failed, facts about stored bytes.
+
+Every backend (DynamoDB + S3 on AWS, SQLite + files embedded) answers with these and raises these,
+so the domain never sees a backend's own types or exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from modelyard_server.domain.schemas import ModelRecord, PointerRecord
+
+PointerKind = Literal["stage", "alias"]
+T = TypeVar("T")
+
+
+def blob_key(sha256: str) -> str:
+    """Where the bytes with this SHA-256 live, in every backend: artifacts are content-addressed."""
+    return f"blobs/sha256/{sha256}"
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost: `failed` names which guarded parts' conditions did not hold.
+
+    Labels: 'model', 'counter', 'version', 'idempotency', 'semver', 'pointer', 'policy'.
+    """
+
+    def __init__(self, failed: set[str]) -> None:
+        super().__init__(", ".join(sorted(failed)))
+        self.failed = failed
+
+
+class BadPageToken(ValueError):
+    """The `next_token` was not one this API handed out for this listing."""
+
+
+class ConfigChanged(Exception):
+    """Someone else replaced the notification routing config since it was read."""
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_token: str | None
+
+
+@dataclass
+class LoadedModel:
+    """A model with all its stage and alias pointers and its policy override: one read."""
+
+    model: ModelRecord
+    pointers: dict[tuple[str, str], PointerRecord]
+    policy_override: dict[str, Any] | None
+    policy_revision: int
+
+
+@dataclass
+class IdempotencyRecord:
+    request_hash: str
+    version: int
+
+
+@dataclass(frozen=True)
+class VerifiedBlob:
+    """Bytes some ready version holds: the stored object version they were verified on (None if unversioned)."""
+
+    version_id: str | None
+
+
+@dataclass(frozen=True)
+class BlobFacts:
+    size: int
+    checksum_sha256: str | None  # hex, only when the store vouches for a full-object SHA-256
+    version_id: str | None  # the stored object version (S3's bucket is versioned; files are not)
+
+
+@dataclass(frozen=True)
+class PresignedPut:
+    """Where and how to upload a whole artifact: the URL and the headers the request must carry."""
+
+    url: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PresignedPart:
+    part_number: int
+    url: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    body: dict[str, Any]
+    receipt_handle: str

@@ -1,0 +1,231 @@
+"""The storage ports: what the domain needs from a backend, named for what each call guarantees.
+
+A backend implements each protocol (``adapters/dynamodb`` + ``adapters/s3_blobs`` on AWS,
+``adapters/embedded`` on one machine); ``tests/contract`` holds every backend to the same guarantees.
+Every write that changes state takes the event describing the change and stores both atomically:
+no change exists without its event, and no event without its change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from modelyard_server.domain.schemas import (
+    EventRecord,
+    HistoryEntry,
+    ModelRecord,
+    PointerRecord,
+    ValidationSummary,
+    VersionRecord,
+)
+from modelyard_server.ports.records import (
+    BlobFacts,
+    DeadLetter,
+    IdempotencyRecord,
+    LoadedModel,
+    Page,
+    PointerKind,
+    PresignedPart,
+    PresignedPut,
+    VerifiedBlob,
+)
+
+
+class ModelStore(Protocol):
+    def load_model(self, name: str) -> LoadedModel | None:
+        """The model with its pointers and policy override, in one read whatever its number of versions."""
+
+    def get_model(self, name: str, *, consistent: bool = False) -> ModelRecord | None: ...
+
+    def list_models(self, limit: int, token: str | None) -> Page[ModelRecord]:
+        """Models by name; `token` continues after the previous page (BadPageToken if it is not ours)."""
+
+    def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
+        """Create the model with its event; ConditionFailed({'model'}) if the name is taken."""
+
+    def update_model_with_event(self, model: ModelRecord, event: EventRecord) -> None:
+        """Replace the model's descriptive fields with its event; ConditionFailed({'model'}) if it is gone."""
+
+
+class VersionStore(Protocol):
+    def get_version(self, name: str, number: int, *, consistent: bool = False) -> VersionRecord | None: ...
+
+    def get_semver_claim(self, name: str, semver: str) -> int | None: ...
+
+    def list_versions(
+        self, name: str, limit: int, token: str | None, status: str | None, tag: tuple[str, str] | None
+    ) -> Page[VersionRecord]:
+        """Newest first; one storage read per page (a filtered page may hold fewer items than asked)."""
+
+    def verified_blob(self, sha256: str) -> VerifiedBlob | None:
+        """Whether some ready version (of any model) holds these exact bytes."""
+
+    def get_idempotency_record(self, model: str, key: str) -> IdempotencyRecord | None:
+        """The unexpired record of an earlier registration with this idempotency key."""
+
+    def insert_version_claiming_number(
+        self,
+        version: VersionRecord,
+        expected_latest: int,
+        event: EventRecord,
+        idempotency: tuple[str, str] | None,
+    ) -> None:
+        """Write version N = expected_latest + 1 iff the model's counter still says expected_latest.
+
+        Counter, version, event, idempotency record (key, request hash) and semver claim move together
+        or not at all. ConditionFailed names the guards that failed: 'counter', 'idempotency', 'semver'.
+        """
+
+    def mark_version_ready(
+        self, model: str, number: int, sha256: str, blob_version: str | None, event: EventRecord
+    ) -> datetime:
+        """pending_upload → ready (findable by digest from then on) with its event; the time it became ready.
+
+        ConditionFailed({'version'}) if it is not pending or its upload was abandoned.
+        """
+
+    def extend_upload_window(self, model: str, number: int, until: datetime) -> None:
+        """Keep a pending upload open until `until`; ConditionFailed({'version'}) if not pending or abandoned."""
+
+    def set_version_status(
+        self,
+        model: str,
+        number: int,
+        status: str,
+        reason: str,
+        allowed_from: Sequence[str],
+        event: EventRecord,
+        pointers_holding: Sequence[PointerRecord],
+        pointer_moves_seen: int,
+    ) -> None:
+        """Move a version's status (and the summaries of the pointers holding it) with its event.
+
+        Conditioned on the status being one of `allowed_from`, on no pointer having moved onto the version
+        since `pointer_moves_seen` was read ('version'), and on each pointer's revision ('pointer').
+        """
+
+
+class PointerStore(Protocol):
+    def get_pointer(
+        self, model: str, kind: PointerKind, name: str, *, consistent: bool = False
+    ) -> PointerRecord | None: ...
+
+    def pointer_history(self, model: str, kind: PointerKind, name: str, limit: int) -> list[HistoryEntry]:
+        """The latest `limit` entries, newest first."""
+
+    def move_pointer(
+        self,
+        pointer: PointerRecord,
+        expected_revision: int | None,
+        history: HistoryEntry,
+        event: EventRecord,
+        guard_version_ready: int | None,
+    ) -> None:
+        """The pointer's new state, its history entry and its event, together.
+
+        Conditioned on the pointer's revision (None: it must not exist yet) → 'pointer', and, when
+        `guard_version_ready` is a number, on that version still being ready → 'version'; that version
+        counts the move (`pointer_moves`) and, for a promotion of a stage, remembers the stage.
+        """
+
+
+class EventLog(Protocol):
+    def list_events(self, model: str, limit: int, token: str | None) -> Page[EventRecord]:
+        """A model's events, oldest first."""
+
+    def record_event(self, event: EventRecord) -> None:
+        """An event with no state change of its own (a refusal, for the audit trail)."""
+
+
+class GovernanceStore(Protocol):
+    def get_registry_policy(self) -> tuple[dict[str, Any], int] | None: ...
+
+    def put_registry_policy(self, record: dict[str, Any], expected_revision: int) -> int:
+        """Store revision expected+1 (kept in the history too) iff the current one is still `expected`
+        (0: none yet); ConditionFailed({'policy'}) otherwise."""
+
+    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
+        """The latest `limit` registry policy revisions, newest first."""
+
+    def put_model_policy(self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord) -> int:
+        """A model's admin override, revision-guarded like the registry's, with its event."""
+
+    def save_validation(
+        self, model: str, number: int, report: dict[str, Any], summary: ValidationSummary, event: EventRecord
+    ) -> None:
+        """The report, the version's latest-validation summary and the event, together; the version must be
+        ready ('version')."""
+
+    def latest_report(self, model: str, number: int) -> dict[str, Any] | None: ...
+
+    def save_promotion_request(self, repository: str, run_id: str, stage: str, request: dict[str, Any]) -> None:
+        """What a workflow run asked to promote, for the deployment protection rule (kept 31 days)."""
+
+    def get_promotion_request(self, repository: str, run_id: str, stage: str) -> dict[str, Any] | None: ...
+
+    def delivery_seen(self, delivery_id: str) -> bool: ...
+
+    def claim_delivery(self, delivery_id: str) -> bool:
+        """True the first time a webhook delivery id is claimed; False for a replay."""
+
+
+class NotificationStore(Protocol):
+    def get_config(self) -> tuple[dict[str, Any], int] | None: ...
+
+    def put_config(self, record: dict[str, Any], expected_revision: int) -> int:
+        """Store revision expected+1 iff the stored one is still `expected` (0 = none yet); ConfigChanged."""
+
+    def already_sent(self, event_id: str, channel: str) -> bool: ...
+
+    def mark_sent(self, event_id: str, channel: str) -> None: ...
+
+
+class SecurityLog(Protocol):
+    def record_refusal(self, event: EventRecord, who: str, per_hour: int, keep_days: int) -> bool:
+        """Keep `event` unless `who` used up this hour's quota of `per_hour`; False when it was dropped."""
+
+    def list_refusals(self, limit: int, token: str | None) -> Page[EventRecord]:
+        """Newest first."""
+
+
+class BlobStore(Protocol):
+    """Content-addressed artifact bytes, moved by clients through expiring URLs the store signs."""
+
+    def presign_put(self, key: str, size: int, media_type: str, sha256_hex: str, ttl: int) -> PresignedPut:
+        """A URL (and headers) that accepts exactly these bytes: the store checks size and SHA-256 on arrival."""
+
+    def start_multipart(self, key: str, media_type: str) -> str:
+        """A new multipart upload's id."""
+
+    def presign_parts(self, key: str, upload_id: str, numbers: range, ttl: int) -> list[PresignedPart]: ...
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool:
+        """Assemble the parts (number, etag); False when the upload id is unknown; ValueError for bad parts."""
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    def head_blob(self, key: str) -> BlobFacts | None: ...
+
+    def hash_blob(self, key: str, version_id: str | None) -> str:
+        """SHA-256 (hex) of the stored bytes, streamed: memory stays flat whatever the size."""
+
+    def delete_blob(self, key: str) -> None: ...
+
+    def presign_get(self, key: str, version_id: str | None, filename: str, ttl: int) -> str:
+        """A download URL for exactly the verified bytes."""
+
+
+class Parameters(Protocol):
+    def read_parameter(self, name: str) -> str | None:
+        """A channel secret (webhook URL, signing secret) by name, or None if there is none."""
+
+
+class DeadLetters(Protocol):
+    def send(self, body: dict[str, Any]) -> None: ...
+
+    def receive(self, limit: int, wait_seconds: int = 0) -> Iterator[DeadLetter]:
+        """Up to `limit` letters, each hidden from other readers until deleted or its visibility lapses."""
+
+    def delete(self, letter: DeadLetter) -> None: ...
