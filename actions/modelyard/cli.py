@@ -382,14 +382,12 @@ def cmd_security_log(args: argparse.Namespace) -> Output:
 def cmd_dev(args: argparse.Namespace) -> Output:
     import importlib.util
 
-    spec = importlib.util.find_spec("modelyard_server")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    has_local = any((Path(loc) / "local").is_dir() or (Path(loc) / "local.py").is_file() for loc in locations)
-    if not has_local:
+    # The package ships with the client; what it runs on (the server, uvicorn) comes with the extra.
+    if any(importlib.util.find_spec(name) is None for name in ("modelyard_local", "modelyard_server", "uvicorn")):
         raise ClientError(
             "`modelyard dev` runs the local registry, which is not installed here: pip install 'modelyard[local]'"
         )
-    command = [sys.executable, "-m", "modelyard_server.local", *args.dev_args]
+    command = [sys.executable, "-m", "modelyard_local", *args.dev_args]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, command)  # noqa: S606 - replaces this process with the local stack

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.support.actions_runner import Runner, TokenEndpoint
 
 OWNER = "acme/models"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.actions.conftest import OWNER, sdk
 from tests.support.actions_runner import ACTIONS
 

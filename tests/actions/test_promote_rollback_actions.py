@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import RegistryError
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.actions.conftest import sdk
 from tests.support.actions_runner import Job, Runner
 

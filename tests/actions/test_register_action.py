@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from modelyard.errors import RegistryError
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.actions.conftest import OWNER, put_in_production, sdk
 from tests.support.actions_runner import Job, Runner, TokenEndpoint
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from modelyard.errors import RegistryError
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.actions.conftest import OWNER, sdk
 from tests.actions.workflow_stand_ins import stand_ins, wheel
 from tests.support.actions_runner import REPO, TokenEndpoint

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelyard.errors import RegistryError
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.actions.conftest import put_in_production, sdk
 from tests.support.actions_runner import Runner
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelyard.errors import RegistryError
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.actions.conftest import sdk
 from tests.support.actions_runner import Runner
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 
 REPO = Path(__file__).resolve().parents[2]
 ACTIONS_DIR = REPO / "actions"

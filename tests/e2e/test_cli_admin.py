@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.e2e.conftest import Cli, deployer_token, write_bytes
 
 ADMIN = "acme/platform"

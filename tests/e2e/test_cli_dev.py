@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelyard_server.local.__main__ import parser
+from modelyard_local.__main__ import parser
 from tests.e2e.conftest import base_env, write_bytes
 from tests.support.terminal import Terminal
 

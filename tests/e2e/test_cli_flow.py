@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.e2e.conftest import Cli, deployer_token, write_bytes
 
 

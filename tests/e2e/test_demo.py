@@ -15,13 +15,13 @@ def _demo_environment() -> dict[str, str]:
     # Nothing of a surrounding CI job or registry may steer the demo's CLI calls.
     dropped = ("GITHUB_", "ACTIONS_", "MODELYARD_", "AWS_")
     env = {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "actions"), str(REPO / "lambdas")])
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "actions"), str(REPO / "lambdas"), str(REPO / "local")])
     return env
 
 
 def test_demo_releases_a_model_end_to_end() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "modelyard_server.local.demo"],
+        [sys.executable, "-m", "modelyard_local.demo"],
         cwd=REPO,
         env=_demo_environment(),
         capture_output=True,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.e2e.conftest import OWNER, Cli, HttpAnswer, closed_port_url, http
 
 PROBLEM = "application/problem+json"

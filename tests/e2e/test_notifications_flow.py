@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from modelyard_local.github import APP_ID, LocalGitHub
+from modelyard_local.issuer import local_user_id
+from modelyard_local.stack import LocalStack
 from modelyard_server.adapters.channels import webhook
-from modelyard_server.local.github import APP_ID, LocalGitHub
-from modelyard_server.local.issuer import local_user_id
-from modelyard_server.local.stack import LocalStack
 from tests.e2e.conftest import OWNER, http, sdk, write_bytes
 from tests.support.receivers import Receiver, start_receiver, stop_receivers
 

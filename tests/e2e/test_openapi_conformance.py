@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 
 OWNER = "acme/models"
 CONFIG = Path(__file__).with_name("schemathesis.toml")  # the explicit exclusions, each with its reason

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from modelyard.errors import RegistryError
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.e2e.conftest import MIB, MULTIPART_THRESHOLD, PART_SIZE, deployer_token, sdk, write_bytes
 
 

@@ -19,9 +19,9 @@ import pytest
 from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 
-from modelyard_server.local.issuer import LocalIssuer
-from modelyard_server.local.moto_atomic import make_moto_dynamodb_atomic
-from modelyard_server.local.template_resources import load_template
+from modelyard_local.issuer import LocalIssuer
+from modelyard_local.moto_atomic import make_moto_dynamodb_atomic
+from modelyard_local.template_resources import load_template
 from tests.integration.function_roles import (
     ADMIN,
     Principals,

@@ -10,7 +10,7 @@ import boto3
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from modelyard_server.local.template_resources import load_template
+from modelyard_local.template_resources import load_template
 
 REGION = "us-east-1"
 PACKAGED_CODE = "s3://modelyard-artifacts/code.zip"

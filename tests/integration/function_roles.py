@@ -30,7 +30,7 @@ import botocore.credentials
 import botocore.loaders
 import botocore.session
 
-from modelyard_server.local.template_resources import create_bucket, create_table
+from modelyard_local.template_resources import create_bucket, create_table
 from tests.integration.expanded_template import REGION, expand_template
 
 ACCOUNT = "123456789012"  # moto's default account

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from modelyard_local.github import APP_ID, LocalGitHub
+from modelyard_local.issuer import local_user_id
 from modelyard_server.adapters import table
 from modelyard_server.handlers.wiring import forget_configuration
-from modelyard_server.local.github import APP_ID, LocalGitHub
-from modelyard_server.local.issuer import local_user_id
 from tests.integration.conftest import TABLE, Registry
 
 ADMIN = "acme/platform"

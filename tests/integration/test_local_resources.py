@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from modelyard_server.local.template_resources import (
+from modelyard_local.template_resources import (
     TEMPLATE_PATH,
     UnsupportedProperty,
     create_bucket,

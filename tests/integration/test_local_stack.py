@@ -19,8 +19,8 @@ from typing import Any
 import boto3
 import pytest
 
-from modelyard_server.local.stack import LocalStack
-from modelyard_server.local.template_resources import load_template
+from modelyard_local.stack import LocalStack
+from modelyard_local.template_resources import load_template
 from tests.support.terminal import Terminal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ Scope = dict[str, Any]
 
 
 async def placeholder_app(scope: Scope, receive: Callable[[], Any], send: Callable[[Scope], Any]) -> None:
-    """Stands in for modelyard_server.handlers.asgi.create_app(): answers what the API process sees."""
+    """Stands in for modelyard_local.asgi.create_app(): answers what the API process sees."""
     if scope["type"] != "http":
         return
     tables = boto3.client("dynamodb").list_tables()["TableNames"]
@@ -146,7 +146,7 @@ def test_stop_restores_the_environment_and_frees_the_ports(monkeypatch: pytest.M
 
 def test_a_failing_app_factory_leaves_nothing_running() -> None:
     def broken() -> Any:
-        raise ImportError("no module named modelyard_server.handlers.asgi")
+        raise ImportError("no module named modelyard_local.asgi")
 
     before = os.environ.get("AWS_ENDPOINT_URL")
     threads_before = set(threading.enumerate())
@@ -159,21 +159,24 @@ def test_a_failing_app_factory_leaves_nothing_running() -> None:
 RUN_MAIN = textwrap.dedent(
     """
     import sys
-    import modelyard_server.local.stack as stack
+    import modelyard_local.stack as stack
 
     async def app(scope, receive, send):
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
     stack.default_app_factory = lambda: app
-    from modelyard_server.local.__main__ import main
+    from modelyard_local.__main__ import main
     sys.exit(main(sys.argv[1:]))
     """
 )
 
 
 def _main_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "lambdas"), str(REPO / "actions")])}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "lambdas"), str(REPO / "local"), str(REPO / "actions")]),
+    }
 
 
 def _main_process(*args: str) -> subprocess.Popen[str]:
@@ -221,14 +224,14 @@ def test_dev_command_refuses_a_public_address() -> None:
 SLOW_START = textwrap.dedent(
     """
     import sys, time
-    import modelyard_server.local.stack as stack
+    import modelyard_local.stack as stack
 
     def slow_factory():
         print("building the app", flush=True)
         time.sleep(60)
 
     stack.default_app_factory = slow_factory
-    from modelyard_server.local.__main__ import main
+    from modelyard_local.__main__ import main
     sys.exit(main(sys.argv[1:]))
     """
 )

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from modelyard_local.github import LocalGitHub
 from modelyard_server.adapters.github import signature_matches
-from modelyard_server.local.github import LocalGitHub
 from tests.integration.conftest import Registry
 from tests.integration.test_governance import _register, _run_token, github, governed, unconfigured  # noqa: F401 - fixtures
 

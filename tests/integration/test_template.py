@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from cfnlint.api import lint_file
 
+from modelyard_local.template_resources import TEMPLATE_PATH, load_template
 from modelyard_server.domain.notifications import EVENT_TYPES
-from modelyard_server.local.template_resources import TEMPLATE_PATH, load_template
 from tests.integration.expanded_template import expand_template
 
 TABLE_ACTIONS = {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from modelyard_server.local.stack import LocalStack
+from modelyard_local.stack import LocalStack
 from tests.support.actions_runner import Job, Runner, TokenEndpoint
 
 RUNS = 5

@@ -21,8 +21,8 @@ from typing import Any
 import boto3
 import pytest
 
+from modelyard_local.stack import LocalStack
 from modelyard_server.adapters import blobs
-from modelyard_server.local.stack import LocalStack
 from tests.perf.child import MIB, ChildRun, parse_size, run_measured
 from tests.perf.tables import format_table
 

@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 import pytest
 
-from modelyard_server.local.issuer import LocalIssuer
+from modelyard_local.issuer import LocalIssuer
 
 
 @pytest.fixture(scope="module")

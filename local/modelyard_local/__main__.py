@@ -1,4 +1,4 @@
-"""Run the local stack until Ctrl-C: ``python -m modelyard_server.local`` (what ``modelyard dev`` runs).
+"""Run the local stack until Ctrl-C: ``python -m modelyard_local`` (what ``modelyard dev`` runs).
 
 Ctrl-C or SIGTERM stops it within :data:`STOP_DEADLINE_SECONDS`, also while it is starting: a
 stop that overruns the deadline (a hung request, a slow webhook) ends the process anyway, and
@@ -17,16 +17,16 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from modelyard_server.adapters.urls import is_loopback_host
-from modelyard_server.domain.errors import DomainError
-from modelyard_server.local.ports import PortUnavailable
-from modelyard_server.local.stack import (
+from modelyard_local.ports import PortUnavailable
+from modelyard_local.stack import (
     DEFAULT_API_PORT,
     DEFAULT_HOST,
     DEFAULT_ISSUER_PORT,
     DEFAULT_MOTO_PORT,
     LocalStack,
 )
+from modelyard_server.adapters.urls import is_loopback_host
+from modelyard_server.domain.errors import DomainError
 
 STOP_DEADLINE_SECONDS = 4.0
 #: the option that moves each part of the stack to another port

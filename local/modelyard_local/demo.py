@@ -1,6 +1,6 @@
 """``make demo``: release a real scikit-learn model through the local registry, end to end.
 
-``python -m modelyard_server.local.demo`` starts the local stack in this process (moto, the
+``python -m modelyard_local.demo`` starts the local stack in this process (moto, the
 local OIDC issuer, a GitHub stand-in, the API and the events pipeline, on free loopback ports)
 with a webhook receiver of its own, trains two Iris classifiers, and then drives the
 ``modelyard`` CLI as a separate process for every registry call, the way a workflow step does:
@@ -45,7 +45,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from modelyard_server.local.stack import LocalStack
+    from modelyard_local.stack import LocalStack
 
 MODEL = "iris-classifier"
 OWNER = "acme/fraud-models"
@@ -516,7 +516,7 @@ class Demo:
         self.summary(training)
 
     def start_stack(self) -> None:
-        from modelyard_server.local.stack import LocalStack
+        from modelyard_local.stack import LocalStack
 
         self.step("Start the local registry: moto, an OIDC issuer, GitHub, the API and the events pipeline")
         began = time.monotonic()
@@ -1071,7 +1071,7 @@ def _wait_for_signal() -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m modelyard_server.local.demo",
+        prog="python -m modelyard_local.demo",
         description="Release a scikit-learn model through a local modelyard registry, end to end.",
     )
     parser.add_argument(

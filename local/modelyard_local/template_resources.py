@@ -28,8 +28,8 @@ BUCKET_RESOURCE = "ArtifactBucket"
 
 
 def _default_template_path() -> Path:
-    # lambdas/modelyard_server/local/template_resources.py -> <repo>/infra/template.yaml
-    return Path(__file__).resolve().parents[3] / "infra" / "template.yaml"
+    # local/modelyard_local/template_resources.py -> <repo>/infra/template.yaml
+    return Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
 
 TEMPLATE_PATH = _default_template_path()
@@ -105,7 +105,7 @@ def _check_known(properties: dict[str, Any], known: set[str], logical_id: str) -
     if unknown:
         raise UnsupportedProperty(
             f"{logical_id} uses {', '.join(unknown)}, which the local stack does not translate; "
-            "teach modelyard_server.local.template_resources about it"
+            "teach modelyard_local.template_resources about it"
         )
 
 

@@ -28,12 +28,12 @@ import boto3
 import uvicorn
 from botocore.config import Config as BotoConfig
 
-from modelyard_server.local.github import APP_ID as GITHUB_APP_ID
-from modelyard_server.local.github import LocalGitHub
-from modelyard_server.local.issuer import DEFAULT_AUDIENCE, LocalIssuer
-from modelyard_server.local.moto_server import MotoServer
-from modelyard_server.local.ports import listen_on
-from modelyard_server.local.template_resources import create_bucket, create_table
+from modelyard_local.github import APP_ID as GITHUB_APP_ID
+from modelyard_local.github import LocalGitHub
+from modelyard_local.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from modelyard_local.moto_server import MotoServer
+from modelyard_local.ports import listen_on
+from modelyard_local.template_resources import create_bucket, create_table
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_PORT = 8642
@@ -58,9 +58,9 @@ _CLEARED_ENV = (
 
 
 def default_app_factory() -> AsgiApp:
-    """The real API: ``modelyard_server.handlers.asgi.create_app()`` (a powertools HttpResolver)."""
+    """The real API: ``modelyard_local.asgi.create_app()`` (a powertools HttpResolver)."""
     # Imported by name so the local package does not depend on the handlers at import time.
-    asgi = importlib.import_module("modelyard_server.handlers.asgi")
+    asgi = importlib.import_module("modelyard_local.asgi")
     app: AsgiApp = asgi.create_app()
     return app
 
@@ -162,7 +162,7 @@ class LocalStack:
 
     @property
     def pipeline(self) -> Any:
-        """The running :class:`~modelyard_server.local.pipeline.LocalPipeline` (``events_pipeline=True``)."""
+        """The running :class:`~modelyard_local.pipeline.LocalPipeline` (``events_pipeline=True``)."""
         if self._pipeline is None:
             raise RuntimeError("the events pipeline is not running (LocalStack(events_pipeline=True))")
         return self._pipeline
@@ -282,7 +282,7 @@ class LocalStack:
         if self._log_level.lower() != "debug":
             # moto's werkzeug server logs every request; keep that for debug runs only.
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        from modelyard_server.local.moto_atomic import make_moto_dynamodb_atomic
+        from modelyard_local.moto_atomic import make_moto_dynamodb_atomic
 
         # DynamoDB applies each request atomically; moto's in-memory backend needs a lock for that.
         make_moto_dynamodb_atomic()
@@ -334,7 +334,7 @@ class LocalStack:
 
     def _start_pipeline(self) -> None:
         """Poll the table's stream through the events consumer and the notifier (see local.pipeline)."""
-        from modelyard_server.local.pipeline import LocalPipeline
+        from modelyard_local.pipeline import LocalPipeline
 
         if self._notifications is not None:
             self._apply_notifications(self._notifications)

@@ -22,7 +22,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from modelyard_server.local.issuer import local_user_id
+from modelyard_local.issuer import local_user_id
 
 APP_ID = "123456"
 INSTALLATION_ID = 4242
