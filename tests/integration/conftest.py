@@ -153,7 +153,6 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
         monkeypatch.setenv(key, value)
     for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
-    from modelyard_server.adapters import table
     from modelyard_server.handlers.wiring import forget_configuration
 
     make_moto_dynamodb_atomic()
@@ -165,7 +164,6 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
         # Between requests the API's credentials stay in place: most requests are the API's.
         with Principals({**roles, ADMIN: admin}, initial="ApiFunction").installed() as principals:
             forget_configuration()
-            table.bind(TABLE)
             with enable_iam_authentication():
                 session = admin.session()
                 yield Registry(

@@ -114,13 +114,10 @@ def test_unknown_key_id_is_401(registry: Registry) -> None:
 
 
 def test_only_allowed_owners_repositories_are_admitted(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
-    from modelyard_server.adapters import table
     from modelyard_server.handlers.wiring import forget_configuration
-    from tests.integration.conftest import TABLE
 
     monkeypatch.setenv("MODELYARD_ALLOWED_OWNERS", "acme,Platform-Team")
     forget_configuration()
-    table.bind(TABLE)
     assert registry.call("GET", "/v1/models").status == 200
     assert registry.call("GET", "/v1/models", token=registry.token(repository="platform-team/tools")).status == 200
     stranger = registry.call(

@@ -9,9 +9,8 @@ import pytest
 
 from modelyard_local.github import APP_ID, LocalGitHub
 from modelyard_local.issuer import local_user_id
-from modelyard_server.adapters import table
 from modelyard_server.handlers.wiring import forget_configuration
-from tests.integration.conftest import TABLE, Registry
+from tests.integration.conftest import Registry
 
 ADMIN = "acme/platform"
 POLICY: dict[str, Any] = {
@@ -48,7 +47,6 @@ def unconfigured(registry: Registry, github: LocalGitHub, monkeypatch: pytest.Mo
     monkeypatch.setenv("MODELYARD_GITHUB_APP_PRIVATE_KEY", github.private_key_pem)
     monkeypatch.setenv("MODELYARD_GITHUB_API_URL", github.url)
     forget_configuration()
-    table.bind(TABLE)
     registry.create_model("fraud")
     return registry
 
@@ -318,7 +316,6 @@ def test_without_github_app_approvals_are_never_assumed(governed: Registry, monk
     number = _validated_in_staging(governed)
     monkeypatch.delenv("MODELYARD_GITHUB_APP_ID")
     forget_configuration()
-    table.bind(TABLE)
     refused = _promote_production(governed, number)
     assert refused.status == 403
     assert "no GitHub App configured" in refused.problem["detail"]
@@ -342,7 +339,6 @@ def test_rollback_needs_the_environment_or_a_reviewer(governed: Registry, monkey
     assert outsider_env.status == 403
     monkeypatch.setenv("MODELYARD_REVIEWER_REPOSITORIES", "acme/sre")
     forget_configuration()
-    table.bind(TABLE)
     by_reviewer = governed.call(
         "POST", "/v1/models/fraud/stages/staging/rollback", body={}, token=governed.token(repository="acme/sre")
     )

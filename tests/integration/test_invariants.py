@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from modelyard_server.adapters import table
 from modelyard_server.domain import pointers, versions
 from modelyard_server.domain.errors import PointerMoved
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import PromoteRequest, RegisterVersionRequest
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed
 from tests.integration.conftest import BUCKET, Registry
 
 
@@ -82,14 +83,15 @@ def test_two_racing_promotions_exactly_one_wins(registry: Registry, monkeypatch:
     registry.register("fraud", b"two")
     caller = _principal(registry, environment="staging")
     both_read = threading.Barrier(2)
-    real_load = table.load_model
+    models = backend().models
+    real_load = models.load_model
 
     def load_then_wait(name: str) -> Any:
         loaded = real_load(name)
         both_read.wait(timeout=10)  # both promotions have seen the same stage state before either writes
         return loaded
 
-    monkeypatch.setattr(table, "load_model", load_then_wait)
+    monkeypatch.setattr(models, "load_model", load_then_wait)
 
     def promote(version: int) -> int | str:
         try:
@@ -99,7 +101,7 @@ def test_two_racing_promotions_exactly_one_wins(registry: Registry, monkeypatch:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(promote, [1, 2]))
-    monkeypatch.setattr(table, "load_model", real_load)
+    monkeypatch.setattr(models, "load_model", real_load)
     assert sorted(outcomes, key=str) == sorted([outcomes[0], outcomes[1]], key=str)
     assert outcomes.count("409") == 1
     winner = next(o for o in outcomes if o != "409")
@@ -171,8 +173,8 @@ def test_sealed_version_cannot_be_changed(registry: Registry) -> None:
     event = registry.call("GET", "/v1/models/fraud/events").body["items"][0]
     from modelyard_server.domain.schemas import EventRecord
 
-    with pytest.raises(table.ConditionFailed):
-        table.insert_version_claiming_number(
+    with pytest.raises(ConditionFailed):
+        backend().versions.insert_version_claiming_number(
             record.model_copy(update={"metrics": {"accuracy": 1.0}}),
             0,
             EventRecord.model_validate(event),
@@ -237,7 +239,6 @@ def test_only_admins_restore_an_archived_version(registry: Registry, monkeypatch
     from modelyard_server.handlers.wiring import forget_configuration
 
     forget_configuration()
-    table.bind("registry-test")
     admin = registry.token(repository="acme/platform")
     missing_reason = registry.call("POST", "/v1/models/fraud/versions/1/restore", body={}, token=admin)
     assert missing_reason.status == 422
@@ -301,7 +302,6 @@ def test_late_multipart_upload_cannot_overwrite_verified_bytes(
     monkeypatch.setenv("MODELYARD_MULTIPART_THRESHOLD", "4")
     monkeypatch.setenv("MODELYARD_PART_SIZE", str(5 * 1024 * 1024))
     forget_configuration()
-    table.bind("registry-test")
     registry.create_model("fraud")
     registry.create_model("attacker", repository="evil/repo")
     data = b"honest bytes, ten or more"
@@ -336,16 +336,17 @@ def test_archive_racing_a_promotion_never_leaves_a_stale_pointer(
 ) -> None:
     registry.create_model("fraud")
     registry.register("fraud", b"one")
-    real_load = table.load_model
+    models = backend().models
+    real_load = models.load_model
 
     def promote_in_between(name: str) -> Any:
         loaded = real_load(name)  # the archive has read the pointers: now a promotion lands
-        monkeypatch.setattr(table, "load_model", real_load)
+        monkeypatch.setattr(models, "load_model", real_load)
         deployer = _principal(registry, environment="staging")
         assert pointers.promote("fraud", "staging", PromoteRequest(version=1), deployer).version == 1
         return loaded
 
-    monkeypatch.setattr(table, "load_model", promote_in_between)
+    monkeypatch.setattr(models, "load_model", promote_in_between)
     body = {"status": "deprecated", "reason": "leak"}
     deprecated = registry.call("POST", "/v1/models/fraud/versions/1/archive", body=body)
     assert deprecated.status == 409  # it would have missed the new pointer: refused, retry sees it

@@ -19,7 +19,6 @@ import pytest
 from modelyard_local.github import APP_ID, LocalGitHub
 from modelyard_local.issuer import local_user_id
 from modelyard_local.pipeline import LocalPipeline, Printer, StreamReader
-from modelyard_server.adapters import table
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.domain.schemas import EventRecord
 from modelyard_server.handlers.wiring import forget_configuration
@@ -112,7 +111,6 @@ def chatops(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cha
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     forget_configuration()
-    table.bind(TABLE)
     printed: list[str] = []
     pipeline = PipelineUnderFunctionRoles(registry, printed.append)
     ops = ChatOps(registry, slack, teams, hook, ssm, sqs, queue_url, pipeline, printed, github)

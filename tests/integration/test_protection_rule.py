@@ -66,13 +66,10 @@ def _deliver(
 
 @pytest.fixture
 def webhooks(governed: Registry, monkeypatch: pytest.MonkeyPatch) -> Registry:  # noqa: F811
-    from modelyard_server.adapters import table
     from modelyard_server.handlers.wiring import forget_configuration
-    from tests.integration.conftest import TABLE
 
     monkeypatch.setenv("MODELYARD_GITHUB_WEBHOOK_SECRET", SECRET)
     forget_configuration()
-    table.bind(TABLE)
     return governed
 
 

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from modelyard_server.adapters import table
 from modelyard_server.handlers.wiring import forget_configuration
-from tests.integration.conftest import TABLE, Registry
+from tests.integration.conftest import Registry
 
 ADMIN = "acme/platform"
 
@@ -17,7 +16,6 @@ ADMIN = "acme/platform"
 def with_admin(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Registry:
     monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", ADMIN)
     forget_configuration()
-    table.bind(TABLE)
     registry.create_model("fraud")
     registry.register("fraud", b"one")
     return registry
@@ -62,14 +60,15 @@ def test_the_security_log_is_bounded_per_principal_and_hour(
 ) -> None:
     monkeypatch.setenv("MODELYARD_SECURITY_LOG_PER_HOUR", "3")
     forget_configuration()
-    table.bind(TABLE)
     for repository in ("evil/one", "evil/two"):
         token = with_admin.token(repository=repository, environment="staging")
         for _ in range(5):
             with_admin.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1}, token=token)
     repositories = [e["repository"] for e in _security_log(with_admin).body["items"]]
     assert sorted(repositories) == ["evil/one"] * 3 + ["evil/two"] * 3
-    items = [i for i in table.RegistryItem.query("SECURITY") if i.sk.startswith("E#")]
+    from modelyard_server.adapters.dynamodb.items import RegistryItem
+
+    items = [i for i in RegistryItem.query("SECURITY") if i.sk.startswith("E#")]
     assert all(int(i.expires_at) > 0 for i in items)  # they expire (table TTL)
 
 
@@ -81,12 +80,12 @@ def test_only_admins_read_the_security_log(with_admin: Registry) -> None:
 def test_a_failing_security_log_never_turns_the_refusal_into_a_500(
     with_admin: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelyard_server.adapters import security_log
+    from modelyard_server.ports import backend
 
     def unavailable(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("TransactionConflict")  # e.g. two refusals racing for the quota on DynamoDB
 
-    monkeypatch.setattr(security_log, "record_refusal", unavailable)
+    monkeypatch.setattr(backend().security, "record_refusal", unavailable)
     outsider = with_admin.token(repository="evil/fork", environment="staging")
     answer = with_admin.call("POST", "/v1/models/fraud/stages/staging/promote", body={"version": 1}, token=outsider)
     assert answer.status == 403, answer

@@ -22,7 +22,7 @@ import boto3
 import pytest
 
 from modelyard_local.stack import LocalStack
-from modelyard_server.adapters import blobs
+from modelyard_server.adapters.s3_blobs import S3BlobStore
 from tests.perf.child import MIB, ChildRun, parse_size, run_measured
 from tests.perf.tables import format_table
 
@@ -49,16 +49,16 @@ def stack() -> Iterator[LocalStack]:
 def server_hashing(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Seconds the registry spent re-hashing stored bytes at completion (it runs in this process)."""
     spent: list[float] = []
-    hash_blob = blobs.hash_blob
+    hash_blob = S3BlobStore.hash_blob
 
-    def timed(bucket: str, key: str, version_id: str | None) -> str:
+    def timed(store: S3BlobStore, key: str, version_id: str | None) -> str:
         started = time.perf_counter()
         try:
-            return hash_blob(bucket, key, version_id)
+            return hash_blob(store, key, version_id)
         finally:
             spent.append(time.perf_counter() - started)
 
-    monkeypatch.setattr(blobs, "hash_blob", timed)
+    monkeypatch.setattr(S3BlobStore, "hash_blob", timed)
     return spent
 
 

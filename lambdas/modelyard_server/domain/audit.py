@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard_server.adapters import policy_store, security_log, table
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import EventPage, EventRecord
 from modelyard_server.observability import logger, metrics
+from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 
 OUTSIDER_REFUSAL = "registry.write.refused"
@@ -31,7 +32,7 @@ def new_event(
         type=event_type,
         model=model,
         version=version,
-        at=table.now(),
+        at=now(),
         actor=principal.display_name,
         repository=actor.repository,
         run_id=actor.run_id,
@@ -48,15 +49,15 @@ def new_event(
 
 
 def list_events(model: str, limit: int, next_token: str | None) -> EventPage:
-    page = table.list_events(model, limit, next_token)
-    if not page.items and next_token is None and table.get_model(model) is None:
+    page = backend().events.list_events(model, limit, next_token)
+    if not page.items and next_token is None and backend().models.get_model(model) is None:
         raise ModelNotFound(f"there is no model '{model}'")
     return EventPage(items=page.items, next_token=page.next_token)
 
 
 def record_owner_refusal(event: EventRecord) -> None:
     """A refusal of one of the model's own owners (a policy said no): it belongs in the model's trail."""
-    policy_store.record_event(event)
+    backend().events.record_event(event)
 
 
 def record_outsider_refusal(model: str, action: str, principal: Principal, refusal: DomainError) -> None:
@@ -67,7 +68,7 @@ def record_outsider_refusal(model: str, action: str, principal: Principal, refus
     event = new_event(OUTSIDER_REFUSAL, model, principal, detail={"action": action, "reason": refusal.detail})
     who = str(principal.claims.get("repository_id") or principal.repository or principal.subject)
     try:
-        security_log.record_refusal(event, who, settings.security_log_per_hour, settings.security_log_days)
+        backend().security.record_refusal(event, who, settings.security_log_per_hour, settings.security_log_days)
     except Exception:  # the refusal itself must reach the caller whatever happens to its record
         logger.exception("could not record a refusal in the security log", extra={"model": model})
         metrics.add_metric(name="SecurityLogWriteFailed", unit="Count", value=1)
@@ -75,5 +76,5 @@ def record_outsider_refusal(model: str, action: str, principal: Principal, refus
 
 def list_security_events(principal: Principal, limit: int, next_token: str | None) -> EventPage:
     require_admin(principal, "reading the security log")
-    page = security_log.list_refusals(limit, next_token)
+    page = backend().security.list_refusals(limit, next_token)
     return EventPage(items=page.items, next_token=page.next_token)

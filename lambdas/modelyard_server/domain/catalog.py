@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from modelyard_server.adapters import table
 from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
 from modelyard_server.domain.principal import Principal, require_owner
 from modelyard_server.domain.schemas import CreateModelRequest, ModelPage, ModelRecord, UpdateModelRequest
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed
 
 
 def create_model(request: CreateModelRequest, principal: Principal) -> ModelRecord:
     """A new model, owned by the calling repository."""
     if principal.repository is None:
         raise Forbidden("creating a model needs a token with a 'repository' claim: it becomes the model's owner")
-    at = table.now()
+    at = now()
     model = ModelRecord(
         name=request.name,
         description=request.description,
@@ -32,28 +34,28 @@ def create_model(request: CreateModelRequest, principal: Principal) -> ModelReco
         after={"owners": model.owners, "description": model.description},
     )
     try:
-        table.create_model_once(model, event)
-    except table.ConditionFailed as error:
+        backend().models.create_model_once(model, event)
+    except ConditionFailed as error:
         raise ModelAlreadyExists(f"a model named '{request.name}' already exists") from error
     return model
 
 
 def get_model(name: str) -> ModelRecord:
-    loaded = table.load_model(name)
+    loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     return loaded.model
 
 
 def require_model(name: str) -> ModelRecord:
-    model = table.get_model(name)
+    model = backend().models.get_model(name)
     if model is None:
         raise ModelNotFound(f"there is no model '{name}'")
     return model
 
 
 def list_models(limit: int, next_token: str | None) -> ModelPage:
-    page = table.list_models(limit, next_token)
+    page = backend().models.list_models(limit, next_token)
     return ModelPage(items=page.items, next_token=page.next_token)
 
 
@@ -68,10 +70,10 @@ def update_model(name: str, request: UpdateModelRequest, principal: Principal) -
     if not changes:
         return get_model(name)
     before = {key: getattr(model, key) for key in changes}
-    updated = model.model_copy(update={**changes, "updated_at": table.now()})
+    updated = model.model_copy(update={**changes, "updated_at": now()})
     event = new_event("model.updated", name, principal, before=before, after=changes)
     try:
-        table.update_model_with_event(updated, event)
-    except table.ConditionFailed as error:
+        backend().models.update_model_with_event(updated, event)
+    except ConditionFailed as error:
         raise ModelNotFound(f"there is no model '{name}'") from error
     return get_model(name)

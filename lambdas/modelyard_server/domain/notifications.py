@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from modelyard_server.adapters import notification_store, parameters, table
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.adapters.urls import is_loopback_host
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import EventRecord, StrictModel
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConfigChanged
 from modelyard_server.settings import get_settings
 
 # The event types a route may name. infra/template.yaml's bus rule forwards exactly these to the notifier
@@ -207,7 +209,7 @@ def _secret_problems(index: int, channel: SlackChannel | TeamsChannel | WebhookC
     where = f"channels.{index}.{'secret_parameter' if isinstance(channel, WebhookChannel) else 'url_parameter'}"
     if not name.startswith(prefix):
         return [{"field": where, "message": f"the notifier may only read parameters under {prefix}; got {name}"}]
-    value = parameters.read_parameter(name)
+    value = backend().parameters.read_parameter(name)
     if value is None:
         message = f"secret missing: SSM parameter {name} does not exist (create it as a SecureString first)"
         return [{"field": where, "message": message}]
@@ -243,13 +245,13 @@ def _view(record: dict[str, Any], revision: int) -> NotificationsView:
 
 def current_config() -> NotificationConfig:
     """The routing config in force (empty when none was ever set)."""
-    stored = notification_store.get_config()
+    stored = backend().notifications.get_config()
     return NotificationConfig() if stored is None else NotificationConfig.model_validate(stored[0]["config"])
 
 
 def get_notifications(principal: Principal) -> NotificationsView:
     require_admin(principal, "reading the notification config")
-    stored = notification_store.get_config()
+    stored = backend().notifications.get_config()
     return NotificationsView(revision=0) if stored is None else _view(*stored)
 
 
@@ -262,15 +264,15 @@ def store_notifications(request: SetNotificationsRequest, by: str) -> Notificati
     """Check every channel could work (secrets exist and hold the right thing), then store the config."""
     config = NotificationConfig.model_validate(request.model_dump(exclude={"expected_revision"}))
     _check_config(config)
-    stored = notification_store.get_config()
+    stored = backend().notifications.get_config()
     current = stored[1] if stored is not None else 0
     expected = current if request.expected_revision is None else request.expected_revision
     if expected != current:
         raise NotificationConfigMoved(f"the config is at revision {current}, not {expected}; re-read it and retry")
-    record = {"config": config.model_dump(mode="json"), "updated_at": table.now().isoformat(), "by": by}
+    record = {"config": config.model_dump(mode="json"), "updated_at": now().isoformat(), "by": by}
     try:
-        revision = notification_store.put_config(record, expected)
-    except notification_store.ConfigChanged as error:
+        revision = backend().notifications.put_config(record, expected)
+    except ConfigChanged as error:
         raise NotificationConfigMoved("the config was replaced at the same time; re-read it and retry") from error
     return _view(record, revision)
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from modelyard_server.adapters import dead_letters, notification_store, parameters, table
 from modelyard_server.adapters.channels import http, slack, teams, webhook
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.notifications import (
     Notice,
     NotificationConfig,
@@ -25,6 +25,7 @@ from modelyard_server.domain.notifications import (
     current_config,
 )
 from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 
 AnyChannel = SlackChannel | TeamsChannel | WebhookChannel
@@ -59,7 +60,7 @@ class SecretUnavailable(Exception):
 
 
 def _secret(name: str) -> str:
-    value = parameters.read_parameter(name)
+    value = backend().parameters.read_parameter(name)
     if value is None:
         raise SecretUnavailable(f"SSM parameter {name} does not exist")
     return value
@@ -94,22 +95,22 @@ def dead_letter_body(event: EventRecord, channel: AnyChannel, outcome: http.Deli
         "reason": outcome.reason,
         "status": outcome.status,
         "attempts": outcome.attempts,
-        "failed_at": table.now().isoformat(),
+        "failed_at": now().isoformat(),
     }
 
 
 def deliver_to(channel: AnyChannel, notice: Notice, observer: Observer | None = None) -> Delivery:
     event = notice.event
-    if notification_store.already_sent(event.id, channel.name):
+    if backend().notifications.already_sent(event.id, channel.name):
         return Delivery(channel.name, "duplicate")
     outcome = _attempt(channel, notice, observer)
     if outcome.delivered:
-        notification_store.mark_sent(event.id, channel.name)
+        backend().notifications.mark_sent(event.id, channel.name)
         return Delivery(channel.name, "sent", outcome.attempts)
-    queue = get_settings().notification_dlq_url
+    queue = backend().dead_letters
     if queue is None:
         raise NotDelivered(f"{channel.name}: {outcome.reason}")
-    dead_letters.send(queue, dead_letter_body(event, channel, outcome))
+    queue.send(dead_letter_body(event, channel, outcome))
     return Delivery(channel.name, "dead_lettered", outcome.attempts, outcome.reason)
 
 
@@ -142,12 +143,12 @@ def _redeliver(event: EventRecord, name: str, config: NotificationConfig, observ
     channel = config.channel(name)
     if channel is None:
         return Delivery(name, "failed", 0, f"channel '{name}' is no longer configured; left in the queue")
-    if notification_store.already_sent(event.id, name):
+    if backend().notifications.already_sent(event.id, name):
         return Delivery(name, "duplicate")
     outcome = _attempt(channel, build_notice(event), observer)
     if not outcome.delivered:
         return Delivery(name, "failed", outcome.attempts, outcome.reason)
-    notification_store.mark_sent(event.id, name)
+    backend().notifications.mark_sent(event.id, name)
     return Delivery(name, "sent", outcome.attempts)
 
 
@@ -158,19 +159,19 @@ def redrive(limit: int = 100, observer: Observer | None = None) -> list[Delivery
     one whose channel is no longer configured, so nothing is dropped by a config change. A whole
     event (from Lambda or the bus) is notified afresh: each channel that fails gets its own letter.
     """
-    queue = get_settings().notification_dlq_url
+    queue = backend().dead_letters
     if queue is None:
         raise NotDelivered("no dead-letter queue is configured (MODELYARD_NOTIFY_DLQ_URL)")
     config = current_config()
     results: list[Delivery] = []
-    for letter in dead_letters.receive(queue, limit):
+    for letter in queue.receive(limit):
         event, name = _letter_contents(letter.body)
         if name is None:
             results.extend(notify(event, config, observer))
-            dead_letters.delete(queue, letter)
+            queue.delete(letter)
             continue
         result = _redeliver(event, name, config, observer)
         if result.outcome in ("sent", "duplicate"):
-            dead_letters.delete(queue, letter)
+            queue.delete(letter)
         results.append(result)
     return results

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelyard_server.adapters import table
 from modelyard_server.domain.audit import new_event, record_outsider_refusal, record_owner_refusal
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
     DomainError,
     Forbidden,
@@ -30,6 +30,8 @@ from modelyard_server.domain.schemas import (
 )
 from modelyard_server.domain.stage_rules import PolicyViolation, check_promotion, github_approvals
 from modelyard_server.domain.versions import get_version_by_number, parse_reference, resolve_number, summarize
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed, LoadedModel, PointerKind
 from modelyard_server.settings import get_settings
 
 MAX_EARLIER_VERSIONS = 50
@@ -40,7 +42,7 @@ HISTORY_PAGE = 50
 class PointerChange:
     """What one move of a pointer is: kind/name, where to, and how it is recorded."""
 
-    kind: table.PointerKind
+    kind: PointerKind
     name: str
     action: str  # promote | rollback | set | delete
     event_type: str
@@ -54,8 +56,8 @@ def _check_stage(stage: str) -> None:
         raise PointerNotFound(f"'{stage}' is not a stage of this registry; stages are: {', '.join(stages)}")
 
 
-def _load_for_write(name: str, principal: Principal, *, reviewers_too: bool = False) -> table.LoadedModel:
-    loaded = table.load_model(name)
+def _load_for_write(name: str, principal: Principal, *, reviewers_too: bool = False) -> LoadedModel:
+    loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     require_owner(loaded.model, principal, reviewers_too=reviewers_too)
@@ -115,7 +117,7 @@ def _move(
     earlier: list[int],
     principal: Principal,
 ) -> PointerRecord:
-    at = table.now()
+    at = now()
     previous = current.version if current is not None else None
     event_id = new_ulid()
     new_version = target.version if target is not None else None
@@ -153,14 +155,14 @@ def _move(
         detail={change.kind: change.name, "comment": change.comment, **change.detail},
     ).model_copy(update={"id": event_id})
     try:
-        table.move_pointer(
+        backend().pointers.move_pointer(
             pointer,
             current.revision if current is not None else None,
             history,
             event,
             guard_version_ready=new_version,
         )
-    except table.ConditionFailed as lost:
+    except ConditionFailed as lost:
         label = f"{change.kind} '{change.name}' of '{model.name}'"
         if "pointer" in lost.failed:
             raise PointerMoved(f"{label} was changed by someone else at the same time; re-read it and retry") from lost
@@ -287,12 +289,12 @@ def delete_alias(name: str, alias: str, principal: Principal) -> PointerRecord:
     return _move(loaded.model, current, change, None, earlier, principal)
 
 
-def get_pointer(name: str, kind: table.PointerKind, pointer_name: str) -> PointerRecord:
+def get_pointer(name: str, kind: PointerKind, pointer_name: str) -> PointerRecord:
     if kind == "stage":
         _check_stage(pointer_name)
-    pointer = table.get_pointer(name, kind, pointer_name)
+    pointer = backend().pointers.get_pointer(name, kind, pointer_name)
     if pointer is None:
-        if table.get_model(name) is None:
+        if backend().models.get_model(name) is None:
             raise ModelNotFound(f"there is no model '{name}'")
         if kind == "stage":
             return PointerRecord(
@@ -303,9 +305,9 @@ def get_pointer(name: str, kind: table.PointerKind, pointer_name: str) -> Pointe
                 previous_version=None,
                 revision=0,
                 target=None,
-                updated_at=table.now(),
+                updated_at=now(),
                 updated_by="nobody",
             )
         raise PointerNotFound(f"model '{name}' has no {kind} '{pointer_name}'")
-    history = table.pointer_history(name, kind, pointer_name, HISTORY_PAGE)
+    history = backend().pointers.pointer_history(name, kind, pointer_name, HISTORY_PAGE)
     return pointer.model_copy(update={"history": history})

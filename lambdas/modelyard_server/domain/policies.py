@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import Field
 
-from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.policy import (
     EffectivePolicy,
@@ -20,6 +20,8 @@ from modelyard_server.domain.policy import (
 )
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.domain.schemas import RegistryModel, StrictModel
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed, LoadedModel
 from modelyard_server.settings import get_settings
 
 
@@ -70,16 +72,16 @@ def _view(record: dict[str, Any] | None, revision: int) -> PolicyView:
 
 
 def registry_policy() -> PolicyView:
-    stored = policy_store.get_registry_policy()
+    stored = backend().governance.get_registry_policy()
     return _view(stored[0], stored[1]) if stored is not None else _view(None, 0)
 
 
 def registry_document() -> PolicyDocument:
-    stored = policy_store.get_registry_policy()
+    stored = backend().governance.get_registry_policy()
     return PolicyDocument.model_validate(stored[0]["document"]) if stored is not None else PolicyDocument()
 
 
-def policy_for(loaded: table.LoadedModel, repository_policy: dict[str, Any] | PolicyDocument | None) -> EffectivePolicy:
+def policy_for(loaded: LoadedModel, repository_policy: dict[str, Any] | PolicyDocument | None) -> EffectivePolicy:
     """The effective policy for a model: registry, its override, then a repository layer (tighten-only)."""
     override = PolicyDocument.model_validate(loaded.policy_override) if loaded.policy_override else None
     repository = (
@@ -91,7 +93,7 @@ def policy_for(loaded: table.LoadedModel, repository_policy: dict[str, Any] | Po
 def _record(request: SetPolicyRequest, principal: Principal) -> dict[str, Any]:
     return {
         "document": request.document.model_dump(mode="json", exclude_none=True),
-        "updated_at": table.now().isoformat(),
+        "updated_at": now().isoformat(),
         "updated_by": principal.display_name,
         "digest": digest_of([request.document]),
     }
@@ -101,8 +103,8 @@ def set_registry_policy(request: SetPolicyRequest, principal: Principal) -> Poli
     require_admin(principal, "setting the registry policy")
     record = _record(request, principal)
     try:
-        revision = policy_store.put_registry_policy(record, request.expected_revision)
-    except table.ConditionFailed as error:
+        revision = backend().governance.put_registry_policy(record, request.expected_revision)
+    except ConditionFailed as error:
         current = registry_policy().revision
         raise PolicyRevisionConflict(
             f"the registry policy is at revision {current}, not {request.expected_revision}; re-read it"
@@ -111,7 +113,7 @@ def set_registry_policy(request: SetPolicyRequest, principal: Principal) -> Poli
 
 
 def model_policy(name: str) -> ModelPolicyView:
-    loaded = table.load_model(name)
+    loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     override = None
@@ -132,8 +134,8 @@ def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal)
     record = _record(request, principal)
     event = new_event("model.policy.set", name, principal, after={"digest": record["digest"]})
     try:
-        policy_store.put_model_policy(name, record, request.expected_revision, event)
-    except table.ConditionFailed as error:
+        backend().governance.put_model_policy(name, record, request.expected_revision, event)
+    except ConditionFailed as error:
         raise PolicyRevisionConflict(
             f"the policy of '{name}' changed since revision {request.expected_revision}; re-read it"
         ) from error

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from modelyard_server.adapters import policy_store, table
 from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.domain.errors import DomainError, WebhookRefused
 from modelyard_server.domain.policies import policy_for, registry_document
@@ -19,6 +18,7 @@ from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.stage_rules import PolicyViolation, check_admission, github_app
 from modelyard_server.domain.versions import get_version_by_number
 from modelyard_server.observability import logger
+from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 
 CALLBACK_PATH = re.compile(r"/repos/([^/]+/[^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
@@ -77,7 +77,10 @@ def _decide(request: ProtectionRequest) -> Verdict:
     stages = _stages_for(request.environment)
     if not stages:
         return Verdict("rejected", f"modelyard: environment '{request.environment}' is not a registry stage")
-    found = [(stage, policy_store.get_promotion_request(request.repository, request.run_id, stage)) for stage in stages]
+    found = [
+        (stage, backend().governance.get_promotion_request(request.repository, request.run_id, stage))
+        for stage in stages
+    ]
     recorded_for = [(stage, recorded) for stage, recorded in found if recorded is not None]
     if not recorded_for:
         return Verdict(
@@ -87,7 +90,7 @@ def _decide(request: ProtectionRequest) -> Verdict:
         )
     stage, recorded = recorded_for[0]
     name, number = str(recorded["model"]), int(recorded["version"])
-    loaded = table.load_model(name)
+    loaded = backend().models.load_model(name)
     if loaded is None:
         return Verdict("rejected", f"modelyard: model '{name}' no longer exists")
     version = get_version_by_number(name, number, consistent=True)
@@ -129,7 +132,7 @@ def answer(request: ProtectionRequest) -> Verdict:
     The delivery id is claimed only once GitHub has the answer, so a delivery that failed midway
     (GitHub down, a crash) can be redelivered; a delivery that was answered cannot be replayed.
     """
-    if policy_store.delivery_seen(request.delivery_id):
+    if backend().governance.delivery_seen(request.delivery_id):
         raise WebhookRefused(f"delivery {request.delivery_id} was already handled (replay)")
     verdict = decide(request)
     settings = get_settings()
@@ -143,7 +146,7 @@ def answer(request: ProtectionRequest) -> Verdict:
     except GitHubUnavailable:
         logger.exception("could not answer the deployment protection rule")
         raise
-    if not policy_store.claim_delivery(request.delivery_id):
+    if not backend().governance.claim_delivery(request.delivery_id):
         raise WebhookRefused(f"delivery {request.delivery_id} was already handled (replay)")
     if verdict.model is not None:
         from modelyard_server.domain.audit import new_event
@@ -170,5 +173,5 @@ def answer(request: ProtectionRequest) -> Verdict:
                 "sender": request.sender,
             },
         )
-        policy_store.record_event(event)
+        backend().events.record_event(event)
     return verdict

@@ -7,12 +7,12 @@ rest, page by page, as its upload proceeds (so the URLs it holds are also fresh)
 
 from __future__ import annotations
 
-from modelyard_server.adapters import blobs, table
 from modelyard_server.domain import upload_window
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import DomainError, VersionNotFound, VersionStateConflict
 from modelyard_server.domain.principal import Principal, require_owner
 from modelyard_server.domain.schemas import ArtifactRecord, UploadPart, UploadPartsPage
+from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 
 MAX_PARTS = 10_000  # S3's limit per multipart upload
@@ -53,7 +53,7 @@ def presigned_page(artifact: ArtifactRecord, upload_id: str, first: int, limit: 
         raise NoSuchPart(f"the artifact has parts 1 to {count}; there is no part {first}")
     numbers = range(first, min(count, first + min(limit, settings.upload_parts_page) - 1) + 1)
     ttl = settings.presign_ttl_seconds
-    presigned = blobs.presign_parts(settings.bucket_name, artifact.key, upload_id, numbers, ttl)
+    presigned = backend().blobs.presign_parts(artifact.key, upload_id, numbers, ttl)
     return UploadPartsPage(
         upload_id=upload_id,
         part_size=part_size_for(artifact.size),
@@ -69,7 +69,7 @@ def upload_parts(
 ) -> UploadPartsPage:
     """A page of part URLs for a version still waiting for its bytes (owners only)."""
     require_owner(require_model(name), principal)
-    version = table.get_version(name, number, consistent=True)
+    version = backend().versions.get_version(name, number, consistent=True)
     if version is None:
         raise VersionNotFound(f"model '{name}' has no version {number}")
     if version.status != "pending_upload":

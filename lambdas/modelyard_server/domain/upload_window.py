@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from modelyard_server.adapters import table
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import VersionStateConflict
 from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed
 from modelyard_server.settings import get_settings
 
 
 def window_end() -> datetime:
     """When upload URLs handed out now expire: a pending version's upload stays open until then."""
-    return table.now() + timedelta(seconds=get_settings().presign_ttl_seconds)
+    return now() + timedelta(seconds=get_settings().presign_ttl_seconds)
 
 
 def abandoned_detail(version: VersionRecord) -> str:
@@ -30,7 +32,7 @@ def keep_open(version: VersionRecord) -> VersionRecord:
     """Move a pending version's upload window to the expiry of URLs handed out now."""
     until = window_end()
     try:
-        table.extend_upload_window(version.model, version.version, until)
-    except table.ConditionFailed as closed:
+        backend().versions.extend_upload_window(version.model, version.version, until)
+    except ConditionFailed as closed:
         raise VersionStateConflict(abandoned_detail(version)) from closed
     return version.model_copy(update={"upload_expires_at": until})

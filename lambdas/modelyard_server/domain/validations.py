@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from modelyard_server.adapters import policy_store, table
 from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import ModelNotFound, VersionNotFound, VersionStateConflict
 from modelyard_server.domain.gates import Check, evaluate_gates
 from modelyard_server.domain.ids import new_ulid
@@ -17,6 +17,8 @@ from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, Stage
 from modelyard_server.domain.principal import Principal, require_owner
 from modelyard_server.domain.schemas import MetricValue, ParamKey, RegistryModel, StrictModel, ValidationSummary
 from modelyard_server.domain.versions import get_version_by_number
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed
 
 
 class ValidateRequest(StrictModel):
@@ -48,7 +50,7 @@ class ValidationReport(RegistryModel):
 
 
 def validate_version(name: str, number: int, request: ValidateRequest, principal: Principal) -> ValidationReport:
-    loaded = table.load_model(name)
+    loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     require_owner(loaded.model, principal)
@@ -58,7 +60,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
     try:
         policy = policy_for(loaded, request.repository_policy)
     except PolicyLoosened as refused:
-        policy_store.record_event(
+        backend().events.record_event(
             new_event("model.validation.refused", name, principal, version=number, detail={"reason": refused.detail})
         )
         raise
@@ -75,7 +77,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
         metrics=metrics,
         policy_digest=policy.digest,
         stage=request.stage,
-        created_at=table.now(),
+        created_at=now(),
         created_by=principal.display_name,
         run_url=principal.run_url,
     )
@@ -104,11 +106,11 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
         },
     )
     try:
-        policy_store.save_validation(name, number, report.model_dump(mode="json"), summary, event)
-    except table.ConditionFailed as error:
+        backend().governance.save_validation(name, number, report.model_dump(mode="json"), summary, event)
+    except ConditionFailed as error:
         raise VersionStateConflict(f"version {number} of '{name}' stopped being ready") from error
     if request.stage and principal.repository and principal.run_id:
-        policy_store.save_promotion_request(
+        backend().governance.save_promotion_request(
             principal.repository,
             principal.run_id,
             request.stage,
@@ -119,7 +121,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
 
 def latest_report(name: str, number: int) -> ValidationReport:
     get_version_by_number(name, number)
-    stored = policy_store.latest_report(name, number)
+    stored = backend().governance.latest_report(name, number)
     if stored is None:
         raise VersionNotFound(f"version {number} of '{name}' has not been validated yet")
     return ValidationReport.model_validate(stored)

@@ -7,10 +7,10 @@ import json
 import random
 import time
 
-from modelyard_server.adapters import blobs, table
 from modelyard_server.domain import upload_parts, upload_window
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
+from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
     ArtifactMismatch,
     ArtifactMissing,
@@ -46,6 +46,8 @@ from modelyard_server.domain.schemas import (
     VersionRecord,
     VersionSummary,
 )
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
 from modelyard_server.settings import get_settings
 
 MAX_NUMBERING_ATTEMPTS = 100
@@ -67,12 +69,9 @@ def _upload_plan(version: VersionRecord, already_stored: bool) -> UploadPlan:
     if already_stored:
         return UploadPlan(method="none")
     if artifact.size <= settings.multipart_threshold:
-        url = blobs.presign_put(
-            settings.bucket_name, artifact.key, artifact.size, artifact.media_type, artifact.sha256, ttl
-        )
-        headers = {"Content-Type": artifact.media_type, "x-amz-checksum-sha256": blobs.checksum_header(artifact.sha256)}
-        return UploadPlan(method="put", url=url, headers=headers, expires_in=ttl)
-    upload_id = blobs.start_multipart(settings.bucket_name, artifact.key, artifact.media_type)
+        put = backend().blobs.presign_put(artifact.key, artifact.size, artifact.media_type, artifact.sha256, ttl)
+        return UploadPlan(method="put", url=put.url, headers=put.headers, expires_in=ttl)
+    upload_id = backend().blobs.start_multipart(artifact.key, artifact.media_type)
     first_page = upload_parts.presigned_page(artifact, upload_id, first=1)
     return UploadPlan(
         method="multipart",
@@ -97,11 +96,11 @@ def register_version(
         earlier = _replay(name, idempotency_key, request_hash)
         if earlier is not None:
             return earlier
-    if request.semver is not None and table.get_semver_claim(name, request.semver) is not None:
+    if request.semver is not None and backend().versions.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
     lineage = attest_lineage(request.lineage, principal, resolve_uri)
 
-    already_stored = table.verified_blob(request.artifact.sha256) is not None
+    already_stored = backend().versions.verified_blob(request.artifact.sha256) is not None
     expected_latest = model.latest_version
     for attempt in range(MAX_NUMBERING_ATTEMPTS):
         number = expected_latest + 1
@@ -119,8 +118,8 @@ def register_version(
         )
         idempotency = (idempotency_key, request_hash) if idempotency_key is not None else None
         try:
-            table.insert_version_claiming_number(version, expected_latest, event, idempotency)
-        except table.ConditionFailed as lost:
+            backend().versions.insert_version_claiming_number(version, expected_latest, event, idempotency)
+        except ConditionFailed as lost:
             if "idempotency" in lost.failed and idempotency_key is not None:
                 earlier = _replay(name, idempotency_key, request_hash)
                 if earlier is not None:
@@ -129,7 +128,7 @@ def register_version(
                 raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}") from lost
             # Another registration took this number: re-read the counter and try the next one.
             time.sleep(random.uniform(0, min(0.2, 0.005 * (attempt + 1))))  # noqa: S311 (jitter, not crypto)
-            fresh = table.get_model(name, consistent=True)
+            fresh = backend().models.get_model(name, consistent=True)
             if fresh is None:
                 raise ModelNotFound(f"there is no model '{name}'") from lost
             expected_latest = fresh.latest_version
@@ -139,19 +138,21 @@ def register_version(
 
 
 def _replay(name: str, key: str, request_hash: str) -> RegisteredVersion | None:
-    record = table.get_idempotency_record(name, key)
+    record = backend().versions.get_idempotency_record(name, key)
     if record is None:
         return None
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused(
             f"Idempotency-Key '{key}' was used for a different registration (version {record.version})"
         )
-    version = table.get_version(name, record.version, consistent=True)
+    version = backend().versions.get_version(name, record.version, consistent=True)
     if version is None:  # pragma: no cover - written in the same transaction
         raise VersionNotFound(f"model '{name}' has no version {record.version}")
     if version.status == "abandoned":
         raise VersionStateConflict(upload_window.abandoned_detail(version))
-    already_stored = version.status != "pending_upload" or table.verified_blob(version.artifact.sha256) is not None
+    already_stored = (
+        version.status != "pending_upload" or backend().versions.verified_blob(version.artifact.sha256) is not None
+    )
     if not already_stored:
         version = upload_window.keep_open(version)  # the resumed upload gets fresh URLs, and the time to use them
     return RegisteredVersion(version=version, upload=_upload_plan(version, already_stored), created=False)
@@ -172,7 +173,7 @@ def _new_version(
             format=declared.format,
             filename=declared.filename,
             media_type=declared.media_type,
-            key=blobs.blob_key(declared.sha256),
+            key=blob_key(declared.sha256),
         ),
         framework=request.framework,
         semver=request.semver,
@@ -184,7 +185,7 @@ def _new_version(
         model_card=request.model_card,
         lineage=lineage,
         provenance=principal.provenance(),
-        created_at=table.now(),
+        created_at=now(),
         created_by=principal.display_name,
         upload_expires_at=upload_window.window_end(),
     )
@@ -192,7 +193,6 @@ def _new_version(
 
 def complete_upload(name: str, number: int, request: CompleteUploadRequest, principal: Principal) -> VersionRecord:
     """Phase two: check the stored bytes against the declared size and SHA-256, then seal as ready."""
-    settings = get_settings()
     model = require_model(name)
     require_owner(model, principal)
     version = get_version_by_number(name, number, consistent=True)
@@ -206,9 +206,9 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     if request.parts:
         if not request.upload_id:
             raise VersionStateConflict("parts were sent without the upload_id of the multipart upload plan")
-        if table.verified_blob(artifact.sha256) is not None:
+        if backend().versions.verified_blob(artifact.sha256) is not None:
             # These bytes are verified already: never let a late multipart upload replace them.
-            blobs.abort_multipart(settings.bucket_name, artifact.key, request.upload_id)
+            backend().blobs.abort_multipart(artifact.key, request.upload_id)
         else:
             _complete_parts(artifact, request)
     blob_version = _verify_blob(artifact)
@@ -221,8 +221,8 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
         after={"status": "ready", "sha256": artifact.sha256},
     )
     try:
-        ready_at = table.mark_version_ready(name, number, artifact.sha256, blob_version, event)
-    except table.ConditionFailed:
+        ready_at = backend().versions.mark_version_ready(name, number, artifact.sha256, blob_version, event)
+    except ConditionFailed:
         now_is = get_version_by_number(name, number, consistent=True)  # ready by a concurrent completion?
         if now_is.status == "abandoned":
             raise VersionStateConflict(upload_window.abandoned_detail(now_is)) from None
@@ -234,8 +234,7 @@ def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) ->
     assert request.upload_id is not None
     assert request.parts is not None
     try:
-        blobs.complete_multipart(
-            get_settings().bucket_name,
+        backend().blobs.complete_multipart(
             artifact.key,
             request.upload_id,
             [(p.part_number, p.etag) for p in request.parts],
@@ -246,11 +245,10 @@ def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) ->
 
 def _verify_blob(artifact: ArtifactRecord) -> str | None:
     """The S3 object version holding exactly the declared bytes (raises when there is none)."""
-    bucket = get_settings().bucket_name
-    verified = table.verified_blob(artifact.sha256)
+    verified = backend().versions.verified_blob(artifact.sha256)
     if verified is not None:
         return verified.version_id  # verified when an earlier version became ready: reuse that object version
-    facts = blobs.head_blob(bucket, artifact.key)
+    facts = backend().blobs.head_blob(artifact.key)
     if facts is None:
         raise ArtifactMissing(f"no bytes were uploaded for sha256 {artifact.sha256}; upload, then complete")
     if facts.size != artifact.size:
@@ -263,7 +261,7 @@ def _verify_blob(artifact: ArtifactRecord) -> str | None:
     if facts.checksum_sha256 is not None and facts.checksum_sha256 != artifact.sha256:
         actual = facts.checksum_sha256
     else:
-        actual = blobs.hash_blob(bucket, artifact.key, facts.version_id)
+        actual = backend().blobs.hash_blob(artifact.key, facts.version_id)
     if actual != artifact.sha256:
         _discard_unless_verified(artifact)
         raise ArtifactMismatch(
@@ -273,14 +271,14 @@ def _verify_blob(artifact: ArtifactRecord) -> str | None:
 
 
 def _discard_unless_verified(artifact: ArtifactRecord) -> None:
-    if table.verified_blob(artifact.sha256) is None:
-        blobs.delete_blob(get_settings().bucket_name, artifact.key)
+    if backend().versions.verified_blob(artifact.sha256) is None:
+        backend().blobs.delete_blob(artifact.key)
 
 
 def get_version_by_number(name: str, number: int, *, consistent: bool = False) -> VersionRecord:
-    version = table.get_version(name, number, consistent=consistent)
+    version = backend().versions.get_version(name, number, consistent=consistent)
     if version is None:
-        if table.get_model(name) is None:
+        if backend().models.get_model(name) is None:
             raise ModelNotFound(f"there is no model '{name}'")
         raise VersionNotFound(f"model '{name}' has no version {number}")
     return version
@@ -290,9 +288,9 @@ def resolve_number(name: str, ref: VersionRef) -> int:
     if ref.number is not None:
         return ref.number
     assert ref.semver is not None
-    number = table.get_semver_claim(name, ref.semver)
+    number = backend().versions.get_semver_claim(name, ref.semver)
     if number is None:
-        if table.get_model(name) is None:
+        if backend().models.get_model(name) is None:
             raise ModelNotFound(f"there is no model '{name}'")
         raise VersionNotFound(f"model '{name}' has no version labelled {ref.semver}")
     return number
@@ -318,7 +316,7 @@ def get_version(name: str, value: str | int) -> VersionRecord:
 def list_versions(
     name: str, limit: int, next_token: str | None, status: str | None, tag: tuple[str, str] | None
 ) -> VersionPage:
-    page = table.list_versions(name, limit, next_token, status, tag)
+    page = backend().versions.list_versions(name, limit, next_token, status, tag)
     if not page.items and next_token is None and page.next_token is None:
         require_model(name)  # an empty first page: is there a model at all?
     return VersionPage(items=page.items, next_token=page.next_token)
@@ -328,7 +326,7 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
     """Archive or deprecate: the version stays readable and downloadable, but can no longer move."""
     # The version first: its pointer-move count, read before the pointers, tells whether one moved in between.
     version = get_version_by_number(name, number, consistent=True)
-    loaded = table.load_model(name)
+    loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     model, pointers = loaded.model, loaded.pointers
@@ -355,10 +353,10 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
         detail={"reason": request.reason, "held_by": [f"{p.kind}:{p.name}" for p in holding]},
     )
     try:
-        table.set_version_status(
+        backend().versions.set_version_status(
             name, number, request.status, request.reason, allowed, event, holding, version.pointer_moves
         )
-    except table.ConditionFailed as error:
+    except ConditionFailed as error:
         raise VersionStateConflict(f"version {number} of '{name}' changed concurrently; retry") from error
     return get_version_by_number(name, number, consistent=True)
 
@@ -367,7 +365,7 @@ def restore_version(name: str, number: int, request: RestoreVersionRequest, prin
     """Undo an archive or deprecation (admins): back to ready, or to pending_upload if it never was."""
     require_admin(principal, "restoring an archived or deprecated version")
     version = get_version_by_number(name, number, consistent=True)
-    loaded = table.load_model(name)
+    loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     restorable = ["archived", "deprecated"]
@@ -387,10 +385,10 @@ def restore_version(name: str, number: int, request: RestoreVersionRequest, prin
         detail={"reason": request.reason},
     )
     try:
-        table.set_version_status(
+        backend().versions.set_version_status(
             name, number, status, request.reason, restorable, event, holding, version.pointer_moves
         )
-    except table.ConditionFailed as error:
+    except ConditionFailed as error:
         raise VersionStateConflict(f"version {number} of '{name}' changed concurrently; retry") from error
     return get_version_by_number(name, number, consistent=True)
 
@@ -401,8 +399,8 @@ def download_link(name: str, value: str | int) -> DownloadLink:
         raise VersionStateConflict(f"version {version.version} of '{name}' has no verified artifact yet")
     settings = get_settings()
     artifact = version.artifact
-    url = blobs.presign_get(
-        settings.bucket_name, artifact.key, version.blob_version, artifact.filename, settings.presign_ttl_seconds
+    url = backend().blobs.presign_get(
+        artifact.key, version.blob_version, artifact.filename, settings.presign_ttl_seconds
     )
     return DownloadLink(
         url=url,
@@ -440,10 +438,10 @@ def resolve_uri(uri_text: str) -> VersionSummary:
         assert uri.version is not None
         return summarize(get_version_by_number(uri.model, resolve_number(uri.model, uri.version)))
     assert uri.pointer is not None
-    kind: table.PointerKind = "alias" if uri.kind == "alias" else "stage"
-    pointer = table.get_pointer(uri.model, kind, uri.pointer)
+    kind: PointerKind = "alias" if uri.kind == "alias" else "stage"
+    pointer = backend().pointers.get_pointer(uri.model, kind, uri.pointer)
     if pointer is None or pointer.target is None:
-        if table.get_model(uri.model) is None:
+        if backend().models.get_model(uri.model) is None:
             raise ModelNotFound(f"there is no model '{uri.model}'")
         raise PointerNotFound(f"model '{uri.model}' has no {kind} '{uri.pointer}' pointing at a version")
     return pointer.target

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from modelyard_server.adapters import table
+from modelyard_server import bootstrap
 from modelyard_server.handlers.limits import lambda_body_problem
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.routes import github_webhook
@@ -18,7 +18,7 @@ from modelyard_server.settings import get_settings
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(github_webhook.router)
 register_problem_handlers(app)
-table.bind(get_settings().table_name)
+bootstrap.install()  # the backend is built on the first request, not at import
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)

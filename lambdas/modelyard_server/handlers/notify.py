@@ -6,13 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from modelyard_server.adapters import table
+from modelyard_server import bootstrap
 from modelyard_server.domain import notifier
 from modelyard_server.domain.schemas import EventRecord
 from modelyard_server.observability import logger, metrics, traced_handler
-from modelyard_server.settings import get_settings
 
-table.bind(get_settings().table_name)
+bootstrap.install()  # the backend is built on the first request, not at import
 
 
 @logger.inject_lambda_context(log_event=False)

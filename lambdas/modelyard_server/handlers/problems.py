@@ -14,9 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.adapters.oidc import TokenRejected
-from modelyard_server.adapters.table import BadPageToken
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.observability import logger
+from modelyard_server.ports.records import BadPageToken
 
 PROBLEM_BASE = "https://modelyard.dev/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"

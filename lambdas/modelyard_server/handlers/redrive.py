@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from modelyard_server.adapters import table
+from modelyard_server import bootstrap
 from modelyard_server.domain import notifier
 from modelyard_server.settings import get_settings
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.queue_url:
         os.environ["MODELYARD_NOTIFY_DLQ_URL"] = args.queue_url
         get_settings.cache_clear()
-    table.bind(get_settings().table_name)
+    bootstrap.install()
     try:
         results = notifier.redrive(args.limit)
     except notifier.NotDelivered as error:

@@ -7,7 +7,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
-from modelyard_server.adapters import blobs, bus, table
+from modelyard_server import bootstrap
+from modelyard_server.adapters import bus, s3_blobs
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
@@ -33,12 +34,13 @@ def forget_configuration() -> None:
     get_settings.cache_clear()
     token_verifier.cache_clear()
     github_app.cache_clear()
-    blobs.reset_client()
+    s3_blobs.reset_client()
+    bootstrap.install()
     bus.reset_client()
 
 
 def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
-    table.bind(get_settings().table_name)
+    bootstrap.install()
     for router in (
         meta.router,
         models.router,

@@ -1,0 +1,1 @@
+"""The AWS backend's registry table: one DynamoDB table (pynamodb), behind the storage ports."""

@@ -1,0 +1,155 @@
+"""Policy documents, validation reports, promotion requests and webhook deliveries in the registry table.
+
+=================================  ================================================================
+key (PK / SK)                      item
+=================================  ================================================================
+``REGISTRY`` / ``#POLICY``         the registry policy in force (revision-guarded)
+``REGISTRY`` / ``POLICY#V#<rev>``  every earlier revision of it, kept for audit
+``MODEL#<name>`` / ``#POLICY``     a model's admin override (read with the model in one Query)
+``MODEL#<name>`` / ``R#<v>#<id>``  a validation report of version v
+``RUN#<repo>#<run>`` / ``PROMOTE#<stage>``  what a workflow run asked to promote (TTL), for the
+                                   deployment protection rule to find
+``DELIVERY#<id>`` / ``#DELIVERY``  a GitHub webhook delivery already answered (TTL)
+=================================  ================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+
+from modelyard_server.adapters.dynamodb.items import (
+    PolicyItem,
+    PromotionRequestItem,
+    RegistryItem,
+    ReportItem,
+    VersionItem,
+    model_pk,
+    version_sk,
+)
+from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
+from modelyard_server.domain.clock import now
+from modelyard_server.domain.schemas import EventRecord, ValidationSummary
+
+REGISTRY_PK = "REGISTRY"
+POLICY_SK = "#POLICY"
+PROMOTION_REQUEST_TTL_SECONDS = 31 * 24 * 3600  # GitHub fails a job that waits for approval longer than 30 days
+
+
+def _revision_guard(expected_revision: int) -> Condition:
+    if expected_revision == 0:
+        return RegistryItem.sk.does_not_exist()
+    condition: Condition = PolicyItem.revision == expected_revision
+    return condition
+
+
+def _run_pk(repository: str, run_id: str) -> str:
+    return f"RUN#{repository}#{run_id}"
+
+
+class DynamoGovernanceStore:
+    def get_registry_policy(self) -> tuple[dict[str, Any], int] | None:
+        try:
+            item = PolicyItem.get(REGISTRY_PK, POLICY_SK)
+        except PolicyItem.DoesNotExist:
+            return None
+        return item.record, int(item.revision)
+
+    def put_registry_policy(self, record: dict[str, Any], expected_revision: int) -> int:
+        revision = expected_revision + 1
+        transaction = LabelledTransaction()
+        transaction.put(
+            "policy",
+            PolicyItem(REGISTRY_PK, POLICY_SK, record=record, revision=revision),
+            _revision_guard(expected_revision),
+        )
+        history = PolicyItem(REGISTRY_PK, f"POLICY#V#{revision:06d}", record=record, revision=revision)
+        transaction.put("history", history)
+        transaction.commit()
+        return revision
+
+    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
+        result = RegistryItem.query(
+            REGISTRY_PK,
+            RegistryItem.sk.startswith("POLICY#V#"),
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        return [item.record for item in result if isinstance(item, PolicyItem)]
+
+    def put_model_policy(self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord) -> int:
+        revision = expected_revision + 1
+        transaction = LabelledTransaction()
+        transaction.put(
+            "policy",
+            PolicyItem(model_pk(model), POLICY_SK, record=record, revision=revision),
+            _revision_guard(expected_revision),
+        )
+        transaction.put("event", event_item(event))
+        transaction.commit()
+        return revision
+
+    def save_validation(
+        self, model: str, number: int, report: dict[str, Any], summary: ValidationSummary, event: EventRecord
+    ) -> None:
+        pk = model_pk(model)
+        transaction = LabelledTransaction()
+        transaction.put("report", ReportItem(pk, f"R#{number:010d}#{summary.report_id}", record=report))
+        transaction.put("event", event_item(event))
+        transaction.update(
+            "version",
+            VersionItem(pk, version_sk(number)),
+            [VersionItem.validation.set(summary.model_dump(mode="json"))],
+            VersionItem.status == "ready",
+        )
+        transaction.commit()
+
+    def latest_report(self, model: str, number: int) -> dict[str, Any] | None:
+        result = RegistryItem.query(
+            model_pk(model),
+            RegistryItem.sk.startswith(f"R#{number:010d}#"),
+            scan_index_forward=False,
+            limit=1,
+            page_size=1,
+        )
+        for item in result:
+            if isinstance(item, ReportItem):
+                record: dict[str, Any] = item.record
+                return record
+        return None
+
+    def save_promotion_request(self, repository: str, run_id: str, stage: str, request: dict[str, Any]) -> None:
+        expires = int(now().timestamp()) + PROMOTION_REQUEST_TTL_SECONDS
+        item = PromotionRequestItem(_run_pk(repository, run_id), f"PROMOTE#{stage}", record=request, expires_at=expires)
+        item.save()
+
+    def get_promotion_request(self, repository: str, run_id: str, stage: str) -> dict[str, Any] | None:
+        try:
+            item = PromotionRequestItem.get(_run_pk(repository, run_id), f"PROMOTE#{stage}")
+        except PromotionRequestItem.DoesNotExist:
+            return None
+        if int(item.expires_at) < int(now().timestamp()):
+            return None  # TTL deletion lags: an expired request is gone as far as we are concerned
+        record: dict[str, Any] = item.record
+        return record
+
+    def delivery_seen(self, delivery_id: str) -> bool:
+        try:
+            PromotionRequestItem.get(f"DELIVERY#{delivery_id}", "#DELIVERY", consistent_read=True)
+        except PromotionRequestItem.DoesNotExist:
+            return False
+        return True
+
+    def claim_delivery(self, delivery_id: str) -> bool:
+        expires = int(now().timestamp()) + PROMOTION_REQUEST_TTL_SECONDS
+        item = PromotionRequestItem(f"DELIVERY#{delivery_id}", "#DELIVERY", record={}, expires_at=expires)
+        try:
+            item.save(condition=RegistryItem.pk.does_not_exist())
+        except PutError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
