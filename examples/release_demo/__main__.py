@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 from types import FrameType
 
+from modelyard.errors import ModelyardError
 from modelyard_local.receivers import Receiver, start_receiver, stop_receivers
 from modelyard_server.adapters.channels.webhook import SECRET_PREFIX
 from release_demo.narration import Steps, say, show
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return 130
-    except DemoFailed as failure:
+    except (DemoFailed, ModelyardError) as failure:  # a refusal or a client error says what went wrong by itself
         print(f"\nFAILED at step {steps.number} ({steps.title}): {failure}", file=sys.stderr)
         return 1
     except Exception:

@@ -67,7 +67,6 @@ class Release:
         self.workdir = workdir
         self.step = steps
         self.clients: dict[str, Client] = {}
-        self.summary: list[str] = []
 
     # -- plumbing
 
