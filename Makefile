@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)  ## full local release: register -> validate -> promote with approval -> notification -> rollback
-	$(BIN)/python -m modelyard_local.demo
+	PYTHONPATH=examples $(BIN)/python -m release_demo
 
 dev: $(STAMP)   ## run the local stack until Ctrl-C
 	$(BIN)/modelyard dev

@@ -1,77 +1,170 @@
-"""`make demo` runs to the end: a real scikit-learn release through the local registry."""
+"""`make demo` releases a real scikit-learn model: what the registry holds afterwards, and what the webhook got.
+
+The demo runs as `make demo` runs it (`python -m release_demo`, a process of its own), kept up
+after the release with `--keep-running`; `--state-file` hands over the registry's URL, an admin
+token and the deliveries its webhook receiver got. The test reads the registry through the SDK
+and checks every delivery's signature with the registry's Standard Webhooks code.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-import re
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelyard import Client
+from modelyard_server.adapters.channels import webhook
 
 REPO = Path(__file__).resolve().parents[2]
+MODEL = "iris-classifier"
+OWNER = "acme/fraud-models"
+START_TIMEOUT = 120.0
 
 
 def _demo_environment() -> dict[str, str]:
-    # Nothing of a surrounding CI job or registry may steer the demo's CLI calls.
+    # Nothing of a surrounding CI job or registry may steer the demo.
     dropped = ("GITHUB_", "ACTIONS_", "MODELYARD_", "AWS_")
     env = {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "actions"), str(REPO / "lambdas"), str(REPO / "local")])
+    paths = ("actions", "lambdas", "local", "examples")
+    env["PYTHONPATH"] = os.pathsep.join(str(REPO / path) for path in paths)
     return env
 
 
-def test_demo_releases_a_model_end_to_end() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "modelyard_local.demo"],
-        cwd=REPO,
-        env=_demo_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    out = result.stdout
-    assert result.returncode == 0, f"stdout:\n{out}\nstderr:\n{result.stderr}"
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The demo's state file, read once its release went through; the demo is stopped (and must exit 0) after."""
+    directory = tmp_path_factory.mktemp("demo")
+    state_file = directory / "state.json"
+    with (directory / "output.txt").open("w+") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "release_demo", "--keep-running", "--state-file", str(state_file)],
+            cwd=REPO,
+            env=_demo_environment(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not state_file.exists() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            output.seek(0)
+            assert state_file.exists(), f"the demo wrote no state (exit {process.poll()}):\n{output.read()}"
+            yield json.loads(state_file.read_text())
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
-    # both versions registered, with their semver labels, and ready
-    assert re.search(r"^\s+uri\s+models:/iris-classifier/1$", out, re.MULTILINE)
-    assert re.search(r"^\s+uri\s+models:/iris-classifier/2$", out, re.MULTILINE)
-    assert re.search(r"^\s+semver\s+1\.0\.0$", out, re.MULTILINE)
-    assert re.search(r"^\s+semver\s+1\.1\.0$", out, re.MULTILINE)
-    assert out.count("status     ready") == 2
-    # promote 1, promote 2, roll back: staging is at version 1 again
-    assert "staging is back at version 1 after the rollback" in out
-    assert re.search(r"^\s+staging\s+version 1 ", out, re.MULTILINE)
-    # the champion alias resolves to version 2, which is what was downloaded and verified
-    assert re.search(r"^\s+resolves to\s+models:/iris-classifier/2$", out, re.MULTILINE)
-    assert "verified    sha256 and size match the registry" in out
-    assert "digest verified" in out
-    assert "the registered accuracy reproduces" in out
-    # the audit trail has the rollback, the validations, and the fork's promotion was refused
-    assert "model.version.rolled_back" in out
-    assert "model.version.validated" in out
-    assert "error: Not allowed: repository 'evil/fork' does not own model 'iris-classifier'" in out
-    assert "refused as expected" in out
-    # an admin sets the registry policy; the model's owner may not
-    assert re.search(r"^\s+revision\s+1$", out, re.MULTILINE)
-    assert "error: Not allowed: setting the registry policy is for registry admins" in out
-    # the registry validates for production: version 1 fails the accuracy gate (exit 1), version 2 passes
-    assert re.search(r"^\s+verdict\s+FAILED \(1 of 4 checks\)$", out, re.MULTILINE)
-    assert re.search(r"^\s+FAIL\s+accuracy >= 0\.9\s+>= 0\.9\s+0\.8444\b", out, re.MULTILINE)
-    assert "version 1 failed as expected (exit status 1)" in out
-    assert re.search(r"^\s+verdict\s+passed$", out, re.MULTILINE)
-    assert "version 2 passes all 4 checks: exit status 0" in out
-    # production is refused without an approval, then promoted once alice has approved run 4242
-    assert "run 4242 has no approvals" in out
-    assert "refused as expected: 403 policy-violation" in out
-    assert re.search(r"^\s+stage\s+iris-classifier/production\n\s+version\s+2$", out, re.MULTILINE)
-    assert "production holds version 2, approved by alice in run 4242" in out
-    assert re.search(r"^\s+production\s+version 2, approved by alice \(run 4242, policy sha256:", out, re.MULTILINE)
-    # the webhook got the production promotion, and its Standard Webhooks signature verified
-    assert re.search(r"^\s+signature\s+verified: HMAC-SHA256", out, re.MULTILINE)
-    assert re.search(r"^\s+model\s+iris-classifier, stage production, version - -> 2$", out, re.MULTILINE)
-    assert re.search(r"^\s+approved\s+alice\b", out, re.MULTILINE)
-    assert "[notify → webhook:deployer] iris-classifier v2 promoted to production" in out
-    assert "got the production promotion, signature verified" in out
-    assert "swagger" in out and "/v1/docs" in out
-    assert "local stack stopped" in out
-    assert "demo finished: all steps passed" in out
+
+@pytest.fixture(scope="module")
+def registry(demo: dict[str, Any]) -> Client:
+    return Client(demo["registry_url"], demo["admin_token"], env={}, progress=False)
+
+
+def test_both_versions_are_registered_ready_with_their_metadata(registry: Client) -> None:
+    [model] = [each for each in registry.list_models() if each["name"] == MODEL]
+    assert model["owners"] == [OWNER]
+    assert model["latest_version"] == 2
+
+    versions = {each["version"]: each for each in registry.list_versions(MODEL)}
+    assert sorted(versions) == [1, 2]
+    assert [versions[n]["semver"] for n in (1, 2)] == ["1.0.0", "1.1.0"]
+    for version in versions.values():
+        assert version["status"] == "ready"
+        assert version["framework"] == "sklearn"
+        assert version["artifact"]["format"] == "joblib"
+        assert version["lineage"]["data_uri"] == "sklearn://datasets/iris"
+        assert version["lineage"]["data_digest"].startswith("sha256:")
+        assert version["model_card"].startswith(f"# {MODEL} {version['semver']}")
+    # the weak model is under the policy's accuracy gate, the strong one above it
+    assert versions[1]["metrics"]["accuracy"] < 0.9 <= versions[2]["metrics"]["accuracy"]
+
+
+def test_staging_was_rolled_back_and_production_holds_the_approved_version(registry: Client) -> None:
+    staging = registry.get_stage(MODEL, "staging")
+    assert staging["version"] == 1
+    assert [(entry["action"], entry["version"]) for entry in staging["history"]] == [
+        ("rollback", 1),
+        ("promote", 2),
+        ("promote", 1),
+    ]
+    assert registry.get_stage(MODEL, "production")["version"] == 2
+    assert registry.get_alias(MODEL, "champion")["version"] == 2
+
+
+def test_the_admins_policy_is_in_force_and_validated_both_versions(registry: Client) -> None:
+    policy = registry.get_policy()
+    assert policy["revision"] == 1
+    assert policy["document"]["stages"]["production"]["min_approvals"] == 1
+
+    weak, strong = (registry.latest_validation(MODEL, number) for number in (1, 2))
+    assert (weak["passed"], strong["passed"]) == (False, True)
+    assert weak["stage"] == strong["stage"] == "production"
+    assert [check["name"] for check in weak["checks"] if not check["passed"]] == ["accuracy >= 0.9"]
+
+
+def test_the_audit_trail_records_every_change_refusal_and_approval(registry: Client) -> None:
+    events = list(registry.events(MODEL))
+    assert [event["type"] for event in events] == [
+        "model.created",
+        "model.version.registered",
+        "model.version.ready",
+        "model.version.registered",
+        "model.version.ready",
+        "model.alias.set",
+        "model.version.promoted",
+        "model.version.promoted",
+        "model.version.rolled_back",
+        "model.promotion.denied",  # production before any approval, by the built-in rules
+        "model.version.validated",
+        "model.version.validated",
+        "model.promotion.denied",  # production under the policy, before alice approved
+        "model.version.promoted",
+    ]
+    assert {event["repository"] for event in events} == {OWNER}  # the fork's refusal is not in the trail
+    release = events[-1]
+    assert release["detail"]["stage"] == "production"
+    assert release["run_id"] == "4242"
+    assert [approver["login"] for approver in release["detail"]["approvers"]] == ["alice"]
+    assert release["detail"]["policy_digest"] == registry.latest_validation(MODEL, 2)["policy_digest"]
+
+
+def test_the_forks_refused_promotion_is_in_the_security_log(registry: Client) -> None:
+    refused = [event for event in registry.security_events() if event["repository"] == "evil/fork"]
+    assert len(refused) == 1
+    assert refused[0]["model"] == MODEL
+
+
+def test_the_champion_downloads_with_its_registered_digest(registry: Client, tmp_path: Path) -> None:
+    path = registry.download(f"models:/{MODEL}@champion", tmp_path)  # the SDK verifies size and sha256
+
+    assert path.stat().st_size == registry.get_version(MODEL, 2)["artifact"]["size"]
+
+
+def test_the_webhook_got_each_routed_event_signed(demo: dict[str, Any], registry: Client) -> None:
+    hook = demo["webhook"]
+    deliveries = hook["deliveries"]
+    now = int(time.time())
+    assert all(webhook.verify(hook["secret"], each["headers"], each["body"].encode(), now) for each in deliveries)
+
+    received = [json.loads(each["body"]) for each in deliveries]
+    assert [(each["type"], each["data"]["version"], each["data"]["detail"].get("stage")) for each in received] == [
+        ("model.version.promoted", 1, "staging"),
+        ("model.version.promoted", 2, "staging"),
+        ("model.version.rolled_back", 1, "staging"),
+        ("model.version.validated", 1, "production"),  # routed: failed validations only
+        ("model.version.promoted", 2, "production"),
+    ]
+    # each delivery is the registry's event, under its id
+    events = {event["id"]: event for event in registry.events(MODEL)}
+    assert all(events[each["headers"]["webhook-id"]]["type"] == json.loads(each["body"])["type"] for each in deliveries)

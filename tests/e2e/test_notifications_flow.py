@@ -16,10 +16,10 @@ import pytest
 
 from modelyard_local.github import APP_ID, LocalGitHub
 from modelyard_local.issuer import local_user_id
+from modelyard_local.receivers import Receiver, start_receiver, stop_receivers
 from modelyard_local.stack import LocalStack
 from modelyard_server.adapters.channels import webhook
 from tests.e2e.conftest import OWNER, http, sdk, write_bytes
-from tests.support.receivers import Receiver, start_receiver, stop_receivers
 
 ADMIN = "acme/platform"
 PREFIX = "/modelyard/notifications/"

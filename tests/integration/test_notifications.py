@@ -19,12 +19,12 @@ import pytest
 from modelyard_local.github import APP_ID, LocalGitHub
 from modelyard_local.issuer import local_user_id
 from modelyard_local.pipeline import LocalPipeline, Printer, StreamReader
+from modelyard_local.receivers import Receiver, start_receiver, stop_receivers
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.domain.schemas import EventRecord
 from modelyard_server.handlers.wiring import forget_configuration
 from tests.integration.conftest import TABLE, Registry
 from tests.integration.function_roles import ADMIN as HARNESS
-from tests.support.receivers import Receiver, start_receiver, stop_receivers
 
 ADMIN = "acme/platform"
 PREFIX = "/modelyard/notifications/"

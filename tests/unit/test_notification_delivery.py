@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from tests.support.receivers import Receiver, start_receiver, stop_receivers
 
+from modelyard_local.receivers import Receiver, start_receiver, stop_receivers
 from modelyard_server.adapters.channels.http import OutgoingMessage, RetryPolicy, deliver, retry_after_seconds
 
 FAST = RetryPolicy(attempts=3, backoff_seconds=0.01, max_backoff_seconds=1.0, timeout_seconds=0.3)

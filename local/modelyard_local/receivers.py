@@ -1,13 +1,20 @@
-"""Loopback HTTP receivers standing in for Slack, Teams and webhook endpoints (the true edges)."""
+"""Loopback HTTP receivers standing in for Slack, Teams and webhook endpoints (the true edges).
+
+The tests script them (``fail_next``) to exercise retries; the release demo uses one as the
+deployer's webhook endpoint.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+HOST = "127.0.0.1"
 
 
 @dataclass
@@ -33,15 +40,22 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hook"
+        return f"http://{HOST}:{self.server.server_address[1]}/hook"
 
     def fail_next(self, count: int, status: int = 503, headers: dict[str, str] | None = None) -> None:
         self.script.extend([(status, headers or {}, b"unavailable")] * count)
 
     def delivered(self) -> list[Received]:
         """The requests that were answered 2xx."""
-        return [r for r, status in zip(self.received, self.answered, strict=True) if 200 <= status < 300]
+        with self.lock:
+            return [r for r, status in zip(self.received, self.answered, strict=True) if 200 <= status < 300]
+
+    def wait_for(self, matches: Callable[[Received], bool], timeout: float) -> Received | None:
+        """The first delivered request ``matches`` accepts, waiting up to ``timeout`` seconds for one."""
+        deadline = time.monotonic() + timeout
+        while (found := next(filter(matches, self.delivered()), None)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
@@ -67,7 +81,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 def start_receiver(status: int = 200, body: bytes = b"ok") -> Receiver:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server = ThreadingHTTPServer((HOST, 0), BaseHTTPRequestHandler)
     receiver = Receiver(server, (status, {}, body))
     server.RequestHandlerClass = _handler(receiver)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
