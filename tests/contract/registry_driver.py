@@ -69,7 +69,11 @@ class Driver:
             uri=f"models:/{model}/{number}",
             status="pending_upload",
             artifact=ArtifactRecord(
-                sha256=sha256, size=123, format="onnx", filename="model.onnx", media_type="application/octet-stream",
+                sha256=sha256,
+                size=123,
+                format="onnx",
+                filename="model.onnx",
+                media_type="application/octet-stream",
                 key=blob_key(sha256),
             ),
             framework="sklearn",

@@ -22,8 +22,14 @@ def test_deprecating_a_held_version_updates_its_pointers_summaries(registry: Dri
     assert version is not None
 
     backend.versions.set_version_status(
-        "fraud", 1, "deprecated", "superseded", ["ready"], registry.event("fraud", "model.version.deprecated", 1),
-        [pointer], version.pointer_moves,
+        "fraud",
+        1,
+        "deprecated",
+        "superseded",
+        ["ready"],
+        registry.event("fraud", "model.version.deprecated", 1),
+        [pointer],
+        version.pointer_moves,
     )
 
     stored = backend.versions.get_version("fraud", 1, consistent=True)
@@ -57,7 +63,13 @@ def test_an_archive_loses_to_a_move_onto_the_version_since_it_was_read(registry:
 
     with pytest.raises(ConditionFailed) as lost:
         backend.versions.set_version_status(
-            "fraud", 1, "archived", "cleanup", ARCHIVABLE, registry.event("fraud", "model.version.archived", 1), [],
+            "fraud",
+            1,
+            "archived",
+            "cleanup",
+            ARCHIVABLE,
+            registry.event("fraud", "model.version.archived", 1),
+            [],
             seen.pointer_moves,
         )
     assert lost.value.failed == {"version"}

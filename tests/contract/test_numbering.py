@@ -53,7 +53,7 @@ def test_twenty_concurrent_registrations_get_distinct_consecutive_numbers(regist
         try:
             start.wait()
             numbers.append(registry.register("fraud").version)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=register) for _ in range(20)]
