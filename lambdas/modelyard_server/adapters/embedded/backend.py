@@ -55,9 +55,15 @@ def embedded_backend(settings: Settings, *, now: Clock = utc_now, synchronous: S
 
 
 def open_embedded(
-    data_dir: Path, public_url: str = DEFAULT_PUBLIC_URL, *, now: Clock = utc_now, synchronous: Synchronous = "FULL"
+    data_dir: Path,
+    public_url: str = DEFAULT_PUBLIC_URL,
+    *,
+    now: Clock = utc_now,
+    synchronous: Synchronous = "FULL",
+    shared_connection: bool = False,
 ) -> EmbeddedBackend:
-    db = Database(data_dir, synchronous=synchronous)  # takes the data directory's lock first
+    # the database takes the data directory's lock first
+    db = Database(data_dir, synchronous=synchronous, shared_connection=shared_connection)
     try:
         signing_key = _signing_key(data_dir / SIGNING_KEY_FILE)
         blobs_dir = data_dir / "blobs"
