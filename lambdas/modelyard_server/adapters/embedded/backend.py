@@ -1,0 +1,111 @@
+"""The embedded backend: every storage port on one SQLite database and a blob directory, under one data
+directory that this process holds exclusively until `close`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modelyard_server import ports
+from modelyard_server.adapters.embedded.database import (
+    Clock,
+    Database,
+    DataDirUnusable,
+    Synchronous,
+    utc_now,
+)
+from modelyard_server.adapters.embedded.dead_letters import SqliteDeadLetters
+from modelyard_server.adapters.embedded.events import SqliteEventLog
+from modelyard_server.adapters.embedded.file_blobs import FileBlobStore
+from modelyard_server.adapters.embedded.governance import SqliteGovernanceStore
+from modelyard_server.adapters.embedded.models import SqliteModelStore
+from modelyard_server.adapters.embedded.notifications import SqliteNotificationStore
+from modelyard_server.adapters.embedded.outbox import Outbox
+from modelyard_server.adapters.embedded.parameters import SqliteParameters
+from modelyard_server.adapters.embedded.pointers import SqlitePointerStore
+from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
+from modelyard_server.adapters.embedded.versions import SqliteVersionStore
+from modelyard_server.settings import Settings
+
+SIGNING_KEY_FILE = "blob-signing.key"
+SIGNING_KEY_BYTES = 32
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8642"
+
+
+@dataclass(frozen=True)
+class EmbeddedBackend(ports.Backend):
+    """The ports, plus what only the embedded registry has: its outbox, and a way to set parameters."""
+
+    outbox: Outbox = field(kw_only=True)
+    parameter_store: SqliteParameters = field(kw_only=True)
+    data_dir: Path = field(kw_only=True)
+
+
+def embedded_backend(settings: Settings, *, now: Clock = utc_now, synchronous: Synchronous = "FULL") -> EmbeddedBackend:
+    """The backend on `settings.data_dir` (created, mode 0700, if missing)."""
+    if not settings.data_dir:
+        raise DataDirUnusable(
+            "the sqlite backend keeps its data in a directory: set MODELYARD_DATA_DIR (settings.data_dir)"
+        )
+    return open_embedded(
+        Path(settings.data_dir), settings.public_url or DEFAULT_PUBLIC_URL, now=now, synchronous=synchronous
+    )
+
+
+def open_embedded(
+    data_dir: Path,
+    public_url: str = DEFAULT_PUBLIC_URL,
+    *,
+    now: Clock = utc_now,
+    synchronous: Synchronous = "FULL",
+    shared_connection: bool = False,
+) -> EmbeddedBackend:
+    # the database takes the data directory's lock first
+    db = Database(data_dir, synchronous=synchronous, shared_connection=shared_connection)
+    try:
+        signing_key = _signing_key(data_dir / SIGNING_KEY_FILE)
+        blobs_dir = data_dir / "blobs"
+        blobs_dir.mkdir(mode=0o700, exist_ok=True)
+    except BaseException:
+        db.close()
+        raise
+    parameters = SqliteParameters(db)
+    return EmbeddedBackend(
+        name="sqlite",
+        models=SqliteModelStore(db),
+        versions=SqliteVersionStore(db, now),
+        pointers=SqlitePointerStore(db),
+        events=SqliteEventLog(db),
+        governance=SqliteGovernanceStore(db, now),
+        notifications=SqliteNotificationStore(db, now),
+        security=SqliteSecurityLog(db, now),
+        blobs=FileBlobStore(blobs_dir, signing_key, public_url),
+        parameters=parameters,
+        dead_letters=SqliteDeadLetters(db),
+        close=db.close,
+        outbox=Outbox(db),
+        parameter_store=parameters,
+        data_dir=data_dir,
+    )
+
+
+def _signing_key(path: Path) -> bytes:
+    """The key that signs blob URLs: made once, so URLs handed out before a restart stay valid."""
+    if not path.exists():
+        staging = path.with_name(path.name + ".new")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, secrets.token_bytes(SIGNING_KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(staging, path)  # whole or absent, even if we are killed half-way
+    key = path.read_bytes()
+    if len(key) != SIGNING_KEY_BYTES:
+        raise DataDirUnusable(
+            f"{path} holds {len(key)} bytes, not a {SIGNING_KEY_BYTES}-byte key; delete it to make a new one "
+            "(upload and download URLs handed out before become invalid)"
+        )
+    return key

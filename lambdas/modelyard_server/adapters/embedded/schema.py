@@ -1,0 +1,196 @@
+"""The embedded registry's tables, created and migrated when the database opens.
+
+Records are stored as JSON (``model_dump(mode="json")``) next to the columns queries select or order
+on; every query a request makes is an indexed lookup or an indexed range scan bounded by its limit,
+whatever the number of versions. ``PRAGMA user_version`` is the schema version: each entry of
+``MIGRATIONS`` takes the database from its index to the next, in one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+VERSION_1 = """
+CREATE TABLE models (
+    name TEXT PRIMARY KEY,
+    record TEXT NOT NULL,                      -- without stages/aliases: those are the pointers
+    latest_version INTEGER NOT NULL DEFAULT 0  -- the numbering counter
+);
+CREATE TABLE versions (
+    model TEXT NOT NULL REFERENCES models (name),
+    number INTEGER NOT NULL,
+    record TEXT NOT NULL,         -- what was registered: never rewritten
+    status TEXT NOT NULL,         -- the lifecycle fields, kept apart so the record stays as sealed
+    status_reason TEXT,
+    ready_at TEXT,
+    validation TEXT,
+    stages_reached TEXT NOT NULL DEFAULT '[]',
+    blob_version TEXT,
+    pointer_moves INTEGER NOT NULL DEFAULT 0,
+    upload_open_until INTEGER,    -- epoch seconds, while pending
+    sha256 TEXT,                  -- set once ready: these bytes are verified
+    PRIMARY KEY (model, number)
+);
+CREATE INDEX versions_by_status ON versions (model, status, number);
+CREATE INDEX versions_by_digest ON versions (sha256) WHERE sha256 IS NOT NULL;
+CREATE TABLE version_tags (
+    model TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (model, key, value, number),
+    FOREIGN KEY (model, number) REFERENCES versions (model, number)
+) WITHOUT ROWID;
+CREATE TABLE idempotency_keys (
+    model TEXT NOT NULL REFERENCES models (name),
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (model, key)
+) WITHOUT ROWID;
+CREATE TABLE semver_claims (
+    model TEXT NOT NULL REFERENCES models (name),
+    semver TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (model, semver)
+) WITHOUT ROWID;
+CREATE TABLE pointers (
+    model TEXT NOT NULL REFERENCES models (name),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    record TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    version INTEGER,
+    PRIMARY KEY (model, kind, name)
+);
+CREATE TABLE pointer_history (
+    model TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (model, kind, name, event_id),
+    FOREIGN KEY (model, kind, name) REFERENCES pointers (model, kind, name)
+);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- the outbox order: never reused, only grows
+    id TEXT NOT NULL UNIQUE,
+    model TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX events_by_model ON events (model, id);
+CREATE TABLE outbox_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    delivered_seq INTEGER NOT NULL          -- every event up to this one was published
+);
+INSERT INTO outbox_cursor (id, delivered_seq) VALUES (1, 0);
+CREATE TABLE registry_policy (
+    revision INTEGER PRIMARY KEY,           -- the highest is the policy in force; the rest is its history
+    record TEXT NOT NULL
+);
+CREATE TABLE model_policies (
+    model TEXT PRIMARY KEY REFERENCES models (name),
+    record TEXT NOT NULL,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE validation_reports (
+    model TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    report_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (model, number, report_id),
+    FOREIGN KEY (model, number) REFERENCES versions (model, number)
+);
+CREATE TABLE promotion_requests (
+    repository TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    record TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (repository, run_id, stage)
+);
+CREATE TABLE webhook_deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE notification_config (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    record TEXT NOT NULL,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE notifications_sent (
+    event_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (event_id, channel)
+) WITHOUT ROWID;
+CREATE TABLE security_events (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX security_events_by_expiry ON security_events (expires_at);
+CREATE TABLE security_quota (
+    who TEXT NOT NULL,
+    hour TEXT NOT NULL,
+    kept INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (who, hour)
+);
+CREATE INDEX security_quota_by_expiry ON security_quota (expires_at);
+CREATE TABLE parameters (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    body TEXT NOT NULL,
+    visible_at REAL NOT NULL DEFAULT 0,     -- epoch seconds: hidden from readers until then
+    receipt TEXT                            -- the handle of the latest receive
+);
+CREATE INDEX dead_letters_by_visibility ON dead_letters (visible_at, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (VERSION_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer modelyard: this one must not touch it."""
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Bring the schema to SCHEMA_VERSION, one migration per transaction (the caller holds the write lock)."""
+    while True:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            current = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if current > SCHEMA_VERSION:
+                raise SchemaTooNew(
+                    f"the registry database has schema version {current}, newer than this modelyard "
+                    f"understands ({SCHEMA_VERSION}); upgrade modelyard"
+                )
+            if current == SCHEMA_VERSION:
+                connection.execute("COMMIT")
+                return
+            for statement in _statements(MIGRATIONS[current]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {current + 1}")
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """A script's statements one by one (executescript would COMMIT the open transaction first)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return [s for s in statements if s]

@@ -1,0 +1,221 @@
+"""Records built with the registry's own schemas, and the steps the domain takes through the ports
+(register with the counter, seal, move a pointer), so contract tests read as what they check."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.schemas import (
+    ArtifactRecord,
+    EventRecord,
+    HistoryEntry,
+    ModelRecord,
+    PointerRecord,
+    VersionRecord,
+    VersionSummary,
+)
+from modelyard_server.ports import Backend
+from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Driver:
+    def __init__(self, backend: Backend, now: Callable[[], datetime]) -> None:
+        self.backend = backend
+        self.now = now
+
+    # ---------------------------------------------------------------------------------- records
+
+    def event(self, model: str, event_type: str = "test.change", version: int | None = None) -> EventRecord:
+        return EventRecord(
+            id=new_ulid(), type=event_type, model=model, version=version, at=self.now(), actor="contract-test"
+        )
+
+    def model_record(self, name: str) -> ModelRecord:
+        at = self.now()
+        return ModelRecord(
+            name=name,
+            description=f"the {name} model",
+            tags={"team": "contract"},
+            owners=["octo/models"],
+            owner_ids=["42"],
+            latest_version=0,
+            created_at=at,
+            created_by="contract-test",
+            updated_at=at,
+        )
+
+    def version_record(
+        self,
+        model: str,
+        number: int,
+        *,
+        content: str | None = None,
+        semver: str | None = None,
+        tags: dict[str, str] | None = None,
+        upload_window: timedelta = timedelta(hours=1),
+    ) -> VersionRecord:
+        sha256 = digest_of(content if content is not None else f"{model}/{number}/{new_ulid()}")
+        return VersionRecord(
+            model=model,
+            version=number,
+            uri=f"models:/{model}/{number}",
+            status="pending_upload",
+            artifact=ArtifactRecord(
+                sha256=sha256,
+                size=123,
+                format="onnx",
+                filename="model.onnx",
+                media_type="application/octet-stream",
+                key=blob_key(sha256),
+            ),
+            framework="sklearn",
+            semver=semver,
+            params={"depth": 3},
+            metrics={"auc": 0.9},
+            tags=tags or {},
+            created_at=self.now(),
+            created_by="contract-test",
+            upload_expires_at=self.now() + upload_window,
+        )
+
+    # ------------------------------------------------------------------------------------ steps
+
+    def create_model(self, name: str) -> ModelRecord:
+        model = self.model_record(name)
+        self.backend.models.create_model_once(model, self.event(name, "model.created"))
+        return model
+
+    def register(
+        self,
+        name: str,
+        *,
+        idempotency: tuple[str, str] | None = None,
+        attempts: int = 200,
+        **fields: Any,
+    ) -> VersionRecord:
+        """Claim the next number the way the domain does: read the counter, insert, retry on 'counter'."""
+        for _ in range(attempts):
+            model = self.backend.models.get_model(name, consistent=True)
+            assert model is not None
+            number = model.latest_version + 1
+            version = self.version_record(name, number, **fields)
+            try:
+                self.backend.versions.insert_version_claiming_number(
+                    version, model.latest_version, self.event(name, "model.version.registered", number), idempotency
+                )
+            except ConditionFailed as lost:
+                if lost.failed != {"counter"}:
+                    raise
+                continue
+            return version
+        raise AssertionError(f"no number claimed for {name} in {attempts} attempts")
+
+    def seal(self, version: VersionRecord) -> datetime:
+        return self.backend.versions.mark_version_ready(
+            version.model,
+            version.version,
+            version.artifact.sha256,
+            "blob-v1",
+            self.event(version.model, "model.version.ready", version.version),
+        )
+
+    def abandon(self, version: VersionRecord) -> None:
+        """Close its upload window two hours ago (past the grace hour): the upload is abandoned."""
+        self.backend.versions.extend_upload_window(version.model, version.version, self.now() - timedelta(hours=2))
+
+    def ready_version(self, name: str, **fields: Any) -> VersionRecord:
+        version = self.register(name, **fields)
+        self.seal(version)
+        stored = self.backend.versions.get_version(name, version.version, consistent=True)
+        assert stored is not None
+        return stored
+
+    def move(
+        self,
+        name: str,
+        kind: PointerKind,
+        pointer_name: str,
+        target: VersionRecord | None,
+        *,
+        action: str = "promote",
+        current: PointerRecord | None = None,
+        read_current: bool = True,
+    ) -> PointerRecord:
+        """Move a pointer from what it holds now (or from `current`) onto `target` (None: unset it)."""
+        if current is None and read_current:
+            current = self.backend.pointers.get_pointer(name, kind, pointer_name, consistent=True)
+        pointer, history, event = self.pointer_change(name, kind, pointer_name, target, action, current)
+        self.backend.pointers.move_pointer(
+            pointer,
+            current.revision if current is not None else None,
+            history,
+            event,
+            guard_version_ready=target.version if target is not None else None,
+        )
+        return pointer
+
+    def pointer_change(
+        self,
+        name: str,
+        kind: PointerKind,
+        pointer_name: str,
+        target: VersionRecord | None,
+        action: str,
+        current: PointerRecord | None,
+    ) -> tuple[PointerRecord, HistoryEntry, EventRecord]:
+        at = self.now()
+        previous = current.version if current is not None else None
+        number = target.version if target is not None else None
+        event = self.event(name, f"model.pointer.{action}", number)
+        pointer = PointerRecord(
+            model=name,
+            kind=kind,
+            name=pointer_name,
+            version=number,
+            previous_version=previous,
+            earlier_versions=[*current.earlier_versions, previous] if current and previous else [],
+            revision=(current.revision + 1) if current is not None else 1,
+            last_action=action,
+            target=summary_of(target) if target is not None else None,
+            updated_at=at,
+            updated_by="contract-test",
+        )
+        history = HistoryEntry(
+            action=action, version=number, previous_version=previous, at=at, by="contract-test", event_id=event.id
+        )
+        return pointer, history, event
+
+
+def summary_of(version: VersionRecord) -> VersionSummary:
+    return VersionSummary(
+        model=version.model,
+        version=version.version,
+        uri=version.uri,
+        status=version.status,
+        sha256=version.artifact.sha256,
+        size=version.artifact.size,
+        format=version.artifact.format,
+        semver=version.semver,
+        framework=version.framework,
+        metrics=version.metrics,
+    )
+
+
+def event_types(backend: Backend, model: str) -> list[str]:
+    """Every event of `model`, oldest first (all pages)."""
+    types: list[str] = []
+    token: str | None = None
+    while True:
+        page = backend.events.list_events(model, 100, token)
+        types += [event.type for event in page.items]
+        token = page.next_token
+        if token is None:
+            return types
