@@ -45,7 +45,40 @@ def sqlite_backend(directory: Path, clock: Clock) -> Iterator[Backend]:
         backend.close()
 
 
-BACKENDS: dict[str, BackendFactory] = {"sqlite": sqlite_backend}
+@contextmanager
+def dynamodb_backend(directory: Path, clock: Clock) -> Iterator[Backend]:
+    """The AWS backend on moto: the table as the template declares it, the clock routed to the test's."""
+    import boto3
+    from moto import mock_aws
+
+    from modelyard_local.moto_atomic import make_moto_dynamodb_atomic
+    from modelyard_local.template_resources import create_bucket, create_table
+    from modelyard_server.adapters.dynamodb.backend import dynamodb_backend as build
+    from modelyard_server.domain import clock as registry_clock
+    from modelyard_server.settings import Settings
+
+    make_moto_dynamodb_atomic()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }.items():
+            patch.setenv(name, value)
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+            patch.delenv(name, raising=False)
+        with mock_aws():
+            create_table(boto3.client("dynamodb"), "contract-registry")
+            create_bucket(boto3.client("s3"), "contract-artifacts")
+            registry_clock.set_source(clock.now)
+            try:
+                yield build(Settings(table_name="contract-registry", bucket_name="contract-artifacts"))
+            finally:
+                registry_clock.set_source(None)
+
+
+BACKENDS: dict[str, BackendFactory] = {"sqlite": sqlite_backend, "dynamodb": dynamodb_backend}
 
 
 @pytest.fixture

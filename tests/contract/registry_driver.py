@@ -22,6 +22,10 @@ from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
 
 
+# A stale counter: the counter moved on, and (on some backends) the number is visibly taken as well.
+STALE_COUNTER = {"counter", "version"}
+
+
 def digest_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -112,7 +116,7 @@ class Driver:
                     version, model.latest_version, self.event(name, "model.version.registered", number), idempotency
                 )
             except ConditionFailed as lost:
-                if lost.failed != {"counter"}:
+                if not lost.failed <= STALE_COUNTER:
                     raise
                 continue
             return version

@@ -75,7 +75,8 @@ class VersionStore(Protocol):
         """Write version N = expected_latest + 1 iff the model's counter still says expected_latest.
 
         Counter, version, event, idempotency record (key, request hash) and semver claim move together
-        or not at all. ConditionFailed names the guards that failed: 'counter', 'idempotency', 'semver'.
+        or not at all. ConditionFailed names the guards that failed: 'counter', 'idempotency', 'semver'
+        ('version' may come with 'counter': the number is taken). An expired idempotency record is absent.
         """
 
     def mark_version_ready(

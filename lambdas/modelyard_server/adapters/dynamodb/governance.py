@@ -138,16 +138,18 @@ class DynamoGovernanceStore:
 
     def delivery_seen(self, delivery_id: str) -> bool:
         try:
-            PromotionRequestItem.get(f"DELIVERY#{delivery_id}", "#DELIVERY", consistent_read=True)
+            item = PromotionRequestItem.get(f"DELIVERY#{delivery_id}", "#DELIVERY", consistent_read=True)
         except PromotionRequestItem.DoesNotExist:
             return False
-        return True
+        return int(item.expires_at) >= int(now().timestamp())  # an expired claim is gone, whatever TTL lags
 
     def claim_delivery(self, delivery_id: str) -> bool:
         expires = int(now().timestamp()) + PROMOTION_REQUEST_TTL_SECONDS
         item = PromotionRequestItem(f"DELIVERY#{delivery_id}", "#DELIVERY", record={}, expires_at=expires)
         try:
-            item.save(condition=RegistryItem.pk.does_not_exist())
+            item.save(
+                condition=RegistryItem.pk.does_not_exist() | (PromotionRequestItem.expires_at < int(now().timestamp()))
+            )
         except PutError as error:
             if is_condition_failure(error):
                 return False

@@ -56,10 +56,10 @@ class DynamoNotificationStore:
     def already_sent(self, event_id: str, channel: str) -> bool:
         pk, sk = _sent_key(event_id, channel)
         try:
-            NotificationSentItem.get(pk, sk, consistent_read=True)
+            item = NotificationSentItem.get(pk, sk, consistent_read=True)
         except NotificationSentItem.DoesNotExist:
             return False
-        return True
+        return int(item.expires_at) >= int(now().timestamp())  # expired: gone, whatever TTL lags
 
     def mark_sent(self, event_id: str, channel: str) -> None:
         pk, sk = _sent_key(event_id, channel)

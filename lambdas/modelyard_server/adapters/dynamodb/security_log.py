@@ -53,6 +53,7 @@ class DynamoSecurityLog:
         result = RegistryItem.query(
             SECURITY_PK,
             RegistryItem.sk.startswith("E#"),
+            filter_condition=SecurityEventItem.expires_at >= int(now().timestamp()),  # TTL deletion lags
             scan_index_forward=False,
             page_size=limit,
             last_evaluated_key=decode_page_token(token, SECURITY_PK),

@@ -158,7 +158,9 @@ class DynamoVersionStore:
                 version=version.version,
                 expires_at=int(now().timestamp()) + IDEMPOTENCY_TTL_SECONDS,
             )
-            transaction.put("idempotency", idempotency_item, RegistryItem.sk.does_not_exist())
+            # An expired record is absent (TTL deletion lags by days): the key may be used again.
+            unused = RegistryItem.sk.does_not_exist() | (IdempotencyItem.expires_at < int(now().timestamp()))
+            transaction.put("idempotency", idempotency_item, unused)
         if version.semver is not None:
             semver_item = SemverItem(pk, f"S#{version.semver}", version=version.version)
             transaction.put("semver", semver_item, RegistryItem.sk.does_not_exist())
