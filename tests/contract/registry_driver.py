@@ -21,7 +21,6 @@ from modelyard_server.domain.schemas import (
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
 
-
 # A stale counter: the counter moved on, and (on some backends) the number is visibly taken as well.
 STALE_COUNTER = {"counter", "version"}
 
