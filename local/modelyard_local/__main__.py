@@ -24,13 +24,24 @@ from modelyard_local.stack import (
     DEFAULT_ISSUER_PORT,
     DEFAULT_MOTO_PORT,
     LocalStack,
+    LocalStackError,
 )
+from modelyard_server.adapters.embedded.database import UNUSABLE_DATA_DIR
 from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.errors import DomainError
 
 STOP_DEADLINE_SECONDS = 4.0
 #: the option that moves each part of the stack to another port
 PORT_FLAGS = {"api": "--port", "issuer": "--issuer-port", "moto": "--moto-port"}
+#: what stops the stack from starting, each with a message that says what to do
+START_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    ImportError,
+    ValueError,
+    DomainError,
+    LocalStackError,
+    *UNUSABLE_DATA_DIR,
+)
 QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "pynamodb")  # INFO: a line per AWS call or setting
 
 
@@ -38,8 +49,22 @@ def parser() -> argparse.ArgumentParser:
     """The options of ``modelyard dev`` (the CLI hands its arguments to this parser)."""
     parser = argparse.ArgumentParser(
         prog="modelyard dev",
-        description="Run modelyard locally until Ctrl-C: moto (DynamoDB, S3, SSM, SQS), a local OIDC issuer, "
-        "a GitHub stand-in, the events pipeline and the API. Port 0 picks a free port.",
+        description="Run modelyard locally until Ctrl-C: the API on the embedded registry (SQLite + files in "
+        "--data-dir, kept across restarts), a local OIDC issuer, a GitHub stand-in and the events pipeline. "
+        "--backend moto runs the AWS-shaped stack (DynamoDB, S3, SSM, SQS on moto; nothing is kept). "
+        "Port 0 picks a free port.",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "moto"],
+        default="sqlite",
+        help="sqlite: the embedded registry (default); moto: DynamoDB and S3 as on AWS, in memory",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="where the embedded registry keeps its database, artifacts and keys (default %(default)s)",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="API port (default %(default)s)")
@@ -47,7 +72,10 @@ def parser() -> argparse.ArgumentParser:
         "--issuer-port", type=int, default=DEFAULT_ISSUER_PORT, help="OIDC issuer port (default %(default)s)"
     )
     parser.add_argument(
-        "--moto-port", type=int, default=DEFAULT_MOTO_PORT, help="moto server port (default %(default)s)"
+        "--moto-port",
+        type=int,
+        default=DEFAULT_MOTO_PORT,
+        help="moto's port, --backend moto (default %(default)s)",
     )
     parser.add_argument(
         "--allow-remote",
@@ -73,6 +101,23 @@ def _port_advice(error: PortUnavailable) -> str:
     )
 
 
+def default_data_dir() -> Path:
+    """The user's data directory for modelyard (XDG on Linux, Application Support on macOS, LOCALAPPDATA)."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "modelyard"
+
+
+def _storage_line(stack: LocalStack) -> str:
+    if stack.backend == "sqlite":
+        return f"  data     {stack.data_dir}  (SQLite + artifacts; back it up while stopped, or with sqlite3 .backup)"
+    return f"  moto     {stack.moto_url}  (table {stack.table_name}, bucket {stack.bucket_name}; in memory)"
+
+
 def _banner(stack: LocalStack) -> str:
     return "\n".join(
         [
@@ -81,7 +126,7 @@ def _banner(stack: LocalStack) -> str:
             f"  API      {stack.api_url}",
             f"  Swagger  {stack.api_url}/v1/docs",
             f"  issuer   {stack.issuer_url}",
-            f"  moto     {stack.moto_url}  (table {stack.table_name}, bucket {stack.bucket_name})",
+            _storage_line(stack),
             "",
             "In another shell:",
             f"  export MODELYARD_URL={stack.api_url}",
@@ -170,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         events_pipeline=not args.no_events,
         notifications=notifications,
         github=True,
+        backend=args.backend,
+        data_dir=args.data_dir if args.backend == "sqlite" else None,
     )
     try:
         try:
@@ -177,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         except PortUnavailable as error:
             print(_port_advice(error), file=sys.stderr)
             return 1
-        except (OSError, ImportError, ValueError, DomainError) as error:
+        except START_ERRORS as error:
             print(f"could not start the local stack: {error}", file=sys.stderr)
             return 1
         stopper.running = True

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
 import secrets
 import socket
 import threading
@@ -23,12 +24,20 @@ import time
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
 from jwt.algorithms import RSAAlgorithm
 
 DEFAULT_AUDIENCE = "modelyard"
@@ -50,9 +59,31 @@ def local_user_id(login: str) -> str:
 
 
 class _SigningKey:
-    def __init__(self) -> None:
-        self.kid = secrets.token_hex(4)
-        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    def __init__(self, private_key: rsa.RSAPrivateKey | None = None) -> None:
+        self.private_key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        # derived from the key, so a key kept on disk signs with the same kid after a restart
+        public = self.private_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        self.kid = hashlib.sha256(public).hexdigest()[:8]
+
+    @classmethod
+    def kept_in(cls, path: Path) -> _SigningKey:
+        """The key stored in `path` (PEM, mode 0600), made and stored there first if there is none."""
+        if not path.exists():
+            key = cls()
+            pem = key.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+            staging = path.with_name(path.name + ".new")
+            fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, pem)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(staging, path)  # whole or absent, even if the process is killed half-way
+            return key
+        loaded = load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} does not hold an RSA private key; delete it to make a new one")
+        return cls(loaded)
 
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
@@ -73,13 +104,18 @@ class LocalIssuer:
         *,
         audience: str = DEFAULT_AUDIENCE,
         sock: socket.socket | None = None,
+        key_file: Path | None = None,
     ) -> None:
-        """``sock``: an already listening socket to serve on (then ``host`` and ``port`` are its own)."""
+        """``sock``: an already listening socket to serve on (then ``host`` and ``port`` are its own).
+
+        ``key_file``: keep the signing key there (made on first use), so tokens it minted stay valid
+        after a restart on the same port; without it every issuer signs with a fresh key.
+        """
         self._host = host
         self._port = port
         self._sock = sock
         self.audience = audience
-        self._keys: list[_SigningKey] = [_SigningKey()]
+        self._keys: list[_SigningKey] = [_SigningKey.kept_in(key_file) if key_file is not None else _SigningKey()]
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None

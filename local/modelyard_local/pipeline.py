@@ -1,11 +1,16 @@
-"""The events pipeline without AWS Lambda: poll the table's stream, run the same consumer, notify in-process.
+"""The events pipeline without AWS Lambda: from the outbox to the same notifier, in-process.
 
 On AWS the table's stream invokes ``handlers.events`` (which publishes to EventBridge) and the
-bus invokes ``handlers.notify``. Locally :class:`LocalPipeline` reads the stream (moto) the way
-Lambda's event source mapping does — records in order, in batches shaped like Lambda's event,
-resuming from the first record a batch reports as failed — and hands them to the same
-``consume`` function, whose publisher is an in-process bus calling the same notifier. Each
-notification is printed before it is sent; channels in the stored config receive it for real.
+bus invokes ``handlers.notify``. Locally an :class:`InProcessBus` stands for EventBridge and
+calls the same notifier; what feeds it depends on the backend:
+
+* embedded (SQLite): :class:`OutboxPipeline` hands the outbox's events to the bus in commit
+  order, at least once, with its cursor in the database (it survives a restart);
+* moto: :class:`LocalPipeline` reads the table's stream the way Lambda's event source mapping
+  does — records in order, in batches shaped like Lambda's event, resuming from the first
+  record a batch reports as failed — through the same ``consume`` function as on AWS.
+
+Each notification is printed before it is sent; channels in the stored config receive it for real.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import boto3
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from modelyard_server.adapters.channels.http import OutgoingMessage
+from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.domain import notifier
 from modelyard_server.domain.notifications import DEFAULT_ROUTE_EVENTS, Notice, build_notice, current_config
 from modelyard_server.domain.schemas import EventRecord
@@ -96,27 +102,93 @@ class StreamReader:
         return keep_from
 
 
-class LocalPipeline:
-    """Stream → ``handlers.events.consume`` → in-process bus → notifier, polled in a thread."""
+class InProcessBus:
+    """What an EventBridge rule does on AWS: invoke the notifier with each published event."""
 
-    def __init__(self, table_name: str, printer: Printer = print, interval: float = 0.25) -> None:
-        self._reader = StreamReader(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_name)
+    def __init__(self, printer: Printer = print) -> None:
         self._printer = printer
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
         self.deliveries: list[notifier.Delivery] = []
 
     def _show(self, channel: notifier.AnyChannel, notice: Notice, message: OutgoingMessage) -> None:
         self._printer(describe(channel, notice))
 
     def publish(self, event: EventRecord) -> None:
-        """The in-process bus: what an EventBridge rule would invoke the notifier with."""
         config = current_config()
         if not config.channels_for(event) and event.type in DEFAULT_ROUTE_EVENTS:
             self._printer(describe(None, build_notice(event)))
         self.deliveries.extend(notifier.notify(event, config, observer=self._show))
+
+
+class _Poller:
+    """Calls `poll_once` every `interval` seconds in a daemon thread until stopped."""
+
+    def __init__(self, printer: Printer, interval: float) -> None:
+        self._printer = printer
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def poll_once(self) -> int:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.poll_once()
+            except Exception as error:  # keep the dev server alive; the next pass retries
+                self._printer(f"[notify] events poll failed: {error}")
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name="modelyard-events", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+
+class OutboxPipeline(_Poller):
+    """Embedded outbox → in-process bus → notifier, polled in a thread."""
+
+    def __init__(self, outbox: Outbox, printer: Printer = print, interval: float = 0.1) -> None:
+        super().__init__(printer, interval)
+        self._outbox = outbox
+        self._bus = InProcessBus(printer)
+
+    @property
+    def deliveries(self) -> list[notifier.Delivery]:
+        return self._bus.deliveries
+
+    def poll_once(self) -> int:
+        with self._lock:
+            return self._outbox.deliver_pending(self._bus.publish)
+
+    def drain(self, max_passes: int = 50) -> None:
+        """Publish until nothing is pending (tests call this instead of sleeping); a failure propagates."""
+        for _ in range(max_passes):
+            if self._outbox.pending() == 0:
+                return
+            self.poll_once()
+
+
+class LocalPipeline(_Poller):
+    """Stream → ``handlers.events.consume`` → in-process bus → notifier, polled in a thread."""
+
+    def __init__(self, table_name: str, printer: Printer = print, interval: float = 0.25) -> None:
+        super().__init__(printer, interval)
+        self._reader = StreamReader(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_name)
+        self._bus = InProcessBus(printer)
+
+    @property
+    def deliveries(self) -> list[notifier.Delivery]:
+        return self._bus.deliveries
+
+    def publish(self, event: EventRecord) -> None:
+        self._bus.publish(event)
 
     def poll_once(self) -> int:
         """One pass over every shard; how many records it acknowledged."""
@@ -137,21 +209,3 @@ class LocalPipeline:
             if not self._reader.batches():
                 return
             self.poll_once()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self.poll_once()
-            except Exception as error:  # keep the dev server alive; the next pass retries
-                self._printer(f"[notify] stream poll failed: {error}")
-
-    def start(self) -> LocalPipeline:
-        self._thread = threading.Thread(target=self._run, name="modelyard-events", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None

@@ -1,14 +1,20 @@
-"""The embedded local stack: moto (DynamoDB + S3), a local OIDC issuer and the API on uvicorn.
+"""The local registry: the API on uvicorn, a local OIDC issuer, a GitHub stand-in, the events pipeline.
 
-``LocalStack`` wires the same pieces Lambda wires, on loopback, in one process::
+``LocalStack`` wires the same pieces Lambda wires, on loopback, in one process, on one of two
+storage backends::
 
-    with LocalStack(port=0, issuer_port=0, moto_port=0) as stack:
+    with LocalStack(port=0, issuer_port=0, data_dir=path) as stack:   # embedded: SQLite + files
         token = stack.mint(repository="acme/models")
         urllib.request.urlopen(f"{stack.api_url}/v1/health")
 
-It points this *process's* environment at moto (``AWS_ENDPOINT_URL`` and friends) before the
-API is imported, so boto3 and pynamodb reach moto without code changes, and restores the
-previous environment on stop.
+* ``backend="sqlite"`` (the default): the embedded registry in ``data_dir`` (a temporary directory,
+  removed on stop, when none is given). Persistent: the database, the blobs and the issuer's
+  signing key live there, so a restart on the same ports finds everything, old tokens included.
+* ``backend="moto"``: the AWS-shaped stack, DynamoDB/S3/SQS/SSM on a moto server, created from
+  the template. It points this *process's* environment at moto (``AWS_ENDPOINT_URL`` and
+  friends), so boto3 and pynamodb reach moto without code changes.
+
+Either way the process's environment is restored on stop.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ import importlib
 import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import boto3
 import uvicorn
@@ -34,6 +42,9 @@ from modelyard_local.issuer import DEFAULT_AUDIENCE, LocalIssuer
 from modelyard_local.moto_server import MotoServer
 from modelyard_local.ports import listen_on
 from modelyard_local.template_resources import create_bucket, create_table
+from modelyard_server import ports
+from modelyard_server.adapters.embedded.backend import EmbeddedBackend
+from modelyard_server.adapters.embedded.database import DataDirUnusable
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_PORT = 8642
@@ -43,6 +54,8 @@ DEFAULT_TABLE = "modelyard-registry"
 DEFAULT_BUCKET = "modelyard-artifacts"
 DEFAULT_DLQ = "modelyard-notifications-dlq"
 REGION = "us-east-1"
+ISSUER_KEY_FILE = "issuer-key.pem"
+StackBackend = Literal["sqlite", "moto"]
 
 AsgiApp = Callable[..., Any]
 """An ASGI application (``async def app(scope, receive, send)``)."""
@@ -70,11 +83,11 @@ class LocalStackError(RuntimeError):
 
 
 class LocalStack:
-    """moto + LocalIssuer + uvicorn serving the API, all on ``host``.
+    """The API on uvicorn + LocalIssuer (+ moto for the AWS-shaped backend), all on ``host``.
 
     Ports default to the dev ports (API 8642, issuer 8643, moto 8644); pass 0 for free ports.
-    ``app_factory`` is called *after* the environment points at moto and the table and bucket
-    exist; it defaults to the real API.
+    ``app_factory`` is called *after* the environment names the backend (and, on moto, the table
+    and bucket exist); it defaults to the real API.
     """
 
     def __init__(
@@ -96,8 +109,13 @@ class LocalStack:
         notify_printer: Callable[[str], None] | None = None,
         notifications: Mapping[str, Any] | None = None,
         github: bool = False,
+        backend: StackBackend = "sqlite",
+        data_dir: Path | str | None = None,
     ) -> None:
         self.host = host
+        self.backend = backend
+        self._data_dir = Path(data_dir).expanduser().resolve() if data_dir is not None else None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self.table_name = table_name
         self.bucket_name = bucket_name
         self.audience = audience
@@ -129,8 +147,17 @@ class LocalStack:
     @property
     def moto_url(self) -> str:
         if self._moto_url is None:
-            raise RuntimeError("LocalStack is not started")
+            raise RuntimeError(
+                "LocalStack is not started" if self.backend == "moto" else "the sqlite backend has no moto"
+            )
         return self._moto_url
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the embedded registry keeps its database, blobs and keys."""
+        if self._data_dir is None:
+            raise RuntimeError("the moto backend keeps no data directory" if self.backend == "moto" else "not started")
+        return self._data_dir
 
     @property
     def issuer(self) -> LocalIssuer:
@@ -180,7 +207,37 @@ class LocalStack:
 
     def environment(self) -> dict[str, str]:
         """The variables the stack sets in this process (and that a child process needs)."""
-        env = {
+        env = self._backend_environment()
+        env.update(
+            {
+                "MODELYARD_TRUSTED_ISSUERS": self.issuer_url,
+                "MODELYARD_AUDIENCE": self.audience,
+                "POWERTOOLS_SERVICE_NAME": "modelyard",
+                "POWERTOOLS_METRICS_NAMESPACE": "modelyard",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
+                "MODELYARD_NOTIFY_PARAMETER_PREFIX": "/modelyard/notifications/",
+            }
+        )
+        if self._dlq_url is not None:
+            env["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
+        if self._github is not None:
+            env["MODELYARD_GITHUB_APP_ID"] = GITHUB_APP_ID
+            env["MODELYARD_GITHUB_APP_PRIVATE_KEY"] = self._github.private_key_pem
+            env["MODELYARD_GITHUB_API_URL"] = self._github.url
+        env.update(self._extra_env)
+        return env
+
+    def _backend_environment(self) -> dict[str, str]:
+        if self.backend == "sqlite":
+            return {
+                "MODELYARD_BACKEND": "sqlite",
+                "MODELYARD_DATA_DIR": str(self.data_dir),
+                "MODELYARD_PUBLIC_URL": self.api_url,  # blob upload and download URLs point here
+            }
+        return {
+            "MODELYARD_BACKEND": "dynamodb",
             "AWS_ENDPOINT_URL": self.moto_url,
             "AWS_ENDPOINT_URL_DYNAMODB": self.moto_url,
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.moto_url,
@@ -192,48 +249,52 @@ class LocalStack:
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "MODELYARD_TABLE": self.table_name,
             "MODELYARD_BUCKET": self.bucket_name,
-            "MODELYARD_TRUSTED_ISSUERS": self.issuer_url,
-            "MODELYARD_AUDIENCE": self.audience,
-            "POWERTOOLS_SERVICE_NAME": "modelyard",
-            "POWERTOOLS_METRICS_NAMESPACE": "modelyard",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
-            "MODELYARD_NOTIFY_PARAMETER_PREFIX": "/modelyard/notifications/",
         }
-        if self._dlq_url is not None:
-            env["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
-        if self._github is not None:
-            env["MODELYARD_GITHUB_APP_ID"] = GITHUB_APP_ID
-            env["MODELYARD_GITHUB_APP_PRIVATE_KEY"] = self._github.private_key_pem
-            env["MODELYARD_GITHUB_API_URL"] = self._github.url
-        env.update(self._extra_env)
-        return env
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> Self:
-        """Start moto, create the table and bucket, start the issuer and the API."""
-        if self._moto is not None:
+        """Start the backend (moto, or open the data directory), the issuer, the API and the pipeline."""
+        if self._issuer is not None:
             return self
         try:
             # every port first: a taken one fails now, before anything runs (PortUnavailable names it)
-            self._reserved = {part: listen_on(part, self.host, port) for part, port in self._ports.items()}
-            self._start_moto(self._reserved.pop("moto"))
-            self._issuer = LocalIssuer(self.host, audience=self.audience, sock=self._reserved.pop("issuer")).start()
+            wanted = {part: port for part, port in self._ports.items() if part != "moto" or self.backend == "moto"}
+            self._reserved = {part: listen_on(part, self.host, port) for part, port in wanted.items()}
+            key_file = None
+            if self.backend == "moto":
+                self._start_moto(self._reserved.pop("moto"))
+            else:
+                key_file = self._prepare_data_dir() / ISSUER_KEY_FILE
+            self._issuer = LocalIssuer(
+                self.host, audience=self.audience, sock=self._reserved.pop("issuer"), key_file=key_file
+            ).start()
             if self._with_github:
                 self._github = LocalGitHub()
             self._apply_environment()
-            self._create_resources()
-            if self._events_pipeline:
-                self._create_dead_letter_queue()
+            if self.backend == "moto":
+                self._create_resources()
+                if self._events_pipeline:
+                    self._create_dead_letter_queue()
             self._start_api()
+            if self.backend == "sqlite":
+                ports.backend()  # open the data directory now: a second server on it, or a bad one, fails at start
             if self._events_pipeline:
                 self._start_pipeline()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _prepare_data_dir(self) -> Path:
+        if self._data_dir is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="modelyard-")
+            self._data_dir = Path(self._scratch.name)
+        try:
+            self._data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise DataDirUnusable(f"cannot create the data directory {self._data_dir}: {error.strerror}") from error
+        return self._data_dir
 
     def stop(self) -> None:
         """Stop the API, the events pipeline, the issuer and moto, and restore the environment. Safe to call twice."""
@@ -263,7 +324,12 @@ class LocalStack:
             self._moto = None
             self._moto_url = None
         self._dlq_url = None
+        if self.backend == "sqlite":
+            ports.set_builder(None)  # closes the database and releases the data directory's lock
         self._restore_environment()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch, self._data_dir = None, None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -333,21 +399,30 @@ class LocalStack:
         os.environ["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
 
     def _start_pipeline(self) -> None:
-        """Poll the table's stream through the events consumer and the notifier (see local.pipeline)."""
-        from modelyard_local.pipeline import LocalPipeline
+        """Feed the outbox (or the table's stream) through the bus to the notifier (see pipeline)."""
+        from modelyard_local.pipeline import LocalPipeline, OutboxPipeline
 
         if self._notifications is not None:
             self._apply_notifications(self._notifications)
         printer = self._notify_printer or (lambda line: print(line, flush=True))
-        self._pipeline = LocalPipeline(self.table_name, printer=printer).start()
+        if self.backend == "sqlite":
+            self._pipeline = OutboxPipeline(embedded().outbox, printer=printer).start()
+        else:
+            self._pipeline = LocalPipeline(self.table_name, printer=printer).start()
+
+    def set_parameter(self, name: str, value: str) -> None:
+        """A channel secret (webhook URL, signing secret) where the backend reads it: SSM, or the database."""
+        if self.backend == "sqlite":
+            embedded().parameter_store.set_parameter(name, value)
+        else:
+            self._client("ssm").put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
 
     def _apply_notifications(self, spec: Mapping[str, Any]) -> None:
-        """A local routing config: its ``parameters`` go into (moto's) SSM, the rest is checked and stored."""
+        """A local routing config: its ``parameters`` are stored as secrets, the rest is checked and stored."""
         from modelyard_server.domain.notifications import SetNotificationsRequest, store_notifications
 
-        ssm = self._client("ssm")
         for name, value in dict(spec.get("parameters", {})).items():
-            ssm.put_parameter(Name=name, Value=str(value), Type="SecureString", Overwrite=True)
+            self.set_parameter(name, str(value))
         request = SetNotificationsRequest.model_validate({k: v for k, v in spec.items() if k != "parameters"})
         store_notifications(request, "modelyard dev")
 
@@ -375,6 +450,14 @@ class LocalStack:
             if time.monotonic() > deadline:
                 raise LocalStackError("the API server did not start within 10 s")
             time.sleep(0.01)
+
+
+def embedded() -> EmbeddedBackend:
+    """The embedded backend this process runs (the stack's sqlite backend, once started)."""
+    running = ports.backend()
+    if not isinstance(running, EmbeddedBackend):
+        raise RuntimeError(f"the {running.name} backend is running, not the embedded one")
+    return running
 
 
 def _url_host(host: str) -> str:

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -167,3 +168,15 @@ def test_stop_releases_the_port() -> None:
         sock.bind(("127.0.0.1", port))
     with pytest.raises(RuntimeError):
         _ = issuer.url
+
+
+def test_a_key_file_keeps_tokens_valid_across_a_restart_on_the_same_port(tmp_path: Path) -> None:
+    key_file = tmp_path / "issuer-key.pem"
+    with LocalIssuer(port=0, key_file=key_file) as first:
+        port = first.port
+        token = first.mint(repository="acme/models")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    with LocalIssuer(port=port, key_file=key_file) as second:
+        assert _verify(second, token)["repository"] == "acme/models"
+    with LocalIssuer(port=port) as fresh, pytest.raises(StopIteration):  # no key file: a new key, old tokens fail
+        _verify(fresh, token)

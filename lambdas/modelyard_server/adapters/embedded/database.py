@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from modelyard_server.adapters.embedded.schema import migrate
+from modelyard_server.adapters.embedded.schema import SchemaTooNew, migrate
 
 DATABASE_FILE = "registry.sqlite3"
 LOCK_FILE = ".lock"
@@ -58,6 +58,10 @@ class DatabaseLocked(RuntimeError):
 
 class DatabaseClosed(RuntimeError):
     """The backend was closed; this process no longer holds the data directory."""
+
+
+# What opening a data directory can fail with, each with a message that says what to do.
+UNUSABLE_DATA_DIR: tuple[type[Exception], ...] = (DataDirInUse, DataDirUnusable, DatabaseLocked, SchemaTooNew)
 
 
 class Database:
