@@ -1,0 +1,1 @@
+"""The embedded backend: SQLite and content-addressed files under one data directory (stdlib only)."""
