@@ -58,27 +58,40 @@ async def _drain(receive: Receive, already: int = 0) -> None:
 
 
 async def _receive_into(incoming: IncomingBytes, receive: Receive) -> None:
+    """Feed the body to `incoming` a block at a time; the next block arrives while the last is written."""
     block: list[bytes] = []
     held = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientGone
-        chunk = message.get("body", b"")
-        if chunk:
-            block.append(chunk)
-            held += len(chunk)
-        more = message.get("more_body", False)
-        if held >= BLOCK or (not more and held):
-            try:
-                await asyncio.to_thread(incoming.write, b"".join(block))
-            except TransferRefused:
-                if more:
-                    await _drain(receive, incoming.received)
-                raise
-            block, held = [], 0
-        if not more:
-            return
+    writing: asyncio.Future[None] | None = None
+    more = True
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            chunk = message.get("body", b"")
+            if chunk:
+                block.append(chunk)
+                held += len(chunk)
+            more = message.get("more_body", False)
+            if held >= BLOCK or (not more and held):
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(asyncio.to_thread(incoming.write, b"".join(block)))
+                block, held = [], 0
+            if not more:
+                break
+        if writing is not None:
+            await writing
+    except TransferRefused:
+        if more:
+            await _drain(receive, incoming.received)
+        raise
+    except BaseException:
+        if writing is not None:
+            await asyncio.wait([writing])  # never discard the file under a write still running
+            if not writing.cancelled():
+                writing.exception()  # retrieved: the error being raised is the one that matters
+        raise
 
 
 async def _upload(store: FileBlobStore, scope: Scope, receive: Receive, send: Send) -> None:

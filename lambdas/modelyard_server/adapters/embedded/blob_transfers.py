@@ -10,18 +10,24 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
-from modelyard_server.adapters.embedded.blob_files import AtomicFile, new_part_digest, part_name, parts_numbered
+from modelyard_server.adapters.embedded.blob_files import AtomicFile, PartDigest, part_name, parts_numbered
 from modelyard_server.adapters.embedded.blob_urls import TransferRefused
+
+
+class Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
 
 
 class IncomingBytes:
     """An upload on its way to disk: a hidden temp file (hashed as it fills) until `finish` has checked it."""
 
-    def __init__(self, target: Path, limit: int, digest: hashlib._Hash) -> None:
-        self._file = AtomicFile(target)
+    def __init__(self, target: Path, limit: int, digest: Digest, *, durable: bool = True) -> None:
+        self._file = AtomicFile(target, durable=durable)
         self._limit = limit
         self._digest = digest
         self.received = 0
@@ -68,11 +74,12 @@ class WholeBlob(IncomingBytes):
 
 
 class StagedPart(IncomingBytes):
-    """Part `number` of a multipart upload, kept in its staging directory under a name holding its ETag (MD5)."""
+    """Part `number` of a multipart upload, kept in its staging directory under a name holding its ETag."""
 
     def __init__(self, staging: Path, number: int, limit: int) -> None:
         try:
-            super().__init__(staging / f"{number:05d}.part", limit, new_part_digest())
+            # not fsynced: a part lost in a crash fails the assembly's SHA-256 check, and is uploaded again
+            super().__init__(staging / f"{number:05d}.part", limit, PartDigest(), durable=False)
         except FileNotFoundError:  # aborted since the URL was checked
             raise TransferRefused(404, "No such upload", "the multipart upload was completed or aborted") from None
         self._staging = staging
