@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -72,6 +74,13 @@ def artifact(tmp_path: Path) -> tuple[Path, str]:
 def put_plan(store: FileBlobStore, size: int, sha256: str) -> dict[str, Any]:
     presigned = store.presign_put(blob_key(sha256), size, "application/octet-stream", sha256, 60)
     return {"method": "put", "url": presigned.url, "headers": presigned.headers}
+
+
+def upload(store: FileBlobStore, path: Path, sha256: str) -> int:
+    """Upload `path` with a put plan; its size."""
+    size = path.stat().st_size
+    execute_plan(path, size, put_plan(store, size, sha256), policy=POLICY)
+    return size
 
 
 def stored_files(store: FileBlobStore) -> list[str]:
@@ -165,8 +174,7 @@ def test_an_expired_download_link_is_refused(
 ) -> None:
     store, _ = served
     path, sha256 = artifact
-    size = path.stat().st_size
-    execute_plan(path, size, put_plan(store, size, sha256), policy=POLICY)
+    size = upload(store, path, sha256)
     expired = store.presign_get(blob_key(sha256), None, "model.onnx", -1)
 
     with pytest.raises(ClientError, match=r"HTTP 403 \(the link may have expired"):
@@ -181,13 +189,36 @@ def test_an_expired_download_link_is_refused(
 def test_a_range_request_gets_partial_content(served: tuple[FileBlobStore, str], artifact: tuple[Path, str]) -> None:
     store, _ = served
     path, sha256 = artifact
-    size = path.stat().st_size
-    execute_plan(path, size, put_plan(store, size, sha256), policy=POLICY)
+    size = upload(store, path, sha256)
     request = urllib.request.Request(store.presign_get(blob_key(sha256), None, "m", 60), headers={"Range": "bytes=-5"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 206
         assert answer.read() == path.read_bytes()[-5:]
         assert answer.headers["Content-Range"] == f"bytes {size - 5}-{size - 1}/{size}"
+
+
+def test_a_client_that_hangs_up_mid_upload_leaves_nothing(
+    served: tuple[FileBlobStore, str], artifact: tuple[Path, str]
+) -> None:
+    store, _ = served
+    path, sha256 = artifact
+    size = path.stat().st_size
+    target = urlsplit(put_plan(store, size, sha256)["url"])
+    with socket.create_connection((target.hostname, target.port), timeout=10) as conn:
+        head = f"PUT {target.path}?{target.query} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"
+        conn.sendall(head.encode() + path.read_bytes()[: size // 2])
+        assert wait_for(lambda: stored_files(store) != [])  # the upload's temp file is there
+    assert wait_for(lambda: stored_files(store) == [])  # the server noticed the hang-up and dropped it
+    assert store.head_blob(blob_key(sha256)) is None
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_other_paths_reach_the_api(served: tuple[FileBlobStore, str]) -> None:

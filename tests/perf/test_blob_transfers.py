@@ -166,7 +166,7 @@ def test_upload_and_download_throughput_through_the_local_server(served: FileBlo
             multipart.seconds,
             multipart,
             multipart_server,
-            "each part hashed (its ETag) and fsynced",
+            "each part hashed (its ETag), not fsynced",
         ),
         row(
             "  complete: assemble the parts",
