@@ -117,17 +117,26 @@ async def _upload(store: FileBlobStore, scope: Scope, receive: Receive, send: Se
     await _answer(send, 200, answer)
 
 
-async def _download(store: FileBlobStore, scope: Scope, send: Send) -> None:
+async def _download(store: FileBlobStore, scope: Scope, receive: Receive, send: Send) -> None:
     download: Download = store.open_download(scope["method"], scope["path"], _query(scope), _headers(scope))
+    gone = asyncio.Event()
+
+    async def watch_for_hang_up() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.ensure_future(watch_for_hang_up())
     try:
         fields = [(name.lower().encode(), value.encode()) for name, value in download.headers.items()]
         await send({"type": "http.response.start", "status": download.status, "headers": fields})
-        while True:
+        while not gone.is_set():  # the server drops what a departed client would not read
             data = await asyncio.to_thread(download.read, BLOCK)
             await send({"type": "http.response.body", "body": data, "more_body": bool(data)})
             if not data:
                 return
     finally:
+        watcher.cancel()
         download.close()
 
 
@@ -137,7 +146,7 @@ async def serve_transfer(store: FileBlobStore, scope: Scope, receive: Receive, s
         await _upload(store, scope, receive, send)
         return
     try:
-        await _download(store, scope, send)
+        await _download(store, scope, receive, send)
     except TransferRefused as refused:
         await _problem(send, refused)
 
