@@ -11,6 +11,7 @@ artifact's size.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -79,12 +80,22 @@ class FileSlice:
 
 
 def _storage_error(status: int, body: bytes) -> str:
-    """S3 answers errors in XML: keep its Code and Message."""
+    """S3 answers errors in XML (keep its Code and Message); the embedded registry in problem JSON (title, detail)."""
     text = body.decode("utf-8", "replace")
     code = re.search(r"<Code>(.*?)</Code>", text)
     message = re.search(r"<Message>(.*?)</Message>", text)
-    found = ": ".join(m.group(1) for m in (code, message) if m)
+    found = ": ".join(m.group(1) for m in (code, message) if m) or _problem_reason(text)
     return f"HTTP {status}" + (f" {found}" if found else "")
+
+
+def _problem_reason(text: str) -> str:
+    try:
+        problem = json.loads(text)
+    except ValueError:
+        return ""
+    if not isinstance(problem, dict):
+        return ""
+    return ": ".join(str(problem[field]) for field in ("title", "detail") if isinstance(problem.get(field), str))
 
 
 def put_bytes(

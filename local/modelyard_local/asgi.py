@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import HttpResolver
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
+from modelyard_local.blob_transfers import AsgiApp, with_blob_transfers
 from modelyard_server.handlers.limits import body_problem, oversize_problem, problem_answer
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_configuration
 from modelyard_server.settings import get_settings
@@ -121,11 +122,14 @@ class BodyLimit:
             await self.app(scope, replay_receive, send)
 
 
-def create_app() -> BodyLimit:
-    """A fresh app for the current environment (the local stack sets it just before calling this)."""
+def create_app() -> AsgiApp:
+    """A fresh app for the current environment (the local stack sets it just before calling this).
+
+    Artifact transfers (``/_blobs/``) bypass the body limit: they are streamed, not buffered.
+    """
     forget_configuration()
     resolver = configure(StrictJsonHttpResolver(**RESOLVER_OPTIONS))
-    return BodyLimit(resolver, get_settings().max_body_bytes)
+    return with_blob_transfers(BodyLimit(resolver, get_settings().max_body_bytes))
 
 
 __all__ = ["create_app"]
