@@ -1,8 +1,8 @@
 """The one place the demo starts its registry: everything else talks to it over HTTP.
 
-Today that is :class:`~modelyard_local.stack.LocalStack` (moto for DynamoDB, S3 and SSM, the API
-on uvicorn, the events pipeline, a local OIDC issuer and a GitHub stand-in), all in this process
-on free loopback ports. The embedded registry replaces it here and nowhere else.
+It is :class:`~modelyard_local.stack.LocalStack` on the embedded backend (SQLite and artifact files in
+a temporary data directory, the API on uvicorn, the outbox feeding the notifier, a local OIDC
+issuer and a GitHub stand-in), all in this process on free loopback ports: what `modelyard dev` runs.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def start_registry(
     """A registry with ``admins``, delivering to ``webhook``; ``on_notice`` gets each line the notifier logs."""
     secret_parameter = NOTIFY_PARAMETER_PREFIX + webhook.name
     notifications: dict[str, Any] = {
-        "parameters": {secret_parameter: webhook.secret},  # a SecureString in (moto's) SSM
+        "parameters": {secret_parameter: webhook.secret},  # kept in the registry's database, as SSM would
         "channels": [
             {"type": "webhook", "name": webhook.name, "url": webhook.url, "secret_parameter": secret_parameter}
         ],
@@ -54,7 +54,6 @@ def start_registry(
     stack = LocalStack(
         port=0,
         issuer_port=0,
-        moto_port=0,
         # Server logs (one line per refused request) would interleave with the demo's output.
         extra_env={"POWERTOOLS_LOG_LEVEL": "WARNING", "MODELYARD_ADMIN_REPOSITORIES": ",".join(admins)},
         github=True,
@@ -68,10 +67,10 @@ def start_registry(
             approve=stack.github.approve,
             parts=[
                 f"API      {stack.api_url}  (Swagger UI at /v1/docs)",
-                f"storage  moto {stack.moto_url}: table {stack.table_name}, bucket {stack.bucket_name}",
+                f"storage  embedded: SQLite + artifact files in {stack.data_dir} (removed when the demo ends)",
                 f"issuer   {stack.issuer_url}  (GitHub-shaped OIDC tokens)",
                 f"github   {stack.github.url}  (stand-in: who approved which run)",
-                "events   table stream -> events consumer -> bus -> notifier, in this process",
-                f"webhook  '{webhook.name}' -> {webhook.url}, secret in SSM {secret_parameter}",
+                "events   outbox -> bus -> notifier, in this process",
+                f"webhook  '{webhook.name}' -> {webhook.url}, secret as parameter {secret_parameter}",
             ],
         )

@@ -42,7 +42,7 @@ from modelyard_local.issuer import DEFAULT_AUDIENCE, LocalIssuer
 from modelyard_local.moto_server import MotoServer
 from modelyard_local.ports import listen_on
 from modelyard_local.template_resources import create_bucket, create_table
-from modelyard_server import ports
+from modelyard_server import bootstrap, ports
 from modelyard_server.adapters.embedded.backend import EmbeddedBackend
 from modelyard_server.adapters.embedded.database import DataDirUnusable
 
@@ -171,9 +171,10 @@ class LocalStack:
 
     @property
     def api_port(self) -> int:
-        if self._api_socket is None:
+        sock = self._api_socket or self._reserved.get("api")  # reserved: the port is known before the API runs
+        if sock is None:
             raise RuntimeError("LocalStack is not started")
-        return int(self._api_socket.getsockname()[1])
+        return int(sock.getsockname()[1])
 
     @property
     def api_url(self) -> str:
@@ -272,13 +273,14 @@ class LocalStack:
             if self._with_github:
                 self._github = LocalGitHub()
             self._apply_environment()
+            bootstrap.install()
             if self.backend == "moto":
                 self._create_resources()
                 if self._events_pipeline:
                     self._create_dead_letter_queue()
-            self._start_api()
-            if self.backend == "sqlite":
+            else:
                 ports.backend()  # open the data directory now: a second server on it, or a bad one, fails at start
+            self._start_api()
             if self._events_pipeline:
                 self._start_pipeline()
         except BaseException:
@@ -324,8 +326,7 @@ class LocalStack:
             self._moto = None
             self._moto_url = None
         self._dlq_url = None
-        if self.backend == "sqlite":
-            ports.set_builder(None)  # closes the database and releases the data directory's lock
+        ports.set_builder(None)  # closes the backend (the database: its data directory's lock is released)
         self._restore_environment()
         if self._scratch is not None:
             self._scratch.cleanup()

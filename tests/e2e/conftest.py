@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 import uuid
@@ -82,6 +83,7 @@ def base_env() -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["MODELYARD_MAX_ATTEMPTS"] = "2"
     env["MODELYARD_TIMEOUT"] = "20"
+    env["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="modelyard-test-")  # `modelyard dev`'s default data directory
     return env
 
 

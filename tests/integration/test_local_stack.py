@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -45,6 +46,7 @@ def stack() -> Iterator[LocalStack]:
         port=0,
         issuer_port=0,
         moto_port=0,
+        backend="moto",
         table_name="stack-test-registry",
         bucket_name="stack-test-artifacts",
         app_factory=lambda: placeholder_app,
@@ -130,7 +132,7 @@ def test_stop_restores_the_environment_and_frees_the_ports(monkeypatch: pytest.M
     monkeypatch.delenv("MODELYARD_TABLE", raising=False)
     monkeypatch.setenv("AWS_PROFILE", "someone")
     threads_before = set(threading.enumerate())
-    stack = LocalStack(port=0, issuer_port=0, moto_port=0, app_factory=lambda: placeholder_app).start()
+    stack = LocalStack(port=0, issuer_port=0, moto_port=0, backend="moto", app_factory=lambda: placeholder_app).start()
     urls = (stack.api_url, stack.issuer_url, stack.moto_url)
     assert "AWS_PROFILE" not in os.environ
     stack.stop()
@@ -175,6 +177,7 @@ RUN_MAIN = textwrap.dedent(
 def _main_env() -> dict[str, str]:
     return {
         **os.environ,
+        "XDG_DATA_HOME": tempfile.mkdtemp(prefix="modelyard-test-"),  # the default data directory lives here
         "PYTHONPATH": os.pathsep.join([str(REPO / "lambdas"), str(REPO / "local"), str(REPO / "actions")]),
     }
 
@@ -243,7 +246,7 @@ def test_a_taken_port_is_a_clear_error_naming_the_port_and_its_flag(flag: str) -
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        args = list(FREE_PORTS)
+        args = list(FREE_PORTS) + (["--backend", "moto"] if flag == "--moto-port" else [])
         args[args.index(flag) + 1] = str(port)
         started = time.monotonic()
         process = _main_process(*args)

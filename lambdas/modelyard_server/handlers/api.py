@@ -8,11 +8,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from modelyard_server import bootstrap
 from modelyard_server.handlers.limits import lambda_body_problem
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
 from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
 
+bootstrap.install()  # the backend is built on the first request, not at import
 app = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
 
 

@@ -40,7 +40,7 @@ def forget_configuration() -> None:
 
 
 def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
-    bootstrap.install()
+    """The API's routes and error mapping on `app`; the entry point installs the backend (bootstrap)."""
     for router in (
         meta.router,
         models.router,
