@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from pathlib import Path
@@ -222,3 +223,35 @@ def test_operators_set_the_registrys_limits_as_stack_parameters(
     declared = template["Parameters"][parameter]
     assert declared["Type"] == "Number"
     assert int(declared["Default"]) == Settings.model_fields[setting].default  # one default, held by this test
+
+
+REPO = TEMPLATE_PATH.parents[1]
+DEV_TOOLING = ("moto", "uvicorn", "modelyard_local", "examples", "release_demo", "sklearn", "pytest", "yaml")
+
+
+def test_the_lambda_code_holds_only_what_runs_on_lambda(template: dict[str, Any]) -> None:
+    """Every function's CodeUri is the server package alone: no local server, issuer, stand-ins or demo."""
+    code_dirs = {
+        resource["Properties"]["CodeUri"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert code_dirs == {"../lambdas/"}
+    code_root = REPO / "lambdas"
+    assert sorted(p.name for p in code_root.iterdir() if not p.name.startswith((".", "__"))) == [
+        "modelyard_server",
+        "requirements.txt",
+    ]
+    imported: dict[str, set[str]] = {}
+    for source in (code_root / "modelyard_server").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                imported.setdefault(name.split(".")[0], set()).add(str(source.relative_to(code_root)))
+    assert {name: files for name, files in imported.items() if name in DEV_TOOLING} == {}
