@@ -41,7 +41,7 @@ boto3.client("s3").upload_file(sys.argv[1], sys.argv[2], sys.argv[3])
 @pytest.fixture
 def stack() -> Iterator[LocalStack]:
     extra = {"MODELYARD_MULTIPART_THRESHOLD": str(THRESHOLD)}
-    with LocalStack(port=0, issuer_port=0, moto_port=0, extra_env=extra) as running:
+    with LocalStack(port=0, issuer_port=0, moto_port=0, backend="moto", extra_env=extra) as running:
         yield running
 
 
