@@ -22,6 +22,7 @@ from modelyard_server.adapters.embedded.disk_space import disk_writes
 from modelyard_server.adapters.embedded.events import SqliteEventLog
 from modelyard_server.adapters.embedded.file_blobs import FileBlobStore
 from modelyard_server.adapters.embedded.governance import SqliteGovernanceStore
+from modelyard_server.adapters.embedded.housekeeping import Housekeeping
 from modelyard_server.adapters.embedded.models import SqliteModelStore
 from modelyard_server.adapters.embedded.notifications import SqliteNotificationStore
 from modelyard_server.adapters.embedded.outbox import Outbox
@@ -41,6 +42,7 @@ class EmbeddedBackend(ports.Backend):
     """The ports, plus what only the embedded registry has: its outbox, and a way to set parameters."""
 
     outbox: Outbox = field(kw_only=True)
+    housekeeping: Housekeeping = field(kw_only=True)
     parameter_store: SqliteParameters = field(kw_only=True)
     data_dir: Path = field(kw_only=True)
 
@@ -79,6 +81,8 @@ def open_embedded(
         db.close()
         raise
     parameters = SqliteParameters(db)
+    housekeeping = Housekeeping(db, blobs, now)
+    db.after_writes(housekeeping.run_if_due)
     return EmbeddedBackend(
         name="sqlite",
         models=SqliteModelStore(db),
@@ -93,6 +97,7 @@ def open_embedded(
         dead_letters=SqliteDeadLetters(db),
         close=db.close,
         outbox=Outbox(db),
+        housekeeping=housekeeping,
         parameter_store=parameters,
         data_dir=data_dir,
     )
