@@ -16,6 +16,8 @@ from modelyard_server import ports
 from modelyard_server.adapters.embedded.blob_transfers import Download, IncomingBytes
 from modelyard_server.adapters.embedded.blob_urls import PREFIX, TransferRefused
 from modelyard_server.adapters.embedded.file_blobs import FileBlobStore
+from modelyard_server.handlers.problems import storage_problem
+from modelyard_server.ports.records import StorageFull
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -43,6 +45,12 @@ async def _problem(send: Send, refused: TransferRefused) -> None:
         {"type": "about:blank", "title": refused.title, "status": refused.status, "detail": refused.detail}
     ).encode()
     await _answer(send, refused.status, {"Content-Type": "application/problem+json"}, body)
+
+
+async def _storage_full(send: Send, full: StorageFull) -> None:
+    document, headers = storage_problem(full)  # the API's own answer to a full disk
+    body = json.dumps(document).encode()
+    await _answer(send, document["status"], {**headers, "Content-Type": "application/problem+json"}, body)
 
 
 async def _drain(receive: Receive, already: int = 0) -> None:
@@ -82,7 +90,7 @@ async def _receive_into(incoming: IncomingBytes, receive: Receive) -> None:
                 break
         if writing is not None:
             await writing
-    except TransferRefused:
+    except (TransferRefused, StorageFull):
         if more:
             await _drain(receive, incoming.received)
         raise
@@ -101,12 +109,20 @@ async def _upload(store: FileBlobStore, scope: Scope, receive: Receive, send: Se
         await _drain(receive)
         await _problem(send, refused)
         return
+    except StorageFull as full:
+        await _drain(receive)
+        await _storage_full(send, full)
+        return
     try:
         await _receive_into(incoming, receive)
         answer = await asyncio.to_thread(incoming.finish)
     except TransferRefused as refused:
         await asyncio.to_thread(incoming.discard)
         await _problem(send, refused)
+        return
+    except StorageFull as full:
+        await asyncio.to_thread(incoming.discard)
+        await _storage_full(send, full)
         return
     except ClientGone:
         await asyncio.to_thread(incoming.discard)

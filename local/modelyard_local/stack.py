@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -45,6 +46,7 @@ from modelyard_local.template_resources import create_bucket, create_table
 from modelyard_server import bootstrap, ports
 from modelyard_server.adapters.embedded.backend import EmbeddedBackend
 from modelyard_server.adapters.embedded.database import DataDirUnusable
+from modelyard_server.adapters.embedded.disk_space import disk_writes
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_PORT = 8642
@@ -267,9 +269,10 @@ class LocalStack:
                 self._start_moto(self._reserved.pop("moto"))
             else:
                 key_file = self._prepare_data_dir() / ISSUER_KEY_FILE
-            self._issuer = LocalIssuer(
-                self.host, audience=self.audience, sock=self._reserved.pop("issuer"), key_file=key_file
-            ).start()
+            with disk_writes(key_file.parent) if key_file is not None else nullcontext():
+                self._issuer = LocalIssuer(
+                    self.host, audience=self.audience, sock=self._reserved.pop("issuer"), key_file=key_file
+                ).start()
             if self._with_github:
                 self._github = LocalGitHub()
             self._apply_environment()
@@ -293,7 +296,8 @@ class LocalStack:
             self._scratch = tempfile.TemporaryDirectory(prefix="modelyard-")
             self._data_dir = Path(self._scratch.name)
         try:
-            self._data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with disk_writes(self._data_dir):
+                self._data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise DataDirUnusable(f"cannot create the data directory {self._data_dir}: {error.strerror}") from error
         return self._data_dir

@@ -27,6 +27,7 @@ from modelyard_server.adapters.embedded.schema import SchemaTooNew
 from modelyard_server.domain.schemas import EventRecord
 from tests.contract.conftest import Clock
 from tests.contract.registry_driver import Driver, event_types
+from tests.support.mounts import read_only
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,16 +131,20 @@ def test_a_file_where_the_data_directory_should_be_is_a_clear_error(tmp_path: Pa
         open_embedded(data)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
-def test_a_read_only_data_directory_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_read_only_data_directory_is_a_clear_error_and_stays_intact(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    open_embedded(data).close()
-    data.chmod(0o500)
+    clock = Clock()
+    backend = open_embedded(data, now=clock.now)
+    Driver(backend, clock.now).create_model("fraud")
+    backend.close()
+    # a mount, not chmod: root ignores permission bits, not a read-only mount
+    with read_only(data), pytest.raises(DataDirUnusable, match="read-only"):
+        open_embedded(data)
+    reopened = open_embedded(data)
     try:
-        with pytest.raises(DataDirUnusable, match="read-only"):
-            open_embedded(data)
+        assert reopened.models.get_model("fraud") is not None
     finally:
-        data.chmod(0o700)
+        reopened.close()
 
 
 def test_a_database_locked_by_another_process_is_a_clear_error_and_stays_intact(tmp_path: Path) -> None:

@@ -16,16 +16,43 @@ from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.adapters.oidc import TokenRejected
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.observability import logger
-from modelyard_server.ports.records import BadPageToken
+from modelyard_server.ports.records import BadPageToken, StorageBusy, StorageFull
 
 PROBLEM_BASE = "https://modelyard.dev/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
+def problem_document(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
-    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    body = problem_document(status, slug, title, detail, **extra)
     headers = {"WWW-Authenticate": 'Bearer realm="modelyard"'} if status == 401 else None
     return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body), headers=headers)
+
+
+def storage_problem(error: StorageFull | StorageBusy) -> tuple[dict[str, Any], dict[str, str]]:
+    """The problem document and headers for a storage fault (also what the local /_blobs/ route answers).
+
+    The operator's message (it names paths on the server) goes to the log, not to the caller.
+    """
+    if isinstance(error, StorageFull):
+        logger.error("storage full", extra={"reason": str(error)})
+        detail = (
+            "the registry's storage is full, so nothing of this request was kept; ask the registry's operator "
+            "to free space (the server log names where), then send it again"
+        )
+        return problem_document(507, "storage-full", "Insufficient storage", detail), {}
+    logger.warning("storage busy", extra={"reason": str(error)})
+    detail = (
+        "the registry's storage is held by another process (a backup, a maintenance shell), so nothing was "
+        f"changed; retry in {error.retry_after} s"
+    )
+    return (
+        problem_document(503, "storage-busy", "Storage busy", detail),
+        {"Retry-After": str(error.retry_after)},
+    )
 
 
 def _field(location: Any) -> str:
@@ -77,6 +104,16 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     def _github(error: GitHubUnavailable) -> Response[str]:
         logger.warning("GitHub unavailable", extra={"reason": str(error)})
         return problem(502, "github-unavailable", "GitHub could not be reached", str(error))
+
+    @app.exception_handler([StorageFull, StorageBusy])
+    def _storage(error: StorageFull | StorageBusy) -> Response[str]:
+        document, headers = storage_problem(error)
+        return Response(
+            status_code=document["status"],
+            content_type=PROBLEM_CONTENT_TYPE,
+            body=json.dumps(document),
+            headers=headers or None,
+        )
 
     @app.exception_handler(BadPageToken)
     def _page(error: BadPageToken) -> Response[str]:

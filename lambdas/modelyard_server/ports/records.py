@@ -39,6 +39,21 @@ class ConfigChanged(Exception):
     """Someone else replaced the notification routing config since it was read."""
 
 
+class StorageFull(Exception):
+    """The storage had no room for a write, which did not happen: nothing of it was kept.
+
+    The message is for the operator (it names where the space ran out); callers are told less.
+    """
+
+
+class StorageBusy(Exception):
+    """Another process held the storage longer than a request may wait; nothing was changed. Retry later."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass
 class Page(Generic[T]):
     items: list[T]

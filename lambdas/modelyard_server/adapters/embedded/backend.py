@@ -10,6 +10,7 @@ from pathlib import Path
 
 from modelyard_server import ports
 from modelyard_server.adapters.embedded.database import (
+    BUSY_TIMEOUT_MS,
     Clock,
     Database,
     DataDirUnusable,
@@ -17,9 +18,11 @@ from modelyard_server.adapters.embedded.database import (
     utc_now,
 )
 from modelyard_server.adapters.embedded.dead_letters import SqliteDeadLetters
+from modelyard_server.adapters.embedded.disk_space import disk_writes
 from modelyard_server.adapters.embedded.events import SqliteEventLog
 from modelyard_server.adapters.embedded.file_blobs import FileBlobStore
 from modelyard_server.adapters.embedded.governance import SqliteGovernanceStore
+from modelyard_server.adapters.embedded.housekeeping import Housekeeping
 from modelyard_server.adapters.embedded.models import SqliteModelStore
 from modelyard_server.adapters.embedded.notifications import SqliteNotificationStore
 from modelyard_server.adapters.embedded.outbox import Outbox
@@ -39,6 +42,7 @@ class EmbeddedBackend(ports.Backend):
     """The ports, plus what only the embedded registry has: its outbox, and a way to set parameters."""
 
     outbox: Outbox = field(kw_only=True)
+    housekeeping: Housekeeping = field(kw_only=True)
     parameter_store: SqliteParameters = field(kw_only=True)
     data_dir: Path = field(kw_only=True)
 
@@ -61,17 +65,24 @@ def open_embedded(
     now: Clock = utc_now,
     synchronous: Synchronous = "FULL",
     shared_connection: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> EmbeddedBackend:
     # the database takes the data directory's lock first
-    db = Database(data_dir, synchronous=synchronous, shared_connection=shared_connection)
+    db = Database(
+        data_dir, synchronous=synchronous, shared_connection=shared_connection, busy_timeout_ms=busy_timeout_ms
+    )
     try:
-        signing_key = _signing_key(data_dir / SIGNING_KEY_FILE)
-        blobs_dir = data_dir / "blobs"
-        blobs_dir.mkdir(mode=0o700, exist_ok=True)
+        with disk_writes(data_dir):
+            signing_key = _signing_key(data_dir / SIGNING_KEY_FILE)
+            blobs_dir = data_dir / "blobs"
+            blobs_dir.mkdir(mode=0o700, exist_ok=True)
+            blobs = FileBlobStore(blobs_dir, signing_key, public_url)
     except BaseException:
         db.close()
         raise
     parameters = SqliteParameters(db)
+    housekeeping = Housekeeping(db, blobs, now)
+    db.after_writes(housekeeping.run_if_due)
     return EmbeddedBackend(
         name="sqlite",
         models=SqliteModelStore(db),
@@ -81,11 +92,12 @@ def open_embedded(
         governance=SqliteGovernanceStore(db, now),
         notifications=SqliteNotificationStore(db, now),
         security=SqliteSecurityLog(db, now),
-        blobs=FileBlobStore(blobs_dir, signing_key, public_url),
+        blobs=blobs,
         parameters=parameters,
         dead_letters=SqliteDeadLetters(db),
         close=db.close,
         outbox=Outbox(db),
+        housekeeping=housekeeping,
         parameter_store=parameters,
         data_dir=data_dir,
     )

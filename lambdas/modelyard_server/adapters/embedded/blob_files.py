@@ -126,6 +126,37 @@ class BlobFiles:
         with contextlib.suppress(FileNotFoundError):
             fsync_directory(self.uploads)
 
+    def sweep_uploads(self, untouched_since: float, limit: int) -> int:
+        """Remove up to `limit` multipart uploads with no file changed since `untouched_since` (epoch s)."""
+        removed = 0
+        for staging in self.uploads.iterdir():
+            if removed >= limit:
+                break
+            if staging.is_dir() and _last_touched(staging) < untouched_since:
+                self.remove_upload(staging)
+                removed += 1
+        return removed
+
+    def sweep_temp_files(self, untouched_since: float, limit: int) -> int:
+        """Remove up to `limit` temp files (see AtomicFile) a crash left beside the blobs, untouched since then."""
+        removed = 0
+        for temp in self.blobs.glob(".*.tmp"):
+            if removed >= limit:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                if temp.stat().st_mtime < untouched_since:
+                    temp.unlink()
+                    removed += 1
+        return removed
+
+
+def _last_touched(directory: Path) -> float:
+    """The latest change to the directory or any file in it (0 if it vanished meanwhile)."""
+    try:
+        return max([directory.stat().st_mtime, *(entry.stat().st_mtime for entry in directory.iterdir())])
+    except FileNotFoundError:
+        return 0.0
+
 
 def part_name(number: int, etag: str) -> str:
     return f"{number:05d}.{etag}"

@@ -2,6 +2,7 @@
 
 The HTTP layer feeds an :class:`IncomingBytes` the request body chunk by chunk and then calls
 ``finish``; it reads a :class:`Download` block by block. Neither ever holds a whole artifact.
+A disk that fills up mid-upload is :class:`StorageFull`, and the partial file is gone at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from urllib.parse import quote
 
 from modelyard_server.adapters.embedded.blob_files import AtomicFile, PartDigest, part_name, parts_numbered
 from modelyard_server.adapters.embedded.blob_urls import TransferRefused
+from modelyard_server.adapters.embedded.disk_space import disk_writes
+from modelyard_server.ports.records import StorageFull
 
 
 class Digest(Protocol):
@@ -27,7 +30,9 @@ class IncomingBytes:
     """An upload on its way to disk: a hidden temp file (hashed as it fills) until `finish` has checked it."""
 
     def __init__(self, target: Path, limit: int, digest: Digest, *, durable: bool = True) -> None:
-        self._file = AtomicFile(target, durable=durable)
+        self._where = target.parent
+        with disk_writes(self._where):
+            self._file = AtomicFile(target, durable=durable)
         self._limit = limit
         self._digest = digest
         self.received = 0
@@ -40,7 +45,17 @@ class IncomingBytes:
                 400, "Too many bytes", f"this URL accepts at most {self._limit} bytes; more were sent"
             )
         self._digest.update(chunk)
-        self._file.write(chunk)
+        try:
+            with disk_writes(self._where):
+                self._file.write(chunk)
+        except StorageFull:
+            self.discard()  # give the space back now, not when the client gives up
+            raise
+
+    def _keep(self, target: Path | None = None) -> Path:
+        """Flush and rename the file into place (StorageFull, and no file, when the flush finds no room)."""
+        with disk_writes(self._where):
+            return self._file.commit(target)
 
     def finish(self) -> dict[str, str]:
         """Check and keep the bytes; the answer's headers. TransferRefused leaves nothing behind."""
@@ -69,7 +84,7 @@ class WholeBlob(IncomingBytes):
             raise TransferRefused(
                 400, "Bad digest", f"the bytes hash to sha256 {actual}, not the declared {self._expected}"
             )
-        self._file.commit()
+        self._keep()
         return {}
 
 
@@ -90,7 +105,7 @@ class StagedPart(IncomingBytes):
         try:
             if not (self._staging / "target").exists():
                 raise FileNotFoundError(self._staging)
-            kept = self._file.commit(self._staging / part_name(self._number, etag))
+            kept = self._keep(self._staging / part_name(self._number, etag))
         except FileNotFoundError:
             self.discard()
             raise TransferRefused(

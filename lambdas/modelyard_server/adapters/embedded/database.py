@@ -9,6 +9,9 @@
   ``BEGIN IMMEDIATE``, so a transaction never fails half-way on a lock upgrade. ``busy_timeout``
   only matters for other processes reading the file (a backup, the sqlite3 shell).
 * ``<data_dir>/.lock`` (flock, exclusive, non-blocking) keeps a second server off the same data.
+* Faults of the machine are precise errors, never a half-written change: a full disk is
+  :class:`StorageFull`, another process holding the file past ``busy_timeout`` is
+  :class:`DatabaseLocked` (a :class:`StorageBusy`); either way the transaction is rolled back.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from modelyard_server.adapters.embedded.disk_space import disk_writes, nearly_full, out_of_space
 from modelyard_server.adapters.embedded.schema import SchemaTooNew, migrate
+from modelyard_server.ports.records import StorageBusy, StorageFull
 
 DATABASE_FILE = "registry.sqlite3"
 LOCK_FILE = ".lock"
@@ -52,7 +57,7 @@ class DataDirUnusable(RuntimeError):
     """The data directory cannot hold the registry (missing permissions, read-only, not a directory)."""
 
 
-class DatabaseLocked(RuntimeError):
+class DatabaseLocked(StorageBusy):
     """Another process (not a modelyard server: a backup, the sqlite3 shell) holds the database's write lock."""
 
 
@@ -61,7 +66,13 @@ class DatabaseClosed(RuntimeError):
 
 
 # What opening a data directory can fail with, each with a message that says what to do.
-UNUSABLE_DATA_DIR: tuple[type[Exception], ...] = (DataDirInUse, DataDirUnusable, DatabaseLocked, SchemaTooNew)
+UNUSABLE_DATA_DIR: tuple[type[Exception], ...] = (
+    DataDirInUse,
+    DataDirUnusable,
+    DatabaseLocked,
+    StorageFull,
+    SchemaTooNew,
+)
 
 
 class Database:
@@ -90,6 +101,7 @@ class Database:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._closed = False
+        self._after_write: Callable[[], None] | None = None
         _require_usable(data_dir)
         self._lock_fd: int | None = _lock_data_dir(data_dir)
         try:
@@ -120,6 +132,12 @@ class Database:
         """One atomic write: all its statements commit together, or (on any exception) none does."""
         with self._write_lock:
             yield from self._transaction("BEGIN IMMEDIATE")
+        if self._after_write is not None:
+            self._after_write()
+
+    def after_writes(self, callback: Callable[[], None] | None) -> None:
+        """Call `callback` after each committed write, outside the write lock (housekeeping hooks in here)."""
+        self._after_write = callback
 
     def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
         connection = self._connection()
@@ -129,14 +147,13 @@ class Database:
             raise self._explain(error) from error
         try:
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        try:
             connection.execute("COMMIT")
-        except sqlite3.Error:
+        except BaseException as error:
+            # SQLite may have rolled back already (it does on some SQLITE_FULL and I/O errors)
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError):
+                raise self._explain(error) from error
             raise
 
     # ----------------------------------------------------------------------------------- connections
@@ -192,10 +209,14 @@ class Database:
     def _explain(self, error: sqlite3.OperationalError) -> Exception:
         """SQLite's terse messages as errors that say what to do."""
         text = str(error).lower()
-        if "locked" in text or "busy" in text:
+        code = str(getattr(error, "sqlite_errorname", ""))
+        if code.startswith("SQLITE_FULL") or (code.startswith("SQLITE_IOERR") and nearly_full(self.data_dir)):
+            return out_of_space(self.data_dir, f"SQLite: {error}")
+        if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
             return DatabaseLocked(
                 f"{self.path} is locked by another process (a backup, a sqlite3 shell?) and stayed locked for "
-                f"{self._busy_timeout_ms / 1000:g} s; close that process and start again"
+                f"{self._busy_timeout_ms / 1000:g} s; close that process and try again",
+                retry_after=max(1, -(-self._busy_timeout_ms // 1000)),
             )
         if "readonly" in text or "read-only" in text or "unable to open" in text:
             return DataDirUnusable(
@@ -218,7 +239,8 @@ class Database:
 
 def _require_usable(data_dir: Path) -> None:
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with disk_writes(data_dir):
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except FileExistsError as error:
         raise DataDirUnusable(f"{data_dir} exists and is not a directory; choose another data directory") from error
     except OSError as error:
@@ -235,7 +257,8 @@ def _lock_data_dir(data_dir: Path) -> int:
     """Hold `<data_dir>/.lock` exclusively for the life of the process (the kernel drops it if we die)."""
     lock_path = data_dir / LOCK_FILE
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        with disk_writes(data_dir):
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
         raise DataDirUnusable(
             f"cannot create {lock_path}: {error.strerror}; the data directory must be writable"
@@ -246,6 +269,11 @@ def _lock_data_dir(data_dir: Path) -> int:
         holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
         os.close(fd)
         raise DataDirInUse(data_dir, f" (pid {holder})" if holder.isdigit() else "") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    try:
+        with disk_writes(data_dir):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except BaseException:
+        os.close(fd)
+        raise
     return fd

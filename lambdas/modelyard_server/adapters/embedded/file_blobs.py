@@ -31,6 +31,7 @@ from modelyard_server.adapters.embedded.blob_transfers import (
     open_range,
 )
 from modelyard_server.adapters.embedded.blob_urls import PREFIX, TransferRefused, UrlSigner
+from modelyard_server.adapters.embedded.disk_space import disk_writes
 from modelyard_server.ports.records import BlobFacts, PresignedPart, PresignedPut
 
 HASH_CHUNK = 8 * 1024 * 1024
@@ -53,7 +54,8 @@ class FileBlobStore:
         return PresignedPut(self.urls.sign("PUT", "put", key, terms, ttl), {"Content-Type": media_type})
 
     def start_multipart(self, key: str, media_type: str) -> str:
-        return self.files.new_upload(key)
+        with disk_writes(self.files.root):
+            return self.files.new_upload(key)
 
     def presign_parts(self, key: str, upload_id: str, numbers: range, ttl: int) -> list[PresignedPart]:
         hex_of_key(key)
@@ -68,7 +70,13 @@ class FileBlobStore:
             return False
         pieces = _chosen_parts(staging, parts)
         expected = hex_of_key(key)
-        assembled = AtomicFile(self.files.blob_path(key))
+        with disk_writes(self.files.root):
+            self._assemble(pieces, expected, AtomicFile(self.files.blob_path(key)))
+        self.files.remove_upload(staging)
+        return True
+
+    @staticmethod
+    def _assemble(pieces: list[Path], expected: str, assembled: AtomicFile) -> None:
         digest = hashlib.sha256()
         try:
             for piece in pieces:
@@ -84,8 +92,6 @@ class FileBlobStore:
         except BaseException:
             assembled.discard()
             raise
-        self.files.remove_upload(staging)
-        return True
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         staging = self.files.staging(key, upload_id)
