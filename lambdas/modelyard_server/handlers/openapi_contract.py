@@ -57,6 +57,9 @@ STATUS_MEANINGS = {
     415: "Request body that is not application/json",
     422: "Request that breaks a rule: field errors (`errors`), a key given twice, JSON nested too deeply, ...",
     502: "GitHub could not be reached",
+    503: "The registry's storage is busy (the embedded database is held by another process): retry after "
+    "`Retry-After` seconds",
+    507: "The registry's storage is full (embedded registry): nothing was changed; retry once space is freed",
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -83,6 +86,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 
+# Operations that never reach the storage backend.
+STORAGE_FREE_OPERATIONS: set[Operation] = {("get", "/v1/health")}
+
+
 def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
     method, path = operation
     statuses = {400}
@@ -102,6 +109,10 @@ def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
         statuses.add(409)  # also reads of a version in the wrong state (download before upload, parts after)
     if operation in ASKS_GITHUB:
         statuses.add(502)
+    if operation not in STORAGE_FREE_OPERATIONS:
+        statuses.add(503)
+        if method in ("post", "put", "patch", "delete"):
+            statuses.add(507)
     return statuses
 
 
