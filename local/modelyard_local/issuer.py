@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import os
 import secrets
 import socket
 import threading
@@ -39,6 +38,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 from jwt.algorithms import RSAAlgorithm
+
+from modelyard_server.adapters.embedded.private_files import write_private_file
 
 DEFAULT_AUDIENCE = "modelyard"
 DEFAULT_REPOSITORY = "acme/models"
@@ -70,15 +71,7 @@ class _SigningKey:
         """The key stored in `path` (PEM, mode 0600), made and stored there first if there is none."""
         if not path.exists():
             key = cls()
-            pem = key.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-            staging = path.with_name(path.name + ".new")
-            fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, pem)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(staging, path)  # whole or absent, even if the process is killed half-way
+            write_private_file(path, key.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
             return key
         loaded = load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(loaded, rsa.RSAPrivateKey):

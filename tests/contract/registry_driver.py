@@ -16,8 +16,8 @@ from modelyard_server.domain.schemas import (
     ModelRecord,
     PointerRecord,
     VersionRecord,
-    VersionSummary,
 )
+from modelyard_server.domain.versions import summarize
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
 
@@ -197,19 +197,7 @@ class Driver:
         return pointer, history, event
 
 
-def summary_of(version: VersionRecord) -> VersionSummary:
-    return VersionSummary(
-        model=version.model,
-        version=version.version,
-        uri=version.uri,
-        status=version.status,
-        sha256=version.artifact.sha256,
-        size=version.artifact.size,
-        format=version.artifact.format,
-        semver=version.semver,
-        framework=version.framework,
-        metrics=version.metrics,
-    )
+summary_of = summarize  # the summary a pointer keeps, as the domain makes it
 
 
 def event_types(backend: Backend, model: str) -> list[str]:

@@ -3,7 +3,6 @@ directory that this process holds exclusively until `close`."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from modelyard_server.adapters.embedded.notifications import SqliteNotificationS
 from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.adapters.embedded.parameters import SqliteParameters
 from modelyard_server.adapters.embedded.pointers import SqlitePointerStore
+from modelyard_server.adapters.embedded.private_files import write_private_file
 from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
 from modelyard_server.adapters.embedded.versions import SqliteVersionStore
 from modelyard_server.settings import Settings
@@ -106,14 +106,7 @@ def open_embedded(
 def _signing_key(path: Path) -> bytes:
     """The key that signs blob URLs: made once, so URLs handed out before a restart stay valid."""
     if not path.exists():
-        staging = path.with_name(path.name + ".new")
-        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, secrets.token_bytes(SIGNING_KEY_BYTES))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(staging, path)  # whole or absent, even if we are killed half-way
+        write_private_file(path, secrets.token_bytes(SIGNING_KEY_BYTES))
     key = path.read_bytes()
     if len(key) != SIGNING_KEY_BYTES:
         raise DataDirUnusable(
