@@ -27,6 +27,7 @@ from tests.perf.bench_servers import (
     MLFLOW_QUIET,
     MlflowServer,
     ModelyardServer,
+    mlflow_server_kind,
     modelyard_backend,
     peak_rss_bytes,
     tree_rss_bytes,
@@ -95,7 +96,8 @@ def test_same_operations_as_mlflow(tmp_path: Path) -> None:
         assert all(len(samples[operation]) == most for operation in registry_workload.OPERATIONS)
     for versions in scales:
         title = (
-            f"MLflow {MLFLOW_VERSION} (mlflow server, sqlite) against modelyard ({modelyard_backend()} backend), "
+            f"MLflow {MLFLOW_VERSION} (mlflow server on {mlflow_server_kind()}, sqlite) "
+            f"against modelyard ({modelyard_backend()} backend), "
             f"{versions} versions: one round per version, each operation once per round; "
             "growth = last tenth / first tenth of the rounds"
         )
