@@ -23,8 +23,8 @@ test: $(STAMP)  ## the whole test suite
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check . && $(BIN)/mypy
 
-bench: $(STAMP)
-	MODELYARD_BENCH_BYTES=1GiB $(BIN)/python -m pytest tests/perf -s -p no:xdist
+bench: $(STAMP)  ## every benchmark, figures printed; the MLflow comparison installs MLflow into .venv-mlflow
+	MODELYARD_BENCH_BYTES=1GiB MODELYARD_BENCH_MLFLOW=1 $(BIN)/python -m pytest tests/perf -s -p no:xdist
 
 openapi: $(STAMP)
 	$(BIN)/python -m modelyard_server.handlers.openapi_document > docs/openapi.json
@@ -33,4 +33,4 @@ deploy:
 	cd infra && sam build && sam deploy --guided
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-mlflow .pytest_cache .mypy_cache .ruff_cache
