@@ -15,13 +15,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.dynamo_type import Item
-from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.models.table import StreamShard, Table
 
 from modelyard_local import moto_transactions
 from modelyard_local.moto_guard import MotoInternalsChanged
 from modelyard_local.moto_patches import patch_moto_dynamodb, unpatch_moto_dynamodb_speedups
 from modelyard_local.moto_server import MotoServer
 from modelyard_local.ports import listen_on
+from modelyard_local.stack import LocalStack, LocalStackError
 from modelyard_local.template_resources import create_table
 
 TABLE = "tx-registry"
@@ -298,6 +299,19 @@ def test_a_moto_whose_internals_changed_fails_at_start(monkeypatch: pytest.Monke
         with pytest.raises(MotoInternalsChanged, match=r"StreamShard\.add") as caught:
             moto_transactions.install()
         assert "moto 5.2.5" in str(caught.value)
+    finally:
+        monkeypatch.undo()
+        patch_moto_dynamodb()
+
+
+def test_the_moto_stack_does_not_start_on_a_moto_it_was_not_patched_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    unpatch_moto_dynamodb_speedups()
+    try:
+        monkeypatch.setattr(Table, "get_item", lambda self, *keys: None)  # a moto that stores items elsewhere
+        threads_before = set(threading.enumerate())
+        with pytest.raises(LocalStackError, match=r"moto 5\.2\.5.*Table\.get_item"):
+            LocalStack(port=0, issuer_port=0, moto_port=0, backend="moto").start()
+        assert not [t for t in set(threading.enumerate()) - threads_before if t.name.startswith("modelyard-")]
     finally:
         monkeypatch.undo()
         patch_moto_dynamodb()
