@@ -353,10 +353,15 @@ class LocalStack:
         if self._log_level.lower() != "debug":
             # moto's werkzeug server logs every request; keep that for debug runs only.
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        from modelyard_local.moto_atomic import make_moto_dynamodb_atomic
+        from modelyard_local.moto_guard import MotoInternalsChanged
+        from modelyard_local.moto_patches import patch_moto_dynamodb
 
-        # DynamoDB applies each request atomically; moto's in-memory backend needs a lock for that.
-        make_moto_dynamodb_atomic()
+        # One request at a time (DynamoDB applies each atomically), transactions that copy only the
+        # items they touch; fails here, naming what changed, on a moto the patches were not written for.
+        try:
+            patch_moto_dynamodb()
+        except MotoInternalsChanged as error:
+            raise LocalStackError(str(error)) from error
         self._moto = MotoServer(sock).start()
         self._moto_url = f"http://{_url_host(self.host)}:{self._moto.port}"
         # moto keeps its backends per process, not per server: a stack started after another one in

@@ -51,13 +51,13 @@ def dynamodb_backend(directory: Path, clock: Clock) -> Iterator[Backend]:
     import boto3
     from moto import mock_aws
 
-    from modelyard_local.moto_atomic import make_moto_dynamodb_atomic
+    from modelyard_local.moto_patches import patch_moto_dynamodb
     from modelyard_local.template_resources import create_bucket, create_table
     from modelyard_server.adapters.dynamodb.backend import dynamodb_backend as build
     from modelyard_server.domain import clock as registry_clock
     from modelyard_server.settings import Settings
 
-    make_moto_dynamodb_atomic()
+    patch_moto_dynamodb()
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
             "AWS_ACCESS_KEY_ID": "testing",

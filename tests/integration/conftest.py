@@ -20,7 +20,7 @@ from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 
 from modelyard_local.issuer import LocalIssuer
-from modelyard_local.moto_atomic import make_moto_dynamodb_atomic
+from modelyard_local.moto_patches import patch_moto_dynamodb
 from modelyard_local.template_resources import load_template
 from tests.integration.function_roles import (
     ADMIN,
@@ -155,7 +155,7 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
         monkeypatch.delenv(key, raising=False)
     from modelyard_server.handlers.wiring import forget_configuration
 
-    make_moto_dynamodb_atomic()
+    patch_moto_dynamodb()
     with mock_aws(), resource_aware_iam():
         setup = harness_session()  # before IAM is enforced: moto's default credentials
         stack = create_stack_resources(setup, TABLE, BUCKET)
