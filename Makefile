@@ -24,7 +24,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check . && $(BIN)/mypy
 
 bench: $(STAMP)  ## every benchmark, figures printed; the MLflow comparison installs MLflow into .venv-mlflow
-	MODELYARD_BENCH_BYTES=1GiB MODELYARD_BENCH_MLFLOW=1 $(BIN)/python -m pytest tests/perf -s -p no:xdist
+	MODELYARD_BENCH_BYTES=1GiB MODELYARD_BENCH_MLFLOW=1 MODELYARD_BENCH_MOTO_VERSIONS=200 \
+		$(BIN)/python -m pytest tests/perf -s -p no:xdist
 
 openapi: $(STAMP)
 	$(BIN)/python -m modelyard_server.handlers.openapi_document > docs/openapi.json
