@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from modelyard_server.adapters.embedded.codec import epoch, from_json, record_json
+from modelyard_server.adapters.embedded.codec import epoch, record_json
 from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_int
@@ -19,11 +18,20 @@ from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, P
 IDEMPOTENCY_TTL = timedelta(hours=24)
 NEWEST = 2**62  # above any version number: where a newest-first listing starts
 
-# Queries name the versions table `v`.
-LIFECYCLE_COLUMNS = (
-    "v.record, v.status, v.status_reason, v.ready_at, v.validation, v.stages_reached, v.blob_version, "
-    "v.pointer_moves, v.upload_open_until"
-)
+# Queries name the versions table `v`. A version is read as one JSON document, the record as registered
+# with its lifecycle columns patched over it, so decoding it is one pydantic-core call (a null in the
+# patch removes the key: the field takes its default, None).
+VERSION_JSON = """json_patch(v.record, json_object(
+    'status', v.status,
+    'status_reason', v.status_reason,
+    'ready_at', v.ready_at,
+    'validation', json(v.validation),
+    'stages_reached', json(v.stages_reached),
+    'blob_version', v.blob_version,
+    'pointer_moves', v.pointer_moves,
+    'upload_expires_at', CASE WHEN v.status = 'pending_upload' AND v.upload_open_until IS NOT NULL
+        THEN strftime('%Y-%m-%dT%H:%M:%SZ', v.upload_open_until, 'unixepoch') END
+))"""
 #: A pending version whose upload is still open: its window closed less than ABANDON_GRACE ago (`:cutoff`).
 UPLOAD_OPEN = "v.status = 'pending_upload' AND (v.upload_open_until IS NULL OR v.upload_open_until >= :cutoff)"
 STATUS_CONDITIONS = {
@@ -32,22 +40,9 @@ STATUS_CONDITIONS = {
 }
 
 
-def version_record(row: Sequence[Any]) -> VersionRecord:
-    """A stored version: the record as registered, with its lifecycle columns over it."""
-    record, status, reason, ready_at, validation, stages, blob_version, moves, open_until = row[:9]
-    lifecycle = {
-        "status": status,
-        "status_reason": reason,
-        "ready_at": ready_at,
-        "validation": from_json(validation),
-        "stages_reached": sorted(json.loads(stages)),
-        "blob_version": blob_version,
-        "pointer_moves": moves,
-        "upload_expires_at": (
-            datetime.fromtimestamp(open_until, UTC) if open_until is not None and status == "pending_upload" else None
-        ),
-    }
-    return VersionRecord.model_validate({**json.loads(record), **lifecycle})
+def version_record(document: str) -> VersionRecord:
+    """A stored version, from the document VERSION_JSON reads."""
+    return VersionRecord.model_validate_json(document)
 
 
 class SqliteVersionStore:
@@ -63,10 +58,10 @@ class SqliteVersionStore:
     def get_version(self, name: str, number: int, *, consistent: bool = False) -> VersionRecord | None:
         with self._db.read() as connection:
             row = connection.execute(
-                f"SELECT {LIFECYCLE_COLUMNS} FROM versions AS v WHERE model = ? AND number = ?",  # noqa: S608 (constant)
+                f"SELECT {VERSION_JSON} FROM versions AS v WHERE model = ? AND number = ?",  # noqa: S608 (constant)
                 (name, number),
             ).fetchone()
-        return None if row is None else version_record(row)
+        return None if row is None else version_record(row[0])
 
     def get_semver_claim(self, name: str, semver: str) -> int | None:
         with self._db.read() as connection:
@@ -92,7 +87,7 @@ class SqliteVersionStore:
         if tag is None:
             # (model, status, number) or the primary key: an index range scan, newest first.
             query = (
-                f"SELECT {LIFECYCLE_COLUMNS}, v.number FROM versions AS v "  # noqa: S608 (constant fragments)
+                f"SELECT {VERSION_JSON}, v.number FROM versions AS v "  # noqa: S608 (constant fragments)
                 f"WHERE v.model = :model AND v.number < :before AND {status_condition} "
                 "ORDER BY v.number DESC LIMIT :limit"
             )
@@ -100,15 +95,15 @@ class SqliteVersionStore:
             params.update(key=tag[0], value=tag[1])
             # driven by the tag index (model, key, value, number): only versions with the tag are read
             query = (
-                f"SELECT {LIFECYCLE_COLUMNS}, t.number "  # noqa: S608 (constant fragments)
+                f"SELECT {VERSION_JSON}, t.number "  # noqa: S608 (constant fragments)
                 "FROM version_tags AS t JOIN versions AS v ON v.model = t.model AND v.number = t.number "
                 "WHERE t.model = :model AND t.key = :key AND t.value = :value AND t.number < :before "
                 f"AND {status_condition} ORDER BY t.number DESC LIMIT :limit"
             )
         with self._db.read() as connection:
             rows = connection.execute(query, params).fetchall()
-        kept, next_token = page_of(rows, limit, listing, lambda row: int(row[9]))
-        return Page([version_record(row) for row in kept], next_token)
+        kept, next_token = page_of(rows, limit, listing, lambda row: int(row[1]))
+        return Page([version_record(row[0]) for row in kept], next_token)
 
     def verified_blob(self, sha256: str) -> VerifiedBlob | None:
         """One lookup in the digest index (versions get their digest there when they become ready)."""
