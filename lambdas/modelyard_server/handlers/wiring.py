@@ -13,6 +13,7 @@ from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.request_json import parse_request_json
+from modelyard_server.handlers.response_json import write_response_json
 from modelyard_server.handlers.routes import (
     events,
     github_webhook,
@@ -26,7 +27,11 @@ from modelyard_server.handlers.routes import (
 from modelyard_server.settings import get_settings
 
 # Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
-RESOLVER_OPTIONS: dict[str, Any] = {"enable_validation": True, "json_body_deserializer": parse_request_json}
+RESOLVER_OPTIONS: dict[str, Any] = {
+    "enable_validation": True,
+    "json_body_deserializer": parse_request_json,
+    "serializer": write_response_json,
+}
 
 
 def forget_configuration() -> None:
