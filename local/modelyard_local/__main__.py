@@ -69,6 +69,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="API port (default %(default)s)")
     parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL clients reach this server at, when it is not http://HOST:PORT (a teammate's view of "
+        "--host 0.0.0.0, a proxy): artifact upload and download URLs point there",
+    )
+    parser.add_argument(
         "--issuer-port", type=int, default=DEFAULT_ISSUER_PORT, help="OIDC issuer port (default %(default)s)"
     )
     parser.add_argument(
@@ -217,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         github=True,
         backend=args.backend,
         data_dir=args.data_dir if args.backend == "sqlite" else None,
+        public_url=args.public_url,
     )
     try:
         try:

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from modelyard_local.blob_transfers import AsgiApp, with_blob_transfers
 from modelyard_server.handlers.limits import body_problem, oversize_problem, problem_answer
-from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_configuration
+from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_settings
 from modelyard_server.settings import get_settings
 
 Scope = MutableMapping[str, Any]
@@ -127,7 +127,7 @@ def create_app() -> AsgiApp:
 
     Artifact transfers (``/_blobs/``) bypass the body limit: they are streamed, not buffered.
     """
-    forget_configuration()
+    forget_settings()  # the backend stays: the stack installed it, and it holds the data directory
     resolver = configure(StrictJsonHttpResolver(**RESOLVER_OPTIONS))
     return with_blob_transfers(BodyLimit(resolver, get_settings().max_body_bytes))
 

@@ -47,6 +47,7 @@ from modelyard_server import bootstrap, ports
 from modelyard_server.adapters.embedded.backend import EmbeddedBackend
 from modelyard_server.adapters.embedded.database import DataDirUnusable
 from modelyard_server.adapters.embedded.disk_space import disk_writes
+from modelyard_server.settings import Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_API_PORT = 8642
@@ -113,8 +114,10 @@ class LocalStack:
         github: bool = False,
         backend: StackBackend = "sqlite",
         data_dir: Path | str | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.host = host
+        self._public_url = public_url.rstrip("/") if public_url else None
         self.backend = backend
         self._data_dir = Path(data_dir).expanduser().resolve() if data_dir is not None else None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
@@ -183,6 +186,11 @@ class LocalStack:
         return f"http://{_url_host(self.host)}:{self.api_port}"
 
     @property
+    def public_url(self) -> str:
+        """Where clients reach the API (and the artifact transfers it signs URLs for): `api_url` unless given."""
+        return self._public_url or self.api_url
+
+    @property
     def events_pipeline(self) -> bool:
         return self._events_pipeline
 
@@ -237,7 +245,7 @@ class LocalStack:
             return {
                 "MODELYARD_BACKEND": "sqlite",
                 "MODELYARD_DATA_DIR": str(self.data_dir),
-                "MODELYARD_PUBLIC_URL": self.api_url,  # blob upload and download URLs point here
+                "MODELYARD_PUBLIC_URL": self.public_url,  # artifact upload and download URLs point here
             }
         return {
             "MODELYARD_BACKEND": "dynamodb",
@@ -268,21 +276,23 @@ class LocalStack:
             if self.backend == "moto":
                 self._start_moto(self._reserved.pop("moto"))
             else:
-                key_file = self._prepare_data_dir() / ISSUER_KEY_FILE
-            with disk_writes(key_file.parent) if key_file is not None else nullcontext():
+                # The data directory's lock first: nothing is written into it (not even the issuer's key)
+                # unless this server holds it. A second server on it, or an unusable one, fails here.
+                bootstrap.install(self._embedded_settings())
+                ports.backend()
+                key_file = self.data_dir / ISSUER_KEY_FILE
+            with disk_writes(key_file.parent) if key_file is not None else nullcontext():  # a full disk says so
                 self._issuer = LocalIssuer(
                     self.host, audience=self.audience, sock=self._reserved.pop("issuer"), key_file=key_file
                 ).start()
             if self._with_github:
                 self._github = LocalGitHub()
             self._apply_environment()
-            bootstrap.install()
             if self.backend == "moto":
+                bootstrap.install()
                 self._create_resources()
                 if self._events_pipeline:
                     self._create_dead_letter_queue()
-            else:
-                ports.backend()  # open the data directory now: a second server on it, or a bad one, fails at start
             self._start_api()
             if self._events_pipeline:
                 self._start_pipeline()
@@ -290,6 +300,16 @@ class LocalStack:
             self.stop()
             raise
         return self
+
+    def _embedded_settings(self) -> Settings:
+        """The embedded backend's settings, as the environment will say them (see `environment`)."""
+        return Settings(
+            backend="sqlite",
+            data_dir=str(self._prepare_data_dir()),
+            public_url=self.public_url,
+            table_name=self.table_name,
+            bucket_name=self.bucket_name,
+        )
 
     def _prepare_data_dir(self) -> Path:
         if self._data_dir is None:

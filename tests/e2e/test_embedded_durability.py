@@ -11,16 +11,20 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from modelyard.client import Client
 from modelyard.transport import RetryPolicy
 from tests.e2e.conftest import OWNER, base_env, write_bytes
 from tests.support.terminal import Terminal
 
 
-def _start(data_dir: Path, port: int = 0, issuer_port: int = 0) -> tuple[Terminal, str, str]:
+def _start(
+    data_dir: Path, port: int = 0, issuer_port: int = 0, extra: tuple[str, ...] = ()
+) -> tuple[Terminal, str, str]:
     """`modelyard dev` on `data_dir`: the running terminal, the API URL and the issuer URL."""
     command = [sys.executable, "-m", "modelyard_local", "--data-dir", str(data_dir)]
-    command += ["--port", str(port), "--issuer-port", str(issuer_port)]
+    command += ["--port", str(port), "--issuer-port", str(issuer_port), *extra]
     terminal = Terminal(command, base_env())
     terminal.wait_for("Ctrl-C to stop")
     urls = dict(re.findall(r"^\s+(API|issuer)\s+(http://\S+)", terminal.text, flags=re.MULTILINE))
@@ -79,9 +83,10 @@ def test_every_acknowledged_change_survives_sigkill_and_old_tokens_still_work(tm
         assert status == 0
 
 
-def test_a_second_server_on_the_same_data_directory_refuses_to_start(tmp_path: Path) -> None:
+@pytest.mark.parametrize("events", [True, False], ids=["events-pipeline", "no-events"])
+def test_a_second_server_on_the_same_data_directory_refuses_to_start(tmp_path: Path, events: bool) -> None:
     data_dir = tmp_path / "registry"
-    first, _, _ = _start(data_dir)
+    first, _, _ = _start(data_dir, extra=() if events else ("--no-events",))
     with first:
         command = [sys.executable, "-m", "modelyard_local", "--data-dir", str(data_dir), "--port", "0"]
         with Terminal([*command, "--issuer-port", "0"], base_env()) as second:

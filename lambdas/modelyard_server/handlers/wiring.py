@@ -34,14 +34,19 @@ RESOLVER_OPTIONS: dict[str, Any] = {
 }
 
 
-def forget_configuration() -> None:
-    """Drop everything read from the environment, so the next request reads it again (local stack, tests)."""
+def forget_settings() -> None:
+    """Drop every setting and client read from the environment, so the next request reads them again."""
     get_settings.cache_clear()
     token_verifier.cache_clear()
     github_app.cache_clear()
     s3_blobs.reset_client()
-    bootstrap.install()
     bus.reset_client()
+
+
+def forget_configuration() -> None:
+    """`forget_settings`, and build the backend anew from the environment on first use (tests)."""
+    forget_settings()
+    bootstrap.install()
 
 
 def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
