@@ -208,3 +208,31 @@ def test_integral_numbers_are_integers_and_booleans_are_not(stack: LocalStack, t
     created = _post_json(stack, path, b'{"artifact": {"sha256": "' + digest.encode() + b'", "size": 3.0}}', token)
     assert created.status == 201, created.body
     assert created.json()["version"]["artifact"]["size"] == 3
+
+
+def test_a_wrong_size_declared_elsewhere_never_discards_bytes_another_version_uploaded(
+    stack: LocalStack, client: Any, token: str, model_name: str
+) -> None:
+    data = b"the honest model" * 64
+    digest = hashlib.sha256(data).hexdigest()
+    client.create_model(model_name)
+    client.create_model(f"{model_name}-other")
+
+    def register(model: str, size: int) -> dict[str, Any]:
+        body = json.dumps({"artifact": {"sha256": digest, "size": size}}).encode()
+        answer = _post_json(stack, f"/v1/models/{model}/versions", body, token)
+        assert answer.status == 201, answer.body
+        registered: dict[str, Any] = answer.json()
+        return registered
+
+    honest = register(model_name, len(data))["upload"]
+    assert http("PUT", honest["url"], body=data, headers=honest["headers"]).status == 200
+    # Another registration of the same digest declares the wrong size and completes without uploading.
+    register(f"{model_name}-other", len(data) + 1)
+    wrong = _post_json(stack, f"/v1/models/{model_name}-other/versions/1/complete", b"{}", token)
+    assert _problem(wrong, 422)["type"].endswith("/artifact-mismatch")
+    # The honest upload is still there: its version seals, and downloads its bytes.
+    done = _post_json(stack, f"/v1/models/{model_name}/versions/1/complete", b"{}", token)
+    assert done.status == 200, done.body
+    download = client.download_info(model_name, 1)
+    assert http("GET", download["url"]).body == data

@@ -47,7 +47,7 @@ from modelyard_server.domain.schemas import (
     VersionSummary,
 )
 from modelyard_server.ports import backend
-from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
+from modelyard_server.ports.records import BlobFacts, ConditionFailed, PointerKind, blob_key
 from modelyard_server.settings import get_settings
 
 MAX_NUMBERING_ATTEMPTS = 100
@@ -244,30 +244,38 @@ def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) ->
 
 
 def _verify_blob(artifact: ArtifactRecord) -> str | None:
-    """The S3 object version holding exactly the declared bytes (raises when there is none)."""
+    """The stored object version holding exactly the declared bytes (raises when there is none)."""
     verified = backend().versions.verified_blob(artifact.sha256)
     if verified is not None:
         return verified.version_id  # verified when an earlier version became ready: reuse that object version
     facts = backend().blobs.head_blob(artifact.key)
     if facts is None:
         raise ArtifactMissing(f"no bytes were uploaded for sha256 {artifact.sha256}; upload, then complete")
-    if facts.size != artifact.size:
-        _discard_unless_verified(artifact)
-        raise ArtifactMismatch(
-            f"the uploaded artifact is {facts.size} bytes but {artifact.size} were declared; upload it again"
-        )
-    # S3 verified a checksummed PUT on arrival; a checksum it reports that differs is an early no. The
-    # server still hashes the stored bytes itself: an S3 stand-in (moto) may keep a checksum unverified.
-    if facts.checksum_sha256 is not None and facts.checksum_sha256 != artifact.sha256:
-        actual = facts.checksum_sha256
-    else:
-        actual = backend().blobs.hash_blob(artifact.key, facts.version_id)
+    # What the bytes are decides whether they stay, not their size: a size that differs from the
+    # declaration may be the declaration's mistake, with the key's own content uploaded for another version.
+    actual = _stored_digest(artifact, facts)
     if actual != artifact.sha256:
-        _discard_unless_verified(artifact)
+        _discard_unless_verified(artifact)  # the key holds bytes that are not its content: they go
         raise ArtifactMismatch(
             f"the uploaded bytes hash to sha256 {actual}, not the declared {artifact.sha256}; upload it again"
         )
+    if facts.size != artifact.size:
+        # The bytes are the key's content: the declared size is wrong, and the bytes stay for whoever needs them.
+        raise ArtifactMismatch(
+            f"sha256 {artifact.sha256} is {facts.size} bytes, not the {artifact.size} declared; register it again"
+        )
     return facts.version_id
+
+
+def _stored_digest(artifact: ArtifactRecord, facts: BlobFacts) -> str:
+    """SHA-256 of the stored bytes: the store's own when it hashed them on arrival, else hashed now.
+
+    A checksum that differs from the declaration is an early no either way; one that matches is taken
+    only from a store that checked it itself (an S3 stand-in may keep a checksum unverified).
+    """
+    if facts.checksum_sha256 is not None and (facts.checksum_verified or facts.checksum_sha256 != artifact.sha256):
+        return facts.checksum_sha256
+    return backend().blobs.hash_blob(artifact.key, facts.version_id)
 
 
 def _discard_unless_verified(artifact: ArtifactRecord) -> None:

@@ -86,8 +86,11 @@ class VerifiedBlob:
 @dataclass(frozen=True)
 class BlobFacts:
     size: int
-    checksum_sha256: str | None  # hex, only when the store vouches for a full-object SHA-256
+    checksum_sha256: str | None  # hex, only when the store keeps a full-object SHA-256
     version_id: str | None  # the stored object version (S3's bucket is versioned; files are not)
+    # True when the store itself hashed the bytes as they arrived (then `checksum_sha256` is theirs for
+    # sure); False when it may keep a checksum it never checked (an S3 stand-in), so the server hashes.
+    checksum_verified: bool = False
 
 
 @dataclass(frozen=True)
