@@ -3,6 +3,8 @@ malformed token, or one another listing issued, is refused."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -118,6 +120,24 @@ def test_a_malformed_token_is_refused(registry: Driver, backend: Backend, token:
         backend.models.list_models(10, token)
     with pytest.raises(BadPageToken):
         backend.events.list_events("fraud", 10, token)
+
+
+def _shaped_like_ours(listing: str, position: object) -> str:
+    raw = json.dumps({"l": listing, "p": position}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("position", [10**20, -(10**20), "\ud800"])
+def test_a_token_shaped_like_ours_with_an_impossible_position_is_refused(
+    registry: Driver, backend: Backend, position: object
+) -> None:
+    registry.create_model("fraud")
+    with pytest.raises(BadPageToken):
+        backend.versions.list_versions("fraud", 10, _shaped_like_ours("versions/fraud", position), None, None)
+    with pytest.raises(BadPageToken):
+        backend.models.list_models(10, _shaped_like_ours("models", position))
+    with pytest.raises(BadPageToken):
+        backend.events.list_events("fraud", 10, _shaped_like_ours("events/fraud", position))
 
 
 def test_expired_refusals_are_not_listed(registry: Driver, backend: Backend, clock: Clock) -> None:

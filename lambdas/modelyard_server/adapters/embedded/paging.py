@@ -16,6 +16,7 @@ from modelyard_server.ports.records import BadPageToken
 
 Position = str | int
 T = TypeVar("T")
+MAX_POSITION = 2**62  # SQLite integers are 64-bit: a position past this was never handed out
 
 
 def encode_token(listing: str, position: Position) -> str:
@@ -43,15 +44,25 @@ def decode_token(token: str | None, listing: str) -> Position | None:
 
 
 def position_as_int(position: Position | None) -> int | None:
-    if position is None or isinstance(position, int):
-        return position
-    raise BadPageToken("next_token belongs to another listing")
+    if position is None:
+        return None
+    if not isinstance(position, int):
+        raise BadPageToken("next_token belongs to another listing")
+    if not 0 <= position <= MAX_POSITION:
+        raise BadPageToken("next_token is not a token this API issued")
+    return position
 
 
 def position_as_str(position: Position | None) -> str | None:
-    if position is None or isinstance(position, str):
-        return position
-    raise BadPageToken("next_token belongs to another listing")
+    if position is None:
+        return None
+    if not isinstance(position, str):
+        raise BadPageToken("next_token belongs to another listing")
+    try:
+        position.encode("utf-8")  # JSON can carry a lone surrogate; no stored name or id holds one
+    except UnicodeEncodeError as error:
+        raise BadPageToken("next_token is not a token this API issued") from error
+    return position
 
 
 def page_of(
