@@ -25,7 +25,9 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BLOCK = 1024 * 1024
-DRAIN_LIMIT = 6 * 1024**3  # read (and drop) a refused body up to this size, so the client sees the answer
+# Read (and drop) a refused body up to this size, so the client sees the answer; past it the connection
+# is closed instead: a refused (unsigned, expired) request cannot make the server read gigabytes.
+DRAIN_LIMIT = 64 * 1024**2
 
 
 class ClientGone(Exception):

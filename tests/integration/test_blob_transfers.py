@@ -117,7 +117,7 @@ def test_a_multipart_plan_uploads_its_parts_in_pages_and_completes(
 
     def page(first: int) -> dict[str, Any]:
         numbers = range(first, min(count, first + 4) + 1)
-        parts = store.presign_parts(key, upload_id, numbers, 60)
+        parts = store.presign_parts(key, upload_id, numbers, 60, part_size=part_size)
         return {
             "parts": [{"part_number": p.part_number, "url": p.url} for p in parts],
             "next_part": numbers[-1] + 1 if numbers[-1] < count else None,

@@ -135,7 +135,7 @@ def test_upload_and_download_throughput_through_the_local_server(served: FileBlo
 
     count = -(-SIZE // PART_SIZE)
     upload_id = store.start_multipart(key, "application/octet-stream")
-    parts = store.presign_parts(key, upload_id, range(1, count + 1), 600)
+    parts = store.presign_parts(key, upload_id, range(1, count + 1), 600, part_size=PART_SIZE)
     plan = {
         "method": "multipart",
         "upload_id": upload_id,

@@ -65,7 +65,9 @@ class S3BlobStore:
         answer = _s3().create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=media_type)
         return answer["UploadId"]
 
-    def presign_parts(self, key: str, upload_id: str, numbers: range, ttl: int) -> list[PresignedPart]:
+    def presign_parts(
+        self, key: str, upload_id: str, numbers: range, ttl: int, *, part_size: int
+    ) -> list[PresignedPart]:
         """Upload URLs for the parts `numbers` of a multipart upload (each one costs a signature: ask for a page)."""
         return [
             PresignedPart(

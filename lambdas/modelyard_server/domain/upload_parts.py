@@ -53,7 +53,8 @@ def presigned_page(artifact: ArtifactRecord, upload_id: str, first: int, limit: 
         raise NoSuchPart(f"the artifact has parts 1 to {count}; there is no part {first}")
     numbers = range(first, min(count, first + min(limit, settings.upload_parts_page) - 1) + 1)
     ttl = settings.presign_ttl_seconds
-    presigned = backend().blobs.presign_parts(artifact.key, upload_id, numbers, ttl)
+    size = part_size_for(artifact.size)
+    presigned = backend().blobs.presign_parts(artifact.key, upload_id, numbers, ttl, part_size=size)
     return UploadPartsPage(
         upload_id=upload_id,
         part_size=part_size_for(artifact.size),

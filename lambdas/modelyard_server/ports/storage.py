@@ -200,7 +200,10 @@ class BlobStore(Protocol):
     def start_multipart(self, key: str, media_type: str) -> str:
         """A new multipart upload's id."""
 
-    def presign_parts(self, key: str, upload_id: str, numbers: range, ttl: int) -> list[PresignedPart]: ...
+    def presign_parts(
+        self, key: str, upload_id: str, numbers: range, ttl: int, *, part_size: int
+    ) -> list[PresignedPart]:
+        """Upload URLs for parts `numbers`, each taking at most `part_size` bytes (the last one may be smaller)."""
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool:
         """Assemble the parts (number, etag); False when the upload id is unknown; ValueError for bad parts."""

@@ -222,7 +222,7 @@ def three_parts() -> list[bytes]:
 
 
 def upload_parts(store: FileBlobStore, key: str, upload_id: str, parts: list[bytes]) -> list[tuple[int, str]]:
-    urls = store.presign_parts(key, upload_id, range(1, len(parts) + 1), 60)
+    urls = store.presign_parts(key, upload_id, range(1, len(parts) + 1), 60, part_size=max(map(len, parts)))
     etags = []
     for presigned, data in zip(urls, parts, strict=True):
         answer = send(store.receive("PUT", *split(presigned.url), {}), data)
@@ -234,7 +234,7 @@ def test_parts_uploaded_out_of_order_assemble_in_part_order(store: FileBlobStore
     whole = b"".join(three_parts)
     key = blob_key(sha(whole))
     upload_id = store.start_multipart(key, "application/octet-stream")
-    urls = store.presign_parts(key, upload_id, range(1, 4), 60)
+    urls = store.presign_parts(key, upload_id, range(1, 4), 60, part_size=3000)
     etags = {}
     for index in (2, 0, 1):
         answer = send(store.receive("PUT", *split(urls[index].url), {}), three_parts[index])
@@ -312,7 +312,7 @@ def test_an_aborted_upload_is_gone_with_its_parts(store: FileBlobStore, three_pa
     key = blob_key(sha(whole))
     upload_id = store.start_multipart(key, "application/octet-stream")
     etags = upload_parts(store, key, upload_id, three_parts[:2])
-    late = store.presign_parts(key, upload_id, range(3, 4), 60)[0]
+    late = store.presign_parts(key, upload_id, range(3, 4), 60, part_size=3000)[0]
 
     store.abort_multipart(key, upload_id)
     store.abort_multipart(key, upload_id)  # twice is fine
@@ -325,7 +325,7 @@ def test_an_aborted_upload_is_gone_with_its_parts(store: FileBlobStore, three_pa
 def test_a_part_arriving_after_the_abort_is_dropped(store: FileBlobStore, three_parts: list[bytes]) -> None:
     key = blob_key(sha(b"".join(three_parts)))
     upload_id = store.start_multipart(key, "application/octet-stream")
-    url = store.presign_parts(key, upload_id, range(1, 2), 60)[0].url
+    url = store.presign_parts(key, upload_id, range(1, 2), 60, part_size=3000)[0].url
     incoming = store.receive("PUT", *split(url), {})
     incoming.write(three_parts[0])
     store.abort_multipart(key, upload_id)
@@ -341,7 +341,7 @@ def test_upload_ids_it_never_issued_are_unknown(store: FileBlobStore, three_part
     store.start_multipart(key, "application/octet-stream")
     assert not store.complete_multipart(key, upload_id, [(1, etag(b"x"))])
     store.abort_multipart(key, upload_id)  # a no-op
-    url = store.presign_parts(key, upload_id, range(1, 2), 60)[0].url
+    url = store.presign_parts(key, upload_id, range(1, 2), 60, part_size=3000)[0].url
     assert refusal(lambda: store.receive("PUT", *split(url), {})).status == 404
 
 
@@ -433,3 +433,14 @@ def test_a_deleted_blob_is_not_found(store: FileBlobStore, stored: bytes) -> Non
     store.delete_blob(blob_key(sha(data)))  # twice is fine
     assert store.head_blob(blob_key(sha(data))) is None
     assert refusal(lambda: store.open_download("GET", *split(url), {})).status == 404
+
+
+def test_a_part_url_takes_at_most_the_part_size_it_was_signed_for(store: FileBlobStore) -> None:
+    key = blob_key(sha(b"whatever"))
+    upload_id = store.start_multipart(key, "application/octet-stream")
+    [presigned] = store.presign_parts(key, upload_id, range(1, 2), 60, part_size=1000)
+    declared = refusal(lambda: store.receive("PUT", *split(presigned.url), {"content-length": "1001"}))
+    assert declared.status == 400
+    with pytest.raises(TransferRefused):
+        send(store.receive("PUT", *split(presigned.url), {}), os.urandom(1001))  # sent without a length
+    assert send(store.receive("PUT", *split(presigned.url), {}), os.urandom(1000))["ETag"]

@@ -57,12 +57,15 @@ class FileBlobStore:
         with disk_writes(self.files.root):
             return self.files.new_upload(key)
 
-    def presign_parts(self, key: str, upload_id: str, numbers: range, ttl: int) -> list[PresignedPart]:
+    def presign_parts(
+        self, key: str, upload_id: str, numbers: range, ttl: int, *, part_size: int
+    ) -> list[PresignedPart]:
         hex_of_key(key)
-        return [
-            PresignedPart(n, self.urls.sign("PUT", "part", key, {"upload_id": upload_id, "part": str(n)}, ttl))
-            for n in numbers
-        ]
+        if not 0 < part_size <= MAX_PART_BYTES:
+            raise ValueError(f"a part holds 1 to {MAX_PART_BYTES} bytes, not {part_size}")
+        # the signed `max` bounds what one URL can put on the disk
+        terms = {"upload_id": upload_id, "max": str(part_size)}
+        return [PresignedPart(n, self.urls.sign("PUT", "part", key, {**terms, "part": str(n)}, ttl)) for n in numbers]
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> bool:
         staging = self.files.staging(key, upload_id)
@@ -145,9 +148,10 @@ class FileBlobStore:
         number = int(terms["part"])
         if not 1 <= number <= MAX_PART_NUMBER:
             raise TransferRefused(400, "Bad part number", f"part numbers run from 1 to {MAX_PART_NUMBER}")
-        if declared is not None and declared > MAX_PART_BYTES:
-            raise TransferRefused(400, "Part too large", f"a part holds at most {MAX_PART_BYTES} bytes")
-        return StagedPart(staging, number, MAX_PART_BYTES)
+        most = int(terms["max"])
+        if declared is not None and declared > most:
+            raise TransferRefused(400, "Part too large", f"a part of this upload holds at most {most} bytes")
+        return StagedPart(staging, number, most)
 
     def open_download(self, method: str, path: str, query: str, headers: Mapping[str, str]) -> Download:
         """The file a signed download URL names, opened (a later delete does not cut the answer short)."""
