@@ -92,10 +92,11 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--notifications",
         metavar="FILE",
-        help="JSON routing config for the events pipeline: channels, routes and the SSM parameters they name "
-        "(webhook URLs, whsec_ secrets); notifications are printed and also posted to those URLs",
+        help="JSON routing config for the events pipeline: channels, routes and the parameters they name "
+        "(webhook URLs, whsec_ secrets; kept in the data directory, or in moto's SSM); notifications are "
+        "printed and also posted to those URLs",
     )
-    parser.add_argument("--no-events", action="store_true", help="do not run the events pipeline (stream -> notifier)")
+    parser.add_argument("--no-events", action="store_true", help="do not run the events pipeline (outbox -> notifier)")
     return parser
 
 
@@ -108,11 +109,9 @@ def _port_advice(error: PortUnavailable) -> str:
 
 
 def default_data_dir() -> Path:
-    """The user's data directory for modelyard (XDG on Linux, Application Support on macOS, LOCALAPPDATA)."""
+    """The user's data directory for modelyard (XDG on Linux, Application Support on macOS; POSIX only)."""
     if sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
-    elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "modelyard"
@@ -120,7 +119,7 @@ def default_data_dir() -> Path:
 
 def _storage_line(stack: LocalStack) -> str:
     if stack.backend == "sqlite":
-        return f"  data     {stack.data_dir}  (SQLite + artifacts; back it up while stopped, or with sqlite3 .backup)"
+        return f"  data     {stack.data_dir}  (SQLite, artifacts, keys: copy it while stopped to back it up)"
     return f"  moto     {stack.moto_url}  (table {stack.table_name}, bucket {stack.bucket_name}; in memory)"
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 BATCH_SIZE = 25
+MAX_BACKOFF = 30.0  # seconds between passes while publishing keeps failing
 Printer = Callable[[str], None]
 
 
@@ -133,11 +134,18 @@ class _Poller:
         raise NotImplementedError
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+        wait = self._interval
+        while not self._stop.wait(wait):
             try:
                 self.poll_once()
-            except Exception as error:  # keep the dev server alive; the next pass retries
-                self._printer(f"[notify] events poll failed: {error}")
+            except Exception as error:  # keep the dev server alive; a later pass retries, backing off
+                if wait == self._interval:
+                    self._printer(
+                        f"[notify] events poll failed (retrying, backing off up to {MAX_BACKOFF:g} s): {error}"
+                    )
+                wait = min(MAX_BACKOFF, wait * 2)
+            else:
+                wait = self._interval
 
     def start(self) -> Self:
         self._thread = threading.Thread(target=self._run, name="modelyard-events", daemon=True)

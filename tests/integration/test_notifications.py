@@ -386,7 +386,7 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     ),
     (
         {"channels": [{"type": "slack", "name": "x", "url_parameter": PREFIX + "missing"}]},
-        "secret missing: SSM parameter /modelyard/notifications/missing does not exist",
+        "secret missing: parameter /modelyard/notifications/missing does not exist",
     ),
     (
         {"channels": [{"type": "slack", "name": "x", "url_parameter": "/elsewhere/slack"}]},

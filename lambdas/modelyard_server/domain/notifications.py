@@ -105,20 +105,26 @@ ModelPattern = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.*?/-]{1,1
 class SlackChannel(StrictModel):
     type: Literal["slack"]
     name: ChannelName
-    url_parameter: ParameterName = Field(description="SSM SecureString holding the Slack incoming-webhook URL")
+    url_parameter: ParameterName = Field(
+        description="Parameter holding the Slack incoming-webhook URL (an SSM SecureString on AWS)"
+    )
 
 
 class TeamsChannel(StrictModel):
     type: Literal["teams"]
     name: ChannelName
-    url_parameter: ParameterName = Field(description="SSM SecureString holding the Teams Workflows webhook URL")
+    url_parameter: ParameterName = Field(
+        description="Parameter holding the Teams Workflows webhook URL (an SSM SecureString on AWS)"
+    )
 
 
 class WebhookChannel(StrictModel):
     type: Literal["webhook"]
     name: ChannelName
     url: HttpsUrl = Field(description="Where to POST the signed event")
-    secret_parameter: ParameterName = Field(description="SSM SecureString holding the signing secret (whsec_...)")
+    secret_parameter: ParameterName = Field(
+        description="Parameter holding the signing secret, whsec_... (an SSM SecureString on AWS)"
+    )
 
 
 Channel = Annotated[SlackChannel | TeamsChannel | WebhookChannel, Field(discriminator="type")]
@@ -211,7 +217,10 @@ def _secret_problems(index: int, channel: SlackChannel | TeamsChannel | WebhookC
         return [{"field": where, "message": f"the notifier may only read parameters under {prefix}; got {name}"}]
     value = backend().parameters.read_parameter(name)
     if value is None:
-        message = f"secret missing: SSM parameter {name} does not exist (create it as a SecureString first)"
+        message = (
+            f"secret missing: parameter {name} does not exist (create it first: on AWS an SSM SecureString; "
+            "with modelyard dev, in the --notifications file's parameters)"
+        )
         return [{"field": where, "message": message}]
     if isinstance(channel, WebhookChannel):
         why = _check_webhook_secret(value)

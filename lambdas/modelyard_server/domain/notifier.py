@@ -62,7 +62,7 @@ class SecretUnavailable(Exception):
 def _secret(name: str) -> str:
     value = backend().parameters.read_parameter(name)
     if value is None:
-        raise SecretUnavailable(f"SSM parameter {name} does not exist")
+        raise SecretUnavailable(f"the channel secret parameter {name} does not exist")
     return value
 
 
@@ -73,7 +73,7 @@ def render(channel: AnyChannel, notice: Notice) -> http.OutgoingMessage:
     try:
         check_url(url)
     except ValueError as error:
-        raise SecretUnavailable(f"SSM parameter {channel.url_parameter} holds a {error}") from error
+        raise SecretUnavailable(f"the channel secret parameter {channel.url_parameter} holds a {error}") from error
     return slack.render(notice, url) if isinstance(channel, SlackChannel) else teams.render(notice, url)
 
 

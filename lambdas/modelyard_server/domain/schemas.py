@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from modelyard_server.domain import clock
 from modelyard_server.domain.names import (
     MODEL_NAME_PATTERN,
     REPOSITORY_PATTERN,
@@ -287,7 +288,7 @@ class VersionRecord(RegistryModel):
     @model_validator(mode="after")
     def _abandoned_once_its_upload_window_is_over(self) -> VersionRecord:
         window = self.upload_expires_at
-        if self.status == "pending_upload" and window is not None and window + ABANDON_GRACE < datetime.now(UTC):
+        if self.status == "pending_upload" and window is not None and window + ABANDON_GRACE < clock.now():
             self.status = "abandoned"
         return self
 

@@ -240,7 +240,7 @@ def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) ->
             [(p.part_number, p.etag) for p in request.parts],
         )
     except ValueError as error:
-        raise ArtifactMismatch(f"S3 refused the parts: {error}") from error
+        raise ArtifactMismatch(f"the artifact store refused the parts: {error}") from error
 
 
 def _verify_blob(artifact: ArtifactRecord) -> str | None:

@@ -14,7 +14,6 @@ from modelyard_server.adapters.embedded.database import (
     Database,
     DataDirUnusable,
     Synchronous,
-    utc_now,
 )
 from modelyard_server.adapters.embedded.dead_letters import SqliteDeadLetters
 from modelyard_server.adapters.embedded.disk_space import disk_writes
@@ -30,6 +29,7 @@ from modelyard_server.adapters.embedded.pointers import SqlitePointerStore
 from modelyard_server.adapters.embedded.private_files import write_private_file
 from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
 from modelyard_server.adapters.embedded.versions import SqliteVersionStore
+from modelyard_server.domain import clock
 from modelyard_server.settings import Settings
 
 SIGNING_KEY_FILE = "blob-signing.key"
@@ -47,7 +47,9 @@ class EmbeddedBackend(ports.Backend):
     data_dir: Path = field(kw_only=True)
 
 
-def embedded_backend(settings: Settings, *, now: Clock = utc_now, synchronous: Synchronous = "FULL") -> EmbeddedBackend:
+def embedded_backend(
+    settings: Settings, *, now: Clock = clock.now, synchronous: Synchronous = "FULL"
+) -> EmbeddedBackend:
     """The backend on `settings.data_dir` (created, mode 0700, if missing)."""
     if not settings.data_dir:
         raise DataDirUnusable(
@@ -62,7 +64,7 @@ def open_embedded(
     data_dir: Path,
     public_url: str = DEFAULT_PUBLIC_URL,
     *,
-    now: Clock = utc_now,
+    now: Clock = clock.now,
     synchronous: Synchronous = "FULL",
     shared_connection: bool = False,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
