@@ -39,6 +39,10 @@ class Answer:
 Handler = Callable[[Seen], Answer]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # the default 5 drops some of many simultaneous connects (a 1 s SYN retry)
+
+
 class Loopback:
     """A threaded HTTP server on 127.0.0.1 whose answers come from ``handler``."""
 
@@ -86,7 +90,7 @@ class Loopback:
 
             do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self.server = _Server(("127.0.0.1", 0), RequestHandler)
         self.server.daemon_threads = True
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
