@@ -93,6 +93,16 @@ class Client:
     def __repr__(self) -> str:
         return f"Client(url={self.url!r})"
 
+    def close(self) -> None:
+        """Close the kept-alive connections to the registry (also done at exit); the client stays usable."""
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- plumbing -------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:

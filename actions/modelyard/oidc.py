@@ -162,6 +162,7 @@ class GitHubActionsToken:
                     body: bytes = resp.read()
                     return body
             except urllib.error.HTTPError as exc:
+                exc.close()  # its unread answer holds the connection's socket
                 if exc.code >= 500 or exc.code == 429:
                     raise RetryableFailure(f"HTTP {exc.code} from the GitHub OIDC endpoint") from None
                 raise ClientError(

@@ -1,8 +1,10 @@
-"""JSON over HTTPS with urllib: bearer token, timeouts, and polite retries.
+"""JSON over HTTPS on kept-alive connections: bearer token, timeouts, and polite retries.
 
 Retries (exponential backoff with jitter) happen on connection errors, timeouts, 429
 (honouring ``Retry-After``) and 502/503/504. Any other 4xx/5xx is final at once: retrying a
 bad request only repeats it. The token never appears in a message or a log line.
+Connections are reused between calls (:mod:`modelyard.connections`); close the transport (or
+the :class:`~modelyard.client.Client`) to release them early.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from modelyard.connections import KeepAliveOpener
 from modelyard.errors import ClientError, RegistryError, RegistryUnreachable
 from modelyard.version import __version__
 
@@ -181,7 +184,11 @@ class Transport:
         self.token = token
         self.retry = retry or RetryPolicy.from_env()
         self._sleep = sleep
-        self._opener = urllib.request.build_opener()
+        self._opener = KeepAliveOpener()
+
+    def close(self) -> None:
+        """Close the kept-alive connections; a later request opens new ones."""
+        self._opener.close()
 
     def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
         url = self.base_url + path
@@ -222,8 +229,7 @@ class Transport:
             if auth and self.token is not None:
                 req.add_header("Authorization", f"Bearer {self.token.get()}")
             try:
-                with self._opener.open(req, timeout=self.retry.timeout) as resp:
-                    raw = resp.read()
+                raw = self._opener.read(req, self.retry.timeout)
             except urllib.error.HTTPError as exc:
                 answer = _read_error_body(exc)
                 error = RegistryError.from_response(exc.code, answer, exc.reason or "")

@@ -25,7 +25,10 @@ class PortUnavailable(OSError):
 
 def listen_on(part: str, host: str, port: int) -> socket.socket:
     """A socket listening on ``host:port`` (0: a free port the OS picks), or :class:`PortUnavailable`."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP spelt out: asyncio sets TCP_NODELAY only on sockets that say so, and without it
+    # uvicorn's separate header and body writes wait on a kept-alive client's delayed ACK (40 ms)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     # SO_REUSEADDR lets a restarted stack take ports still in TIME_WAIT; it never shares a listening port.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,12 +39,18 @@ class Answer:
 Handler = Callable[[Seen], Answer]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # the default 5 drops some of many simultaneous connects (a 1 s SYN retry)
+
+
 class Loopback:
     """A threaded HTTP server on 127.0.0.1 whose answers come from ``handler``."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None) -> None:
         self.handler = handler
         self.seen: list[Seen] = []
+        self.connections: list[tuple[str, int]] = []  # one entry per accepted connection
+        self.scheme = "https" if tls else "http"
         owner = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -51,6 +58,10 @@ class Loopback:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def handle(self) -> None:
+                owner.connections.append(self.client_address[:2])
+                super().handle()
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -79,14 +90,16 @@ class Loopback:
 
             do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self.server = _Server(("127.0.0.1", 0), RequestHandler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def __enter__(self) -> Loopback:
         self.thread.start()
