@@ -39,6 +39,9 @@ class Settings(BaseModel):
     presign_ttl_seconds: int = 3600
     # The largest artifact a registration may declare (S3 takes up to 5 TiB; most registries want less).
     max_artifact_bytes: int = Field(default=100 * 1024**3, gt=0, le=5 * 1024**4)
+    # Stored bytes larger than this are hashed by the verifier function, not inside the completion call
+    # (which must answer within API Gateway's 29 s); stores that hash on arrival never need it.
+    verify_async_bytes: int = Field(default=1024**3, ge=0)
     # How many multipart upload URLs one answer carries at most (each costs a signature).
     upload_parts_page: int = Field(default=100, ge=1, le=100)
     max_body_bytes: int = 1024 * 1024  # a completion listing all 10,000 parts is about 600 KB
@@ -108,6 +111,7 @@ def get_settings() -> Settings:
         "part_size": "MODELYARD_PART_SIZE",
         "max_artifact_bytes": "MODELYARD_MAX_ARTIFACT_BYTES",
         "upload_parts_page": "MODELYARD_UPLOAD_PARTS_PAGE",
+        "verify_async_bytes": "MODELYARD_VERIFY_ASYNC_BYTES",
         "event_bus_name": "MODELYARD_EVENT_BUS",
         "notification_dlq_url": "MODELYARD_NOTIFY_DLQ_URL",
         "notification_parameter_prefix": "MODELYARD_NOTIFY_PARAMETER_PREFIX",

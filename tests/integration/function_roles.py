@@ -135,7 +135,7 @@ def create_stack_resources(session: boto3.session.Session, table: str, bucket: s
     bus_name = f"{STACK_NAME}-events"
     bus_arn = session.client("events").create_event_bus(Name=bus_name)["EventBusArn"]
     queues = {}
-    for logical_id in ("StreamFailureQueue", "NotificationDeadLetterQueue"):
+    for logical_id in ("StreamFailureQueue", "NotificationDeadLetterQueue", "VerificationDeadLetterQueue"):
         url = sqs.create_queue(QueueName=f"{STACK_NAME}-{logical_id}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queues[logical_id] = (url, arn)

@@ -53,6 +53,17 @@ ROLE_ACTIONS = {
         "sqs:SendMessage",  # dead letters (its own, and Lambda's on-failure destination)
         "ssm:GetParameter",  # channel secrets
     ],
+    "VerifierFunction": [
+        "dynamodb:GetItem",  # the version, and whether its bytes are verified already
+        "dynamodb:PutItem",  # the verdict's event
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",  # the verdict
+        "s3:DeleteObject",  # bytes that are not their key's content
+        "s3:GetObject",
+        "s3:GetObjectVersion",  # hashing the object version the completion saw
+        "s3:ListBucket",  # a missing object is a 404, not a 403
+        "sqs:SendMessage",  # Lambda's on-failure destination
+    ],
 }
 
 

@@ -136,6 +136,18 @@ def test_bus_rule_forwards_every_event_type_a_notification_route_accepts(templat
     assert rule["Pattern"]["detail-type"] == list(EVENT_TYPES)
 
 
+def test_the_verifier_outlasts_any_hash_retries_and_dead_letters(template: dict[str, Any]) -> None:
+    props = template["Resources"]["VerifierFunction"]["Properties"]
+    dlq = {"Fn::GetAtt": ["VerificationDeadLetterQueue", "Arn"]}
+    assert props["Timeout"] == 900  # Lambda's longest: the API's 29 s is what it exists to avoid
+    assert props["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == dlq
+    rule = props["Events"]["Verifying"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["Pattern"] == {"source": ["modelyard"], "detail-type": ["model.version.verifying"]}
+    assert rule["DeadLetterConfig"]["Arn"] == dlq
+
+
 def test_function_runtime_and_configuration(template: dict[str, Any]) -> None:
     props = template["Resources"]["ApiFunction"]["Properties"]
     runtime = {**template["Globals"]["Function"], **props}
@@ -183,7 +195,7 @@ def test_sam_expands_offline() -> None:
     for resource in expanded["Resources"].values():
         by_type.setdefault(resource["Type"], []).append(resource)
     functions = by_type["AWS::Lambda::Function"]
-    assert len(functions) == 4  # the API, the GitHub webhook gate, the events consumer, the notifier
+    assert len(functions) == 5  # the API, the GitHub webhook gate, the events consumer, the notifier, the verifier
     assert all(function["Properties"]["TracingConfig"] == {"Mode": "Active"} for function in functions)
     for name, resource in expanded["Resources"].items():
         if resource["Type"] != "AWS::IAM::Role":
@@ -194,9 +206,13 @@ def test_sam_expands_offline() -> None:
         ], name
     [mapping] = by_type["AWS::Lambda::EventSourceMapping"]
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    [rule] = by_type["AWS::Events::Rule"]
-    assert rule["Properties"]["Targets"][0]["DeadLetterConfig"] == {
-        "Arn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
+    dead_letters = {
+        rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]: rule["Properties"]["Targets"][0]["DeadLetterConfig"]
+        for rule in by_type["AWS::Events::Rule"]
+    }
+    assert dead_letters == {
+        "NotifierFunction": {"Arn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}},
+        "VerifierFunction": {"Arn": {"Fn::GetAtt": ["VerificationDeadLetterQueue", "Arn"]}},
     }
     [stage] = by_type["AWS::ApiGatewayV2::Stage"]
     assert set(stage["Properties"]["DefaultRouteSettings"]) == {"ThrottlingBurstLimit", "ThrottlingRateLimit"}
@@ -211,6 +227,7 @@ def test_sam_expands_offline() -> None:
         ("MaxArtifactBytes", "MODELYARD_MAX_ARTIFACT_BYTES", "max_artifact_bytes"),
         ("SecurityLogPerHour", "MODELYARD_SECURITY_LOG_PER_HOUR", "security_log_per_hour"),
         ("SecurityLogDays", "MODELYARD_SECURITY_LOG_DAYS", "security_log_days"),
+        ("VerifyAsyncBytes", "MODELYARD_VERIFY_ASYNC_BYTES", "verify_async_bytes"),
     ],
 )
 def test_operators_set_the_registrys_limits_as_stack_parameters(

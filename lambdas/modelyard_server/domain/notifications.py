@@ -35,6 +35,7 @@ EVENT_TYPES = (
     "model.updated",
     "model.version.registered",
     "model.version.ready",
+    "model.version.rejected",
     "model.version.archived",
     "model.version.deprecated",
     "model.version.restored",

@@ -51,7 +51,9 @@ ShortText = Annotated[str, StringConstraints(max_length=256)]
 UrlText = Annotated[str, StringConstraints(max_length=1024, pattern=r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")]
 ModelUriText = Annotated[str, AfterValidator(_is_model_uri)]
 ArtifactFormat = Literal["onnx", "safetensors", "joblib", "pickle", "tarball", "pytorch", "other"]
-VersionStatus = Literal["pending_upload", "ready", "archived", "deprecated", "abandoned"]
+# verifying: the bytes are uploaded and a verifier is hashing them (large artifacts, see settings.verify_async_bytes);
+# rejected: the verifier found bytes that are not the declared artifact (status_reason says what it found).
+VersionStatus = Literal["pending_upload", "verifying", "ready", "rejected", "archived", "deprecated", "abandoned"]
 #: How long after its upload URLs expire a registration still waiting for its bytes is abandoned.
 ABANDON_GRACE = timedelta(hours=1)
 

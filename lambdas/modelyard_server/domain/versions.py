@@ -7,13 +7,12 @@ import json
 import random
 import time
 
-from modelyard_server.domain import upload_parts, upload_window
+from modelyard_server.domain import upload_parts, upload_window, verification
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
     ArtifactMismatch,
-    ArtifactMissing,
     Contention,
     DomainError,
     IdempotencyKeyReused,
@@ -192,14 +191,19 @@ def _new_version(
 
 
 def complete_upload(name: str, number: int, request: CompleteUploadRequest, principal: Principal) -> VersionRecord:
-    """Phase two: check the stored bytes against the declared size and SHA-256, then seal as ready."""
+    """Phase two: check the stored bytes against the declared size and SHA-256, then seal as ready.
+
+    Bytes too large to hash within an API call move the version to `verifying` instead (see verification).
+    """
     model = require_model(name)
     require_owner(model, principal)
     version = get_version_by_number(name, number, consistent=True)
-    if version.status == "ready":
-        return version  # a retried completion: nothing left to do
+    if version.status in ("ready", "verifying"):
+        return version  # a retried completion: nothing left to do here
     if version.status == "abandoned":
         raise VersionStateConflict(upload_window.abandoned_detail(version))
+    if version.status == "rejected":
+        raise VersionStateConflict(f"version {number} of '{name}' was rejected: {version.status_reason}")
     if version.status != "pending_upload":
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}, not pending_upload")
     artifact = version.artifact
@@ -211,7 +215,14 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
             backend().blobs.abort_multipart(artifact.key, request.upload_id)
         else:
             _complete_parts(artifact, request)
-    blob_version = _verify_blob(artifact)
+    verified = backend().versions.verified_blob(artifact.sha256)
+    if verified is not None:
+        blob_version = verified.version_id  # verified when an earlier version became ready: reuse that object version
+    else:
+        facts = verification.stored_facts(artifact)
+        if verification.needs_verifier(artifact, facts):
+            return _hand_to_verifier(version, facts, principal)
+        blob_version = verification.check_blob(artifact, facts)
     event = new_event(
         "model.version.ready",
         name,
@@ -223,11 +234,34 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     try:
         ready_at = backend().versions.mark_version_ready(name, number, artifact.sha256, blob_version, event)
     except ConditionFailed:
-        now_is = get_version_by_number(name, number, consistent=True)  # ready by a concurrent completion?
-        if now_is.status == "abandoned":
-            raise VersionStateConflict(upload_window.abandoned_detail(now_is)) from None
-        return now_is
+        return _concurrently_completed(name, number)
     return version.model_copy(update={"status": "ready", "ready_at": ready_at, "blob_version": blob_version})
+
+
+def _hand_to_verifier(version: VersionRecord, facts: BlobFacts, principal: Principal) -> VersionRecord:
+    """pending_upload → verifying; its event reaches the verifier, which settles the version."""
+    name, number = version.model, version.version
+    event = new_event(
+        verification.VERIFYING_EVENT,
+        name,
+        principal,
+        version=number,
+        before={"status": "pending_upload"},
+        after={"status": "verifying", "sha256": version.artifact.sha256},
+        detail=verification.verifying_detail(facts),
+    )
+    try:
+        backend().versions.mark_version_verifying(name, number, event)
+    except ConditionFailed:
+        return _concurrently_completed(name, number)
+    return version.model_copy(update={"status": "verifying", "upload_expires_at": None})
+
+
+def _concurrently_completed(name: str, number: int) -> VersionRecord:
+    now_is = get_version_by_number(name, number, consistent=True)  # completed by a concurrent completion?
+    if now_is.status == "abandoned":
+        raise VersionStateConflict(upload_window.abandoned_detail(now_is))
+    return now_is
 
 
 def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) -> None:
@@ -241,46 +275,6 @@ def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) ->
         )
     except ValueError as error:
         raise ArtifactMismatch(f"the artifact store refused the parts: {error}") from error
-
-
-def _verify_blob(artifact: ArtifactRecord) -> str | None:
-    """The stored object version holding exactly the declared bytes (raises when there is none)."""
-    verified = backend().versions.verified_blob(artifact.sha256)
-    if verified is not None:
-        return verified.version_id  # verified when an earlier version became ready: reuse that object version
-    facts = backend().blobs.head_blob(artifact.key)
-    if facts is None:
-        raise ArtifactMissing(f"no bytes were uploaded for sha256 {artifact.sha256}; upload, then complete")
-    # What the bytes are decides whether they stay, not their size: a size that differs from the
-    # declaration may be the declaration's mistake, with the key's own content uploaded for another version.
-    actual = _stored_digest(artifact, facts)
-    if actual != artifact.sha256:
-        _discard_unless_verified(artifact)  # the key holds bytes that are not its content: they go
-        raise ArtifactMismatch(
-            f"the uploaded bytes hash to sha256 {actual}, not the declared {artifact.sha256}; upload it again"
-        )
-    if facts.size != artifact.size:
-        # The bytes are the key's content: the declared size is wrong, and the bytes stay for whoever needs them.
-        raise ArtifactMismatch(
-            f"sha256 {artifact.sha256} is {facts.size} bytes, not the {artifact.size} declared; register it again"
-        )
-    return facts.version_id
-
-
-def _stored_digest(artifact: ArtifactRecord, facts: BlobFacts) -> str:
-    """SHA-256 of the stored bytes: the store's own when it hashed them on arrival, else hashed now.
-
-    A checksum that differs from the declaration is an early no either way; one that matches is taken
-    only from a store that checked it itself (an S3 stand-in may keep a checksum unverified).
-    """
-    if facts.checksum_sha256 is not None and (facts.checksum_verified or facts.checksum_sha256 != artifact.sha256):
-        return facts.checksum_sha256
-    return backend().blobs.hash_blob(artifact.key, facts.version_id)
-
-
-def _discard_unless_verified(artifact: ArtifactRecord) -> None:
-    if backend().versions.verified_blob(artifact.sha256) is None:
-        backend().blobs.delete_blob(artifact.key)
 
 
 def get_version_by_number(name: str, number: int, *, consistent: bool = False) -> VersionRecord:
@@ -341,7 +335,8 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
     require_owner(model, principal, reviewers_too=True)
     if version.status == request.status:
         return version
-    allowed = ["ready", "pending_upload", "abandoned", "deprecated"] if request.status == "archived" else ["ready"]
+    archivable = ["ready", "pending_upload", "abandoned", "rejected", "deprecated"]
+    allowed = archivable if request.status == "archived" else ["ready"]
     if version.status not in allowed:
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}; cannot mark {request.status}")
     holding = [p for p in pointers.values() if p.version == number and p.target is not None]

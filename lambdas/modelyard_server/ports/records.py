@@ -84,6 +84,15 @@ class VerifiedBlob:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What a verifier found: the bytes are the declared artifact (on `blob_version`), or not (`reason`)."""
+
+    ready: bool
+    blob_version: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class BlobFacts:
     size: int
     checksum_sha256: str | None  # hex, only when the store keeps a full-object SHA-256

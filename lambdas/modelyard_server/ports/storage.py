@@ -29,6 +29,7 @@ from modelyard_server.ports.records import (
     PointerKind,
     PresignedPart,
     PresignedPut,
+    Verdict,
     VerifiedBlob,
 )
 
@@ -85,6 +86,21 @@ class VersionStore(Protocol):
         """pending_upload → ready (findable by digest from then on) with its event; the time it became ready.
 
         ConditionFailed({'version'}) if it is not pending or its upload was abandoned.
+        """
+
+    def mark_version_verifying(self, model: str, number: int, event: EventRecord) -> None:
+        """pending_upload → verifying (the bytes are in; a verifier hashes them) with its event.
+
+        ConditionFailed({'version'}) if it is not pending or its upload was abandoned.
+        """
+
+    def finish_verification(
+        self, model: str, number: int, sha256: str, verdict: Verdict, event: EventRecord
+    ) -> datetime:
+        """verifying → ready (findable by digest, as mark_version_ready) or → rejected (status_reason =
+        `verdict.reason`), with its event; the time of the change.
+
+        ConditionFailed({'version'}) if it is not verifying (another verifier settled it first).
         """
 
     def extend_upload_window(self, model: str, number: int, until: datetime) -> None:

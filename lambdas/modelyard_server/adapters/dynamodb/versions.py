@@ -26,7 +26,7 @@ from modelyard_server.adapters.dynamodb.pointers import stored_pointer
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.schemas import ABANDON_GRACE, EventRecord, PointerRecord, VersionRecord
-from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, VerifiedBlob
+from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 LIFECYCLE_FIELDS = ("status_reason", "ready_at", "validation", "blob_version", "upload_expires_at")  # own attributes
@@ -187,6 +187,39 @@ class DynamoVersionStore:
         transaction.put("event", event_item(event))
         transaction.commit()
         return ready_at
+
+    def mark_version_verifying(self, model: str, number: int, event: EventRecord) -> None:
+        transaction = LabelledTransaction()
+        transaction.update(
+            "version",
+            VersionItem(model_pk(model), version_sk(number)),
+            [VersionItem.status.set("verifying")],
+            upload_open(),
+        )
+        transaction.put("event", event_item(event))
+        transaction.commit()
+
+    def finish_verification(
+        self, model: str, number: int, sha256: str, verdict: Verdict, event: EventRecord
+    ) -> datetime:
+        settled_at = now()
+        if verdict.ready:
+            actions = [
+                VersionItem.status.set("ready"),
+                VersionItem.ready_at.set(settled_at),
+                *([VersionItem.blob_version.set(verdict.blob_version)] if verdict.blob_version else []),
+                RegistryItem.gsi2pk.set(f"DIGEST#{sha256}"),
+                RegistryItem.gsi2sk.set(f"{model_pk(model)}#{version_sk(number)}"),
+            ]
+        else:
+            actions = [VersionItem.status.set("rejected"), VersionItem.status_reason.set(verdict.reason or "")]
+        transaction = LabelledTransaction()
+        transaction.update(
+            "version", VersionItem(model_pk(model), version_sk(number)), actions, VersionItem.status == "verifying"
+        )
+        transaction.put("event", event_item(event))
+        transaction.commit()
+        return settled_at
 
     def extend_upload_window(self, model: str, number: int, until: datetime) -> None:
         item = VersionItem(model_pk(model), version_sk(number))

@@ -13,7 +13,7 @@ from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_int
 from modelyard_server.adapters.embedded.pointers import replace_pointer_record
 from modelyard_server.domain.schemas import ABANDON_GRACE, EventRecord, PointerRecord, VersionRecord
-from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, VerifiedBlob
+from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 NEWEST = 2**62  # above any version number: where a newest-first listing starts
@@ -226,6 +226,39 @@ class SqliteVersionStore:
                 raise ConditionFailed({"version"})
             append_event(connection, event)
         return ready_at
+
+    def mark_version_verifying(self, model: str, number: int, event: EventRecord) -> None:
+        with self._db.write() as connection:
+            updated = connection.execute(
+                "UPDATE versions AS v SET status = 'verifying' "  # noqa: S608 (a constant condition)
+                f"WHERE model = :model AND number = :number AND {UPLOAD_OPEN}",
+                {"model": model, "number": number, "cutoff": self._cutoff()},
+            ).rowcount
+            if updated == 0:
+                raise ConditionFailed({"version"})
+            append_event(connection, event)
+
+    def finish_verification(
+        self, model: str, number: int, sha256: str, verdict: Verdict, event: EventRecord
+    ) -> datetime:
+        settled_at = self._now()
+        with self._db.write() as connection:
+            if verdict.ready:  # as mark_version_ready: the digest column makes the bytes findable
+                updated = connection.execute(
+                    "UPDATE versions SET status = 'ready', ready_at = ?, sha256 = ?, "
+                    "blob_version = COALESCE(?, blob_version) WHERE model = ? AND number = ? AND status = 'verifying'",
+                    (settled_at.isoformat(), sha256, verdict.blob_version, model, number),
+                ).rowcount
+            else:
+                updated = connection.execute(
+                    "UPDATE versions SET status = 'rejected', status_reason = ? "
+                    "WHERE model = ? AND number = ? AND status = 'verifying'",
+                    (verdict.reason or "", model, number),
+                ).rowcount
+            if updated == 0:
+                raise ConditionFailed({"version"})
+            append_event(connection, event)
+        return settled_at
 
     def extend_upload_window(self, model: str, number: int, until: datetime) -> None:
         with self._db.write() as connection:

@@ -72,10 +72,12 @@ def register_version(
 )
 def complete_upload(
     name: ModelNameParam, version: VersionNumberParam, body: CompleteUploadRequest, caller: Caller
-) -> VersionRecord:
+) -> Response[VersionRecord]:
     record = versions.complete_upload(name, version, body, caller)
+    if record.status == "verifying":  # 202: the verifier settles it; GET the version until ready or rejected
+        return Response(status_code=202, content_type="application/json", body=record)
     metrics.add_metric(name="VersionReady", unit="Count", value=1)
-    return record
+    return Response(status_code=200, content_type="application/json", body=record)
 
 
 @router.get(
