@@ -134,6 +134,7 @@ class LocalStack:
         self._notify_printer = notify_printer
         self._notifications = dict(notifications) if notifications is not None else None
         self._pipeline: Any = None  # a LocalPipeline once started
+        self._verifier: Any = None  # a LocalVerifier once started (moto)
         self._dlq_url: str | None = None
 
         self._with_github = github
@@ -294,6 +295,8 @@ class LocalStack:
                 if self._events_pipeline:
                     self._create_dead_letter_queue()
             self._start_api()
+            if self.backend == "moto":  # S3 does not hash on arrival: large completions need the verifier
+                self._start_verifier()
             if self._events_pipeline:
                 self._start_pipeline()
         except BaseException:
@@ -327,6 +330,9 @@ class LocalStack:
         pipeline, self._pipeline = self._pipeline, None
         if pipeline is not None:
             pipeline.stop()
+        verifier, self._verifier = self._verifier, None
+        if verifier is not None:
+            verifier.stop()
         server, thread = self._uvicorn, self._uvicorn_thread
         self._uvicorn, self._uvicorn_thread = None, None
         if server is not None:
@@ -439,6 +445,13 @@ class LocalStack:
             self._pipeline = OutboxPipeline(embedded().outbox, printer=printer).start()
         else:
             self._pipeline = LocalPipeline(self.table_name, printer=printer).start()
+
+    def _start_verifier(self) -> None:
+        """Hash large uploads in a thread, as the verifier function does on AWS (see verifier)."""
+        from modelyard_local.verifier import LocalVerifier
+
+        printer = self._notify_printer or (lambda line: print(line, flush=True))
+        self._verifier = LocalVerifier.for_table(self.table_name, printer).start()
 
     def set_parameter(self, name: str, value: str) -> None:
         """A channel secret (webhook URL, signing secret) where the backend reads it: SSM, or the database."""

@@ -1,0 +1,122 @@
+"""Uploads above MODELYARD_VERIFY_ASYNC_BYTES (1 MiB here): completion answers 202, the verifier settles them.
+
+The completion runs as the API function, the stream is read with the events function's role and the
+verifier runs under its own role (tests/integration/function_roles.py): the path the template wires on
+AWS, with a permission it lacks failing here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from modelyard_local.pipeline import StreamReader
+from modelyard_local.verifier import LocalVerifier
+from modelyard_server.domain.schemas import EventRecord
+from tests.integration.conftest import BUCKET, TABLE, Registry
+
+THRESHOLD = 1024 * 1024
+PART = 5 * 1024 * 1024  # S3's smallest part
+
+
+class VerifierUnderItsRole(LocalVerifier):
+    def __init__(self, registry: Registry) -> None:
+        events_role = registry.principals.credentials["EventsFunction"].session()
+        super().__init__(StreamReader(registry.dynamodb, events_role.client("dynamodbstreams"), TABLE), lambda _: None)
+        self._principals = registry.principals
+
+    def invoke(self, event: EventRecord) -> None:
+        with self._principals.acting_as("VerifierFunction"):
+            super().invoke(event)
+
+
+@pytest.fixture
+def large(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    monkeypatch.setenv("MODELYARD_VERIFY_ASYNC_BYTES", str(THRESHOLD))
+    monkeypatch.setenv("MODELYARD_MULTIPART_THRESHOLD", str(PART))
+    monkeypatch.setenv("MODELYARD_PART_SIZE", str(PART))
+    forget_configuration()
+    registry.create_model("fraud")
+    yield registry
+    forget_configuration()
+
+
+def _upload_in_parts(registry: Registry, declared: bytes, stored: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    """Register `declared`, upload `stored` (default: the same bytes) in parts; the completion's body."""
+    stored = declared if stored is None else stored
+    body = {"artifact": {"sha256": hashlib.sha256(declared).hexdigest(), "size": len(declared)}}
+    answer = registry.call("POST", "/v1/models/fraud/versions", body=body)
+    assert answer.status == 201, answer
+    plan, version = answer.body["upload"], answer.body["version"]
+    assert plan["method"] == "multipart"
+    parts = []
+    for number, start in enumerate(range(0, len(stored), PART), start=1):
+        part = registry.s3.upload_part(
+            Bucket=BUCKET,
+            Key=version["artifact"]["key"],
+            UploadId=plan["upload_id"],
+            PartNumber=number,
+            Body=stored[start : start + PART],
+        )
+        parts.append({"part_number": number, "etag": part["ETag"]})
+    return version["version"], {"upload_id": plan["upload_id"], "parts": parts}
+
+
+def test_a_large_completion_answers_202_verifying_and_the_verifier_makes_it_ready(large: Registry) -> None:
+    data = bytes(range(256)) * (12 * 4096)  # 12 MiB: three parts
+    number, completion = _upload_in_parts(large, data)
+
+    started = time.perf_counter()
+    answer = large.call("POST", f"/v1/models/fraud/versions/{number}/complete", body=completion)
+    elapsed = time.perf_counter() - started
+
+    assert answer.status == 202, answer
+    assert answer.body["status"] == "verifying"
+    print(f"completion of a {len(data) >> 20} MiB three-part upload answered 202 in {elapsed * 1000:.0f} ms")
+    assert large.call("GET", f"/v1/models/fraud/versions/{number}").body["status"] == "verifying"
+    again = large.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={})
+    assert (again.status, again.body["status"]) == (202, "verifying")  # a retried completion: same answer
+
+    verifier = VerifierUnderItsRole(large)
+    verifier.drain()
+
+    assert [outcome["status"] for outcome in verifier.outcomes] == ["ready"]
+    version = large.call("GET", f"/v1/models/fraud/versions/{number}").body
+    assert version["status"] == "ready"
+    assert version["blob_version"]
+    events = [event["type"] for event in large.call("GET", "/v1/models/fraud/events").body["items"]]
+    assert {"model.version.verifying", "model.version.ready"} <= set(events)
+    link = large.call("GET", f"/v1/models/fraud/versions/{number}/download")
+    assert link.status == 200, link
+    verifier.drain()  # a redelivered event settles nothing twice
+    assert len(verifier.outcomes) == 1
+
+
+def test_the_verifier_rejects_bytes_that_are_not_the_declared_artifact_with_the_reason(large: Registry) -> None:
+    declared = b"d" * (6 * 1024 * 1024)
+    number, completion = _upload_in_parts(large, declared, stored=b"x" * len(declared))
+
+    answer = large.call("POST", f"/v1/models/fraud/versions/{number}/complete", body=completion)
+    assert answer.status == 202, answer
+
+    VerifierUnderItsRole(large).drain()
+
+    version = large.call("GET", f"/v1/models/fraud/versions/{number}").body
+    assert version["status"] == "rejected"
+    assert f"not the declared {hashlib.sha256(declared).hexdigest()}" in version["status_reason"]
+    retried = large.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={})
+    assert retried.status == 409, retried
+    assert "rejected" in retried.problem["detail"]
+    key = f"blobs/sha256/{hashlib.sha256(declared).hexdigest()}"
+    assert large.s3.list_objects_v2(Bucket=BUCKET, Prefix=key).get("KeyCount", 0) == 0  # the wrong bytes went
+
+
+def test_below_the_threshold_completion_still_verifies_in_the_call(large: Registry) -> None:
+    small = large.register("fraud", b"small weights")
+    assert small["status"] == "ready"
