@@ -292,11 +292,23 @@ class Client:
         parts: Sequence[Mapping[str, Any]] | None = None,
         upload_id: str | None = None,
     ) -> JSON:
-        """Tell the registry the bytes are uploaded; it checks them and answers the ready Version."""
+        """Tell the registry the bytes are uploaded; it checks them and answers the ready Version.
+
+        Large uploads are verified by the registry after it answers (status `verifying`): this waits
+        until the version is ready (VerificationRejected with the registry's reason if it is not),
+        at most MODELYARD_VERIFY_TIMEOUT seconds (VerificationTimeout).
+        """
+        from modelyard.verifying import verify_timeout, wait_until_verified
+
         body: JSON = {"parts": [dict(p) for p in parts]} if parts else {}
         if upload_id:
             body["upload_id"] = upload_id
-        answer: JSON = self._request("POST", f"{self._model_path(name)}/versions/{int(version)}/complete", body=body)
+        path = f"{self._model_path(name)}/versions/{int(version)}"
+        answer: JSON = self._request("POST", f"{path}/complete", body=body)
+        if isinstance(answer, dict) and answer.get("status") == "verifying":
+            return wait_until_verified(
+                lambda: dict(self._request("GET", path)), answer, timeout=verify_timeout(self._env), show=self.progress
+            )
         return answer
 
     def get_version(self, name: str, ref: VersionRef) -> JSON:

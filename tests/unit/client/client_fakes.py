@@ -34,6 +34,10 @@ class FakeRegistry:
     part_size: int = 32 * 1024
     page_size: int = 2
     corrupt_downloads: bool = False
+    verify_async_above: int | None = None  # larger uploads answer 202 `verifying`, settled after some reads
+    verify_after_reads: int = 2
+    verifying_reads: int = 0
+    lose_bytes_while_verifying: bool = False
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
@@ -192,6 +196,8 @@ class FakeRegistry:
                 )
             action = match.group(2)
             if action is None:
+                if version["status"] == "verifying":
+                    self._verifier_step(version)
                 return Answer(200, version)
             if action == "/complete":
                 return self._complete(seen, version)
@@ -308,6 +314,11 @@ class FakeRegistry:
                 data += chunk
             self.blobs[blob] = data
         data = self.blobs.get(blob, b"")
+        if version["status"] == "verifying" or (
+            self.verify_async_above is not None and len(data) > self.verify_async_above
+        ):
+            version["status"] = "verifying"
+            return Answer(202, version)
         if (
             hashlib.sha256(data).hexdigest() != version["artifact"]["sha256"]
             or len(data) != version["artifact"]["size"]
@@ -316,6 +327,21 @@ class FakeRegistry:
         version["status"] = "ready"
         version["ready_at"] = "t"
         return Answer(200, version)
+
+    def _verifier_step(self, version: dict[str, Any]) -> None:
+        """What the registry's verifier does meanwhile: after some reads, the verdict."""
+        self.verifying_reads += 1
+        if self.verifying_reads < self.verify_after_reads:
+            return
+        if self.lose_bytes_while_verifying:
+            self.blobs[version["artifact"]["key"]] = b"not what was declared"
+        data = self.blobs.get(version["artifact"]["key"], b"")
+        actual = hashlib.sha256(data).hexdigest()
+        if actual == version["artifact"]["sha256"]:
+            version["status"], version["ready_at"] = "ready", "t"
+        else:
+            version["status"] = "rejected"
+            version["status_reason"] = f"the uploaded bytes hash to sha256 {actual}, not the declared one"
 
     def _blob(self, seen: Seen) -> Answer:
         match = re.fullmatch(r"/blob/(sha256/[0-9a-f]+)(?:/part/(\d+))?", seen.path)
