@@ -118,6 +118,7 @@ def test_stack_sets_every_variable_the_deployed_function_gets(stack: LocalStack)
         "MODELYARD_REVIEWER_REPOSITORIES",
         "MODELYARD_STAGES",
         "MODELYARD_MAX_ARTIFACT_BYTES",
+        "MODELYARD_VERIFY_ASYNC_BYTES",
         "MODELYARD_SECURITY_LOG_PER_HOUR",
         "MODELYARD_SECURITY_LOG_DAYS",
         "MODELYARD_GITHUB_APP_ID",
