@@ -71,18 +71,18 @@ def test_an_upload_left_past_its_window_is_abandoned_listed_apart_and_never_prom
 def test_a_completion_that_outlives_the_window_does_not_make_an_abandoned_version_ready(
     registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelyard_server.domain import versions
+    from modelyard_server.domain import verification
 
     registry.create_model("fraud")
     started = registry.register("fraud", b"slow to hash", complete=False)
     number = started["version"]["version"]
-    real_verify = versions._verify_blob
+    real_check = verification.check_blob
 
-    def slow_verify(*args: Any) -> Any:
+    def slow_check(*args: Any) -> Any:
         _age_upload_window(registry, number, 2)  # hashing a huge artifact outlasted the window
-        return real_verify(*args)
+        return real_check(*args)
 
-    monkeypatch.setattr(versions, "_verify_blob", slow_verify)
+    monkeypatch.setattr(verification, "check_blob", slow_check)
     late = registry.call("POST", f"/v1/models/fraud/versions/{number}/complete", body={})
     assert late.status == 409, late
     assert "abandoned" in late.problem["detail"]
