@@ -26,8 +26,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from modelyard_server.adapters.channels.http import OutgoingMessage
 from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.domain import notifier
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.notifications import DEFAULT_ROUTE_EVENTS, Notice, build_notice, current_config
-from modelyard_server.domain.schemas import EventRecord
 from modelyard_server.handlers.events import consume
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import boto3
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from modelyard_local.pipeline import Printer, StreamReader, _Poller
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.verification import VERIFYING_EVENT
 from modelyard_server.handlers import verifier
 from modelyard_server.handlers.events import consume

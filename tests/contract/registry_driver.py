@@ -8,15 +8,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid
-from modelyard_server.domain.schemas import (
-    ArtifactRecord,
-    EventRecord,
-    HistoryEntry,
-    ModelRecord,
-    PointerRecord,
-    VersionRecord,
-)
+from modelyard_server.domain.schemas import ArtifactRecord, HistoryEntry, ModelRecord, PointerRecord, VersionRecord
 from modelyard_server.domain.versions import summarize
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key

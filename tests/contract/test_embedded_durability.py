@@ -24,7 +24,7 @@ from modelyard_server.adapters.embedded.database import (
 )
 from modelyard_server.adapters.embedded.dead_letters import SqliteDeadLetters
 from modelyard_server.adapters.embedded.schema import SchemaTooNew
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from tests.contract.conftest import Clock
 from tests.contract.registry_driver import Driver, event_types
 from tests.support.mounts import read_only

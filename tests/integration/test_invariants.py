@@ -171,7 +171,7 @@ def test_sealed_version_cannot_be_changed(registry: Registry) -> None:
     # The storage layer refuses to write version 1 again, whatever the caller.
     record = versions.get_version_by_number("fraud", 1)
     event = registry.call("GET", "/v1/models/fraud/events").body["items"][0]
-    from modelyard_server.domain.schemas import EventRecord
+    from modelyard_server.domain.event_record import EventRecord
 
     with pytest.raises(ConditionFailed):
         backend().versions.insert_version_claiming_number(

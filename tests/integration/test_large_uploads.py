@@ -16,7 +16,7 @@ import pytest
 
 from modelyard_local.pipeline import StreamReader
 from modelyard_local.verifier import LocalVerifier
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from tests.integration.conftest import BUCKET, TABLE, Registry
 
 THRESHOLD = 1024 * 1024

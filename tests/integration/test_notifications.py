@@ -21,7 +21,7 @@ from modelyard_local.issuer import local_user_id
 from modelyard_local.pipeline import LocalPipeline, Printer, StreamReader
 from modelyard_local.receivers import Receiver, start_receiver, stop_receivers
 from modelyard_server.adapters.channels import webhook
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.handlers.wiring import forget_configuration
 from tests.integration.conftest import TABLE, Registry
 from tests.integration.function_roles import ADMIN as HARNESS
@@ -281,7 +281,7 @@ def test_a_4xx_is_not_retried(chatops: ChatOps) -> None:
 
 def test_the_same_event_twice_carries_the_same_id_and_is_posted_once(chatops: ChatOps) -> None:
     from modelyard_server.domain import notifier
-    from modelyard_server.domain.schemas import EventRecord
+    from modelyard_server.domain.event_record import EventRecord
 
     assert chatops.configure().status == 200
     _two_versions_with_v1_in_production(chatops)
@@ -460,8 +460,8 @@ def test_slack_message_stays_within_slack_limits() -> None:
     from datetime import UTC, datetime
 
     from modelyard_server.adapters.channels import slack
+    from modelyard_server.domain.event_record import EventRecord
     from modelyard_server.domain.notifications import build_notice
-    from modelyard_server.domain.schemas import EventRecord
 
     metrics = {f"metric_{i:03d}_" + "x" * 200: float(i) for i in range(300)}
     event = EventRecord(
@@ -548,7 +548,7 @@ def test_the_documented_receiver_snippet_verifies_our_deliveries_and_the_spec_ve
 
     from datetime import UTC, datetime
 
-    from modelyard_server.domain.schemas import EventRecord
+    from modelyard_server.domain.event_record import EventRecord
 
     event = EventRecord(id="01JEVENT", type="model.version.promoted", model="fraud", at=datetime.now(UTC), actor="bob")
     message = webhook.render(event, "https://example.com/hook", SECRET)

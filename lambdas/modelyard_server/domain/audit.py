@@ -6,9 +6,10 @@ from typing import Any
 
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.principal import Principal, require_admin
-from modelyard_server.domain.schemas import EventPage, EventRecord
+from modelyard_server.domain.schemas import EventPage
 from modelyard_server.observability import logger, metrics
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings

@@ -22,8 +22,9 @@ from modelyard_server.adapters.channels import webhook
 from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.model_base import StrictModel
 from modelyard_server.domain.principal import Principal, require_admin
-from modelyard_server.domain.schemas import EventRecord, StrictModel
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConfigChanged
 from modelyard_server.settings import get_settings

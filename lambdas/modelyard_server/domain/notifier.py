@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from modelyard_server.adapters.channels import http, slack, teams, webhook
 from modelyard_server.domain.clock import now
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.notifications import (
     Notice,
     NotificationConfig,
@@ -24,7 +25,6 @@ from modelyard_server.domain.notifications import (
     check_url,
     current_config,
 )
-from modelyard_server.domain.schemas import EventRecord
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 

@@ -11,6 +11,7 @@ from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
+from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.policy import (
     EffectivePolicy,
     PolicyDocument,
@@ -19,7 +20,6 @@ from modelyard_server.domain.policy import (
     effective_policy,
 )
 from modelyard_server.domain.principal import Principal, require_admin
-from modelyard_server.domain.schemas import RegistryModel, StrictModel
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed, LoadedModel
 from modelyard_server.settings import get_settings

@@ -6,9 +6,11 @@ import math
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from modelyard_server.domain import clock
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import (
     MODEL_NAME_PATTERN,
     REPOSITORY_PATTERN,
@@ -56,19 +58,6 @@ ArtifactFormat = Literal["onnx", "safetensors", "joblib", "pickle", "tarball", "
 VersionStatus = Literal["pending_upload", "verifying", "ready", "rejected", "archived", "deprecated", "abandoned"]
 #: How long after its upload URLs expire a registration still waiting for its bytes is abandoned.
 ABANDON_GRACE = timedelta(hours=1)
-
-
-class RegistryModel(BaseModel):
-    """Base of the registry's models. Each builds its validator on first use, not at import: a cold
-    start then builds only the models its request touches."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class StrictModel(RegistryModel):
-    # Strict: a value is taken as the JSON type it is (no `true` or "10" for an integer), so what is
-    # stored is what was sent. The request reader turns integral numbers such as 1.0 into integers.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, strict=True)
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -341,21 +330,6 @@ class PointerRecord(RegistryModel):
         description="In the answer to a move: the pointer already held this version, so nothing changed and no "
         "event was written (a retried request). Always false when reading a pointer.",
     )
-
-
-class EventRecord(RegistryModel):
-    id: str
-    type: str
-    model: str
-    version: int | None = None
-    at: datetime
-    actor: str
-    repository: str | None = None
-    run_id: str | None = None
-    run_url: str | None = None
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-    detail: dict[str, Any] = Field(default_factory=dict)
 
 
 # -------------------------------------------------------------------------------------------- answers

@@ -12,10 +12,11 @@ from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import ModelNotFound, VersionNotFound, VersionStateConflict
 from modelyard_server.domain.gates import Check, evaluate_gates
 from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageName
 from modelyard_server.domain.principal import Principal, require_owner
-from modelyard_server.domain.schemas import MetricValue, ParamKey, RegistryModel, StrictModel, ValidationSummary
+from modelyard_server.domain.schemas import MetricValue, ParamKey, ValidationSummary
 from modelyard_server.domain.versions import get_version_by_number
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server import bootstrap
 from modelyard_server.domain import notifier
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.observability import logger, metrics, traced_handler
 
 bootstrap.install()  # the backend is built on the first request, not at import

@@ -7,9 +7,10 @@ so the domain never sees a backend's own types or exceptions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from modelyard_server.domain.schemas import ModelRecord, PointerRecord
+if TYPE_CHECKING:  # annotations only: a function that never loads a model need not define them all
+    from modelyard_server.domain.schemas import ModelRecord, PointerRecord
 
 PointerKind = Literal["stage", "alias"]
 T = TypeVar("T")

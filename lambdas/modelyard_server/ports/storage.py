@@ -10,28 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from modelyard_server.domain.schemas import (
-    EventRecord,
-    HistoryEntry,
-    ModelRecord,
-    PointerRecord,
-    ValidationSummary,
-    VersionRecord,
-)
-from modelyard_server.ports.records import (
-    BlobFacts,
-    DeadLetter,
-    IdempotencyRecord,
-    LoadedModel,
-    Page,
-    PointerKind,
-    PresignedPart,
-    PresignedPut,
-    Verdict,
-    VerifiedBlob,
-)
+if TYPE_CHECKING:  # annotations only: importing the ports defines no pydantic model
+    from modelyard_server.domain.event_record import EventRecord
+    from modelyard_server.domain.schemas import (
+        HistoryEntry,
+        ModelRecord,
+        PointerRecord,
+        ValidationSummary,
+        VersionRecord,
+    )
+    from modelyard_server.ports.records import (
+        BlobFacts,
+        DeadLetter,
+        IdempotencyRecord,
+        LoadedModel,
+        Page,
+        PointerKind,
+        PresignedPart,
+        PresignedPut,
+        Verdict,
+        VerifiedBlob,
+    )
 
 
 class ModelStore(Protocol):

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 
 from modelyard_server.adapters.channels.http import OutgoingMessage
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 TOLERANCE_SECONDS = 5 * 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 from modelyard_server.adapters.dynamodb.items import EventItem, RegistryItem, model_pk
 from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.transactions import event_item
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import Page
 
 

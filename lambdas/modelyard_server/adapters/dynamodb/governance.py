@@ -31,7 +31,8 @@ from modelyard_server.adapters.dynamodb.items import (
 )
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
-from modelyard_server.domain.schemas import EventRecord, ValidationSummary
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import ValidationSummary
 
 REGISTRY_PK = "REGISTRY"
 POLICY_SK = "#POLICY"

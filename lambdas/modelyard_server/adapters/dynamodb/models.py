@@ -16,7 +16,8 @@ from modelyard_server.adapters.dynamodb.items import (
 from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.pointers import pointer_record
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
-from modelyard_server.domain.schemas import EventRecord, ModelRecord, PointerState
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import ModelRecord, PointerState
 from modelyard_server.ports.records import LoadedModel, Page
 
 

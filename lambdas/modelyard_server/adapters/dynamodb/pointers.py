@@ -16,7 +16,8 @@ from modelyard_server.adapters.dynamodb.items import (
     version_sk,
 )
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
-from modelyard_server.domain.schemas import EventRecord, HistoryEntry, PointerRecord
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import HistoryEntry, PointerRecord
 from modelyard_server.ports.records import PointerKind
 
 ANSWER_ONLY_FIELDS = ("history", "revision", "version", "already_held")  # not stored in the record

@@ -21,7 +21,7 @@ from modelyard_server.adapters.dynamodb.items import RegistryItem, SecurityEvent
 from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.transactions import is_condition_failure
 from modelyard_server.domain.clock import now
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import Page
 
 SECURITY_PK = "SECURITY"

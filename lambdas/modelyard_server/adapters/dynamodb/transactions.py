@@ -15,7 +15,7 @@ from modelyard_server.adapters.dynamodb.items import (
     model_pk,
     transaction_connection,
 )
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import ConditionFailed
 
 

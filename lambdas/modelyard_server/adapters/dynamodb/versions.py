@@ -25,7 +25,8 @@ from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.pointers import stored_pointer
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
-from modelyard_server.domain.schemas import ABANDON_GRACE, EventRecord, PointerRecord, VersionRecord
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import ABANDON_GRACE, PointerRecord, VersionRecord
 from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600

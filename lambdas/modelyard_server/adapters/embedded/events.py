@@ -11,7 +11,7 @@ import sqlite3
 from modelyard_server.adapters.embedded.codec import record_json
 from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_str
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import Page
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from modelyard_server.adapters.embedded.codec import epoch, record_json, to_json
 from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.events import append_event
-from modelyard_server.domain.schemas import EventRecord, ValidationSummary
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import ValidationSummary
 from modelyard_server.ports.records import ConditionFailed
 
 #: GitHub fails a job that waits for approval longer than 30 days; deliveries are remembered as long.

@@ -10,7 +10,8 @@ from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_str
 from modelyard_server.adapters.embedded.pointers import pointer_record
-from modelyard_server.domain.schemas import EventRecord, ModelRecord, PointerRecord, PointerState
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import ModelRecord, PointerRecord, PointerState
 from modelyard_server.ports.records import ConditionFailed, LoadedModel, Page
 
 MODELS_LISTING = "models"

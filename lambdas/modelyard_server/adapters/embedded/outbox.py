@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from modelyard_server.adapters.embedded.database import Database
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 
 Publish = Callable[[EventRecord], None]
 

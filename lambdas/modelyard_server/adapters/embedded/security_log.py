@@ -10,7 +10,7 @@ from datetime import timedelta
 from modelyard_server.adapters.embedded.codec import epoch, record_json
 from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_str
-from modelyard_server.domain.schemas import EventRecord
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import Page
 
 LISTING = "security"

@@ -12,7 +12,8 @@ from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_int
 from modelyard_server.adapters.embedded.pointers import replace_pointer_record
-from modelyard_server.domain.schemas import ABANDON_GRACE, EventRecord, PointerRecord, VersionRecord
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.schemas import ABANDON_GRACE, PointerRecord, VersionRecord
 from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
 
 IDEMPOTENCY_TTL = timedelta(hours=24)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from modelyard_server.adapters.github import signature_matches
 from modelyard_server.adapters.secrets import secret_string
 from modelyard_server.domain.errors import Unauthenticated, WebhookRefused
-from modelyard_server.domain.schemas import RegistryModel
+from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.settings import get_settings
 
 router = Router()
