@@ -13,6 +13,7 @@ import os
 import secrets
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from modelyard.errors import ClientError, DigestMismatch
@@ -31,6 +32,15 @@ from modelyard.transport import (
 CHUNK_SIZE = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class VerifiedDownload:
+    """A downloaded file whose bytes matched the registry's size and sha256 (no need to hash it again)."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
 def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress | None) -> tuple[str, int, Path]:
     """One attempt: stream ``url`` into a temp file beside ``target``; (sha256, size, temp path)."""
     temp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
@@ -38,6 +48,8 @@ def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress 
     handle = os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
     digest = hashlib.sha256()
     received = 0
+    buffer = bytearray(CHUNK_SIZE)
+    view = memoryview(buffer)
 
     def forget() -> None:
         temp.unlink(missing_ok=True)
@@ -48,12 +60,12 @@ def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress 
         req = urllib.request.Request(url, method="GET")  # noqa: S310 - presigned URL from the registry
         req.add_header("User-Agent", USER_AGENT)
         with handle, urllib.request.urlopen(req, timeout=policy.timeout) as resp:  # noqa: S310
-            while chunk := resp.read(CHUNK_SIZE):
-                digest.update(chunk)
-                handle.write(chunk)
-                received += len(chunk)
+            while count := resp.readinto(buffer):
+                digest.update(view[:count])
+                handle.write(view[:count])
+                received += count
                 if progress is not None:
-                    progress.update(len(chunk))
+                    progress.update(count)
     except urllib.error.HTTPError as exc:
         forget()
         if exc.code in RETRY_STATUSES or exc.code >= 500:
@@ -79,7 +91,22 @@ def download_file(
     progress: Progress | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Stream ``url`` to ``dest``, verify it, and return ``dest``.
+    """Stream ``url`` to ``dest``, verify it, and return ``dest`` (see :func:`fetch_verified`)."""
+    found = fetch_verified(url, dest, sha256=sha256, size=size, policy=policy, progress=progress, overwrite=overwrite)
+    return found.path
+
+
+def fetch_verified(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    sha256: str,
+    size: int | None,
+    policy: RetryPolicy | None = None,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> VerifiedDownload:
+    """Stream ``url`` to ``dest`` and verify it, hashing the bytes once, as they arrive.
 
     Raises :class:`DigestMismatch` (and leaves no file) when the bytes are not the
     declared ones, and :class:`ClientError` before downloading anything when ``dest``
@@ -108,7 +135,7 @@ def download_file(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    return target
+    return VerifiedDownload(target, actual, received)
 
 
 def _refuse_to_replace(target: Path, overwrite: bool) -> None:

@@ -124,7 +124,6 @@ def _shrank() -> ClientError:
 # Storage connections kept alive per upload thread, so each worker pays one connection setup (one
 # TLS handshake) for all its parts, not one per part.
 _STORAGE = ConnectionPool()
-_PROXIES = urllib.request.getproxies()
 
 
 def _put(url: str, body: FileSlice, headers: dict[str, str], timeout: float) -> tuple[int, Message, bytes]:
@@ -132,8 +131,8 @@ def _put(url: str, body: FileSlice, headers: dict[str, str], timeout: float) -> 
     parts = urllib.parse.urlsplit(url)
     if parts.scheme in ("http", "https") and not _proxied(parts.scheme, parts.hostname):
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        answer = _STORAGE.exchange("PUT", parts.scheme, parts.netloc, target, body, headers, timeout)
-        return answer.status, answer.headers, answer.body
+        exchanged = _STORAGE.exchange("PUT", parts.scheme, parts.netloc, target, body, headers, timeout)
+        return exchanged.status, exchanged.headers, exchanged.body
     # through a proxy: urllib's handlers know how to reach it
     req = urllib.request.Request(url, data=body, method="PUT", headers=headers)  # noqa: S310 - presigned URL
     try:
@@ -148,7 +147,7 @@ def _put(url: str, body: FileSlice, headers: dict[str, str], timeout: float) -> 
 
 
 def _proxied(scheme: str, host: str | None) -> bool:
-    return scheme in _PROXIES and not (host and urllib.request.proxy_bypass(host))
+    return scheme in urllib.request.getproxies() and not (host and urllib.request.proxy_bypass(host))
 
 
 def _one_of_each(*layers: Mapping[str, str]) -> dict[str, str]:
