@@ -48,8 +48,6 @@ def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress 
     handle = os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
     digest = hashlib.sha256()
     received = 0
-    buffer = bytearray(CHUNK_SIZE)
-    view = memoryview(buffer)
 
     def forget() -> None:
         temp.unlink(missing_ok=True)
@@ -60,12 +58,12 @@ def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress 
         req = urllib.request.Request(url, method="GET")  # noqa: S310 - presigned URL from the registry
         req.add_header("User-Agent", USER_AGENT)
         with handle, urllib.request.urlopen(req, timeout=policy.timeout) as resp:  # noqa: S310
-            while count := resp.readinto(buffer):
-                digest.update(view[:count])
-                handle.write(view[:count])
-                received += count
+            while chunk := resp.read(CHUNK_SIZE):
+                digest.update(chunk)
+                handle.write(chunk)
+                received += len(chunk)
                 if progress is not None:
-                    progress.update(count)
+                    progress.update(len(chunk))
     except urllib.error.HTTPError as exc:
         forget()
         if exc.code in RETRY_STATUSES or exc.code >= 500:
