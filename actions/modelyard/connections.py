@@ -247,7 +247,7 @@ class ConnectionPool:
             previous[1].close()
 
     def _connect(self, scheme: str, host: str, timeout: float) -> http.client.HTTPConnection:
-        self._close_orphans()
+        self.close_orphans()
         conn: http.client.HTTPConnection
         if scheme == "https":
             conn = _HTTPSConnection(host, timeout=timeout, context=self.ssl_context())
@@ -260,8 +260,8 @@ class ConnectionPool:
             raise
         return conn
 
-    def _close_orphans(self) -> None:
-        """Idle connections of threads that have ended will never be used again (a thread pool that shut down)."""
+    def close_orphans(self) -> None:
+        """Close the idle connections of threads that have ended: they will never be used again."""
         with self._lock:
             orphans = [key for key, (owner, _) in self._idle.items() if not owner.is_alive()]
             connections = [self._idle.pop(key)[1] for key in orphans]

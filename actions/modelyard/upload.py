@@ -333,6 +333,7 @@ def upload_multipart(
         _settle(pending, keep=0)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        _STORAGE.close_orphans()  # the workers' connections: their threads have ended
     return [{"part_number": number, "etag": etags[number]} for number in sorted(etags)]
 
 

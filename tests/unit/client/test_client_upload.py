@@ -82,8 +82,9 @@ def test_file_slice_sent_again_starts_over_and_counts_its_bytes_once(artifact: t
     assert sum(counted) == 200_000
 
 
-def test_each_worker_sends_its_parts_on_one_connection(loopback, artifact: tuple[Path, bytes]) -> None:
+def test_each_worker_sends_its_parts_on_one_connection(loopback, artifact: tuple[Path, bytes], monkeypatch) -> None:
     path, data = artifact
+    monkeypatch.setattr(upload, "_STORAGE", ConnectionPool())
     server = loopback(s3_like())
     part_size = 10_000
     count = -(-len(data) // part_size)
@@ -96,6 +97,7 @@ def test_each_worker_sends_its_parts_on_one_connection(loopback, artifact: tuple
     execute_plan(path, len(data), plan, policy=FAST, workers=2)
     assert len(server.seen) == count
     assert len(server.connections) <= 2
+    assert upload._STORAGE.idle_connections == 0  # closed with the workers, not left open until exit
     assert b"".join(s.body for s in sorted(server.seen, key=lambda s: int(s.path.rsplit("/", 1)[1]))) == data
 
 
