@@ -271,12 +271,11 @@ def cmd_resolve(args: argparse.Namespace) -> Output:
 
 
 def cmd_download(args: argparse.Namespace) -> Output:
-    from modelyard.artifacts import hash_file
     from modelyard.render import key_values
 
-    path = _client(args).download(args.uri, args.output, overwrite=args.force)
-    digest = hash_file(path)
-    # download() refuses (and leaves no file) unless size and sha256 match what the registry declared
+    # refused (and no file left) unless size and sha256 match what the registry declared
+    digest = _client(args).download_verified(args.uri, args.output, overwrite=args.force)
+    path = digest.path
     data = {
         "uri": args.uri,
         "path": str(path),

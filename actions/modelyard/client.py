@@ -8,7 +8,7 @@ import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import ClientError, RegistryError
 from modelyard.transport import RetryPolicy, TokenSource, Transport
@@ -21,6 +21,9 @@ from modelyard.uris import (
     parse_uri,
     parse_version_ref,
 )
+
+if TYPE_CHECKING:  # imported when a download runs: `import modelyard` stays light
+    from modelyard.download import VerifiedDownload
 
 JSON = dict[str, Any]
 VersionRef = int | str
@@ -378,7 +381,18 @@ class Client:
         path or an existing directory (the artifact keeps its registered file name there); by
         default the current directory. An existing file is replaced only with ``overwrite=True``.
         """
-        from modelyard.download import download_file
+        return self.download_verified(uri, dest, version=version, overwrite=overwrite).path
+
+    def download_verified(
+        self,
+        uri: str,
+        dest: str | os.PathLike[str] | None = None,
+        *,
+        version: VersionRef | None = None,
+        overwrite: bool = False,
+    ) -> VerifiedDownload:
+        """:meth:`download`, answering the verified file's path, sha256 and size (hashed once, on arrival)."""
+        from modelyard.download import fetch_verified
         from modelyard.progress import Progress
 
         if dest is not None and not isinstance(dest, str | os.PathLike):
@@ -414,7 +428,7 @@ class Client:
         size = info.get("size")
         progress = Progress(int(size or 0), f"downloading {filename}", enabled=self.progress)
         try:
-            return download_file(
+            return fetch_verified(
                 str(info["url"]),
                 target,
                 sha256=str(info["sha256"]),

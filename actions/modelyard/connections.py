@@ -36,8 +36,19 @@ import urllib.response
 import weakref
 from dataclasses import dataclass
 from email.message import Message
+from typing import Protocol
 
 Key = tuple[int, str, str]  # (thread id, scheme, "host:port")
+
+
+class StreamedBody(Protocol):
+    """A request body too large to hold in memory (a file's range): it writes itself onto the socket.
+
+    ``send_over`` starts from its first byte each time: a request on a kept-alive connection that the
+    server had dropped is sent once more, on a fresh one. The caller sets ``Content-Length``.
+    """
+
+    def send_over(self, sock: socket.socket) -> None: ...
 
 
 class NothingAnswered(ConnectionError):
@@ -109,6 +120,20 @@ def _acknowledge_promptly(sock: socket.socket | None) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
 
+def _stream_request(
+    conn: http.client.HTTPConnection, method: str, target: str, body: StreamedBody, headers: dict[str, str]
+) -> None:
+    """``conn.request`` for a body that sends itself (http.client would copy a file through 8 KiB reads)."""
+    names = {name.lower() for name in headers}
+    conn.putrequest(method, target, skip_host="host" in names, skip_accept_encoding="accept-encoding" in names)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    if conn.sock is None:
+        raise http.client.NotConnected("the connection closed before the body could be sent")
+    body.send_over(conn.sock)
+
+
 def _close_all(idle: dict[Key, tuple[threading.Thread, http.client.HTTPConnection]], lock: threading.Lock) -> None:
     with lock:
         connections = [conn for _, conn in idle.values()]
@@ -152,7 +177,7 @@ class ConnectionPool:
         scheme: str,
         host: str,
         target: str,
-        body: bytes | None,
+        body: bytes | StreamedBody | None,
         headers: dict[str, str],
         timeout: float,
     ) -> Answer:
@@ -176,12 +201,15 @@ class ConnectionPool:
         key: Key,
         method: str,
         target: str,
-        body: bytes | None,
+        body: bytes | StreamedBody | None,
         headers: dict[str, str],
     ) -> Answer:
         try:
             try:
-                conn.request(method, target, body, headers)
+                if body is None or isinstance(body, bytes):
+                    conn.request(method, target, body, headers)
+                else:
+                    _stream_request(conn, method, target, body, headers)
             except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
                 raise NothingAnswered(exc) from exc
             _acknowledge_promptly(conn.sock)
@@ -219,7 +247,7 @@ class ConnectionPool:
             previous[1].close()
 
     def _connect(self, scheme: str, host: str, timeout: float) -> http.client.HTTPConnection:
-        self._close_orphans()
+        self.close_orphans()
         conn: http.client.HTTPConnection
         if scheme == "https":
             conn = _HTTPSConnection(host, timeout=timeout, context=self.ssl_context())
@@ -232,8 +260,8 @@ class ConnectionPool:
             raise
         return conn
 
-    def _close_orphans(self) -> None:
-        """Idle connections of threads that have ended will never be used again (a thread pool that shut down)."""
+    def close_orphans(self) -> None:
+        """Close the idle connections of threads that have ended: they will never be used again."""
         with self._lock:
             orphans = [key for key, (owner, _) in self._idle.items() if not owner.is_alive()]
             connections = [self._idle.pop(key)[1] for key in orphans]

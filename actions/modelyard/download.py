@@ -13,6 +13,7 @@ import os
 import secrets
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from modelyard.errors import ClientError, DigestMismatch
@@ -29,6 +30,15 @@ from modelyard.transport import (
 )
 
 CHUNK_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class VerifiedDownload:
+    """A downloaded file whose bytes matched the registry's size and sha256 (no need to hash it again)."""
+
+    path: Path
+    sha256: str
+    size: int
 
 
 def _fetch_once(url: str, target: Path, policy: RetryPolicy, progress: Progress | None) -> tuple[str, int, Path]:
@@ -79,7 +89,22 @@ def download_file(
     progress: Progress | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Stream ``url`` to ``dest``, verify it, and return ``dest``.
+    """Stream ``url`` to ``dest``, verify it, and return ``dest`` (see :func:`fetch_verified`)."""
+    found = fetch_verified(url, dest, sha256=sha256, size=size, policy=policy, progress=progress, overwrite=overwrite)
+    return found.path
+
+
+def fetch_verified(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    sha256: str,
+    size: int | None,
+    policy: RetryPolicy | None = None,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> VerifiedDownload:
+    """Stream ``url`` to ``dest`` and verify it, hashing the bytes once, as they arrive.
 
     Raises :class:`DigestMismatch` (and leaves no file) when the bytes are not the
     declared ones, and :class:`ClientError` before downloading anything when ``dest``
@@ -108,7 +133,7 @@ def download_file(
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    return target
+    return VerifiedDownload(target, actual, received)
 
 
 def _refuse_to_replace(target: Path, overwrite: bool) -> None:

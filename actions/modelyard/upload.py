@@ -14,14 +14,19 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
+import ssl
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from modelyard.connections import ConnectionPool
 from modelyard.errors import ClientError
 from modelyard.progress import Progress
 from modelyard.transport import (
@@ -38,11 +43,17 @@ from modelyard.version import __version__
 
 DEFAULT_WORKERS = 4
 PART_ATTEMPTS = 3
-READ_BLOCK = 256 * 1024
+# Blocks of this size go to the socket (and to the progress line) at a time: large enough that the
+# per-block Python cost vanishes, small enough that 4 workers hold a few MiB between them.
+SEND_BLOCK = 1024 * 1024
 
 
 class FileSlice:
-    """A read-only file object over ``length`` bytes of a file starting at ``offset``."""
+    """A read-only file object over ``length`` bytes of a file starting at ``offset``.
+
+    ``on_read`` hears of every byte handed out, and of bytes taken back (a negative count) when
+    the slice starts over.
+    """
 
     def __init__(
         self,
@@ -52,6 +63,7 @@ class FileSlice:
         on_read: Callable[[int], None] | None = None,
     ) -> None:
         self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._offset = offset
         self._file.seek(offset)
         self.length = length
         self._remaining = length
@@ -61,13 +73,39 @@ class FileSlice:
         if self._remaining <= 0:
             return b""
         want = self._remaining if size is None or size < 0 else min(size, self._remaining)
-        data = self._file.read(min(want, READ_BLOCK))
+        data = self._file.read(min(want, SEND_BLOCK))
         if not data:
-            raise ClientError("the artifact file shrank while it was being uploaded; do not modify it mid-upload")
-        self._remaining -= len(data)
-        if self._on_read is not None:
-            self._on_read(len(data))
+            raise _shrank()
+        self._handed_out(len(data))
         return data
+
+    def send_over(self, sock: socket.socket) -> None:
+        """Write the whole slice onto ``sock``, from its first byte (see ``connections.StreamedBody``).
+
+        On a plain socket the kernel copies file to socket (``sendfile``): no bytes pass through
+        Python. TLS has to encrypt in user space, so there it is read and sent a block at a time.
+        """
+        self._rewind()
+        if isinstance(sock, ssl.SSLSocket) or not hasattr(os, "sendfile"):
+            while chunk := self.read(SEND_BLOCK):
+                sock.sendall(chunk)
+            return
+        while self._remaining > 0:
+            want = min(SEND_BLOCK, self._remaining)
+            sent = sock.sendfile(self._file, self._offset + self.length - self._remaining, want)
+            if sent < want:
+                raise _shrank()
+            self._handed_out(sent)
+
+    def _handed_out(self, count: int) -> None:
+        self._remaining -= count
+        if self._on_read is not None:
+            self._on_read(count)
+
+    def _rewind(self) -> None:
+        if self._remaining != self.length:
+            self._handed_out(-(self.length - self._remaining))
+        self._file.seek(self._offset)
 
     def close(self) -> None:
         self._file.close()
@@ -77,6 +115,48 @@ class FileSlice:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _shrank() -> ClientError:
+    return ClientError("the artifact file shrank while it was being uploaded; do not modify it mid-upload")
+
+
+# Storage connections kept alive per upload thread, so each worker pays one connection setup (one
+# TLS handshake) for all its parts, not one per part.
+_STORAGE = ConnectionPool()
+
+
+def _put(url: str, body: FileSlice, headers: dict[str, str], timeout: float) -> tuple[int, Message, bytes]:
+    """PUT ``body``: (status, headers, answer), whatever the status; connection failures raise."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("http", "https") and not _proxied(parts.scheme, parts.hostname):
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        exchanged = _STORAGE.exchange("PUT", parts.scheme, parts.netloc, target, body, headers, timeout)
+        return exchanged.status, exchanged.headers, exchanged.body
+    # through a proxy: urllib's handlers know how to reach it
+    req = urllib.request.Request(url, data=body, method="PUT", headers=headers)  # noqa: S310 - presigned URL
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        try:
+            answer = exc.read()
+        except CONNECTION_ERRORS:
+            answer = b""
+        return exc.code, exc.headers, answer
+
+
+def _proxied(scheme: str, host: str | None) -> bool:
+    return scheme in urllib.request.getproxies() and not (host and urllib.request.proxy_bypass(host))
+
+
+def _one_of_each(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Headers merged case-insensitively, later layers winning (a plan's ``content-type`` replaces ours)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, str(value))
+    return dict(merged.values())
 
 
 def _storage_error(status: int, body: bytes) -> str:
@@ -124,32 +204,26 @@ def put_bytes(
             if progress is not None and sent:
                 progress.update(-sent)
 
+        sent_headers = _one_of_each(
+            {"User-Agent": USER_AGENT, "Content-Type": "application/octet-stream"},
+            headers or {},
+            {"Content-Length": str(length)},
+        )
         with FileSlice(path, offset, length, count) as body:
-            req = urllib.request.Request(url, data=body, method="PUT")  # noqa: S310 - presigned https URL
-            req.add_header("User-Agent", USER_AGENT)
-            req.add_header("Content-Type", "application/octet-stream")
-            for key, value in (headers or {}).items():
-                req.add_header(key, value)
-            req.add_header("Content-Length", str(length))
             try:
-                with urllib.request.urlopen(req, timeout=policy.timeout) as resp:  # noqa: S310
-                    resp.read()
-                    return str(resp.headers.get("ETag") or "")
-            except urllib.error.HTTPError as exc:
-                undo()
-                try:
-                    answer = exc.read()
-                except CONNECTION_ERRORS:
-                    answer = b""
-                reason = _storage_error(exc.code, answer)
-                if exc.code in RETRY_STATUSES or exc.code >= 500:
-                    retry_after = parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-                    raise RetryableFailure(reason, retry_after) from None
-                hint = " (the presigned URL may have expired; register again)" if exc.code == 403 else ""
-                raise ClientError(f"storage rejected the {what}: {reason}{hint}") from None
+                status, answer_headers, answer = _put(url, body, sent_headers, policy.timeout)
             except CONNECTION_ERRORS as exc:
                 undo()
                 raise RetryableFailure(describe_failure(exc, policy.timeout)) from None
+        if 200 <= status < 300:
+            return str(answer_headers.get("ETag") or "")
+        undo()
+        reason = _storage_error(status, answer)
+        if status in RETRY_STATUSES or status >= 500:
+            retry_after = parse_retry_after(answer_headers.get("Retry-After") if answer_headers else None)
+            raise RetryableFailure(reason, retry_after)
+        hint = " (the presigned URL may have expired; register again)" if status == 403 else ""
+        raise ClientError(f"storage rejected the {what}: {reason}{hint}")
 
     return call_with_retries(attempt, policy=policy, url=url)
 
@@ -206,6 +280,17 @@ def _part_pages(plan: Mapping[str, Any], size: int, more_parts: PartsPager | Non
         page = more_parts(next_number)
 
 
+def _settle(pending: set[Future[None]], keep: int) -> set[Future[None]]:
+    """Wait until at most ``keep`` of ``pending`` are unfinished; the first failure is raised at once."""
+    while len(pending) > keep:
+        done, pending = wait(pending, return_when=FIRST_EXCEPTION if keep == 0 else FIRST_COMPLETED)
+        for future in done:
+            error = future.exception()
+            if error is not None:
+                raise error
+    return pending
+
+
 def upload_multipart(
     path: str | os.PathLike[str],
     size: int,
@@ -239,16 +324,16 @@ def upload_multipart(
             etags[number] = etag
 
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="modelyard-part")
+    pending: set[Future[None]] = set()
     try:
         for parts in _part_pages(plan, size, more_parts):
-            futures: list[Future[None]] = [pool.submit(send, number, url) for number, url in parts]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in done:
-                error = future.exception()
-                if error is not None:
-                    raise error
+            pending.update(pool.submit(send, number, url) for number, url in parts)
+            # ask for the next page while the workers still have parts of this one: they never idle
+            pending = _settle(pending, keep=max(1, workers))
+        _settle(pending, keep=0)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        _STORAGE.close_orphans()  # the workers' connections: their threads have ended
     return [{"part_number": number, "etag": etags[number]} for number in sorted(etags)]
 
 

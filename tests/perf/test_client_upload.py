@@ -1,11 +1,12 @@
-"""Peak memory and throughput of the client registering a large file, next to boto3's upload_file.
+"""Peak memory and throughput of the client moving a large file, next to boto3's upload_file and download_file.
 
-Both run as child processes against the same moto server of a ``LocalStack``; the file is
+All run as child processes against the same moto server of a ``LocalStack``; the file is
 sparse (reads as zeros, costs no disk). Size: ``MODELYARD_BENCH_BYTES`` (default 256 MiB; ``make
 bench`` uses 1 GiB). The registry switches to a multipart plan above
 ``MODELYARD_MULTIPART_THRESHOLD`` (64 MiB here, the server's default), so the client streams
-8 MiB parts from their offsets with 4 workers. Figures are printed; the test asserts only that
-the registration succeeded and the stored object has the file's size.
+8 MiB parts from their offsets with 4 workers. Then ``modelyard download`` fetches the version
+back and boto3's ``download_file`` fetches the same object. Figures are printed; the test asserts
+only that every transfer succeeded with the file's size.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,11 @@ import sys
 import boto3
 boto3.client("s3").upload_file(sys.argv[1], sys.argv[2], sys.argv[3])
 """
+BOTO3_DOWNLOAD = """
+import sys
+import boto3
+boto3.client("s3").download_file(sys.argv[1], sys.argv[2], sys.argv[3])
+"""
 
 
 @pytest.fixture
@@ -46,20 +52,26 @@ def stack() -> Iterator[LocalStack]:
 
 
 @pytest.fixture
-def server_hashing(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Seconds the registry spent re-hashing stored bytes at completion (it runs in this process)."""
-    spent: list[float] = []
-    hash_blob = S3BlobStore.hash_blob
+def server_completion(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[float]]:
+    """Seconds the registry spent completing: moto assembling the parts, then re-hashing the stored bytes.
 
-    def timed(store: S3BlobStore, key: str, version_id: str | None) -> str:
+    The registry runs in this process, so its blob store's calls can be timed here.
+    """
+    spent: dict[str, list[float]] = {"complete_multipart": [], "hash_blob": []}
+    for name, times in spent.items():
+        monkeypatch.setattr(S3BlobStore, name, _timed(getattr(S3BlobStore, name), times))
+    return spent
+
+
+def _timed(method: Callable[..., Any], times: list[float]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            return hash_blob(store, key, version_id)
+            return method(*args, **kwargs)
         finally:
-            spent.append(time.perf_counter() - started)
+            times.append(time.perf_counter() - started)
 
-    monkeypatch.setattr(S3BlobStore, "hash_blob", timed)
-    return spent
+    return timed
 
 
 def _base_env() -> dict[str, str]:
@@ -71,8 +83,13 @@ def _throughput(run: ChildRun) -> float:
     return SIZE / 1e6 / run.seconds
 
 
-def test_client_register_memory_and_throughput_next_to_boto3(
-    stack: LocalStack, server_hashing: list[float], tmp_path: Path
+def _row(what: str, run: ChildRun, notes: str, versus: ChildRun | None = None) -> tuple[object, ...]:
+    ratio = f"{versus.seconds / run.seconds:.2f}" if versus is not None else "-"
+    return (what, round(run.peak_rss_mib, 1), round(run.seconds, 2), round(_throughput(run), 1), ratio, notes)
+
+
+def test_client_transfers_memory_and_throughput_next_to_boto3(
+    stack: LocalStack, server_completion: dict[str, list[float]], tmp_path: Path
 ) -> None:
     artifact = tmp_path / "big.safetensors"
     with artifact.open("wb") as handle:
@@ -91,9 +108,10 @@ def test_client_register_memory_and_throughput_next_to_boto3(
     version: dict[str, Any] = json.loads(registered.stdout)
     assert version["status"] == "ready", version
     assert version["artifact"]["size"] == SIZE
+    key = version["artifact"]["key"]
 
     s3 = boto3.client("s3", endpoint_url=stack.moto_url)
-    stored = s3.head_object(Bucket=stack.bucket_name, Key=version["artifact"]["key"])
+    stored = s3.head_object(Bucket=stack.bucket_name, Key=key)
     assert stored["ContentLength"] == SIZE
 
     s3.create_bucket(Bucket=BOTO3_BUCKET)
@@ -104,6 +122,21 @@ def test_client_register_memory_and_throughput_next_to_boto3(
     assert uploaded.returncode == 0, uploaded.stderr
     assert s3.head_object(Bucket=BOTO3_BUCKET, Key="big.safetensors")["ContentLength"] == SIZE
 
+    fetched_path = tmp_path / "fetched.safetensors"
+    fetched = run_measured(
+        [sys.executable, "-m", "modelyard", "--json", "download", "models:/big/1", "-o", str(fetched_path)],
+        client_env,
+    )
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched_path.stat().st_size == SIZE
+    fetched_path.unlink()  # the page cache and the disk hold one copy at a time
+
+    boto3_path = tmp_path / "boto3.safetensors"
+    downloaded = run_measured([sys.executable, "-c", BOTO3_DOWNLOAD, stack.bucket_name, key, str(boto3_path)], aws_env)
+    assert downloaded.returncode == 0, downloaded.stderr
+    assert boto3_path.stat().st_size == SIZE
+    boto3_path.unlink()
+
     hashed = run_measured(
         [sys.executable, "-c", HASH_ONLY, str(artifact)],
         _base_env(),
@@ -112,41 +145,34 @@ def test_client_register_memory_and_throughput_next_to_boto3(
     bare = run_measured([sys.executable, "-c", "pass"], _base_env())
     boto3_only = run_measured([sys.executable, "-c", "import boto3; boto3.client('s3')"], aws_env)
 
-    verify = sum(server_hashing)
+    assemble = sum(server_completion["complete_multipart"])
+    verify = sum(server_completion["hash_blob"])
     parts = -(-SIZE // (8 * MIB)) if SIZE > THRESHOLD else 1
     rows = [
-        (
+        _row(
             "modelyard register (client)",
-            round(registered.peak_rss_mib, 1),
-            round(registered.seconds, 2),
-            round(_throughput(registered), 1),
-            f"hash + {parts} part(s) + complete; server re-hash {verify:.2f} s of it",
+            registered,
+            f"hash + {parts} part(s) + complete (moto assembles {assemble:.2f} s, registry re-hashes {verify:.2f} s)",
+            uploaded,
         ),
-        (
-            "  of which: client's SHA-256 pass",
-            round(hashed.peak_rss_mib, 1),
-            round(hashed.seconds, 2),
-            round(_throughput(hashed), 1),
-            "modelyard.artifacts.hash_file alone, 1 MiB reads",
+        _row("  of which: client's SHA-256 pass", hashed, "modelyard.artifacts.hash_file alone, 1 MiB reads"),
+        _row("boto3 upload_file", uploaded, "default TransferConfig (8 MiB parts, 10 threads), no hashing"),
+        _row(
+            "modelyard download (client)", fetched, "one GET, hashed as it arrives, renamed when it matches", downloaded
         ),
-        (
-            "boto3 upload_file",
-            round(uploaded.peak_rss_mib, 1),
-            round(uploaded.seconds, 2),
-            round(_throughput(uploaded), 1),
-            "default TransferConfig (8 MiB parts, 10 threads), no hashing",
-        ),
-        ("python -c pass", round(bare.peak_rss_mib, 1), round(bare.seconds, 2), "-", "interpreter floor"),
+        _row("boto3 download_file", downloaded, "default TransferConfig (8 MiB ranges, 10 threads), no hashing"),
+        ("python -c pass", round(bare.peak_rss_mib, 1), round(bare.seconds, 2), "-", "-", "interpreter floor"),
         (
             "python -c 'import boto3; client'",
             round(boto3_only.peak_rss_mib, 1),
             round(boto3_only.seconds, 2),
             "-",
+            "-",
             "boto3's floor before any bytes move",
         ),
     ]
     title = (
-        f"Registering a {SIZE / MIB:.0f} MiB file against moto (multipart above {THRESHOLD / MIB:.0f} MiB; "
+        f"Moving a {SIZE / MIB:.0f} MiB file through moto (multipart above {THRESHOLD / MIB:.0f} MiB; "
         f"{os.cpu_count()} CPUs)"
     )
-    print(format_table(title, ("what", "peak RSS (MiB)", "wall (s)", "MB/s", "notes"), rows))
+    print(format_table(title, ("what", "peak RSS (MiB)", "wall (s)", "MB/s", "x boto3", "notes"), rows))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import ssl
 import threading
 from pathlib import Path
 
 import pytest
+from tests.support.certificates import self_signed_loopback
 
-from conftest import Answer, Seen
+from conftest import Answer, Loopback, Seen
+from modelyard import upload
+from modelyard.connections import ConnectionPool
 from modelyard.errors import ClientError
 from modelyard.progress import Progress
 from modelyard.transport import RetryPolicy
@@ -54,6 +59,64 @@ def test_file_slice_reads_only_its_window(artifact: tuple[Path, bytes]) -> None:
             chunks.append(chunk)
     assert b"".join(chunks) == data[1000:6000]
     assert sum(counted) == 5000
+
+
+def test_file_slice_sent_again_starts_over_and_counts_its_bytes_once(artifact: tuple[Path, bytes]) -> None:
+    path, data = artifact
+    counted: list[int] = []
+    sender, receiver = socket.socketpair()
+    received = bytearray()
+
+    def drain() -> None:
+        while chunk := receiver.recv(65536):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with sender, receiver, FileSlice(path, 1000, 200_000, counted.append) as window:
+        window.send_over(sender)
+        window.send_over(sender)  # a kept-alive connection the server had dropped: the body goes again
+        sender.shutdown(socket.SHUT_WR)
+        reader.join(timeout=5)
+    assert bytes(received) == data[1000:201_000] * 2
+    assert sum(counted) == 200_000
+
+
+def test_each_worker_sends_its_parts_on_one_connection(loopback, artifact: tuple[Path, bytes], monkeypatch) -> None:
+    path, data = artifact
+    monkeypatch.setattr(upload, "_STORAGE", ConnectionPool())
+    server = loopback(s3_like())
+    part_size = 10_000
+    count = -(-len(data) // part_size)
+    plan = {
+        "method": "multipart",
+        "upload_id": "u1",
+        "part_size": part_size,
+        "parts": [{"part_number": n, "url": f"{server.url}/bucket/key/{n}"} for n in range(1, count + 1)],
+    }
+    execute_plan(path, len(data), plan, policy=FAST, workers=2)
+    assert len(server.seen) == count
+    assert len(server.connections) <= 2
+    assert upload._STORAGE.idle_connections == 0  # closed with the workers, not left open until exit
+    assert b"".join(s.body for s in sorted(server.seen, key=lambda s: int(s.path.rsplit("/", 1)[1]))) == data
+
+
+def test_parts_go_over_https(artifact: tuple[Path, bytes], tmp_path: Path, monkeypatch) -> None:
+    path, data = artifact
+    certificate, key = self_signed_loopback(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    trusting = ssl.create_default_context(cafile=str(certificate))
+    monkeypatch.setattr(upload, "_STORAGE", ConnectionPool(trusting))
+    with Loopback(s3_like(), tls=context) as server:
+        plan = {
+            "method": "multipart",
+            "upload_id": "u1",
+            "part_size": 100_000,
+            "parts": [{"part_number": n, "url": f"{server.url}/k/{n}"} for n in (1, 2, 3)],
+        }
+        parts = execute_plan(path, len(data), plan, policy=FAST, workers=2)
+    assert [p["etag"] for p in parts] == [etag_of(data[i : i + 100_000]) for i in (0, 100_000, 200_000)]
 
 
 def test_single_put_streams_the_whole_file(loopback, artifact: tuple[Path, bytes]) -> None:
