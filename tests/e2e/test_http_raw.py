@@ -236,3 +236,24 @@ def test_a_wrong_size_declared_elsewhere_never_discards_bytes_another_version_up
     assert done.status == 200, done.body
     download = client.download_info(model_name, 1)
     assert http("GET", download["url"]).body == data
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/v1/models/{m}/policy", {"document": {}, "expected_revision": 2**65}),
+        ("PUT", "/v1/models/{m}/aliases/champion", {"version": 1, "expected_version": 2**65}),
+        ("PUT", "/v1/models/{m}/aliases/champion", {"version": 2**65}),
+        ("POST", "/v1/models/{m}/stages/staging/promote", {"version": 1, "expected_version": 2**65}),
+        ("POST", "/v1/models/{m}/stages/staging/rollback", {"expected_version": 2**65}),
+    ],
+)
+def test_numbers_past_any_counter_are_a_422_naming_the_field(
+    stack: LocalStack, client: Any, token: str, model_name: str, method: str, path: str, body: dict[str, Any]
+) -> None:
+    client.create_model(model_name)
+    raw = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    answer = http(method, stack.api_url + path.format(m=model_name), token=token, body=raw, headers=headers)
+    assert answer.status == 422, answer.body
+    assert answer.json()["errors"], answer.body

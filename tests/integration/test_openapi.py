@@ -56,7 +56,7 @@ def test_openapi_says_how_the_server_answers_and_who_needs_a_token() -> None:
     threshold = document["components"]["schemas"]["Threshold"]
     assert {tuple(option["required"]) for option in threshold["anyOf"]} == {("min",), ("max",)}
     promote = document["components"]["schemas"]["PromoteRequest"]["properties"]["version"]["anyOf"]
-    assert {"type": "integer", "minimum": 1} in promote
+    assert {"type": "integer", "minimum": 1, "maximum": 10**9} in promote
     tags = document["components"]["schemas"]["CreateModelRequest"]["properties"]["tags"]
     assert tags["additionalProperties"] is False
 

@@ -3,7 +3,15 @@ two (the webhook's body, a use case's request) need not define all of `schemas` 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from modelyard_server.domain.names import MAX_VERSION
+
+# A revision a client read back. Counters never pass MAX_VERSION, and storage holds 64-bit integers
+# at most: a larger number is a 422 naming the field, never a number handed to storage.
+Revision = Annotated[int, Field(ge=0, le=MAX_VERSION)]
 
 
 class RegistryModel(BaseModel):

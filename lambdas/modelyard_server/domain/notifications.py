@@ -23,7 +23,7 @@ from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.model_base import StrictModel
+from modelyard_server.domain.model_base import Revision, StrictModel
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConfigChanged
@@ -178,8 +178,9 @@ class NotificationConfig(StrictModel):
 
 
 class SetNotificationsRequest(NotificationConfig):
-    expected_revision: int | None = Field(
-        default=None, ge=0, description="Only replace the config if its revision is still this (0 = none set)"
+    expected_revision: Revision | None = Field(
+        default=None,
+        description="Only replace the config if its revision is still this (0 = none set)",
     )
 
 

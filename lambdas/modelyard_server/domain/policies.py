@@ -11,7 +11,7 @@ from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
-from modelyard_server.domain.model_base import RegistryModel, StrictModel
+from modelyard_server.domain.model_base import RegistryModel, Revision, StrictModel
 from modelyard_server.domain.policy import (
     EffectivePolicy,
     PolicyDocument,
@@ -31,7 +31,7 @@ class PolicyRevisionConflict(DomainError):
 
 class SetPolicyRequest(StrictModel):
     document: PolicyDocument
-    expected_revision: int = 0
+    expected_revision: Revision = 0
 
 
 class PolicyView(RegistryModel):

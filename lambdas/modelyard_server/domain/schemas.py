@@ -12,6 +12,7 @@ from modelyard_server.domain import clock
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import (
+    MAX_VERSION,
     MODEL_NAME_PATTERN,
     REPOSITORY_PATTERN,
     SEMVER_PATTERN,
@@ -153,7 +154,9 @@ class RestoreVersionRequest(StrictModel):
     reason: Reason
 
 
-VersionInput = Annotated[int, Field(ge=1)] | Annotated[str, StringConstraints(min_length=1, max_length=300)]
+VersionInput = (
+    Annotated[int, Field(ge=1, le=MAX_VERSION)] | Annotated[str, StringConstraints(min_length=1, max_length=300)]
+)
 
 
 class SetAliasRequest(StrictModel):
@@ -161,6 +164,7 @@ class SetAliasRequest(StrictModel):
     expected_version: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_VERSION,
         description="Only move the alias if it points at this version now; null: only if the alias is unset. "
         "Leave the field out to move it whatever it points at.",
     )
@@ -171,6 +175,7 @@ class PromoteRequest(StrictModel):
     expected_version: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_VERSION,
         description="Only promote if the stage holds this version now; null: only if the stage is empty. "
         "Leave the field out to promote whatever the stage holds.",
     )
@@ -182,6 +187,7 @@ class RollbackRequest(StrictModel):
     expected_version: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_VERSION,
         description="The version the stage holds as you ask (from a read just before): a retried rollback "
         "then answers the stage as it is instead of rolling back twice; if someone else moved it, 409",
     )
