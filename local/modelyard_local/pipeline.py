@@ -183,20 +183,19 @@ class OutboxPipeline(_Poller):
             self.poll_once()
 
 
-class LocalPipeline(_Poller):
-    """Stream → ``handlers.events.consume`` → in-process bus → notifier, polled in a thread."""
+class StreamConsumer(_Poller):
+    """The table's stream → ``handlers.events.consume`` → `handle` for each event, polled in a thread.
 
-    def __init__(self, table_name: str, printer: Printer = print, interval: float = 0.25) -> None:
+    Records are read the way Lambda's event source mapping reads them: in order, in batches shaped
+    like Lambda's event, resuming from the first record a batch reports as failed.
+    """
+
+    def __init__(self, reader: StreamReader, printer: Printer, interval: float) -> None:
         super().__init__(printer, interval)
-        self._reader = StreamReader(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_name)
-        self._bus = InProcessBus(printer)
+        self._reader = reader
 
-    @property
-    def deliveries(self) -> list[notifier.Delivery]:
-        return self._bus.deliveries
-
-    def publish(self, event: EventRecord) -> None:
-        self._bus.publish(event)
+    def handle(self, event: EventRecord) -> None:
+        raise NotImplementedError
 
     def poll_once(self) -> int:
         """One pass over every shard; how many records it acknowledged."""
@@ -204,7 +203,7 @@ class LocalPipeline(_Poller):
         with self._lock:
             for shard_id, batch in self._reader.batches():
                 try:
-                    answer = consume({"Records": batch}, self.publish)
+                    answer = consume({"Records": batch}, self.handle)
                     failed = [str(item["itemIdentifier"]) for item in answer.get("batchItemFailures", [])]
                 except BatchProcessingError:
                     failed = [batch[0]["dynamodb"]["SequenceNumber"]]
@@ -217,3 +216,26 @@ class LocalPipeline(_Poller):
             if not self._reader.batches():
                 return
             self.poll_once()
+
+
+def table_stream(table_name: str) -> StreamReader:
+    """A reader of `table_name`'s stream, through this process's AWS configuration (moto locally)."""
+    return StreamReader(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_name)
+
+
+class LocalPipeline(StreamConsumer):
+    """Stream → ``handlers.events.consume`` → in-process bus → notifier, polled in a thread."""
+
+    def __init__(self, table_name: str, printer: Printer = print, interval: float = 0.25) -> None:
+        super().__init__(table_stream(table_name), printer, interval)
+        self._bus = InProcessBus(printer)
+
+    @property
+    def deliveries(self) -> list[notifier.Delivery]:
+        return self._bus.deliveries
+
+    def publish(self, event: EventRecord) -> None:
+        self._bus.publish(event)
+
+    def handle(self, event: EventRecord) -> None:
+        self.publish(event)

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-
-from modelyard_local.pipeline import Printer, StreamReader, _Poller
+from modelyard_local.pipeline import Printer, StreamConsumer, StreamReader, table_stream
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.verification import VERIFYING_EVENT
 from modelyard_server.handlers import verifier
-from modelyard_server.handlers.events import consume
 
 
 def bus_event(event: EventRecord) -> dict[str, Any]:
@@ -27,41 +23,21 @@ def bus_event(event: EventRecord) -> dict[str, Any]:
     return {"source": "modelyard", "detail-type": event.type, "detail": event.model_dump(mode="json")}
 
 
-class LocalVerifier(_Poller):
+class LocalVerifier(StreamConsumer):
     """Stream → ``consume`` → the verifier's handler for each verifying event, polled in a thread."""
 
     def __init__(self, reader: StreamReader, printer: Printer = print, interval: float = 0.25) -> None:
-        super().__init__(printer, interval)
-        self._reader = reader
+        super().__init__(reader, printer, interval)
         self.outcomes: list[dict[str, Any]] = []
 
     @classmethod
     def for_table(cls, table_name: str, printer: Printer = print) -> LocalVerifier:
-        return cls(StreamReader(boto3.client("dynamodb"), boto3.client("dynamodbstreams"), table_name), printer)
+        return cls(table_stream(table_name), printer)
 
-    def invoke(self, event: EventRecord) -> None:
+    def handle(self, event: EventRecord) -> None:
         """The bus rule: only verifying events reach the verifier."""
         if event.type != VERIFYING_EVENT:
             return
         outcome = verifier.verify(bus_event(event))
         self.outcomes.append(outcome)
         self._printer(f"[verify] {event.model} version {event.version}: {outcome['status']}")
-
-    def poll_once(self) -> int:
-        done = 0
-        with self._lock:
-            for shard_id, batch in self._reader.batches():
-                try:
-                    answer = consume({"Records": batch}, self.invoke)
-                    failed = [str(item["itemIdentifier"]) for item in answer.get("batchItemFailures", [])]
-                except BatchProcessingError:
-                    failed = [batch[0]["dynamodb"]["SequenceNumber"]]
-                done += self._reader.acknowledge(shard_id, batch, failed)
-        return done
-
-    def drain(self, max_passes: int = 50) -> None:
-        """Poll until a pass finds nothing new (tests call this instead of sleeping)."""
-        for _ in range(max_passes):
-            if not self._reader.batches():
-                return
-            self.poll_once()

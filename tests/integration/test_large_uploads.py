@@ -29,9 +29,9 @@ class VerifierUnderItsRole(LocalVerifier):
         super().__init__(StreamReader(registry.dynamodb, events_role.client("dynamodbstreams"), TABLE), lambda _: None)
         self._principals = registry.principals
 
-    def invoke(self, event: EventRecord) -> None:
+    def handle(self, event: EventRecord) -> None:
         with self._principals.acting_as("VerifierFunction"):
-            super().invoke(event)
+            super().handle(event)
 
 
 @pytest.fixture
