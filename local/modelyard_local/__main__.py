@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 from types import FrameType
 
@@ -190,8 +191,20 @@ def _configure_logging(level: str) -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def public_url_problem(url: str) -> str | None:
+    """Why `url` cannot be where clients reach the server (artifact URLs are built on it), or None."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return f"--public-url must be http(s)://HOST[:PORT][/PATH], not {url!r}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    problem = public_url_problem(args.public_url) if args.public_url else None
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     if not args.allow_remote and not is_loopback_host(args.host):
         print(
             f"refusing to listen on {args.host}: the local issuer mints tokens for anyone who can "

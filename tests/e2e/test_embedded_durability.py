@@ -104,3 +104,15 @@ def test_a_data_directory_that_is_a_file_is_a_clear_error_at_start(tmp_path: Pat
         assert "could not start the local stack" in server.text
         assert str(not_a_dir) in server.text
     assert not_a_dir.read_bytes() == b"not a directory"
+
+
+def test_transfer_urls_point_at_the_public_url_when_one_is_given(tmp_path: Path) -> None:
+    from modelyard_local.stack import LocalStack
+
+    public = "https://models.example"
+    with LocalStack(port=0, issuer_port=0, data_dir=tmp_path / "registry", public_url=public) as stack:
+        owner = _client(stack.api_url, stack.mint(repository=OWNER))
+        owner.create_model("fraud")
+        body = {"artifact": {"sha256": "a" * 64, "size": 10}}
+        plan = owner._request("POST", "/v1/models/fraud/versions", body=body)["upload"]
+    assert plan["url"].startswith(f"{public}/_blobs/put/")

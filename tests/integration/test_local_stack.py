@@ -277,3 +277,12 @@ def test_sigterm_stops_a_running_stack_within_5_s() -> None:
         terminal.wait_for("Ctrl-C to stop", timeout=30)
         status, seconds = terminal.stop_with(signal.SIGTERM)
         assert (status, seconds < 5) == (0, True)
+
+
+@pytest.mark.parametrize("url", ["registry.example.com:8642", "ftp://registry.example.com", "http://", "http://h/x?y"])
+def test_dev_command_refuses_a_public_url_clients_could_not_use(url: str) -> None:
+    process = _main_process("--public-url", url, "--port", "0", "--issuer-port", "0")
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "--public-url" in stderr
+    assert "Traceback" not in stderr
