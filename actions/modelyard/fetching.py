@@ -1,0 +1,204 @@
+"""``modelyard.fetch(uri) -> Path``: a registry model as a local, verified file or directory.
+
+Resolves the URI (with ``If-None-Match`` when the cache holds the last answer's ETag), downloads
+the artifact once into the shared cache (:mod:`modelyard.cache`), unpacks a directory artifact,
+and checks the cached bytes against their digest on every call, downloading again what no longer
+matches. When the registry cannot be reached (connection refused, timeout, 5xx) a URI this cache
+has resolved before is served from the cache, with a warning naming the version and when it was
+resolved; a URI it never resolved is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from modelyard.cache import ModelCache, Resolution, check_digest, default_cache_dir, max_bytes_from, now_iso
+from modelyard.errors import ClientError, RegistryError, RegistryUnreachable
+
+if TYPE_CHECKING:
+    from modelyard.cache import Entry
+    from modelyard.client import Client
+
+log = logging.getLogger("modelyard")
+TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+
+
+class NotCachedOffline(ClientError):
+    """The registry cannot be reached and the cache has no verified copy for the URI."""
+
+
+def open_cache(cache_dir: str | os.PathLike[str] | None, max_bytes: int | None, env: Mapping[str, str]) -> ModelCache:
+    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir(env)
+    return ModelCache(root, max_bytes if max_bytes is not None else max_bytes_from(env))
+
+
+def fetch(
+    uri: str,
+    *,
+    client: Client | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    max_bytes: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Path:
+    """The local path of the artifact ``uri`` names now (a file, or a directory for a directory artifact).
+
+    ``client`` defaults to ``Client()`` (``$MODELYARD_URL``, ``$MODELYARD_TOKEN``); ``cache_dir`` to
+    ``$MODELYARD_CACHE_DIR`` or ``~/.cache/modelyard``; ``max_bytes`` to ``$MODELYARD_CACHE_MAX_BYTES``
+    or 10 GiB. Do not write into the returned path: the next fetch would find it changed and download
+    it again.
+    """
+    return fetch_entry(uri, client=client, cache_dir=cache_dir, max_bytes=max_bytes, env=env).path
+
+
+def fetch_entry(
+    uri: str,
+    *,
+    client: Client | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    max_bytes: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Entry:
+    """:func:`fetch`, answering the verified cache entry (its path, digest and format)."""
+    environ = os.environ if env is None else env
+    if not isinstance(uri, str) or not uri.startswith("models:/"):
+        raise ClientError(f"fetch() takes a models:/ URI (e.g. models:/fraud@champion), got {uri!r}")
+    cache = open_cache(cache_dir, max_bytes, environ)
+    if client is None:
+        from modelyard.client import Client
+
+        client = Client(env=environ)
+    previous = cache.recall(uri)
+    try:
+        resolution = _resolve(client, uri, previous)
+    except (RegistryUnreachable, RegistryError) as exc:
+        if isinstance(exc, RegistryError) and exc.status < 500:
+            raise
+        return _offline(cache, uri, previous, exc)
+    entry = _materialize(client, cache, resolution)
+    cache.remember(resolution)
+    return entry
+
+
+def _resolve(client: Client, uri: str, previous: Resolution | None) -> Resolution:
+    answer, etag = client.resolve_if_changed(uri, previous.etag if previous is not None else None)
+    if answer is None and previous is not None:  # 304: the URI still names what it named
+        return Resolution(**{**previous.__dict__, "resolved_at": now_iso(), "etag": etag})
+    return _resolution_of(uri, answer or {}, etag)
+
+
+def _resolution_of(uri: str, answer: Mapping[str, Any], etag: str | None) -> Resolution:
+    nested = answer.get("artifact")
+    facts = {
+        **(nested if isinstance(nested, dict) else {}),
+        **answer,
+    }  # a version summary carries the artifact's facts at the top, a version inside
+    try:
+        return Resolution(
+            uri=uri,
+            model=str(facts["model"]),
+            version=int(facts["version"]),
+            sha256=check_digest(str(facts["sha256"])),
+            size=int(facts["size"]),
+            format=str(facts.get("format") or "other"),
+            resolved_at=now_iso(),
+            etag=etag,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ClientError(f"the registry's answer for {uri} lacks the version's digest, size or number") from None
+
+
+def _materialize(client: Client, cache: ModelCache, resolution: Resolution) -> Entry:
+    """The verified entry for the resolution's digest, downloaded (once, whoever else asks) when needed."""
+    with cache.locked(resolution.sha256):
+        entry = cache.entry(resolution.sha256)
+        if entry is not None and cache.intact(entry):
+            cache.touch(entry)
+            cache.pin(entry.sha256)
+            return entry
+        if entry is not None:
+            log.warning(
+                "modelyard: the cached copy of %s (sha256 %s) no longer matches its digest; downloading it again",
+                resolution.uri,
+                resolution.sha256[:12],
+            )
+        cache.make_room(resolution.size, keep=resolution.sha256)
+        entry = _download_entry(client, cache, resolution)
+        cache.pin(entry.sha256)
+    cache.make_room(0, keep=entry.sha256)  # an unpacked tree may take more room than its archive did
+    return entry
+
+
+def _download_entry(client: Client, cache: ModelCache, resolution: Resolution) -> Entry:
+    from modelyard.download import fetch_verified
+    from modelyard.progress import Progress
+
+    info = client.download_info(resolution.model, resolution.version)
+    if check_digest(str(info.get("sha256", ""))) != resolution.sha256:
+        raise ClientError(
+            f"the registry resolved {resolution.uri} to sha256 {resolution.sha256} but offers bytes with "
+            f"{info.get('sha256')} for version {resolution.version}; try again"
+        )
+    filename = _plain_name(str(info.get("filename") or ""), f"{resolution.model}-{resolution.version}")
+    progress = Progress(resolution.size, f"downloading {filename}", enabled=client.progress)
+    with cache.building() as built:
+        is_tree = resolution.format == "tarball"
+        target = built / (".archive" if is_tree else filename)
+        try:
+            fetch_verified(str(info["url"]), target, sha256=resolution.sha256, size=resolution.size, progress=progress)
+        finally:
+            progress.close()
+        if not is_tree:
+            return cache.install(resolution.sha256, built, filename, "file", resolution.format, None)
+        from modelyard.unpack import unpack_tarball
+
+        folder = _tree_name(filename)
+        manifest = unpack_tarball(target, built / folder)
+        target.unlink()
+        return cache.install(resolution.sha256, built, folder, "tree", resolution.format, manifest)
+
+
+def _plain_name(name: str, fallback: str) -> str:
+    """A file name that stays in its folder and cannot be taken for the entry's own record."""
+    plain = Path(name.replace("\\", "/")).name
+    if plain in ("", ".", "..") or plain.startswith(".") or plain == "entry.json":
+        return fallback
+    return plain
+
+
+def _tree_name(filename: str) -> str:
+    for suffix in TARBALL_SUFFIXES:
+        if filename.lower().endswith(suffix) and len(filename) > len(suffix):
+            return filename[: -len(suffix)]
+    return "model"
+
+
+def _offline(cache: ModelCache, uri: str, previous: Resolution | None, failure: Exception) -> Entry:
+    reason = str(failure)
+    if previous is None:
+        raise NotCachedOffline(
+            f"cannot fetch {uri}: {reason}; and this cache ({cache.root}) has never resolved that URI, so "
+            "there is no copy to fall back on (fetch it once while the registry is reachable)"
+        ) from failure
+    with cache.locked(previous.sha256):
+        entry = cache.entry(previous.sha256)
+        if entry is None or not cache.intact(entry):
+            raise NotCachedOffline(
+                f"cannot fetch {uri}: {reason}; the cached copy of {previous.model} version {previous.version} "
+                f"(resolved at {previous.resolved_at}) is gone or damaged and cannot be downloaded again now"
+            ) from failure
+        cache.touch(entry)
+        cache.pin(entry.sha256)
+    log.warning(
+        "modelyard: the registry cannot be reached (%s); using %s version %s for %s from the local cache, "
+        "as the registry resolved it at %s (it may have moved since)",
+        reason,
+        previous.model,
+        previous.version,
+        uri,
+        previous.resolved_at,
+    )
+    return entry
