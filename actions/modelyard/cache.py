@@ -7,7 +7,7 @@ else ``~/.cache/modelyard``)::
     entries/<sha256>/<file name>    a file artifact, under its registered name
     entries/<sha256>/<dir name>/    a directory artifact, unpacked
     locks/<sha256>.lock  .pin       see modelyard.file_locks
-    resolutions/<hash of URI>.json  the URI's last answer from the registry (for offline use)
+    resolutions/<hash>.json         a (registry, URI)'s last answer from the registry (for offline use)
     tmp/                            entries being built; renamed into entries/ when complete
 
 An entry appears only complete (built in ``tmp/`` and renamed), and every fetch checks its bytes
@@ -258,19 +258,22 @@ class ModelCache:
 
     # -- resolutions (for working offline) -------------------------------------------------
 
-    def _resolution_path(self, uri: str) -> Path:
-        return self.root / "resolutions" / f"{hashlib.sha256(uri.encode('utf-8')).hexdigest()}.json"
+    def _resolution_path(self, registry: str, uri: str) -> Path:
+        # per registry: the same URI on another registry may name other bytes
+        key = hashlib.sha256(f"{registry}\n{uri}".encode()).hexdigest()
+        return self.root / "resolutions" / f"{key}.json"
 
-    def remember(self, resolution: Resolution) -> None:
+    def remember(self, registry: str, resolution: Resolution) -> None:
         """Record what ``resolution.uri`` pointed at (atomically: a reader sees the old or the new record)."""
-        target = self._resolution_path(resolution.uri)
+        target = self._resolution_path(registry, resolution.uri)
         temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
-        temp.write_text(json.dumps(resolution.__dict__), "utf-8")
+        temp.write_text(json.dumps({"registry": registry, **resolution.__dict__}), "utf-8")
         os.replace(temp, target)
 
-    def recall(self, uri: str) -> Resolution | None:
+    def recall(self, registry: str, uri: str) -> Resolution | None:
         try:
-            facts = json.loads(self._resolution_path(uri).read_text("utf-8"))
+            facts = json.loads(self._resolution_path(registry, uri).read_text("utf-8"))
+            facts.pop("registry", None)
             return Resolution(**facts)
         except (OSError, ValueError, TypeError):
             return None

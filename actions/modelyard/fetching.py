@@ -71,7 +71,7 @@ def fetch_entry(
         from modelyard.client import Client
 
         client = Client(env=environ)
-    previous = cache.recall(uri)
+    previous = cache.recall(client.url, uri)
     try:
         resolution = _resolve(client, uri, previous)
     except (RegistryUnreachable, RegistryError) as exc:
@@ -79,7 +79,7 @@ def fetch_entry(
             raise
         return _offline(cache, uri, previous, exc)
     entry = _materialize(client, cache, resolution)
-    cache.remember(resolution)
+    cache.remember(client.url, resolution)
     return entry
 
 
@@ -125,6 +125,11 @@ def _materialize(client: Client, cache: ModelCache, resolution: Resolution) -> E
                 resolution.uri,
                 resolution.sha256[:12],
             )
+        if resolution.size > cache.max_bytes:
+            raise ClientError(
+                f"{resolution.uri} is {resolution.size} bytes, more than the cache's bound of {cache.max_bytes}; "
+                "raise MODELYARD_CACHE_MAX_BYTES (or pass max_bytes=) to fetch it"
+            )
         cache.make_room(resolution.size, keep=resolution.sha256)
         entry = _download_entry(client, cache, resolution)
         cache.pin(entry.sha256)
@@ -156,7 +161,7 @@ def _download_entry(client: Client, cache: ModelCache, resolution: Resolution) -
         from modelyard.unpack import unpack_tarball
 
         folder = _tree_name(filename)
-        manifest = unpack_tarball(target, built / folder)
+        manifest = unpack_tarball(target, built / folder, max_bytes=cache.max_bytes)
         target.unlink()
         return cache.install(resolution.sha256, built, folder, "tree", resolution.format, manifest)
 

@@ -52,10 +52,14 @@ def _kind(member: tarfile.TarInfo) -> str:
     raise UnsafeArchive(f"archive entry {member.name!r} is {what}; a model directory holds files only")
 
 
-def unpack_tarball(archive: Path, target: Path) -> Manifest:
-    """Unpack ``archive`` (tar, gzip or not) into the new directory ``target``; return its manifest."""
+def unpack_tarball(archive: Path, target: Path, max_bytes: int | None = None) -> Manifest:
+    """Unpack ``archive`` (tar, gzip or not) into the new directory ``target``; return its manifest.
+
+    ``max_bytes`` bounds the unpacked size (a small archive can hold a great deal of zeros).
+    """
     target.mkdir()
     manifest: Manifest = {}
+    unpacked = 0
     try:
         tar = tarfile.open(archive, mode="r:*")  # noqa: SIM115 - closed below
     except tarfile.TarError as exc:
@@ -75,6 +79,12 @@ def unpack_tarball(archive: Path, target: Path) -> Manifest:
                     path.mkdir(parents=True, exist_ok=True)
                     manifest[name] = [-1, ""]
                     continue
+                unpacked += member.size
+                if max_bytes is not None and unpacked > max_bytes:
+                    raise UnsafeArchive(
+                        f"the directory artifact unpacks to more than {max_bytes} bytes, the cache's bound; "
+                        "raise MODELYARD_CACHE_MAX_BYTES (or pass max_bytes=) to fetch it"
+                    )
                 path.parent.mkdir(parents=True, exist_ok=True)
                 _note_parents(manifest, name)
                 manifest[name] = _write_member(tar, member, path)

@@ -8,6 +8,7 @@ sharing one cache directory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,30 +181,62 @@ def test_registry_down_serves_the_cached_copy_and_says_so(
     assert "resolved it at 20" in warning  # the time of the last resolution
 
 
+class Doorway:
+    """A TCP forwarder to the registry that can be shut: afterwards its port refuses connections."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                inbound, _ = self.listener.accept()
+            except OSError:
+                return  # shut
+            outbound = socket.create_connection(("127.0.0.1", self.target_port))
+            for source, sink in ((inbound, outbound), (outbound, inbound)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+    def shut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); a bare close() would not stop it
+        self.listener.close()
+
+
 def test_registry_refusing_connections_serves_the_cache_from_another_process_with_a_warning_on_stderr(
     stack: LocalStack, token: str, client: Any, model_name: str, tmp_path: Path, cache_dir: Path
 ) -> None:
     data = os.urandom(40_000)
     version = _register(client, model_name, write_bytes(tmp_path / "m.pkl", data))
     uri = f"models:/{model_name}@champion"
-    cached = _fetch_in_process(uri, _fetch_env(stack, token, cache_dir))
-    with socket.socket() as probe:  # a port nothing listens on: connection refused
-        probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    doorway = Doorway(stack.api_port)
+    env = _fetch_env(stack, token, cache_dir, MODELYARD_URL=doorway.url, MODELYARD_MAX_ATTEMPTS="1")
+    cached = _fetch_in_process(uri, env)
+    doorway.shut()  # the registry's address now refuses connections
 
     done = subprocess.run(
-        [sys.executable, "-c", FETCH_AND_PRINT, uri],
-        env=_fetch_env(stack, token, cache_dir, MODELYARD_URL=dead, MODELYARD_MAX_ATTEMPTS="1"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [sys.executable, "-c", FETCH_AND_PRINT, uri], env=env, capture_output=True, text=True, timeout=60, check=False
     )
 
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()) == cached
+    assert cached.read_bytes() == data
     assert uri in done.stderr
     assert f"version {version['version']}" in done.stderr
+    assert "cannot be reached" in done.stderr
 
 
 def test_registry_down_without_a_cached_resolution_is_a_clear_error(
@@ -401,3 +435,15 @@ def test_fetch_follows_the_alias_when_it_moves(client: Any, model_name: str, tmp
     entry = fetch_entry(uri, client=client, cache_dir=cache_dir)
     assert entry.path.read_bytes() == b"version two"
     assert entry.sha256 == _sha(b"version two")
+
+
+def test_an_artifact_larger_than_the_whole_cache_is_refused_before_downloading(
+    client: Any, traffic: Traffic, model_name: str, tmp_path: Path, cache_dir: Path
+) -> None:
+    _register(client, model_name, write_bytes(tmp_path / "big.onnx", os.urandom(5000)))
+    before = traffic.downloads
+
+    with pytest.raises(ClientError, match="MODELYARD_CACHE_MAX_BYTES"):
+        fetch(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir, max_bytes=4000)
+
+    assert traffic.downloads == before

@@ -112,13 +112,14 @@ def test_a_damaged_file_entry_is_not_intact(tmp_path: Path) -> None:
     assert not cache.intact(entry)
 
 
-def test_resolutions_are_remembered_per_uri(tmp_path: Path) -> None:
+def test_resolutions_are_remembered_per_registry_and_uri(tmp_path: Path) -> None:
     cache = ModelCache(tmp_path)
     seen = Resolution("models:/fraud@champion", "fraud", 3, "a" * 64, 10, "onnx", "2026-11-29T10:00:00Z", '"e1"')
-    cache.remember(seen)
+    cache.remember("https://registry.acme.dev", seen)
 
-    assert ModelCache(tmp_path).recall("models:/fraud@champion") == seen
-    assert cache.recall("models:/fraud@challenger") is None
+    assert ModelCache(tmp_path).recall("https://registry.acme.dev", "models:/fraud@champion") == seen
+    assert cache.recall("https://registry.acme.dev", "models:/fraud@challenger") is None
+    assert cache.recall("https://registry.other.dev", "models:/fraud@champion") is None  # not that registry's
 
 
 @pytest.mark.parametrize(

@@ -124,3 +124,11 @@ def test_tree_matches_notices_any_change(tmp_path: Path, change: str) -> None:
         (out / "a.txt").symlink_to(tmp_path / "ok.tar.gz")
 
     assert not tree_matches(out, manifest)
+
+
+def test_an_archive_unpacking_past_the_bound_is_refused(tmp_path: Path) -> None:
+    archive = _tar(tmp_path / "bomb.tar.gz", (_file("a.bin"), bytes(600)), (_file("b.bin"), bytes(600)))
+
+    with pytest.raises(UnsafeArchive, match="more than 1000 bytes"):
+        unpack_tarball(archive, tmp_path / "out", max_bytes=1000)
+    assert unpack_tarball(archive, tmp_path / "fits", max_bytes=1200)
