@@ -35,6 +35,7 @@ from modelyard.file_locks import PINS, exclusive, try_exclusive
 DEFAULT_MAX_BYTES = 10 * 1024**3
 ENTRY_FILE = "entry.json"
 SHA256_HEX = frozenset("0123456789abcdef")
+RACY_NS = 2_000_000_000  # see _settled
 
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
@@ -117,13 +118,13 @@ class ModelCache:
         return self.root / "locks" / f"{sha256}.pin"
 
     @contextlib.contextmanager
-    def locked(self, sha256: str) -> Iterator[None]:
-        """The digest's exclusive lock: one process at a time checks, builds or evicts the entry."""
-        with exclusive(self._lock_path(check_digest(sha256))):
+    def locked(self, sha256: str, *, shared: bool = False) -> Iterator[None]:
+        """The digest's lock: exclusive to build, repair or evict the entry; ``shared`` to check and use it."""
+        with exclusive(self._lock_path(check_digest(sha256)), shared=shared):
             yield
 
     def pin(self, sha256: str) -> None:
-        """Keep the entry from eviction while this process lives (call it under :meth:`locked`)."""
+        """Keep the entry from eviction while this process lives (call it under :meth:`locked`, either kind)."""
         PINS.pin(self._pin_path(sha256))
 
     # -- entries ------------------------------------------------------------------------
@@ -149,7 +150,26 @@ class ModelCache:
             return None
 
     def intact(self, entry: Entry) -> bool:
-        """Whether the entry's bytes are still the verified ones (hashes every byte)."""
+        """Whether the entry's bytes are still the verified ones.
+
+        The first check in a process hashes every byte; later ones in the same process hash again only
+        when a file's identity, size, mtime or ctime changed since (any write changes the ctime, which
+        no one can set back), so a process polling a large model does not re-read it on every fetch.
+        """
+        key = (self.root, entry.sha256)
+        signature = _signature(entry.path)
+        if signature is not None and _VERIFIED_IN_THIS_PROCESS.get(key) == signature:
+            return True
+        _VERIFIED_IN_THIS_PROCESS.pop(key, None)
+        started = time.time_ns()
+        if not self._hashes_match(entry):
+            return False
+        if signature is not None and _signature(entry.path) == signature and _settled(signature, started):
+            _VERIFIED_IN_THIS_PROCESS[key] = signature
+        return True
+
+    @staticmethod
+    def _hashes_match(entry: Entry) -> bool:
         if entry.kind == "tree":
             from modelyard.unpack import tree_matches
 
@@ -277,6 +297,31 @@ class ModelCache:
             return Resolution(**facts)
         except (OSError, ValueError, TypeError):
             return None
+
+
+Signature = tuple[tuple[str, int, int, int, int, int, int], ...]
+_VERIFIED_IN_THIS_PROCESS: dict[tuple[Path, str], Signature] = {}
+
+
+def _signature(path: Path) -> Signature | None:
+    """Identity, size and times of every file and directory of an entry; None when unreadable."""
+    try:
+        paths = [path]
+        if path.is_dir() and not path.is_symlink():
+            paths += sorted(Path(here) / name for here, dirs, files in os.walk(path) for name in dirs + files)
+        facts = []
+        for item in paths:
+            st = item.lstat()
+            facts.append((str(item), st.st_mode, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        return tuple(facts)
+    except OSError:
+        return None
+
+
+def _settled(signature: Signature, hashed_at_ns: int) -> bool:
+    """Whether every change time is well before the hash began: file times tick coarsely (a few ms), so a
+    write just after a change could leave them equal; such "racily clean" files are hashed again (git's rule)."""
+    return max(facts[6] for facts in signature) < hashed_at_ns - RACY_NS
 
 
 def _bytes_under(path: Path) -> int:

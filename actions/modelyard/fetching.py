@@ -10,7 +10,6 @@ resolved; a URI it never resolved is an error.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,12 +22,18 @@ if TYPE_CHECKING:
     from modelyard.cache import Entry
     from modelyard.client import Client
 
-log = logging.getLogger("modelyard")
 TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 
 
 class NotCachedOffline(ClientError):
     """The registry cannot be reached and the cache has no verified copy for the URI."""
+
+
+def _warn(message: str, *args: object) -> None:
+    """A warning on the ``modelyard`` logger (stderr unless the application routes logging elsewhere)."""
+    import logging  # only when there is something to say: it costs a fetch's start-up ~10 ms
+
+    logging.getLogger("modelyard").warning(message, *args)
 
 
 def open_cache(cache_dir: str | os.PathLike[str] | None, max_bytes: int | None, env: Mapping[str, str]) -> ModelCache:
@@ -113,14 +118,16 @@ def _resolution_of(uri: str, answer: Mapping[str, Any], etag: str | None) -> Res
 
 def _materialize(client: Client, cache: ModelCache, resolution: Resolution) -> Entry:
     """The verified entry for the resolution's digest, downloaded (once, whoever else asks) when needed."""
-    with cache.locked(resolution.sha256):
-        entry = cache.entry(resolution.sha256)
-        if entry is not None and cache.intact(entry):
-            cache.touch(entry)
-            cache.pin(entry.sha256)
-            return entry
-        if entry is not None:
-            log.warning(
+    with cache.locked(resolution.sha256, shared=True):  # the usual case: present and intact, checked side by side
+        found = _use_if_intact(cache, resolution.sha256)
+    if found is not None:
+        return found
+    with cache.locked(resolution.sha256):  # one process downloads or repairs; the others wait, then find it done
+        found = _use_if_intact(cache, resolution.sha256)
+        if found is not None:
+            return found
+        if cache.entry(resolution.sha256) is not None:
+            _warn(
                 "modelyard: the cached copy of %s (sha256 %s) no longer matches its digest; downloading it again",
                 resolution.uri,
                 resolution.sha256[:12],
@@ -134,6 +141,16 @@ def _materialize(client: Client, cache: ModelCache, resolution: Resolution) -> E
         entry = _download_entry(client, cache, resolution)
         cache.pin(entry.sha256)
     cache.make_room(0, keep=entry.sha256)  # an unpacked tree may take more room than its archive did
+    return entry
+
+
+def _use_if_intact(cache: ModelCache, sha256: str) -> Entry | None:
+    """The entry, marked used and pinned for this process, when its bytes are still the verified ones."""
+    entry = cache.entry(sha256)
+    if entry is None or not cache.intact(entry):
+        return None
+    cache.touch(entry)
+    cache.pin(sha256)
     return entry
 
 
@@ -188,16 +205,14 @@ def _offline(cache: ModelCache, uri: str, previous: Resolution | None, failure: 
             f"cannot fetch {uri}: {reason}; and this cache ({cache.root}) has never resolved that URI, so "
             "there is no copy to fall back on (fetch it once while the registry is reachable)"
         ) from failure
-    with cache.locked(previous.sha256):
-        entry = cache.entry(previous.sha256)
-        if entry is None or not cache.intact(entry):
-            raise NotCachedOffline(
-                f"cannot fetch {uri}: {reason}; the cached copy of {previous.model} version {previous.version} "
-                f"(resolved at {previous.resolved_at}) is gone or damaged and cannot be downloaded again now"
-            ) from failure
-        cache.touch(entry)
-        cache.pin(entry.sha256)
-    log.warning(
+    with cache.locked(previous.sha256, shared=True):
+        entry = _use_if_intact(cache, previous.sha256)
+    if entry is None:
+        raise NotCachedOffline(
+            f"cannot fetch {uri}: {reason}; the cached copy of {previous.model} version {previous.version} "
+            f"(resolved at {previous.resolved_at}) is gone or damaged and cannot be downloaded again now"
+        ) from failure
+    _warn(
         "modelyard: the registry cannot be reached (%s); using %s version %s for %s from the local cache, "
         "as the registry resolved it at %s (it may have moved since)",
         reason,

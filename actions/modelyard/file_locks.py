@@ -2,8 +2,9 @@
 
 Two kinds per cached digest:
 
-* ``<digest>.lock``, exclusive: held while one process checks, downloads, repairs or evicts the
-  entry; every other process wanting it waits, then finds the work done.
+* ``<digest>.lock``, exclusive while one process downloads, repairs or evicts the entry (every other
+  process wanting it waits, then finds the work done); shared while processes check its bytes, so
+  several processes starting on one model hash it side by side.
 * ``<digest>.pin``, shared: held by every process that was handed the entry's path, for as long
   as it lives, so the cache's eviction (which needs it exclusively) never deletes a model a
   running process is using.
@@ -55,9 +56,9 @@ def _lock_current(path: Path, operation: int) -> int | None:
 
 
 @contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold ``path`` exclusively (waiting for other holders) for the ``with`` block."""
-    fd = _lock_current(path, fcntl.LOCK_EX)
+def exclusive(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold ``path`` exclusively (or, ``shared``, alongside other shared holders) for the ``with`` block."""
+    fd = _lock_current(path, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
     assert fd is not None  # a blocking lock either succeeds or raises
     try:
         yield

@@ -383,6 +383,19 @@ def test_pickle_round_trip_through_load(client: Any, model_name: str, tmp_path: 
     assert load(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir) == model
 
 
+def test_joblib_round_trip_through_load(client: Any, model_name: str, tmp_path: Path, cache_dir: Path) -> None:
+    joblib = pytest.importorskip("joblib")
+    numpy = pytest.importorskip("numpy")
+    model = {"coef": numpy.arange(12.0).reshape(3, 4), "name": "ridge"}
+    joblib.dump(model, tmp_path / "model.joblib")
+    _register(client, model_name, tmp_path / "model.joblib")
+
+    loaded = load(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir)
+
+    assert loaded["name"] == "ridge"
+    assert numpy.array_equal(loaded["coef"], model["coef"])
+
+
 def test_load_never_unpickles_bytes_that_are_not_the_registered_ones(
     client: Any, traffic: Traffic, model_name: str, tmp_path: Path, cache_dir: Path
 ) -> None:

@@ -112,6 +112,39 @@ def test_a_damaged_file_entry_is_not_intact(tmp_path: Path) -> None:
     assert not cache.intact(entry)
 
 
+def test_a_change_right_after_verification_is_still_noticed(tmp_path: Path) -> None:
+    cache = ModelCache(tmp_path)
+    sha = _add(cache, b"the registered bytes")
+    entry = cache.entry(sha)
+    assert entry is not None
+    assert cache.intact(entry)
+
+    entry.path.write_bytes(b"the registered bytez")  # same size, within the file system's time tick
+    assert not cache.intact(entry)
+
+
+@pytest.mark.parametrize("change", ["grow", "replace"])
+def test_a_remembered_verification_does_not_outlive_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    monkeypatch.setattr("modelyard.cache.RACY_NS", -(10**18))  # treat every file as long settled
+    cache = ModelCache(tmp_path)
+    sha = _add(cache, b"the registered bytes")
+    entry = cache.entry(sha)
+    assert entry is not None
+    assert cache.intact(entry)
+    assert cache.intact(entry)  # remembered
+
+    if change == "grow":
+        with entry.path.open("ab") as out:
+            out.write(b"!")
+    else:
+        replacement = entry.path.with_name("other")
+        replacement.write_bytes(b"the registered bytez")
+        os.replace(replacement, entry.path)
+    assert not cache.intact(entry)
+
+
 def test_resolutions_are_remembered_per_registry_and_uri(tmp_path: Path) -> None:
     cache = ModelCache(tmp_path)
     seen = Resolution("models:/fraud@champion", "fraud", 3, "a" * 64, 10, "onnx", "2026-11-29T10:00:00Z", '"e1"')
