@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.cache import DEFAULT_MAX_BYTES, ModelCache, Resolution, default_cache_dir, max_bytes_from
+from modelyard.cache import DEFAULT_MAX_BYTES, Entry, ModelCache, Resolution, default_cache_dir, max_bytes_from
 from modelyard.errors import ClientError
 
 ACTIONS = Path(__file__).resolve().parents[3] / "actions"
@@ -99,27 +99,20 @@ def test_eviction_skips_an_entry_another_process_is_building(tmp_path: Path) -> 
     assert cache.make_room(0) == [busy]
 
 
+def _verified(cache: ModelCache) -> Entry:
+    entry = cache.entry(_add(cache, b"the registered bytes"))
+    assert entry is not None
+    assert cache.intact(entry)
+    return entry
+
+
 def test_a_damaged_file_entry_is_not_intact(tmp_path: Path) -> None:
     cache = ModelCache(tmp_path)
-    sha = _add(cache, b"the registered bytes")
-    entry = cache.entry(sha)
-    assert entry is not None
-    assert cache.intact(entry)
+    entry = _verified(cache)
 
-    entry.path.write_bytes(b"the registered bytez")
+    entry.path.write_bytes(b"the registered bytez")  # same size, likely within the file system's time tick
     assert not cache.intact(entry)
     entry.path.unlink()
-    assert not cache.intact(entry)
-
-
-def test_a_change_right_after_verification_is_still_noticed(tmp_path: Path) -> None:
-    cache = ModelCache(tmp_path)
-    sha = _add(cache, b"the registered bytes")
-    entry = cache.entry(sha)
-    assert entry is not None
-    assert cache.intact(entry)
-
-    entry.path.write_bytes(b"the registered bytez")  # same size, within the file system's time tick
     assert not cache.intact(entry)
 
 
@@ -129,10 +122,7 @@ def test_a_remembered_verification_does_not_outlive_a_change(
 ) -> None:
     monkeypatch.setattr("modelyard.cache.RACY_NS", -(10**18))  # treat every file as long settled
     cache = ModelCache(tmp_path)
-    sha = _add(cache, b"the registered bytes")
-    entry = cache.entry(sha)
-    assert entry is not None
-    assert cache.intact(entry)
+    entry = _verified(cache)
     assert cache.intact(entry)  # remembered
 
     if change == "grow":
