@@ -34,6 +34,7 @@ from modelyard.file_locks import PINS, exclusive, try_exclusive
 
 DEFAULT_MAX_BYTES = 10 * 1024**3
 ENTRY_FILE = "entry.json"
+BUILDING = ".building"  # lock file of an entry under construction
 SHA256_HEX = frozenset("0123456789abcdef")
 RACY_NS = 2_000_000_000  # see _settled
 
@@ -190,13 +191,36 @@ class ModelCache:
 
     @contextlib.contextmanager
     def building(self) -> Iterator[Path]:
-        """A fresh directory in ``tmp/`` for an entry under construction; removed unless installed."""
+        """A fresh directory in ``tmp/`` for an entry under construction; removed unless installed.
+
+        It holds a lock file while in use, so a process that was killed mid-download leaves a folder
+        that :meth:`sweep_abandoned` recognises (its lock is free) and removes.
+        """
         folder = self.root / "tmp" / f"{secrets.token_hex(8)}.{os.getpid()}"
         folder.mkdir()
         try:
-            yield folder
+            with exclusive(folder / BUILDING):
+                yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def sweep_abandoned(self) -> list[str]:
+        """Remove what killed processes left in ``tmp/`` (half-downloaded entries, undeleted trash)."""
+        swept = []
+        for folder in (self.root / "tmp").iterdir():
+            if folder.name.startswith("trash-"):
+                shutil.rmtree(folder, ignore_errors=True)
+                swept.append(folder.name)
+                continue
+            held = try_exclusive(folder / BUILDING)
+            if held is None:
+                continue  # being built (or so new it has no lock file yet)
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+                swept.append(folder.name)
+            finally:
+                os.close(held)
+        return swept
 
     def install(
         self, sha256: str, built: Path, name: str, kind: str, fmt: str, manifest: dict[str, list[int | str]] | None
@@ -205,6 +229,7 @@ class ModelCache:
         bytes_on_disk = _bytes_under(built / name)
         facts = {"name": name, "kind": kind, "format": fmt, "bytes_on_disk": bytes_on_disk, "manifest": manifest}
         (built / ENTRY_FILE).write_text(json.dumps(facts), "utf-8")
+        (built / BUILDING).unlink()  # still held until building() ends; the entry does not need it
         final = self._entry_dir(sha256)
         self._discard(final)
         os.rename(built, final)
@@ -243,6 +268,7 @@ class ModelCache:
         Never evicts ``keep``, an entry another process is working on, or one any process has pinned;
         when those alone exceed the bound, the cache stays over it rather than break a running process.
         """
+        self.sweep_abandoned()
         entries = self._entries_by_age()
         total = sum(entry.bytes_on_disk for _, entry in entries)
         evicted: list[str] = []

@@ -99,6 +99,23 @@ def test_eviction_skips_an_entry_another_process_is_building(tmp_path: Path) -> 
     assert cache.make_room(0) == [busy]
 
 
+def test_what_a_killed_download_left_behind_is_swept_but_a_running_one_is_not(tmp_path: Path) -> None:
+    cache = ModelCache(tmp_path)
+    abandoned = tmp_path / "tmp" / "0123abcd.99999"
+    abandoned.mkdir()
+    (abandoned / ".building").touch()  # its process died: nobody holds the lock
+    (abandoned / ".model.onnx.part").write_bytes(b"half a download")
+    trash = tmp_path / "tmp" / "trash-0123"
+    trash.mkdir()
+
+    with cache.building() as running:
+        (running / "model.onnx").write_bytes(b"arriving")
+        ModelCache(tmp_path).make_room(0)  # what another process's next download does first
+
+        assert [p.name for p in (tmp_path / "tmp").iterdir()] == [running.name]
+        assert (running / "model.onnx").read_bytes() == b"arriving"
+
+
 def _verified(cache: ModelCache) -> Entry:
     entry = cache.entry(_add(cache, b"the registered bytes"))
     assert entry is not None
