@@ -40,7 +40,7 @@ class Traffic:
 
     app: Any = None
     downloads: int = 0
-    resolve_headers: list[dict[str, str]] = field(default_factory=list)
+    resolves: list[tuple[dict[str, str], int, dict[str, str]]] = field(default_factory=list)  # asked, status, answered
     down: bool = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -54,8 +54,20 @@ class Traffic:
             if scope["method"] == "GET" and scope["path"].startswith("/_blobs/"):
                 self.downloads += 1
             if scope["path"] == "/v1/resolve":
-                self.resolve_headers.append({k.decode().lower(): v.decode() for k, v in scope["headers"]})
+                await self.app(scope, receive, self._recording_resolve(scope, send))
+                return
         await self.app(scope, receive, send)
+
+    def _recording_resolve(self, scope: dict[str, Any], send: Any) -> Any:
+        asked = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+
+        async def recording_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answered = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
+                self.resolves.append((asked, message["status"], answered))
+            await send(message)
+
+        return recording_send
 
 
 @pytest.fixture(scope="module")
@@ -460,3 +472,24 @@ def test_an_artifact_larger_than_the_whole_cache_is_refused_before_downloading(
         fetch(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir, max_bytes=4000)
 
     assert traffic.downloads == before
+
+
+def test_a_second_fetch_polls_with_the_etag_the_registry_gave(
+    client: Any, traffic: Traffic, model_name: str, tmp_path: Path, cache_dir: Path
+) -> None:
+    _register(client, model_name, write_bytes(tmp_path / "m.onnx", b"polled"))
+    uri = f"models:/{model_name}@champion"
+    fetch(uri, client=client, cache_dir=cache_dir)
+    first = traffic.resolves[-1]
+
+    again = fetch(uri, client=client, cache_dir=cache_dir)
+
+    asked, status, _ = traffic.resolves[-1]
+    etag = first[2].get("etag")
+    if etag is None:  # a registry without ETags (before /v1/resolve sent them): asked plainly, answered in full
+        assert "if-none-match" not in asked
+        assert status == 200
+    else:
+        assert asked["if-none-match"] == etag
+        assert status == 304
+    assert again.read_bytes() == b"polled"
