@@ -8,17 +8,13 @@ sharing one cache directory.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import os
-import pickle
-import socket
 import subprocess
 import sys
 import tarfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +24,10 @@ import pytest
 
 from modelyard.errors import ClientError
 from modelyard.fetching import NotCachedOffline, fetch, fetch_entry
-from modelyard.loaders import MissingLibrary, load
 from modelyard.unpack import UnsafeArchive
 from modelyard_local.stack import LocalStack, default_app_factory
 from tests.e2e.conftest import MIB, base_env, write_bytes
+from tests.support.tcp_doorway import Doorway
 
 
 @dataclass
@@ -193,41 +189,6 @@ def test_registry_down_serves_the_cached_copy_and_says_so(
     assert "resolved it at 20" in warning  # the time of the last resolution
 
 
-class Doorway:
-    """A TCP forwarder to the registry that can be shut: afterwards its port refuses connections."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                inbound, _ = self.listener.accept()
-            except OSError:
-                return  # shut
-            outbound = socket.create_connection(("127.0.0.1", self.target_port))
-            for source, sink in ((inbound, outbound), (outbound, inbound)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                sink.shutdown(socket.SHUT_WR)
-
-    def shut(self) -> None:
-        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); a bare close() would not stop it
-        self.listener.close()
-
-
 def test_registry_refusing_connections_serves_the_cache_from_another_process_with_a_warning_on_stderr(
     stack: LocalStack, token: str, client: Any, model_name: str, tmp_path: Path, cache_dir: Path
 ) -> None:
@@ -386,67 +347,6 @@ def test_eviction_keeps_the_cache_under_its_bound_and_spares_a_model_in_use(
     assert traffic.downloads - before == 1  # it had been evicted
     assert not held.exists()  # no longer in use: now it is the one to go
     assert cached_bytes() <= bound
-
-
-def test_pickle_round_trip_through_load(client: Any, model_name: str, tmp_path: Path, cache_dir: Path) -> None:
-    model = {"weights": [0.25, -1.5], "threshold": 0.7, "classes": ("ok", "fraud")}
-    _register(client, model_name, write_bytes(tmp_path / "model.pkl", pickle.dumps(model)))
-
-    assert load(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir) == model
-
-
-def test_joblib_round_trip_through_load(client: Any, model_name: str, tmp_path: Path, cache_dir: Path) -> None:
-    joblib = pytest.importorskip("joblib")
-    numpy = pytest.importorskip("numpy")
-    model = {"coef": numpy.arange(12.0).reshape(3, 4), "name": "ridge"}
-    joblib.dump(model, tmp_path / "model.joblib")
-    _register(client, model_name, tmp_path / "model.joblib")
-
-    loaded = load(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir)
-
-    assert loaded["name"] == "ridge"
-    assert numpy.array_equal(loaded["coef"], model["coef"])
-
-
-def test_load_never_unpickles_bytes_that_are_not_the_registered_ones(
-    client: Any, traffic: Traffic, model_name: str, tmp_path: Path, cache_dir: Path
-) -> None:
-    model = {"answer": 42}
-    _register(client, model_name, write_bytes(tmp_path / "model.pkl", pickle.dumps(model)))
-    uri = f"models:/{model_name}@champion"
-    path = fetch(uri, client=client, cache_dir=cache_dir)
-    marker = tmp_path / "code-ran"
-    path.write_bytes(pickle.dumps(_Trap(str(marker))))
-
-    assert load(uri, client=client, cache_dir=cache_dir) == model
-    assert not marker.exists()
-
-
-class _Trap:
-    """Unpickling it would create a file: the proof that tampered bytes were executed."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Path(self.marker).touch, ())
-
-
-def test_load_names_the_package_to_install_when_the_library_is_missing(
-    client: Any, model_name: str, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _register(client, model_name, write_bytes(tmp_path / "model.onnx", b"not really onnx"))
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # what an environment without it gives
-
-    with pytest.raises(MissingLibrary, match="pip install onnxruntime"):
-        load(f"models:/{model_name}@champion", client=client, cache_dir=cache_dir)
-
-
-def test_load_takes_a_uri_not_a_path(tmp_path: Path, cache_dir: Path, client: Any) -> None:
-    path = write_bytes(tmp_path / "model.pkl", pickle.dumps({"a": 1}))
-
-    with pytest.raises(ClientError, match=r"models:/ URI"):
-        load(str(path), client=client, cache_dir=cache_dir)
 
 
 def test_fetch_follows_the_alias_when_it_moves(client: Any, model_name: str, tmp_path: Path, cache_dir: Path) -> None:
