@@ -341,6 +341,27 @@ class Client:
         answer: JSON = self._request("GET", "/v1/resolve", query={"uri": str(parsed)})
         return answer
 
+    def resolve_if_changed(self, uri: str | ModelURI, etag: str | None) -> tuple[JSON | None, str | None]:
+        """:meth:`resolve` for pollers: ``(None, etag)`` when the answer is still the one ``etag`` names.
+
+        Otherwise ``(version, its ETag)``; the ETag is None from a registry that sends none.
+        """
+        try:
+            parsed = uri if isinstance(uri, ModelURI) else parse_uri(uri)
+        except ValueError as exc:
+            raise ClientError(str(exc)) from None
+        headers = {"If-None-Match": etag} if etag else None
+        seen: dict[str, str] = {}
+        try:
+            answer: JSON = self._request(
+                "GET", "/v1/resolve", query={"uri": str(parsed)}, headers=headers, answer_headers=seen
+            )
+        except RegistryError as exc:
+            if exc.status == 304 and etag:
+                return None, etag
+            raise
+        return answer, seen.get("etag")
+
     def archive_version(self, name: str, version: VersionRef, reason: str, *, deprecate: bool = False) -> JSON:
         """Archive (or only deprecate) a version. Nothing is deleted."""
         if not reason or not reason.strip():

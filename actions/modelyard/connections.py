@@ -288,14 +288,21 @@ class KeepAliveOpener:
     def close(self) -> None:
         self.pool.close()
 
-    def read(self, req: urllib.request.Request, timeout: float) -> bytes:
-        """The whole body of a 2xx answer; ``urllib.error.HTTPError`` for others, as ``urlopen`` raises."""
+    def read(self, req: urllib.request.Request, timeout: float, answer_headers: dict[str, str] | None = None) -> bytes:
+        """The whole body of a 2xx answer; ``urllib.error.HTTPError`` for others, as ``urlopen`` raises.
+
+        ``answer_headers``, when given, receives the 2xx answer's headers (names lower-cased).
+        """
         if self._proxied(req):
             with self._urllib.open(req, timeout=timeout) as resp:
+                if answer_headers is not None:
+                    answer_headers.update({k.lower(): v for k, v in resp.headers.items()})
                 return bytes(resp.read())
         headers = {name.title(): value for name, value in req.header_items()}  # urllib's spelling on the wire
         answer = self.pool.exchange(req.get_method(), req.type, req.host, req.selector, _body(req), headers, timeout)
         if 200 <= answer.status < 300:
+            if answer_headers is not None:
+                answer_headers.update({k.lower(): v for k, v in answer.headers.items()})
             return answer.body
         # urllib's own error chain: follows redirects it would follow (through urllib), else raises HTTPError
         req.timeout = timeout

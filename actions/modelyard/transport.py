@@ -211,8 +211,12 @@ class Transport:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
+        answer_headers: dict[str, str] | None = None,
     ) -> Any:
-        """Send one JSON request (with retries) and return the decoded JSON answer."""
+        """Send one JSON request (with retries) and return the decoded JSON answer.
+
+        ``answer_headers``, when given, receives the successful answer's headers (names lower-cased).
+        """
         url = self.url(path, query)
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
         refreshed = False
@@ -229,7 +233,7 @@ class Transport:
             if auth and self.token is not None:
                 req.add_header("Authorization", f"Bearer {self.token.get()}")
             try:
-                raw = self._opener.read(req, self.retry.timeout)
+                raw = self._opener.read(req, self.retry.timeout, answer_headers)
             except urllib.error.HTTPError as exc:
                 answer = _read_error_body(exc)
                 error = RegistryError.from_response(exc.code, answer, exc.reason or "")

@@ -40,8 +40,10 @@ class OpenerPerCall:
     def __init__(self) -> None:
         self._opener = urllib.request.build_opener()
 
-    def read(self, req: urllib.request.Request, timeout: float) -> bytes:
+    def read(self, req: urllib.request.Request, timeout: float, answer_headers: dict[str, str] | None = None) -> bytes:
         with self._opener.open(req, timeout=timeout) as resp:
+            if answer_headers is not None:
+                answer_headers.update({k.lower(): v for k, v in resp.headers.items()})
             return bytes(resp.read())
 
     def close(self) -> None:
