@@ -62,6 +62,24 @@ def test_ancestors(family: dict[str, VersionRecord]) -> None:
     ]
 
 
+def test_a_parent_that_cannot_be_read_is_listed_as_named(registry: Driver, family: dict[str, VersionRecord]) -> None:
+    orphan = _ready_with_parents(registry, "fraud", ["models:/ghost/1", "models:/fraud/1"])
+    tree, _ = lineage_tree.ancestors(orphan, depth=1)
+    assert [(node.uri, node.model, node.version, node.status) for node in tree] == [
+        ("models:/ghost/1", "ghost", 1, None),
+        ("models:/fraud/1", "fraud", 1, "ready"),
+    ]
+
+
+def test_a_cycle_in_stored_parents_ends_at_the_first_repeat(registry: Driver, family: dict[str, VersionRecord]) -> None:
+    # registration refuses parents that do not exist yet; imported or hand-edited data might not
+    itself = _ready_with_parents(registry, "fraud", ["models:/fraud/4", "models:/fraud/3"])  # it is version 4
+    assert itself.uri == "models:/fraud/4"
+    tree, truncated = lineage_tree.ancestors(itself, depth=10)
+    assert truncated is False
+    assert [(node.uri, node.repeated) for node in tree] == [("models:/fraud/4", True), ("models:/fraud/3", False)]
+
+
 # ---- these need the backend's search port (backend().search): run them once the search branches are merged
 
 

@@ -77,13 +77,15 @@ def _parent_node(uri: str, expanded: dict[str, VersionRecord | None]) -> tuple[A
             expanded[uri] = None
     record = expanded[uri]
     if record is not None:
-        fields = {"uri": record.uri, "model": record.model, "version": record.version, "status": record.status}
-    else:
-        named = parse_model_uri(uri)
-        if named is None or named.version is None or named.version.number is None:
-            return None, False
-        fields = {"uri": uri, "model": named.model, "version": named.version.number, "status": None}
-    return AncestorNode(**fields, repeated=repeated), not repeated
+        node = AncestorNode(
+            uri=record.uri, model=record.model, version=record.version, status=record.status, repeated=repeated
+        )
+        return node, not repeated
+    named = parse_model_uri(uri)
+    if named is None or named.version is None or named.version.number is None:
+        return None, False  # not a concrete version URI: nothing to list it as
+    node = AncestorNode(uri=uri, model=named.model, version=named.version.number, status=None, repeated=repeated)
+    return node, not repeated
 
 
 def ancestors(root: VersionRecord, depth: int) -> tuple[list[AncestorNode], bool]:
