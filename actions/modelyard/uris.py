@@ -4,6 +4,10 @@
 * ``models:/fraud/1.4.0``            — the version labelled with that semver
 * ``models:/fraud@champion``         — whatever the alias points at
 * ``models:/fraud/stage/production`` — whatever the stage points at
+* ``models:/fraud/Production``       — the same (MLflow's habit: a bare word is a stage, in any case)
+* ``models:/fraud/latest``           — the newest ready version (MLflow's habit; any case)
+
+The server parses the same forms (``modelyard_server.domain.names``); a test holds the two to agreeing.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ MAX_URI_LENGTH = 512
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 POINTER_RE = re.compile(r"[a-z][a-z0-9_-]{0,62}")  # alias and stage names
+BARE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}", re.ASCII)  # models:/fraud/Production, models:/fraud/latest
+LATEST = "latest"
 VERSION_RE = re.compile(r"[1-9][0-9]{0,17}")
 # semver.org 2.0.0, without the optional leading "v"
 SEMVER_RE = re.compile(
@@ -26,7 +32,7 @@ SEMVER_RE = re.compile(
     re.ASCII,
 )
 
-Kind = Literal["version", "semver", "alias", "stage"]
+Kind = Literal["version", "semver", "alias", "stage", "latest"]
 
 
 def _shown(text: str) -> str:
@@ -75,7 +81,7 @@ def parse_version_ref(text: str | int) -> int | str:
 
 @dataclass(frozen=True)
 class ModelURI:
-    """A parsed ``models:/`` URI. ``value`` is the version, label, alias or stage."""
+    """A parsed ``models:/`` URI. ``value`` is the version, label, alias or stage (``latest`` for latest)."""
 
     name: str
     kind: Kind
@@ -104,6 +110,8 @@ def format_uri(uri: ModelURI) -> str:
         return f"{SCHEME}{uri.name}@{uri.value}"
     if uri.kind == "stage":
         return f"{SCHEME}{uri.name}/stage/{uri.value}"
+    if uri.kind == "latest":
+        return f"{SCHEME}{uri.name}/{LATEST}"
     return f"{SCHEME}{uri.name}/{uri.value}"
 
 
@@ -117,7 +125,10 @@ def is_uri(text: str) -> bool:
 
 def parse_uri(text: str) -> ModelURI:
     """Parse a ``models:/`` URI or raise ValueError explaining the accepted forms."""
-    forms = "models:/NAME/VERSION, models:/NAME/SEMVER, models:/NAME@ALIAS or models:/NAME/stage/STAGE"
+    forms = (
+        "models:/NAME/VERSION, models:/NAME/SEMVER, models:/NAME@ALIAS, models:/NAME/stage/STAGE "
+        "(or models:/NAME/Stage) or models:/NAME/latest"
+    )
     if not isinstance(text, str) or not text:
         raise ValueError(f"empty model URI: expected {forms}")
     if len(text) > MAX_URI_LENGTH:
@@ -134,6 +145,9 @@ def parse_uri(text: str) -> ModelURI:
             return ModelURI(check_name(parts[0]), "stage", check_pointer(parts[2], "stage"))
         if len(parts) == 2:
             name = check_name(parts[0])
+            if BARE_WORD_RE.fullmatch(parts[1]):  # not a number nor a semver label: a stage, or latest
+                word = parts[1].lower()
+                return ModelURI(name, "latest", LATEST) if word == LATEST else ModelURI(name, "stage", word)
             ref = parse_version_ref(parts[1]) if parts[1] == parts[1].strip() else None
             if isinstance(ref, int):
                 return ModelURI(name, "version", str(ref))

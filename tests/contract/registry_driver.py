@@ -10,8 +10,8 @@ from typing import Any
 
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.resolution import summarize
 from modelyard_server.domain.schemas import ArtifactRecord, HistoryEntry, ModelRecord, PointerRecord, VersionRecord
-from modelyard_server.domain.versions import summarize
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
 

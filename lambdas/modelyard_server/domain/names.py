@@ -14,7 +14,13 @@ SEMVER_PATTERN = (
 )
 _NAME_BODY, _POINTER_BODY = MODEL_NAME_PATTERN[1:-1], POINTER_NAME_PATTERN[1:-1]
 VERSION_REF_PATTERN = r"^(?:[1-9]\d{0,8}|" + SEMVER_PATTERN[1:-1] + r")$"
-MODEL_URI_PATTERN = rf"^models:/{_NAME_BODY}(?:/{VERSION_REF_PATTERN[1:-1]}|@{_POINTER_BODY}|/stage/{_POINTER_BODY})$"
+# MLflow's habit: a bare word after the name is a stage in any case (`/Production`), or `latest` (any case).
+BARE_WORD_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
+LATEST = "latest"
+MODEL_URI_PATTERN = (
+    rf"^models:/{_NAME_BODY}"
+    rf"(?:/{VERSION_REF_PATTERN[1:-1]}|@{_POINTER_BODY}|/stage/{_POINTER_BODY}|/{BARE_WORD_PATTERN[1:-1]})$"
+)
 REPOSITORY_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 MAX_VERSION = 10**9
@@ -23,6 +29,7 @@ _MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
 _POINTER_NAME = re.compile(POINTER_NAME_PATTERN)
 _SEMVER = re.compile(SEMVER_PATTERN)
 _VERSION_NUMBER = re.compile(r"^[1-9]\d{0,9}$")
+_BARE_WORD = re.compile(BARE_WORD_PATTERN)
 
 
 def is_model_name(value: str) -> bool:
@@ -57,10 +64,11 @@ def parse_version_ref(value: str | int) -> VersionRef | None:
 
 @dataclass(frozen=True)
 class ModelUri:
-    """`models:/fraud/7`, `models:/fraud/1.4.0`, `models:/fraud@champion` or `models:/fraud/stage/prod`."""
+    """`models:/fraud/7`, `models:/fraud/1.4.0`, `models:/fraud@champion`, `models:/fraud/stage/prod`
+    (also written `models:/fraud/Prod`), or `models:/fraud/latest` (the newest ready version)."""
 
     model: str
-    kind: Literal["version", "alias", "stage"]
+    kind: Literal["version", "alias", "stage", "latest"]
     version: VersionRef | None = None
     pointer: str | None = None
 
@@ -69,6 +77,8 @@ class ModelUri:
             return f"models:/{self.model}@{self.pointer}"
         if self.kind == "stage":
             return f"models:/{self.model}/stage/{self.pointer}"
+        if self.kind == "latest":
+            return f"models:/{self.model}/{LATEST}"
         return f"models:/{self.model}/{self.version}"
 
 
@@ -93,4 +103,9 @@ def parse_model_uri(uri: str) -> ModelUri | None:
         ref = parse_version_ref(parts[1])
         if ref is not None:
             return ModelUri(model=parts[0], kind="version", version=ref)
+        if _BARE_WORD.fullmatch(parts[1]):  # not a number nor a semver label: MLflow's stage or latest
+            word = parts[1].lower()
+            if word == LATEST:
+                return ModelUri(model=parts[0], kind="latest")
+            return ModelUri(model=parts[0], kind="stage", pointer=word)
     return None

@@ -19,6 +19,7 @@ from modelyard_server.domain.errors import (
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.principal import Principal, is_admin, is_reviewer, require_owner
+from modelyard_server.domain.resolution import get_version_by_number, resolve_number, summarize
 from modelyard_server.domain.schemas import (
     HistoryEntry,
     ModelRecord,
@@ -29,7 +30,7 @@ from modelyard_server.domain.schemas import (
     VersionRecord,
 )
 from modelyard_server.domain.stage_rules import PolicyViolation, check_promotion, github_approvals
-from modelyard_server.domain.versions import get_version_by_number, parse_reference, resolve_number, summarize
+from modelyard_server.domain.versions import parse_reference
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed, LoadedModel, PointerKind
 from modelyard_server.settings import get_settings

@@ -15,8 +15,8 @@ from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.domain.errors import DomainError, WebhookRefused
 from modelyard_server.domain.policies import policy_for, registry_document
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.resolution import get_version_by_number
 from modelyard_server.domain.stage_rules import PolicyViolation, check_admission, github_app
-from modelyard_server.domain.versions import get_version_by_number
 from modelyard_server.observability import logger
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings

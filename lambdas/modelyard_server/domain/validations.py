@@ -16,8 +16,8 @@ from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageName
 from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.resolution import get_version_by_number
 from modelyard_server.domain.schemas import MetricValue, ParamKey, ValidationSummary
-from modelyard_server.domain.versions import get_version_by_number
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 

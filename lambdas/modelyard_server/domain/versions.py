@@ -14,23 +14,16 @@ from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
     ArtifactMismatch,
     Contention,
-    DomainError,
     IdempotencyKeyReused,
     ModelNotFound,
-    PointerNotFound,
     SemverTaken,
     VersionNotFound,
     VersionStateConflict,
 )
 from modelyard_server.domain.lineage import attest_lineage
-from modelyard_server.domain.names import (
-    ModelUri,
-    VersionRef,
-    parse_model_uri,
-    parse_version_ref,
-    version_uri,
-)
+from modelyard_server.domain.names import VersionRef, parse_model_uri, parse_version_ref, version_uri
 from modelyard_server.domain.principal import Principal, require_admin, require_owner
+from modelyard_server.domain.resolution import InvalidReference, get_version_by_number, resolve_number, resolve_uri
 from modelyard_server.domain.schemas import (
     ArchiveVersionRequest,
     ArtifactRecord,
@@ -43,17 +36,12 @@ from modelyard_server.domain.schemas import (
     UploadPlan,
     VersionPage,
     VersionRecord,
-    VersionSummary,
 )
 from modelyard_server.ports import backend
-from modelyard_server.ports.records import BlobFacts, ConditionFailed, PointerKind, blob_key
+from modelyard_server.ports.records import BlobFacts, ConditionFailed, blob_key
 from modelyard_server.settings import get_settings
 
 MAX_NUMBERING_ATTEMPTS = 100
-
-
-class InvalidReference(DomainError):
-    status, slug, title = 422, "invalid-reference", "Not a version reference"
 
 
 def _request_hash(request: RegisterVersionRequest) -> str:
@@ -277,27 +265,6 @@ def _complete_parts(artifact: ArtifactRecord, request: CompleteUploadRequest) ->
         raise ArtifactMismatch(f"the artifact store refused the parts: {error}") from error
 
 
-def get_version_by_number(name: str, number: int, *, consistent: bool = False) -> VersionRecord:
-    version = backend().versions.get_version(name, number, consistent=consistent)
-    if version is None:
-        if backend().models.get_model(name) is None:
-            raise ModelNotFound(f"there is no model '{name}'")
-        raise VersionNotFound(f"model '{name}' has no version {number}")
-    return version
-
-
-def resolve_number(name: str, ref: VersionRef) -> int:
-    if ref.number is not None:
-        return ref.number
-    assert ref.semver is not None
-    number = backend().versions.get_semver_claim(name, ref.semver)
-    if number is None:
-        if backend().models.get_model(name) is None:
-            raise ModelNotFound(f"there is no model '{name}'")
-        raise VersionNotFound(f"model '{name}' has no version labelled {ref.semver}")
-    return number
-
-
 def parse_reference(name: str, value: str | int) -> VersionRef:
     """A version number, a semver label, or a `models:/<name>/<n>` URI of this same model."""
     if isinstance(value, str) and value.startswith("models:/"):
@@ -413,38 +380,3 @@ def download_link(name: str, value: str | int) -> DownloadLink:
         format=artifact.format,
         expires_in=settings.presign_ttl_seconds,
     )
-
-
-def summarize(version: VersionRecord) -> VersionSummary:
-    return VersionSummary(
-        model=version.model,
-        version=version.version,
-        uri=version.uri,
-        status=version.status,
-        sha256=version.artifact.sha256,
-        size=version.artifact.size,
-        format=version.artifact.format,
-        semver=version.semver,
-        framework=version.framework,
-        metrics=version.metrics,
-    )
-
-
-def resolve_uri(uri_text: str) -> VersionSummary:
-    """What a model URI points at now. An alias or stage is one read: its pointer carries the summary."""
-    uri: ModelUri | None = parse_model_uri(uri_text)
-    if uri is None:
-        raise InvalidReference(
-            f"'{uri_text[:100]}' is not a model URI (models:/NAME/7, models:/NAME@ALIAS, models:/NAME/stage/STAGE)"
-        )
-    if uri.kind == "version":
-        assert uri.version is not None
-        return summarize(get_version_by_number(uri.model, resolve_number(uri.model, uri.version)))
-    assert uri.pointer is not None
-    kind: PointerKind = "alias" if uri.kind == "alias" else "stage"
-    pointer = backend().pointers.get_pointer(uri.model, kind, uri.pointer)
-    if pointer is None or pointer.target is None:
-        if backend().models.get_model(uri.model) is None:
-            raise ModelNotFound(f"there is no model '{uri.model}'")
-        raise PointerNotFound(f"model '{uri.model}' has no {kind} '{uri.pointer}' pointing at a version")
-    return pointer.target

@@ -36,7 +36,19 @@ ASKS_GITHUB: frozenset[Operation] = frozenset(
     }
 )
 # Operations without path parameters that still name a model (in the query): 404 when there is none.
-NAMES_A_MODEL_IN_THE_QUERY: frozenset[Operation] = frozenset({("get", "/v1/resolve")})
+NAMES_A_MODEL_IN_THE_QUERY: frozenset[Operation] = frozenset(
+    {("get", "/v1/resolve"), ("get", "/v1/compare"), ("get", "/v1/lineage")}
+)
+# Operations answering an `ETag` and honouring `If-None-Match` with 304 (handlers/not_modified.py).
+CONDITIONAL_GETS: frozenset[Operation] = frozenset({("get", "/v1/resolve")})
+ETAG_HEADER: dict[str, Any] = {
+    "description": "A strong entity tag of this answer: send it back as If-None-Match to be told 304 while it holds",
+    "schema": {"type": "string", "pattern": '^"[0-9a-f]{32}"$'},
+}
+NOT_MODIFIED: dict[str, Any] = {
+    "description": "Not modified: If-None-Match holds the current ETag (no body)",
+    "headers": {"ETag": ETAG_HEADER},
+}
 WEBHOOK_HEADERS: list[dict[str, Any]] = [
     {
         "name": "X-Hub-Signature-256",
@@ -124,6 +136,9 @@ def _responses(operation: Operation, spec: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status in SUCCESS_STATUSES.get(operation, (200,)):
         responses[str(status)] = copy.deepcopy(success)
+    if operation in CONDITIONAL_GETS:
+        responses["200"]["headers"] = {"ETag": ETAG_HEADER}
+        responses["304"] = NOT_MODIFIED
     for status in sorted(_error_statuses(operation, spec)):
         responses[str(status)] = {
             "description": STATUS_MEANINGS[status],

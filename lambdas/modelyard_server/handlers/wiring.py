@@ -11,13 +11,16 @@ from modelyard_server import bootstrap
 from modelyard_server.adapters import bus, s3_blobs
 from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
+from modelyard_server.handlers.not_modified import register_not_modified
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.response_json import write_response_json
 from modelyard_server.handlers.routes import (
+    compare,
     events,
     github_webhook,
     governance,
+    lineage,
     meta,
     models,
     notifications,
@@ -55,6 +58,8 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         meta.router,
         models.router,
         versions.router,
+        compare.router,
+        lineage.router,
         pointers.router,
         events.router,
         governance.router,
@@ -63,6 +68,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
     ):
         app.include_router(router)
     register_problem_handlers(app)
+    register_not_modified(app)
 
     # The documents are generated on request: building them is no part of a cold start.
     @app.get("/v1/openapi.json", include_in_schema=False)

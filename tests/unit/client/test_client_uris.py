@@ -90,3 +90,36 @@ def test_version_refs(text: str | int, expected: int | str) -> None:
 def test_bad_version_refs(text: str | int) -> None:
     with pytest.raises(ValueError, match="version"):
         parse_version_ref(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "canonical"),
+    [
+        ("models:/fraud/Production", ModelURI("fraud", "stage", "production"), "models:/fraud/stage/production"),
+        ("models:/fraud/staging", ModelURI("fraud", "stage", "staging"), "models:/fraud/stage/staging"),
+        ("models:/fraud/STAGING", ModelURI("fraud", "stage", "staging"), "models:/fraud/stage/staging"),
+        ("models:/fraud/Shadow-Eu_2", ModelURI("fraud", "stage", "shadow-eu_2"), "models:/fraud/stage/shadow-eu_2"),
+        ("models:/fraud/latest", ModelURI("fraud", "latest", "latest"), "models:/fraud/latest"),
+        ("models:/fraud/Latest", ModelURI("fraud", "latest", "latest"), "models:/fraud/latest"),
+    ],
+)
+def test_mlflow_stage_names_and_latest(text: str, expected: ModelURI, canonical: str) -> None:
+    parsed = parse_uri(text)
+    assert parsed == expected
+    assert str(parsed) == canonical
+    assert parsed.ref is None and parsed.version is None  # the server resolves them
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "models:/fraud/Prod.1",
+        "models:/fraud/_prod",
+        "models:/fraud/" + "P" * 64,
+        "models:/fraud/Pr\u00f6d",
+        "models:/fraud/Prod\n",
+    ],
+)
+def test_bare_words_that_are_not_stage_names_are_rejected(text: str) -> None:
+    with pytest.raises(ValueError, match=r"URI"):
+        parse_uri(text)

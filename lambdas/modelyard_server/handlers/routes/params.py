@@ -19,6 +19,14 @@ VersionNumberParam = Annotated[int, Path(ge=1, le=10**9, description="Version nu
 VersionRefParam = Annotated[
     str, Path(pattern=VERSION_REF_PATTERN, max_length=64, description="Version number or semver label")
 ]
-ModelUriQuery = Annotated[str, Query(pattern=MODEL_URI_PATTERN, max_length=300, description="A model URI")]
+ModelUriQuery = Annotated[
+    str,
+    Query(
+        pattern=MODEL_URI_PATTERN,
+        max_length=300,
+        description="A model URI: models:/NAME/7, models:/NAME/1.4.0, models:/NAME@ALIAS, models:/NAME/stage/STAGE, "
+        "MLflow's models:/NAME/Production (a stage, any case) or models:/NAME/latest (the newest ready version)",
+    ),
+]
 LimitQuery = Annotated[int, Query(ge=1, le=100, description="Page size")]
 NextTokenQuery = Annotated[str | None, Query(max_length=4096, description="Opaque token from the previous page")]

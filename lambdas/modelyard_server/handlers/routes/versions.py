@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
-from modelyard_server.domain import upload_parts, versions
+from modelyard_server.domain import resolution, upload_parts, versions
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import (
     UPLOAD_ID_PATTERN,
@@ -26,6 +26,7 @@ from modelyard_server.domain.schemas import (
     VersionSummary,
 )
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.not_modified import answer_conditionally
 from modelyard_server.handlers.routes.params import (
     LimitQuery,
     ModelNameParam,
@@ -143,6 +144,28 @@ def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller)
     return versions.download_link(name, ref)
 
 
-@router.get("/v1/resolve", summary="Resolve a model URI to the version it names now", tags=["versions"])
-def resolve(uri: ModelUriQuery, caller: Caller) -> VersionSummary:
-    return versions.resolve_uri(uri)
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-none-match",
+        max_length=2048,
+        description="The ETag of an earlier answer: while the URI still resolves to the same thing, the answer "
+        "is 304 with no body",
+    ),
+]
+
+
+@router.get(
+    "/v1/resolve",
+    summary="Resolve a model URI to the version it names now",
+    description="The answer carries a strong `ETag` that changes whenever what the URI resolves to does (its "
+    "version, status, artifact digest or metrics, or the revision of the stage or alias it goes through). "
+    "Poll with `If-None-Match: <that ETag>`: 304 with no body while nothing changed, at the same cost.",
+    tags=["versions"],
+)
+def resolve(uri: ModelUriQuery, caller: Caller, if_none_match: IfNoneMatch = None) -> Response[VersionSummary]:
+    resolved = resolution.resolve(uri)
+    answer_conditionally(if_none_match, resolved.etag)
+    return Response(
+        status_code=200, content_type="application/json", body=resolved.summary, headers={"ETag": resolved.etag}
+    )

@@ -1,0 +1,77 @@
+"""The server's and the client's model URI grammars agree (the packages share no code), MLflow habits included."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from modelyard.uris import parse_uri
+from modelyard_server.domain.names import MODEL_URI_PATTERN, ModelUri, VersionRef, parse_model_uri
+
+SAMPLES = [
+    "models:/fraud/7",
+    "models:/fraud/1.4.0",
+    "models:/fraud/2.0.0-rc.1+build.5",
+    "models:/fraud@champion",
+    "models:/fraud/stage/production",
+    "models:/fraud/Production",
+    "models:/fraud/production",
+    "models:/fraud/STAGING",
+    "models:/fraud/None",
+    "models:/fraud/stage",
+    "models:/fraud/latest",
+    "models:/fraud/LATEST",
+    "models:/fraud-v2.x_y/Shadow-eu",
+    # refused by both
+    "models:/fraud",
+    "models:/fraud/",
+    "models:/fraud/0",
+    "models:/fraud/01",
+    "models:/fraud/1.4",
+    "models:/fraud/v1.4.0",
+    "models:/fraud/_prod",
+    "models:/fraud/Prod.1",
+    "models:/fraud/" + "p" * 64,
+    "models:/fraud/Pr\u00f6d",
+    "models:/fraud/Prod\n",
+    "models:/fraud/stage/Prod",
+    "models:/fraud/latest/1",
+    "models:/fraud@Champion",
+    "models:/Fraud/Production",
+    "models:/../latest",
+]
+
+
+def _client(text: str) -> str | None:
+    try:
+        return str(parse_uri(text))
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_client_and_server_accept_the_same_uris_and_mean_the_same_thing(text: str) -> None:
+    server = parse_model_uri(text)
+    assert _client(text) == (str(server) if server is not None else None)
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_the_documented_pattern_lets_through_every_uri_the_server_parses(text: str) -> None:
+    if parse_model_uri(text) is not None:
+        assert re.fullmatch(MODEL_URI_PATTERN, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("models:/fraud/Production", ModelUri("fraud", "stage", pointer="production")),
+        ("models:/fraud/staging", ModelUri("fraud", "stage", pointer="staging")),
+        ("models:/fraud/latest", ModelUri("fraud", "latest")),
+        ("models:/fraud/Latest", ModelUri("fraud", "latest")),
+        ("models:/fraud/7", ModelUri("fraud", "version", version=VersionRef(number=7))),
+        ("models:/fraud/1.4.0", ModelUri("fraud", "version", version=VersionRef(semver="1.4.0"))),
+    ],
+)
+def test_a_bare_word_is_a_stage_in_any_case_or_latest(text: str, expected: ModelUri) -> None:
+    assert parse_model_uri(text) == expected
