@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import ClientError, RegistryError
+from modelyard.queries import ModelFilters, VersionFilters, filters_of
 from modelyard.transport import RetryPolicy, TokenSource, Transport
 from modelyard.uris import (
     ModelURI,
@@ -56,6 +57,22 @@ def _pointer(name: str, kind: str) -> str:
         return check_pointer(name, kind)
     except ValueError as exc:
         raise ClientError(str(exc)) from None
+
+
+def _filter_query(kind: type[VersionFilters] | type[ModelFilters], given: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        query: dict[str, Any] = filters_of(kind, given).query()
+    except ValueError as exc:
+        raise ClientError(str(exc)) from None
+    return query
+
+
+def _uri_text(uri: str | ModelURI) -> str:
+    """A ``models:/`` URI as sent: the registry resolves it (MLflow forms such as ``/latest`` included)."""
+    text = str(uri).strip()
+    if not is_uri(text):
+        raise ClientError(f"expected a models:/ URI, got {text!r} (e.g. models:/fraud/7 or models:/fraud@champion)")
+    return text
 
 
 class Client:
@@ -177,7 +194,7 @@ class Client:
         return answer
 
     def list_models(self, limit: int | None = None) -> Iterator[JSON]:
-        """Every model, page after page (``limit`` is the page size)."""
+        """Every model, page after page (``limit`` is the page size); :meth:`search_models` filters."""
         return self._pages("/v1/models", limit=limit)
 
     def update_model(self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None) -> JSON:
@@ -318,19 +335,40 @@ class Client:
         answer: JSON = self._request("GET", f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}")
         return answer
 
-    def list_versions(
-        self,
-        name: str,
-        *,
-        status: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        limit: int | None = None,
-    ) -> Iterator[JSON]:
-        """Versions of ``name``, newest first, page after page."""
-        query: dict[str, Any] = {"status": status}
-        if tags:
-            query["tag"] = [f"{k}={v}" for k, v in tags.items()]
+    def list_versions(self, name: str, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
+        """Versions of ``name``, newest first, page after page; ``filters`` as :meth:`search_versions`'s."""
+        if "model" in filters or "model_prefix" in filters:
+            raise ClientError("list_versions lists one model's versions: search_versions filters by model")
+        query = _filter_query(VersionFilters, filters)
         return self._pages(f"{self._model_path(name)}/versions", query, limit)
+
+    def search_versions(self, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
+        """Versions across the registry matching every filter, page after page (``limit``: page size).
+
+        Filters: ``model``, ``model_prefix``, ``tags`` (mapping or ``k=v`` items), ``metrics``
+        (``["accuracy>=0.9"]``), ``framework``, ``format``, ``status``, ``stage``, ``alias``,
+        ``data_uri``, ``data_version``, ``data_digest``, ``commit``, ``workflow``, ``parent`` (a
+        ``models:/`` URI), ``created_after``/``created_before`` (RFC 3339 or datetime), ``order_by``
+        (``created`` or ``metric:NAME``), ``ascending``. Each hit holds the stages and aliases it holds.
+        """
+        return self._pages("/v1/versions", _filter_query(VersionFilters, filters), limit)
+
+    def search_models(self, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
+        """Models matching ``name_prefix``, ``tags``, ``owner`` (OWNER/REPO) and ``stage`` (holds one)."""
+        return self._pages("/v1/models", _filter_query(ModelFilters, filters), limit)
+
+    def compare(self, base_uri: str | ModelURI, head_uri: str | ModelURI) -> JSON:
+        """Two versions side by side: metric changes, differing params, lineage, signature, validations."""
+        query = {"base": _uri_text(base_uri), "head": _uri_text(head_uri)}
+        answer: JSON = self._request("GET", "/v1/compare", query=query)
+        return answer
+
+    def lineage(self, uri: str | ModelURI, depth: int | None = None) -> JSON:
+        """``{"version", "ancestors", "descendants"}``: the version's parents and children, ``depth`` levels."""
+        if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
+            raise ClientError(f"lineage depth must be a whole number of at least 1, got {depth!r}")
+        answer: JSON = self._request("GET", "/v1/lineage", query={"uri": _uri_text(uri), "depth": depth})
+        return answer
 
     def resolve(self, uri: str | ModelURI) -> JSON:
         """The Version a ``models:/`` URI points at now."""
