@@ -56,6 +56,11 @@ def pointer_arg(kind: str) -> Callable[[str], str]:
     return convert
 
 
+def stage_filter_arg(text: str) -> str:
+    """A stage to filter on, in any case (MLflow's ``Production`` is our ``production``)."""
+    return str(_checked(lambda value: check_pointer(value.lower(), "stage"), text))
+
+
 def uri_arg(text: str) -> str:
     return str(_checked(parse_uri, text))
 
@@ -155,7 +160,7 @@ def version_filter_options(parser: argparse.ArgumentParser, *, across_models: bo
     parser.add_argument("--framework")
     parser.add_argument("--format", choices=["onnx", "safetensors", "joblib", "pickle", "tarball", "other"])
     parser.add_argument("--status", choices=["pending_upload", "verifying", "ready", "archived", "deprecated"])
-    parser.add_argument("--stage", type=pointer_arg("stage"), help="holds this stage now")
+    parser.add_argument("--stage", type=stage_filter_arg, help="holds this stage now")
     parser.add_argument("--alias", type=pointer_arg("alias"), help="holds this alias now")
     parser.add_argument("--data-uri", help="trained on this data location")
     parser.add_argument("--data-version", help="trained on this data version")

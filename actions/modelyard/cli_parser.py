@@ -15,6 +15,7 @@ from modelyard.cli_args import (
     pair_arg,
     pointer_arg,
     positive_int_arg,
+    stage_filter_arg,
     tag_filter_arg,
     uri_arg,
     version_arg,
@@ -154,7 +155,7 @@ def _add_finding_commands(command: Command) -> None:
         "--tag", type=tag_filter_arg, action="append", default=[], metavar="KEY=VALUE", help="has this tag (repeatable)"
     )
     p.add_argument("--owner", metavar="OWNER/REPO", help="owned by this repository")
-    p.add_argument("--stage", type=pointer_arg("stage"), help="has a version in this stage (shown)")
+    p.add_argument("--stage", type=stage_filter_arg, help="has a version in this stage (shown)")
     p.add_argument("--limit", type=positive_int_arg, default=100, help="at most this many (default 100)")
 
     p = command("compare", c.cmd_compare, "compare two versions of a model: HEAD (the candidate) against BASE")

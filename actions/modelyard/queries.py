@@ -64,15 +64,13 @@ def timestamp(value: str | datetime | date, what: str) -> str:
         return f"{value.isoformat()}T00:00:00Z"
     else:
         text = value.strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            date.fromisoformat(text)  # checks the date is real
-            return f"{text}T00:00:00Z"
         try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                return f"{date.fromisoformat(text).isoformat()}T00:00:00Z"
             moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(
-                f"invalid {what} {value!r}: use RFC 3339, e.g. 2026-11-01T12:00:00Z or 2026-11-01"
-            ) from None
+        except ValueError as exc:
+            advice = "use RFC 3339, e.g. 2026-11-01T12:00:00Z or 2026-11-01"
+            raise ValueError(f"invalid {what} {value!r} ({exc}): {advice}") from None
     if moment.tzinfo is None:
         raise ValueError(f"invalid {what} {value!s}: give a time zone, e.g. 2026-11-01T12:00:00Z")
     return moment.isoformat().replace("+00:00", "Z")
