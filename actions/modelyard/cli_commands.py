@@ -133,7 +133,7 @@ def cmd_compare(args: argparse.Namespace) -> Output:
     except ValueError as exc:
         raise ClientError(f"{exc} (BASE and HEAD are versions, semver labels, stages, @aliases or URIs)") from None
     result = compare.compare(_client(args), base, head)
-    return result.data, comparison_view(result.data, result.base_uri, result.head_uri)
+    return result.data, comparison_view(result.data)
 
 
 def cmd_lineage(args: argparse.Namespace) -> Output:
