@@ -7,8 +7,10 @@ from typing import Any
 
 from modelyard.commands.pointers import PointerMove, StageHolder
 from modelyard.commands.versions import Registration, Validation
+from modelyard.comparison import comparison_rows
 from modelyard.github import code, link, md, table
 from modelyard.lineage import run_url
+from modelyard.render import scalar
 
 
 def metrics_table(
@@ -35,14 +37,44 @@ def metrics_table(
 
 
 def _against(
-    number: Any, candidate: Mapping[str, Any] | None, role: str, holder: StageHolder | None, label: str
+    number: Any,
+    candidate: Mapping[str, Any] | None,
+    role: str,
+    holder: StageHolder | None,
+    label: str,
+    comparison: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """The "Metrics: vN against <holder>" heading and its table."""
+    """The "Metrics: vN against <holder>" heading and its table: the registry's comparison when it gave one
+    (relative changes, and what else differs), else the metrics side by side."""
+    heading = f"#### Metrics: v{number} against {md(label)}"
+    if comparison is not None:
+        return [heading, *comparison_parts(comparison, f"v{number} ({role})", label)]
     metrics = holder.metrics if holder is not None else None
-    return [
-        f"#### Metrics: v{number} against {md(label)}",
-        metrics_table(candidate, f"v{number} ({role})", metrics, label),
-    ]
+    return [heading, metrics_table(candidate, f"v{number} ({role})", metrics, label)]
+
+
+def _cell(value: Any) -> str:
+    return md(scalar(value))
+
+
+def comparison_parts(comparison: Mapping[str, Any], candidate_label: str, holder_label: str) -> list[str]:
+    """The registry's comparison (head: the candidate, base: the holder) as Markdown, candidate first."""
+    rows = comparison_rows(comparison)
+    ours, theirs = md(candidate_label), md(holder_label)
+    metrics = [[code(n), _cell(head), _cell(base), change, rel] for n, base, head, change, rel in rows.metrics]
+    parts = [table(["metric", ours, theirs, "change", "relative"], metrics) if metrics else "_No metrics recorded._"]
+    if rows.params:
+        params = [[code(n), md(change), _cell(head), _cell(base)] for n, change, base, head in rows.params]
+        parts.append(table(["param", "change", ours, theirs], params))
+    if rows.lineage:
+        lineage = [[md(f), _cell(head), _cell(base)] for f, base, head in rows.lineage]
+        parts.append(table(["lineage", ours, theirs], lineage))
+    if rows.signature:
+        features = [[md(side), code(n), md(ch), md(head), md(base)] for side, n, ch, base, head in rows.signature]
+        parts.append(table(["signature", "feature", "change", ours, theirs], features))
+    base_verdict, head_verdict = rows.validations
+    parts.append(table(["", ours, theirs], [["latest validation", md(head_verdict), md(base_verdict)]]))
+    return parts
 
 
 def _lineage_rows(version: Mapping[str, Any], env: Mapping[str, str]) -> list[list[str]]:
@@ -127,7 +159,7 @@ def validation_summary(model: str, result: Validation, *, stage: str | None, pol
             ],
         ),
         table(["", "check", "expected", "actual", "detail"], rows) if rows else "_No gates apply to this model._",
-        *_against(number, report.get("metrics"), "candidate", holder, label),
+        *_against(number, report.get("metrics"), "candidate", holder, label, result.comparison),
     ]
     return "\n\n".join(parts) + "\n"
 
@@ -152,7 +184,7 @@ def _move_summary(heading: str, moved: PointerMove, env: Mapping[str, str], *, w
     parts = [
         heading,
         table(["", ""], facts),
-        *_against(moved.version, moved.target.get("metrics"), role, moved.before, label),
+        *_against(moved.version, moved.target.get("metrics"), role, moved.before, label, moved.comparison),
         *([rows["tail"]] if rows.get("tail") else []),
     ]
     return "\n\n".join(parts) + "\n"

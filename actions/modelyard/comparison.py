@@ -35,6 +35,10 @@ def percent(value: Any) -> str:
     return "0%" if number == 0 else f"{number:+.2%}"
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _list(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
@@ -88,12 +92,12 @@ def comparison_rows(answer: Mapping[str, Any]) -> ComparisonRows:
         for m in _list(answer.get("metrics"))
     ]
     params = [[p.get("name"), p.get("change"), p.get("base"), p.get("head")] for p in _list(answer.get("params"))]
-    lineage_answer = answer.get("lineage") if isinstance(answer.get("lineage"), Mapping) else {}
+    lineage_answer = _mapping(answer.get("lineage"))
     lineage = [[c.get("field"), c.get("base"), c.get("head")] for c in _list(lineage_answer.get("changed"))]
     removed, added = lineage_answer.get("parents_removed") or [], lineage_answer.get("parents_added") or []
     if removed or added:  # the parents only one side names, each under its side
         lineage.append(["parents", removed, added])
-    signature_answer = answer.get("signature") if isinstance(answer.get("signature"), Mapping) else {}
+    signature_answer = _mapping(answer.get("signature"))
     signature = [
         [side[:-1], f.get("name"), f.get("change"), _feature(f.get("base")), _feature(f.get("head"))]
         for side in ("inputs", "outputs")

@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modelyard.commands.results import JSON
+from modelyard.errors import RegistryError
 from modelyard.uris import SEMVER_RE, VERSION_RE, check_pointer, is_uri
 
 if TYPE_CHECKING:
     from modelyard.client import Client
+    from modelyard.commands.pointers import StageHolder
+
+#: what a registry without ``GET /v1/compare`` answers (an older deployment): the summary compares itself
+NO_COMPARISON = (404, 405)
 
 
 def version_uri_of(model: str, ref: str) -> str:
@@ -53,3 +58,20 @@ class Lineage:
 
 def lineage(client: Client, uri: str, depth: int | None = None) -> Lineage:
     return Lineage(uri, client.lineage(uri, depth))
+
+
+def compare_with_holder(client: Client, model: str, number: int, holder: StageHolder | None) -> JSON | None:
+    """The registry's comparison of version ``number`` (head) with what a stage held (base).
+
+    None when there is nothing to compare with (the stage was empty or held this very version), or
+    when the registry has no comparison to give: a step summary then sets the metrics side by side
+    itself, and a step never fails over its summary.
+    """
+    if holder is None or holder.version is None or holder.version == number:
+        return None
+    try:
+        return client.compare(f"models:/{model}/{holder.version}", f"models:/{model}/{number}")
+    except RegistryError as exc:
+        if exc.status in NO_COMPARISON:
+            return None
+        raise

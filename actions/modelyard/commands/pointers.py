@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelyard.commands.compare import compare_with_holder
 from modelyard.commands.results import JSON, Answer
 from modelyard.errors import RegistryError
 
@@ -75,6 +76,7 @@ class PointerMove:
 
     data: JSON
     before: StageHolder | None = None
+    comparison: JSON | None = None  # the registry's comparison of the new holder with ``before``, when asked
 
     @property
     def version(self) -> Any:
@@ -105,7 +107,7 @@ def promote(
     comment: str | None = None,
     read_before: bool = False,
 ) -> PointerMove:
-    """Point ``stage`` at ``version``; ``read_before`` also records what the stage held (for a comparison).
+    """Point ``stage`` at ``version``; ``read_before`` also compares it with what the stage held before.
 
     ``expected_version``: a version means "only if the stage holds it now", None "only if it is empty".
     """
@@ -114,7 +116,9 @@ def promote(
         version = client.version_number(model, version)  # a URI resolved once, before the stage moves
         before = stage_holder(client, model, stage)
     pointer = client.promote(model, version, stage=stage, expected_version=_expected(expected_version), comment=comment)
-    return PointerMove(pointer, before)
+    if before is None or pointer.get("already_held"):
+        return PointerMove(pointer, before)
+    return PointerMove(pointer, before, compare_with_holder(client, model, int(pointer["version"]), before))
 
 
 def rollback(

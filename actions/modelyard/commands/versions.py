@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelyard.commands.compare import compare_with_holder
 from modelyard.commands.pointers import StageHolder, stage_holder
 from modelyard.commands.results import JSON, Answer
 from modelyard.errors import RegistryError
@@ -72,6 +73,7 @@ class Validation:
 
     data: JSON
     compared_with: StageHolder | None = None
+    comparison: JSON | None = None  # the registry's comparison with ``compared_with``, when it gave one
 
     @property
     def passed(self) -> bool:
@@ -107,8 +109,10 @@ def validate(
 ) -> Validation:
     """Have the registry check the version against its gates; ``compare_stage`` as in :func:`register`."""
     report = client.validate(name, version, metrics=metrics, repository_policy=repository_policy, stage=stage)
-    holder = stage_holder(client, name, compare_stage) if compare_stage else None
-    return Validation(report, holder)
+    if not compare_stage:
+        return Validation(report)
+    holder = stage_holder(client, name, compare_stage)
+    return Validation(report, holder, compare_with_holder(client, name, int(report.get("version") or 0), holder))
 
 
 def show_version(client: Client, uri: ModelURI) -> Answer[JSON]:
