@@ -339,7 +339,7 @@ class Client:
         """Versions of ``name``, newest first, page after page; ``filters`` as :meth:`search_versions`'s."""
         if "model" in filters or "model_prefix" in filters:
             raise ClientError("list_versions lists one model's versions: search_versions filters by model")
-        query = _filter_query(VersionFilters, filters)
+        query = self._with_concrete_parent(_filter_query(VersionFilters, filters))
         return self._pages(f"{self._model_path(name)}/versions", query, limit)
 
     def search_versions(self, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
@@ -348,10 +348,19 @@ class Client:
         Filters: ``model``, ``model_prefix``, ``tags`` (mapping or ``k=v`` items), ``metrics``
         (``["accuracy>=0.9"]``), ``framework``, ``format``, ``status``, ``stage``, ``alias``,
         ``data_uri``, ``data_version``, ``data_digest``, ``commit``, ``workflow``, ``parent`` (a
-        ``models:/`` URI), ``created_after``/``created_before`` (RFC 3339 or datetime), ``order_by``
-        (``created`` or ``metric:NAME``), ``ascending``. Each hit holds the stages and aliases it holds.
+        ``models:/`` URI; a label, alias or stage is resolved to its version first),
+        ``created_after``/``created_before`` (RFC 3339 or datetime), ``order_by`` (``created`` or
+        ``metric:NAME``), ``ascending``. Each hit holds the stages and aliases it holds.
         """
-        return self._pages("/v1/versions", _filter_query(VersionFilters, filters), limit)
+        return self._pages("/v1/versions", self._with_concrete_parent(_filter_query(VersionFilters, filters)), limit)
+
+    def _with_concrete_parent(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Lineage names parents by number: ``parent=models:/fraud@champion`` is resolved to one first."""
+        parent = query.get("parent")
+        if parent is not None and parse_uri(parent).version is None:
+            name = parse_uri(parent).name
+            query = {**query, "parent": f"models:/{name}/{self.version_number(name, parent)}"}
+        return query
 
     def search_models(self, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
         """Models matching ``name_prefix``, ``tags``, ``owner`` (OWNER/REPO) and ``stage`` (holds one)."""

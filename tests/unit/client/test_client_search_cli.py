@@ -243,3 +243,13 @@ def test_sdk_refuses_an_unknown_filter_listing_the_accepted_ones(closed_port_url
         next(client.list_versions("fraud", model_prefix="fr"))
     with pytest.raises(ClientError, match="invalid owner"):
         next(client.search_models(owner="acme"))
+
+
+def test_a_parent_named_by_alias_is_resolved_to_its_number_first(
+    answering: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen = answering({"model": "fraud", "version": 6, "uri": "models:/fraud/6"}, {"items": [HIT_7], "next_token": None})
+    code, out, _ = run(capsys, "search", "--parent", "models:/fraud@champion")
+    assert code == 0 and "models:/fraud/7" in out
+    assert (seen[0].path, seen[0].query) == ("/v1/resolve", {"uri": ["models:/fraud@champion"]})
+    assert (seen[1].path, seen[1].query) == ("/v1/versions", {"parent": ["models:/fraud/6"]})
