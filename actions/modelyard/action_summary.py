@@ -7,7 +7,7 @@ from typing import Any
 
 from modelyard.commands.pointers import PointerMove, StageHolder
 from modelyard.commands.versions import Registration, Validation
-from modelyard.comparison import comparison_rows
+from modelyard.comparison import comparison_rows, with_candidate_metrics
 from modelyard.github import code, link, md, table
 from modelyard.lineage import run_url
 from modelyard.render import scalar
@@ -146,6 +146,8 @@ def validation_summary(model: str, result: Validation, *, stage: str | None, pol
     ]
     holder = result.compared_with
     label = holder.label() if holder is not None else ""
+    # the gates judged the evaluated metrics: those, not the registered ones, are the candidate's here
+    evaluated = with_candidate_metrics(result.comparison, report.get("metrics")) if result.comparison else None
     parts = [
         f"### modelyard: validation of {code(model)} v{number} {'passed' if result.passed else 'FAILED'}",
         table(
@@ -159,7 +161,7 @@ def validation_summary(model: str, result: Validation, *, stage: str | None, pol
             ],
         ),
         table(["", "check", "expected", "actual", "detail"], rows) if rows else "_No gates apply to this model._",
-        *_against(number, report.get("metrics"), "candidate", holder, label, result.comparison),
+        *_against(number, report.get("metrics"), "candidate", holder, label, evaluated),
     ]
     return "\n\n".join(parts) + "\n"
 

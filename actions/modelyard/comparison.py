@@ -8,6 +8,7 @@ left out (a side lacks the metric, base is 0) is shown as missing, never guessed
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,40 @@ def _feature(feature: Any) -> str:
         return MISSING
     shape = feature.get("shape")
     return f"{feature.get('type', 'any')}{list(shape) if isinstance(shape, list) else ''}"
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def metric_change(base: Any, head: Any) -> tuple[float | None, float | None]:
+    """The registry's rule: change = head - base, relative = change / |base|; None where it does not apply."""
+    old, new = _number(base), _number(head)
+    if old is None or new is None:
+        return None, None
+    change = _finite(new - old)
+    return change, (_finite(change / abs(old)) if change is not None and old != 0 else None)
+
+
+def with_candidate_metrics(answer: Mapping[str, Any], metrics: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The comparison with head's metrics replaced by ``metrics`` (a validation's evaluated ones, which
+    overlay the registered metrics the registry compared), changes recomputed by the registry's rule."""
+    base = {m.get("name"): m.get("base") for m in _list(answer.get("metrics"))}
+    head = {m.get("name"): m.get("head") for m in _list(answer.get("metrics"))}
+    head.update(metrics or {})
+    rows = []
+    for name in sorted(set(base) | set(head), key=str):
+        change, relative = metric_change(base.get(name), head.get(name))
+        rows.append(
+            {
+                "name": name,
+                "base": base.get(name),
+                "head": head.get(name),
+                "change": change,
+                "relative_change": relative,
+            }
+        )
+    return {**answer, "metrics": rows}
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,14 @@ def test_validation_summary_shows_changes_and_what_else_differs() -> None:
     assert "| latest validation | never validated | passed, 2026-10-02T09:00:00Z |" in text
 
 
+def test_validation_summary_shows_the_evaluated_metrics_the_gates_judged() -> None:
+    evaluated = {**REPORT, "metrics": {"auc": 0.95, "latency_ms": 15, "recall": 0.8, "drift": 0.1, "f1": 0.7}}
+    text = validation_summary("fraud", Validation(evaluated, HOLDER, COMPARISON), stage=None, policy_applied=False)
+    assert "| `auc` | 0.95 | 0.9 | +0.05 | +5.56% |" in text  # registered: 0.93; evaluated: 0.95
+    assert "| `f1` | 0.7 | - | - | - |" in text  # only evaluated
+    assert "| `drift` | 0.1 | 0 | +0.1 | - |" in text  # no relative change from 0
+
+
 def test_without_a_comparison_the_summary_sets_the_metrics_side_by_side() -> None:
     text = validation_summary("fraud", Validation(REPORT, HOLDER), stage=None, policy_applied=False)
     assert "| `auc` | 0.93 | 0.9 | +0.03 |" in text
