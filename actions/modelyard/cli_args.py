@@ -172,7 +172,9 @@ def version_filter_options(parser: argparse.ArgumentParser, *, across_models: bo
     parser.add_argument("--created-before", type=timestamp_arg, metavar="TIME", help="RFC 3339 or a date")
     parser.add_argument("--order-by", type=order_arg, metavar="created|metric:NAME", help="default: created")
     parser.add_argument("--asc", action="store_true", help="ascending (default: descending)")
-    parser.add_argument("--limit", type=positive_int_arg, default=100, help="at most this many (default 100)")
+    # a model's own listing shows every version by default, as it always has; a registry-wide search stops at 100
+    limit = "at most this many (default 100)" if across_models else "at most this many (default: all)"
+    parser.add_argument("--limit", type=positive_int_arg, default=100 if across_models else None, help=limit)
 
 
 def version_filters(args: argparse.Namespace) -> dict[str, Any]:

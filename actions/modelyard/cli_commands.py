@@ -30,8 +30,14 @@ def _client(args: argparse.Namespace) -> Client:
     return Client(url=args.url, token=args.token)
 
 
-def _more(shown: str, more: bool, limit: int) -> str:
-    return f"{shown}\n(first {limit}; more match: narrow the filters or raise --limit)" if more else shown
+def _more(shown: str, more: bool, args: argparse.Namespace) -> str:
+    """The table, and when the listing stopped at --limit a note saying so (on stderr with --json)."""
+    if not more:
+        return shown
+    note = f"(first {args.limit}; more match: narrow the filters or raise --limit)"
+    if args.json:
+        print(note, file=sys.stderr)
+    return f"{shown}\n{note}"
 
 
 def cmd_create_model(args: argparse.Namespace) -> Output:
@@ -112,17 +118,17 @@ def cmd_list(args: argparse.Namespace) -> Output:
 
 def cmd_models(args: argparse.Namespace) -> Output:
     result = search.search_models(_client(args), model_filters(args), limit=args.limit)
-    return result.data, _more(render.model_hits_table(result.data), result.more, args.limit)
+    return result.data, _more(render.model_hits_table(result.data), result.more, args)
 
 
 def cmd_versions(args: argparse.Namespace) -> Output:
     result = search.list_versions(_client(args), args.name, version_filters(args), limit=args.limit)
-    return result.data, _more(render.versions_table(result.data), result.more, args.limit)
+    return result.data, _more(render.versions_table(result.data), result.more, args)
 
 
 def cmd_search(args: argparse.Namespace) -> Output:
     result = search.search_versions(_client(args), version_filters(args), limit=args.limit)
-    return result.data, _more(render.version_hits_table(result.data), result.more, args.limit)
+    return result.data, _more(render.version_hits_table(result.data), result.more, args)
 
 
 def cmd_compare(args: argparse.Namespace) -> Output:

@@ -130,10 +130,12 @@ def rollback(
     comment: str | None = None,
     read_before: bool = False,
 ) -> PointerMove:
-    """Move ``stage`` back to the version before its holder (or to ``to_version``)."""
+    """Move ``stage`` back to the version before its holder (or to ``to_version``); ``read_before`` as in promote."""
     before = stage_holder(client, model, stage) if read_before else None
     pointer = client.rollback(model, stage=stage, to_version=to_version, comment=comment)
-    return PointerMove(pointer, before)
+    if before is None:
+        return PointerMove(pointer)
+    return PointerMove(pointer, before, compare_with_holder(client, model, int(pointer["version"]), before))
 
 
 def set_alias(

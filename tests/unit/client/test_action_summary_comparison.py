@@ -12,7 +12,7 @@ import pytest
 from test_client_compare_cli import COMPARISON
 
 from conftest import Answer, Seen
-from modelyard.action_summary import promotion_summary, validation_summary
+from modelyard.action_summary import promotion_summary, rollback_summary, validation_summary
 from modelyard.client import Client
 from modelyard.commands.compare import compare_with_holder
 from modelyard.commands.pointers import PointerMove, StageHolder
@@ -50,11 +50,14 @@ def test_without_a_comparison_the_summary_sets_the_metrics_side_by_side() -> Non
     assert "relative" not in text
 
 
-def test_promotion_summary_compares_with_the_previous_holder() -> None:
+def test_stage_move_summaries_compare_with_the_holder_before() -> None:
     pointer = {"version": 7, "previous_version": 6, "target": {"version": 7, "sha256": "ab", "metrics": {"auc": 0.93}}}
     text = promotion_summary("fraud", "production", PointerMove(pointer, HOLDER, COMPARISON), {})
     assert "#### Metrics: v7 against previous: v6" in text
     assert "| `auc` | 0.93 | 0.9 | +0.03 | +3.33% |" in text
+    text = rollback_summary("fraud", "production", PointerMove(pointer, HOLDER, COMPARISON), "bad data", {})
+    assert "#### Metrics: v7 against rolled back: v6" in text
+    assert "| metric | v7 (restored) | rolled back: v6 | change | relative |" in text
 
 
 def _client(answering: Any, *pages: Any) -> tuple[Client, list[Seen]]:

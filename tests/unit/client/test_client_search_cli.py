@@ -253,3 +253,18 @@ def test_a_parent_named_by_alias_is_resolved_to_its_number_first(
     assert code == 0 and "models:/fraud/7" in out
     assert (seen[0].path, seen[0].query) == ("/v1/resolve", {"uri": ["models:/fraud@champion"]})
     assert (seen[1].path, seen[1].query) == ("/v1/versions", {"parent": ["models:/fraud/6"]})
+
+
+def test_json_stays_json_when_the_limit_cuts_the_listing(answering: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    answering({"items": [HIT_7], "next_token": "t1"}, {"items": [HIT_6], "next_token": None})
+    code, out, err = run(capsys, "search", "--limit", "1", "--json")
+    assert code == 0 and json.loads(out) == [HIT_7]
+    assert "more match" in err
+
+
+def test_versions_lists_every_version_unless_limited(answering: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    pages = [{"items": [{**HIT_7, "version": n}], "next_token": f"t{n}"} for n in range(150, 0, -1)]
+    pages[-1]["next_token"] = None
+    answering(*pages)
+    code, out, _ = run(capsys, "versions", "fraud", "--json")
+    assert code == 0 and len(json.loads(out)) == 150
