@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelyard.client_finding import FindingMethods
 from modelyard.errors import ClientError, RegistryError
-from modelyard.queries import ModelFilters, VersionFilters, filters_of
 from modelyard.transport import RetryPolicy, TokenSource, Transport
 from modelyard.uris import (
     ModelURI,
@@ -59,24 +59,8 @@ def _pointer(name: str, kind: str) -> str:
         raise ClientError(str(exc)) from None
 
 
-def _filter_query(kind: type[VersionFilters] | type[ModelFilters], given: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        query: dict[str, Any] = filters_of(kind, given).query()
-    except ValueError as exc:
-        raise ClientError(str(exc)) from None
-    return query
-
-
-def _uri_text(uri: str | ModelURI) -> str:
-    """A ``models:/`` URI as sent: the registry resolves it (MLflow forms such as ``/latest`` included)."""
-    text = str(uri).strip()
-    if not is_uri(text):
-        raise ClientError(f"expected a models:/ URI, got {text!r} (e.g. models:/fraud/7 or models:/fraud@champion)")
-    return text
-
-
-class Client:
-    """A modelyard registry.
+class Client(FindingMethods):
+    """A modelyard registry (finding, comparing and tracing versions: :class:`FindingMethods`).
 
     ``url`` defaults to ``$MODELYARD_URL``; ``token`` to ``$MODELYARD_TOKEN`` or, inside
     GitHub Actions, the job's OIDC token (see :mod:`modelyard.oidc`).
@@ -333,50 +317,6 @@ class Client:
 
     def get_version(self, name: str, ref: VersionRef) -> JSON:
         answer: JSON = self._request("GET", f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}")
-        return answer
-
-    def list_versions(self, name: str, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
-        """Versions of ``name``, newest first, page after page; ``filters`` as :meth:`search_versions`'s."""
-        if "model" in filters or "model_prefix" in filters:
-            raise ClientError("list_versions lists one model's versions: search_versions filters by model")
-        query = self._with_concrete_parent(_filter_query(VersionFilters, filters))
-        return self._pages(f"{self._model_path(name)}/versions", query, limit)
-
-    def search_versions(self, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
-        """Versions across the registry matching every filter, page after page (``limit``: page size).
-
-        Filters: ``model``, ``model_prefix``, ``tags`` (mapping or ``k=v`` items), ``metrics``
-        (``["accuracy>=0.9"]``), ``framework``, ``format``, ``status``, ``stage``, ``alias``,
-        ``data_uri``, ``data_version``, ``data_digest``, ``commit``, ``workflow``, ``parent`` (a
-        ``models:/`` URI; a label, alias or stage is resolved to its version first),
-        ``created_after``/``created_before`` (RFC 3339 or datetime), ``order_by`` (``created`` or
-        ``metric:NAME``), ``ascending``. Each hit holds the stages and aliases it holds.
-        """
-        return self._pages("/v1/versions", self._with_concrete_parent(_filter_query(VersionFilters, filters)), limit)
-
-    def _with_concrete_parent(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Lineage names parents by number: ``parent=models:/fraud@champion`` is resolved to one first."""
-        parent = query.get("parent")
-        if parent is not None and parse_uri(parent).version is None:
-            name = parse_uri(parent).name
-            query = {**query, "parent": f"models:/{name}/{self.version_number(name, parent)}"}
-        return query
-
-    def search_models(self, *, limit: int | None = None, **filters: Any) -> Iterator[JSON]:
-        """Models matching ``name_prefix``, ``tags``, ``owner`` (OWNER/REPO) and ``stage`` (holds one)."""
-        return self._pages("/v1/models", _filter_query(ModelFilters, filters), limit)
-
-    def compare(self, base_uri: str | ModelURI, head_uri: str | ModelURI) -> JSON:
-        """Two versions side by side: metric changes, differing params, lineage, signature, validations."""
-        query = {"base": _uri_text(base_uri), "head": _uri_text(head_uri)}
-        answer: JSON = self._request("GET", "/v1/compare", query=query)
-        return answer
-
-    def lineage(self, uri: str | ModelURI, depth: int | None = None) -> JSON:
-        """``{"version", "ancestors", "descendants"}``: the version's parents and children, ``depth`` levels."""
-        if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
-            raise ClientError(f"lineage depth must be a whole number of at least 1, got {depth!r}")
-        answer: JSON = self._request("GET", "/v1/lineage", query={"uri": _uri_text(uri), "depth": depth})
         return answer
 
     def resolve(self, uri: str | ModelURI) -> JSON:
