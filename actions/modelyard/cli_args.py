@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from modelyard.commands.compare import version_uri_of
 from modelyard.commands.inputs import checked_metrics, number_or_text, parse_json_object
 from modelyard.errors import ClientError
 from modelyard.queries import metric_condition, timestamp
@@ -70,6 +71,12 @@ def model_uri_arg(text: str) -> str:
     if not is_uri(text.strip()):
         raise argparse.ArgumentTypeError(f"expected a models:/ URI (e.g. models:/fraud/7), got {text!r}")
     return text.strip()
+
+
+def compare_side_arg(text: str) -> str:
+    """What ``compare NAME BASE HEAD`` takes for a side: checked now, made a URI of NAME's later."""
+    _checked(lambda value: version_uri_of("m", value), text, " (a version, semver, stage, @alias, latest or URI)")
+    return text
 
 
 def version_arg(text: str) -> str:

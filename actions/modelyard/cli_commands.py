@@ -134,10 +134,7 @@ def cmd_search(args: argparse.Namespace) -> Output:
 def cmd_compare(args: argparse.Namespace) -> Output:
     from modelyard.render_compare import comparison_view
 
-    try:
-        base, head = (compare.version_uri_of(args.name, ref) for ref in (args.base, args.head))
-    except ValueError as exc:
-        raise ClientError(f"{exc} (BASE and HEAD are versions, semver labels, stages, @aliases or URIs)") from None
+    base, head = (compare.version_uri_of(args.name, side) for side in (args.base, args.head))  # checked by the parser
     result = compare.compare(_client(args), base, head)
     return result.data, comparison_view(result.data)
 

@@ -9,6 +9,7 @@ from typing import Any
 from modelyard import cli_commands as c
 from modelyard.cli_args import (
     Parser,
+    compare_side_arg,
     model_uri_arg,
     name_arg,
     name_or_uri_arg,
@@ -160,8 +161,13 @@ def _add_finding_commands(command: Command) -> None:
 
     p = command("compare", c.cmd_compare, "compare two versions of a model: HEAD (the candidate) against BASE")
     p.add_argument("name", type=name_arg, metavar="NAME")
-    p.add_argument("base", metavar="BASE", help="a version (6), semver, stage (production), @alias, latest or URI")
-    p.add_argument("head", metavar="HEAD", help="the same forms as BASE")
+    p.add_argument(
+        "base",
+        type=compare_side_arg,
+        metavar="BASE",
+        help="a version (6), semver, stage (production), @alias, latest or URI",
+    )
+    p.add_argument("head", type=compare_side_arg, metavar="HEAD", help="the same forms as BASE")
 
     p = command("lineage", c.cmd_lineage, "print a version's ancestors and descendants as a tree")
     p.add_argument("uri", type=model_uri_arg, metavar="URI", help="a models:/ URI, e.g. models:/fraud/7")

@@ -175,7 +175,7 @@ def test_a_failed_validation_names_its_failed_checks() -> None:
 def test_compare_refuses_a_version_it_cannot_name(answering: Any, capsys: pytest.CaptureFixture[str]) -> None:
     seen = answering(COMPARISON)
     code, _, err = run(capsys, "compare", "fraud", "6", "@No Such")
-    assert code == 1 and "invalid alias name" in err and seen == []
+    assert code == 2 and "invalid alias name" in err and seen == []
 
 
 def test_comparison_of_a_version_with_itself_says_nothing_differs() -> None:
