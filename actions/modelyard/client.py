@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from modelyard.client_finding import FindingMethods
 from modelyard.errors import ClientError, RegistryError
 from modelyard.transport import RetryPolicy, TokenSource, Transport
 from modelyard.uris import (
@@ -58,8 +59,8 @@ def _pointer(name: str, kind: str) -> str:
         raise ClientError(str(exc)) from None
 
 
-class Client:
-    """A modelyard registry.
+class Client(FindingMethods):
+    """A modelyard registry (finding, comparing and tracing versions: :class:`FindingMethods`).
 
     ``url`` defaults to ``$MODELYARD_URL``; ``token`` to ``$MODELYARD_TOKEN`` or, inside
     GitHub Actions, the job's OIDC token (see :mod:`modelyard.oidc`).
@@ -177,7 +178,7 @@ class Client:
         return answer
 
     def list_models(self, limit: int | None = None) -> Iterator[JSON]:
-        """Every model, page after page (``limit`` is the page size)."""
+        """Every model, page after page (``limit`` is the page size); :meth:`search_models` filters."""
         return self._pages("/v1/models", limit=limit)
 
     def update_model(self, name: str, description: str | None = None, tags: Mapping[str, str] | None = None) -> JSON:
@@ -317,20 +318,6 @@ class Client:
     def get_version(self, name: str, ref: VersionRef) -> JSON:
         answer: JSON = self._request("GET", f"{self._model_path(name)}/versions/{_q(self.version_ref(name, ref))}")
         return answer
-
-    def list_versions(
-        self,
-        name: str,
-        *,
-        status: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        limit: int | None = None,
-    ) -> Iterator[JSON]:
-        """Versions of ``name``, newest first, page after page."""
-        query: dict[str, Any] = {"status": status}
-        if tags:
-            query["tag"] = [f"{k}={v}" for k, v in tags.items()]
-        return self._pages(f"{self._model_path(name)}/versions", query, limit)
 
     def resolve(self, uri: str | ModelURI) -> JSON:
         """The Version a ``models:/`` URI points at now."""

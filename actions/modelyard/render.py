@@ -157,22 +157,73 @@ def pointer_view(pointer: Mapping[str, Any], *, history: bool = True) -> str:
     return text
 
 
+def _held(version: Mapping[str, Any], kind: str) -> Any:
+    """The stages or aliases a version holds (a list of names, or a name -> pointer map)."""
+    held = version.get(kind)
+    if isinstance(held, Mapping):
+        return sorted(held)
+    return held
+
+
 def versions_table(versions: Iterable[Mapping[str, Any]]) -> str:
+    """One model's versions; STAGES and ALIASES columns when the registry reports what each holds."""
+    listed = list(versions)
+    holds = any("stages" in v or "aliases" in v for v in listed)
     rows = []
-    for v in versions:
+    for v in listed:
         artifact = v.get("artifact") or {}
-        digest = str(artifact.get("sha256") or "")[:12]
+        digest = str(artifact.get("sha256") or v.get("sha256") or "")[:12]
+        held = [_held(v, "stages"), _held(v, "aliases")] if holds else []
         rows.append(
-            [
-                v.get("version"),
-                v.get("semver"),
-                v.get("status"),
-                v.get("created_at"),
-                digest,
-                v.get("metrics"),
-            ]
+            [v.get("version"), v.get("semver"), v.get("status"), *held, v.get("created_at"), digest, v.get("metrics")]
         )
-    return table(["version", "semver", "status", "created", "sha256", "metrics"], rows, empty="(no versions)")
+    headers = ["version", "semver", "status", *(["stages", "aliases"] if holds else []), "created", "sha256", "metrics"]
+    return table(headers, rows, empty="(no versions)")
+
+
+def version_hits_table(hits: Iterable[Mapping[str, Any]]) -> str:
+    """Versions found across the registry: where they are, what they hold, how they scored."""
+    rows = [
+        [
+            h.get("uri") or f"models:/{h.get('model')}/{h.get('version')}",
+            h.get("semver"),
+            h.get("status"),
+            _held(h, "stages"),
+            _held(h, "aliases"),
+            h.get("framework"),
+            h.get("created_at"),
+            h.get("metrics"),
+        ]
+        for h in hits
+    ]
+    headers = ["uri", "semver", "status", "stages", "aliases", "framework", "created", "metrics"]
+    return table(headers, rows, empty="(no versions match)")
+
+
+def _stage_versions(stages: Any) -> str | None:
+    """``production=7, staging=8`` from a model's stages map (name -> pointer, or name -> version)."""
+    if not isinstance(stages, Mapping):
+        return None
+    shown = []
+    for name, held in sorted(stages.items()):
+        number = held.get("version") if isinstance(held, Mapping) else held
+        if number is not None:
+            shown.append(f"{name}={number}")
+    return ", ".join(shown) or None
+
+
+def model_hits_table(models: Iterable[Mapping[str, Any]]) -> str:
+    rows = [
+        [
+            m.get("name"),
+            m.get("latest_version"),
+            _stage_versions(m.get("stages")),
+            m.get("owners"),
+            m.get("description"),
+        ]
+        for m in models
+    ]
+    return table(["name", "latest", "stages", "owners", "description"], rows, empty="(no models match)")
 
 
 def models_table(models: Iterable[Mapping[str, Any]]) -> str:

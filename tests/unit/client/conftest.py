@@ -186,3 +186,23 @@ def registry(loopback: Callable[[Handler], Loopback], clean_env: None, monkeypat
     monkeypatch.setenv("MODELYARD_TOKEN", "test-token")
     monkeypatch.setenv("MODELYARD_MAX_ATTEMPTS", "2")
     return fake
+
+
+@pytest.fixture
+def answering(loopback: Callable[[Handler], Loopback], clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``answering(*pages)``: a registry the CLI's environment points at, answering every request with the
+    next of ``pages`` (the last one again when they run out); it returns the list of requests seen."""
+
+    def start(*pages: dict[str, Any]) -> list[Seen]:
+        seen: list[Seen] = []
+
+        def handler(request: Seen) -> Answer:
+            seen.append(request)
+            return Answer(200, pages[min(len(seen), len(pages)) - 1], {"Content-Type": "application/json"})
+
+        server = loopback(handler)
+        monkeypatch.setenv("MODELYARD_URL", server.url)
+        monkeypatch.setenv("MODELYARD_TOKEN", "test-token")
+        return seen
+
+    return start

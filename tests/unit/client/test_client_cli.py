@@ -187,7 +187,7 @@ def test_local_problems_exit_1_with_advice(registry: FakeRegistry, tmp_path: Pat
     assert code == 1 and err.startswith("error: artifact not found:")
     (tmp_path / "m.onnx").write_bytes(b"x")
     code, _, err = run(capsys, "register", "fraud", str(tmp_path / "m.onnx"), "--metric", "auc=high")
-    assert code == 1 and "metric 'auc' must be a number" in err
+    assert code == 1 and "metric 'auc' must be a finite number" in err
     code, _, err = run(capsys, "register", "fraud", str(tmp_path / "m.onnx"), "--params-file", str(tmp_path / "m.onnx"))
     assert code == 1 and "is not valid JSON" in err
 
