@@ -175,6 +175,31 @@ def cmd_download(args: argparse.Namespace) -> Output:
     return result.data, text
 
 
+def cmd_fetch(args: argparse.Namespace) -> Output:
+    from modelyard.fetching import fetch_entry
+
+    entry = fetch_entry(args.uri, client=_client(args))
+    data = {"uri": args.uri, "path": str(entry.path), "sha256": entry.sha256, "format": entry.format}
+    return data, str(entry.path)
+
+
+def cmd_import_mlflow(args: argparse.Namespace) -> Output:
+    import dataclasses
+
+    from modelyard.mlflow_import import import_models
+
+    results = import_models(
+        _client(args), args.tracking_uri, list(args.model) or None, report=lambda line: print(line, file=sys.stderr)
+    )
+    rows = [
+        (r.mlflow_name, r.name, len(r.imported), len(r.already), len(r.aliases), ", ".join(r.stages) or None)
+        for r in results
+    ]
+    text = render.table(["MLFLOW MODEL", "MODEL", "IMPORTED", "ALREADY THERE", "ALIASES SET", "STAGES SET"], rows)
+    notes = [f"{r.name}: {note}" for r in results for note in r.notes]
+    return [dataclasses.asdict(r) for r in results], "\n".join([text, *notes])
+
+
 def cmd_archive(args: argparse.Namespace) -> Output:
     result = versions.archive(
         _client(args), args.name, version_value(args.version), args.reason, deprecate=args.deprecate

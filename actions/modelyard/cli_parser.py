@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_finding_commands(command)
     _add_pointer_commands(command, common)
     _add_admin_commands(command)
+    _add_import_commands(command)
     _add_dev_commands(command, commands)
     return parser
 
@@ -132,6 +133,9 @@ def _add_model_commands(command: Command) -> None:
     p.add_argument("uri", type=uri_arg, metavar="URI")
     p.add_argument("-o", "--output", metavar="PATH", help="file or directory (default: current directory)")
     p.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+    p = command("fetch", c.cmd_fetch, "fetch a version into the local cache (verified, unpacked); print its path")
+    p.add_argument("uri", type=uri_arg, metavar="URI")
 
     p = command("archive", c.cmd_archive, "archive (or deprecate) a version; nothing is deleted")
     p.add_argument("name", type=name_arg, metavar="NAME")
@@ -221,6 +225,18 @@ def _add_pointer_commands(command: Command, common: list[Parser]) -> None:
 
     p = command("events", c.cmd_events, "show a model's audit trail, oldest first")
     p.add_argument("name", type=name_arg, metavar="NAME")
+
+
+def _add_import_commands(command: Command) -> None:
+    p = command(
+        "import-mlflow",
+        c.cmd_import_mlflow,
+        "copy registered models, versions, aliases and stages from an MLflow server (re-runs copy only what is new)",
+    )
+    p.add_argument("--tracking-uri", required=True, metavar="URL", help="the MLflow server, e.g. http://mlflow:5000")
+    p.add_argument(
+        "--model", action="append", default=[], metavar="NAME", help="an MLflow model (repeatable; default: all)"
+    )
 
 
 def _expected_version_option(parser: argparse.ArgumentParser, kind: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from modelyard.errors import ClientError
 from modelyard.mlflow_import import import_models
+from tests.e2e.conftest import Cli
 from tests.perf.bench_servers import MLFLOW_QUIET, MlflowServer
 from tests.perf.mlflow_env import mlflow_executable, mlflow_python
 
@@ -28,17 +29,16 @@ from pathlib import Path
 import mlflow
 from mlflow import MlflowClient
 
-url, workdir, first, last = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+url, workdir, first, last, name = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 mlflow.set_tracking_uri(url)
 client = MlflowClient()
-name = "Fraud Detector"
 if first == 1:
     client.create_registered_model(name, tags={"team": "risk"}, description="Flags card fraud")
 for number in range(first, last + 1):
     with mlflow.start_run() as run:
         mlflow.log_param("max_depth", str(3 + number))
         mlflow.log_metric("auc", 0.8 + number / 100)
-        folder = workdir / f"model-{number}"
+        folder = workdir / name / f"model-{number}"
         (folder / "weights").mkdir(parents=True)
         (folder / "MLmodel").write_text(f"flavors: {{}}\\nversion: {number}\\n")
         (folder / "weights" / "model.pkl").write_bytes(bytes([number]) * 4096)
@@ -50,7 +50,8 @@ for number in range(first, last + 1):
 if first == 1:
     client.set_registered_model_alias(name, "Champion", "2")
     client.transition_model_version_stage(name, "1", "Archived")
-    client.transition_model_version_stage(name, "3", "Production")
+    if last >= 3:
+        client.transition_model_version_stage(name, "3", "Production")
 """
 
 
@@ -61,10 +62,11 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         yield server.start()
 
 
-def seed(server: MlflowServer, workdir: Path, first: int, last: int) -> None:
+def seed(server: MlflowServer, workdir: Path, first: int, last: int, name: str = "Fraud Detector") -> None:
     env = {**os.environ, **MLFLOW_QUIET}
-    command = [str(mlflow_python()), "-c", SEED, server.url, str(workdir), str(first), str(last)]
-    subprocess.run(command, check=True, env=env, timeout=300, capture_output=True)
+    command = [str(mlflow_python()), "-c", SEED, server.url, str(workdir), str(first), str(last), name]
+    done = subprocess.run(command, check=False, env=env, timeout=300, capture_output=True, text=True)
+    assert done.returncode == 0, f"seeding MLflow failed:\n{done.stderr}"
 
 
 def unpacked(client: Any, name: str, version: int, scratch: Path) -> dict[str, bytes]:
@@ -112,6 +114,20 @@ def test_import_copies_models_versions_and_aliases_then_only_what_is_new(
     assert second[0].aliases == {}  # champion already pointed at the right version
     assert sorted(v["version"] for v in client.list_versions("fraud-detector")) == [1, 2, 3, 4]
     assert import_models(client, mlflow_server.url)[0].imported == {}
+
+
+def test_cli_imports_one_model_then_fetches_its_champion_unpacked(
+    mlflow_server: MlflowServer, cli: Cli, client: Any, tmp_path: Path
+) -> None:
+    seed(mlflow_server, tmp_path, 1, 2, name="Churn Model")
+
+    imported = cli.run("import-mlflow", "--tracking-uri", mlflow_server.url, "--model", "Churn Model", "--json").json()
+
+    assert [(m["name"], m["imported"]) for m in imported] == [("churn-model", {"1": 1, "2": 2})]
+    assert client.get_alias("churn-model", "champion")["version"] == 2
+    fetched = cli.run("fetch", "models:/churn-model@champion", env={"MODELYARD_CACHE_DIR": str(tmp_path / "cache")})
+    folder = Path(fetched.stdout.strip())
+    assert (folder / "weights" / "model.pkl").read_bytes() == bytes([2]) * 4096
 
 
 def test_an_unknown_mlflow_model_is_an_error_that_imports_nothing(mlflow_server: MlflowServer, client: Any) -> None:
