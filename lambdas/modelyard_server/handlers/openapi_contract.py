@@ -50,7 +50,9 @@ WEBHOOK_HEADERS: list[dict[str, Any]] = [
 ]
 
 STATUS_MEANINGS = {
-    400: "Malformed request: JSON that does not parse, a body or header that is not UTF-8, a bad page token",
+    400: "Malformed request: JSON that does not parse, a body or header that is not UTF-8, a bad page token, "
+    "a query parameter the operation does not declare (the problem's `accepted` lists those it does), a search "
+    "filter that does not parse (`errors` names each, with what it accepts)",
     401: "Missing, invalid or expired credentials",
     403: "Not allowed (not an owner, reviewer or admin; an owner outside the allowed organizations)",
     404: "No such model, version, stage or alias",
@@ -144,13 +146,23 @@ def _only_listed_keys(node: Any) -> None:
             _only_listed_keys(value)
 
 
-def truthful(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with the responses, security and key rules the server really has."""
+def _repeating(spec: dict[str, Any], names: set[str]) -> None:
+    """powertools documents a list-typed query parameter as one string; the server takes it repeated."""
+    for parameter in spec.get("parameters", []):
+        if parameter.get("in") == "query" and parameter["name"] in names:
+            item = parameter.get("schema", {"type": "string"})
+            parameter["schema"] = {"type": "array", "items": item}
+            parameter["style"], parameter["explode"] = "form", True
+
+
+def truthful(document: dict[str, Any], repeatable: dict[Operation, set[str]] | None = None) -> dict[str, Any]:
+    """The document with the responses, security, repeated parameters and key rules the server really has."""
     document = copy.deepcopy(document)
     for path, operations in document.get("paths", {}).items():
         for method, spec in operations.items():
             operation = (method, path)
             spec["responses"] = _responses(operation, spec)
+            _repeating(spec, (repeatable or {}).get(operation, set()))
             if operation in PUBLIC_OPERATIONS:
                 spec["security"] = []
             if operation == ("post", "/v1/github/webhook"):

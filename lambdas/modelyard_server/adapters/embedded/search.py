@@ -1,0 +1,299 @@
+"""Search on the embedded registry: each page walks one index in the page's order, reading at most
+SCAN_BUDGET of its entries, and checks every other filter on those entries by primary key.
+
+Versions, ordered by (created, model, number) (descending unless asked otherwise). The index walked
+(the "driver") is the first that applies of:
+
+* ``parent``        version_parents (parent, created_us, model, number): the parent's descendants only.
+* ``stage``/``alias`` pointers_by_name (kind, name, model) joined to the holder: one row per model holding
+  it, sorted by creation (bounded by the number of models; with ``model``, one row by primary key).
+* ``data_digest``, ``commit``, ``data_version``, ``data_uri``, ``workflow``: the versions index on that
+  column (column, created_us, model, number). A commit prefix is a range of that index, sorted.
+* ``tag`` (the first)  version_tags_by_model_created (model, key, value, created_us, number) with
+  ``model``, else version_tags_across (key, value, created_us, model, number).
+* ``model``         versions_by_model_created (model, created_us, number).
+* ``framework``, ``format``: versions_by_framework / versions_by_format.
+* otherwise         versions_by_created (created_us, model, number); ``created_after``/``created_before``
+  bound every created-ordered walk as a range of its index.
+
+Ordered by a metric (the domain requires an exact ``model``): version_metrics_by_value
+(model, name, value, number), ties by number in the same direction.
+
+The other filters are checked per entry walked: further tags (version_tags primary key), metric
+conditions (version_metrics primary key), stage/alias held (pointers primary key), status, model
+prefix and the lineage columns (the version's own row). A page reads at most SCAN_BUDGET index entries
+plus the rows of the matches; when the budget runs out before `limit` matches, the page is short and
+its token continues after the last entry read, so a page's cost stays flat however large the registry
+and however rare the matches. The pointers holding each match come from the pointers primary key.
+
+Models, ordered by name: holds ``stage`` walks pointers_by_name (kind='stage', name, model), a name
+prefix walks the models primary key from the prefix, otherwise the whole primary key; tags and owner
+are checked in each walked model's record (json_each), with the same budget per page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from modelyard_server.adapters.embedded.codec import epoch, to_json
+from modelyard_server.adapters.embedded.database import Clock, Database
+from modelyard_server.adapters.embedded.models import model_record
+from modelyard_server.adapters.embedded.paging import decode_token, encode_token, position_as_str
+from modelyard_server.adapters.embedded.pointers import pointer_record
+from modelyard_server.adapters.embedded.search_index import micros
+from modelyard_server.adapters.embedded.versions import STATUS_CONDITIONS, VERSION_JSON, version_record
+from modelyard_server.domain.schemas import ABANDON_GRACE
+from modelyard_server.ports.records import BadPageToken, Page
+from modelyard_server.ports.search import ModelMatch, ModelQuery, VersionMatch, VersionQuery
+
+SCAN_BUDGET = 1000  # index entries one page reads at most
+CREATED_KEYS = ("d.created_us", "d.model", "d.number")
+OPERATORS = {"<": "<", "<=": "<=", "=": "=", ">=": ">=", ">": ">", "!=": "<>"}
+HOLDERS = "(SELECT json_group_array(json_array(p.kind, p.name)) FROM pointers AS p WHERE p.model = v.model AND p.version = v.number)"  # noqa: E501
+
+
+@dataclass(frozen=True)
+class Driver:
+    """The index a page walks: `source` is a FROM ... WHERE naming its rows `d` (with d.model, d.number);
+    `keys` order it and are the page position (with a fixed model, the model need not be one of them)."""
+
+    source: str
+    keys: tuple[str, ...] = CREATED_KEYS
+
+
+def _listing(query: object) -> str:
+    """Tokens are bound to the query that issued them: another query's token is refused."""
+    return "search/" + hashlib.sha256(repr(query).encode()).hexdigest()[:20]
+
+
+def _position(token: str | None, listing: str, width: int) -> list[Any] | None:
+    text = position_as_str(decode_token(token, listing))
+    if text is None:
+        return None
+    try:
+        position: Any = json.loads(text)
+    except ValueError as error:
+        raise BadPageToken("next_token is not a token this API issued") from error
+    valid = isinstance(position, list) and len(position) == width
+    if not valid or not all(isinstance(p, int | float | str) and not isinstance(p, bool) for p in position):
+        raise BadPageToken("next_token is not a token this API issued")
+    return list(position)
+
+
+def _version_driver(query: VersionQuery, params: dict[str, Any]) -> Driver:
+    """The index this query walks (see the module docstring); with a fixed model, only that model's entries."""
+    if query.order.by == "metric":
+        if query.model is None:
+            raise ValueError("ordering by a metric needs an exact model (the domain refuses it without one)")
+        return Driver("version_metrics AS d WHERE d.model = :model AND d.name = :order_metric", ("d.value", "d.number"))
+    source = _created_ordered_source(query, params)
+    if query.model is None:
+        return Driver(source)
+    # The model is fixed: SQLite takes the index that leads with it where there is one, and positions need not
+    # carry it.
+    return Driver(source + " AND d.model = :model", ("d.created_us", "d.number"))
+
+
+def _created_ordered_source(query: VersionQuery, params: dict[str, Any]) -> str:
+    if query.parent is not None:
+        return "version_parents AS d WHERE d.parent = :parent"
+    for kind, name in (("stage", query.stage), ("alias", query.alias)):
+        if name is not None:
+            return (
+                "pointers AS p JOIN versions AS d ON d.model = p.model AND d.number = p.version "
+                f"WHERE p.kind = '{kind}' AND p.name = :{kind}"
+            )
+    if query.data_digest is not None:
+        return "versions AS d WHERE d.data_digest = :data_digest"
+    if query.commit is not None:
+        params["commit_end"] = query.commit + "g"  # past every hex digit: the prefix's range
+        return "versions AS d WHERE d.commit_sha >= :commit AND d.commit_sha < :commit_end"
+    for field in ("data_version", "data_uri", "workflow"):
+        if getattr(query, field) is not None:
+            return f"versions AS d WHERE d.{field} = :{field}"
+    if query.tags:
+        return "version_tags AS d WHERE d.key = :tag_key0 AND d.value = :tag_value0"
+    if query.model is not None:
+        return "versions AS d WHERE 1"  # with the model condition: versions_by_model_created
+    for field in ("framework", "format"):
+        if getattr(query, field) is not None:
+            return f"versions AS d WHERE d.{field} = :{field}"
+    return "versions AS d WHERE 1"
+
+
+def _version_filters(query: VersionQuery, params: dict[str, Any]) -> list[str]:
+    """Every filter, as conditions on the version `v` (each a lookup by primary key or on v's row)."""
+    conditions: list[str] = []
+    for field in ("model", "framework", "format", "data_uri", "data_version", "data_digest", "workflow"):
+        if getattr(query, field) is not None:
+            params[field] = getattr(query, field)
+            conditions.append(f"v.{field} = :{field}")
+    if query.model_prefix is not None:
+        params["model_prefix"] = query.model_prefix
+        conditions.append("substr(v.model, 1, length(:model_prefix)) = :model_prefix")
+    if query.commit is not None:
+        params["commit"] = query.commit
+        conditions.append("substr(v.commit_sha, 1, length(:commit)) = :commit")
+    for i, (key, value) in enumerate(query.tags):
+        params[f"tag_key{i}"], params[f"tag_value{i}"] = key, value
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM version_tags AS t WHERE t.model = v.model AND t.key = :tag_key{i} "  # noqa: S608 (constant fragments; values are bound)
+            f"AND t.value = :tag_value{i} AND t.number = v.number)"
+        )
+    for i, condition in enumerate(query.metrics):
+        params[f"metric{i}"], params[f"metric_value{i}"] = condition.metric, condition.value
+        conditions.append(
+            "EXISTS (SELECT 1 FROM version_metrics AS m WHERE m.model = v.model AND m.number = v.number "  # noqa: S608 (constant fragments; values are bound)
+            f"AND m.name = :metric{i} AND m.value {OPERATORS[condition.op]} :metric_value{i})"
+        )
+    for kind, name in (("stage", query.stage), ("alias", query.alias)):
+        if name is not None:
+            params[kind] = name
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM pointers AS p WHERE p.model = v.model AND p.kind = '{kind}' "  # noqa: S608 (constant fragments; values are bound)
+                f"AND p.name = :{kind} AND p.version = v.number)"
+            )
+    if query.parent is not None:
+        params["parent"] = query.parent
+        conditions.append(
+            "EXISTS (SELECT 1 FROM version_parents AS vp WHERE vp.parent = :parent "
+            "AND vp.created_us = v.created_us AND vp.model = v.model AND vp.number = v.number)"
+        )
+    if query.status is not None:
+        params["status"] = query.status
+        conditions.append(STATUS_CONDITIONS.get(query.status, "v.status = :status"))
+    return conditions
+
+
+def _created_range(query: VersionQuery, driver: Driver, params: dict[str, Any]) -> list[str]:
+    """created_after/before as conditions on the walked index (a range of it when it is created-ordered)."""
+    column = "d.created_us" if driver.keys[0] == "d.created_us" else None
+    conditions: list[str] = []
+    if query.created_after is not None:
+        params["created_after"] = micros(query.created_after)
+        conditions.append(f"{column or 'v.created_us'} >= :created_after")
+    if query.created_before is not None:
+        params["created_before"] = micros(query.created_before)
+        conditions.append(f"{column or 'v.created_us'} < :created_before")
+    return conditions
+
+
+def _after(keys: tuple[str, ...], position: list[Any] | None, descending: bool, params: dict[str, Any]) -> str:
+    if position is None:
+        return "1"
+    for i, value in enumerate(position):
+        params[f"after{i}"] = value
+    placeholders = ", ".join(f":after{i}" for i in range(len(keys)))
+    return f"({', '.join(keys)}) {'<' if descending else '>'} ({placeholders})"
+
+
+class EmbeddedSearch:
+    def __init__(self, db: Database, now: Clock) -> None:
+        self._db = db
+        self._now = now
+
+    def search_versions(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:
+        params: dict[str, Any] = {"cutoff": epoch(self._now() - ABANDON_GRACE), "order_metric": query.order.metric}
+        conditions = _version_filters(query, params)
+        driver = _version_driver(query, params)
+        listing = _listing(query)
+        position = _position(token, listing, len(driver.keys))
+        descending = query.order.descending
+        direction = "DESC" if descending else "ASC"
+        walk_conditions = [_after(driver.keys, position, descending, params)]
+        created_range = _created_range(query, driver, params)
+        (walk_conditions if driver.keys[0] == "d.created_us" else conditions).extend(created_range)
+        keys = ", ".join(f"{key} AS k{i}" for i, key in enumerate(driver.keys))
+        order = ", ".join(f"{key} {direction}" for key in driver.keys)
+        walked = (
+            f"SELECT {keys}, d.model AS walked_model, d.number AS walked_number FROM {driver.source} "  # noqa: S608 (constant fragments; values are bound)
+            f"AND {' AND '.join(walk_conditions)} ORDER BY {order} LIMIT {SCAN_BUDGET}"
+        )
+        key_columns = ", ".join(f"w.k{i}" for i in range(len(driver.keys)))
+        walked_order = ", ".join(f"w.k{i} {direction}" for i in range(len(driver.keys)))
+        matches = (
+            f"WITH w AS ({walked}) SELECT {key_columns}, {VERSION_JSON}, {HOLDERS} FROM w "  # noqa: S608
+            "JOIN versions AS v ON v.model = w.walked_model AND v.number = w.walked_number "
+            f"WHERE {' AND '.join(conditions) or '1'} ORDER BY {walked_order} LIMIT {max(limit, 1) + 1}"
+        )
+        last_walked = (
+            f"WITH w AS ({walked}) SELECT {key_columns} FROM w ORDER BY {walked_order} LIMIT 1 OFFSET {SCAN_BUDGET - 1}"  # noqa: S608
+        )
+        with self._db.read() as connection:
+            rows = connection.execute(matches, params).fetchall()
+            budget_end = connection.execute(last_walked, params).fetchone() if len(rows) <= limit else None
+        width = len(driver.keys)
+        items = [_version_match(row[width], row[width + 1]) for row in rows[: max(limit, 1)]]
+        if len(rows) > max(limit, 1):
+            next_position: tuple[Any, ...] | None = tuple(rows[max(limit, 1) - 1][:width])
+        else:
+            next_position = tuple(budget_end) if budget_end is not None else None
+        next_token = encode_token(listing, to_json(list(next_position))) if next_position is not None else None
+        return Page(items, next_token)
+
+    def search_models(self, query: ModelQuery, limit: int, token: str | None) -> Page[ModelMatch]:
+        params: dict[str, Any] = {}
+        listing = _listing(query)
+        position = _position(token, listing, 1)
+        params["after"] = position[0] if position is not None else ""
+        if query.holds_stage is not None:
+            params["stage"] = query.holds_stage
+            walked = (
+                "SELECT p.model AS name FROM pointers AS p WHERE p.kind = 'stage' AND p.name = :stage "
+                "AND p.version IS NOT NULL AND p.model > :after"
+            )
+        else:
+            walked = "SELECT m.name AS name FROM models AS m WHERE m.name > :after"
+        if query.name_prefix is not None:
+            params["prefix"], params["prefix_end"] = query.name_prefix, query.name_prefix + "~"  # '~' sorts last
+            walked += f" AND {'p.model' if query.holds_stage else 'm.name'} >= :prefix"
+            walked += f" AND {'p.model' if query.holds_stage else 'm.name'} < :prefix_end"
+        walked += f" ORDER BY name LIMIT {SCAN_BUDGET}"
+        conditions = []
+        for i, (key, value) in enumerate(query.tags):
+            params[f"tag_key{i}"], params[f"tag_value{i}"] = key, value
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM json_each(m.record, '$.tags') AS t WHERE t.key = :tag_key{i} "  # noqa: S608 (constant fragments; values are bound)
+                f"AND t.value = :tag_value{i} AND t.type = 'text')"
+            )
+        if query.owner is not None:
+            params["owner"] = query.owner
+            conditions.append("EXISTS (SELECT 1 FROM json_each(m.record, '$.owners') AS o WHERE o.value = :owner)")
+        pointers = (
+            "(SELECT json_group_array(json_array(p.record, p.revision, p.version)) FROM pointers AS p "
+            "WHERE p.model = m.name)"
+        )
+        matches = (
+            f"WITH w AS ({walked}) SELECT m.name, m.record, m.latest_version, {pointers} FROM w "  # noqa: S608
+            f"JOIN models AS m ON m.name = w.name WHERE {' AND '.join(conditions) or '1'} "
+            f"ORDER BY m.name LIMIT {max(limit, 1) + 1}"
+        )
+        last_walked = f"WITH w AS ({walked}) SELECT name FROM w ORDER BY name LIMIT 1 OFFSET {SCAN_BUDGET - 1}"  # noqa: S608
+        with self._db.read() as connection:
+            rows = connection.execute(matches, params).fetchall()
+            budget_end = connection.execute(last_walked, params).fetchone() if len(rows) <= limit else None
+        kept = rows[: max(limit, 1)]
+        if len(rows) > max(limit, 1):
+            next_name: str | None = str(kept[-1][0])
+        else:
+            next_name = str(budget_end[0]) if budget_end is not None else None
+        items = [_model_match(row[1], row[2], row[3]) for row in kept]
+        return Page(items, encode_token(listing, to_json([next_name])) if next_name is not None else None)
+
+
+def _version_match(document: str, holders: str) -> VersionMatch:
+    held = json.loads(holders)
+    return VersionMatch(
+        version=version_record(document),
+        stages=tuple(sorted(name for kind, name in held if kind == "stage")),
+        aliases=tuple(sorted(name for kind, name in held if kind == "alias")),
+    )
+
+
+def _model_match(record: str, latest_version: int, pointers: str) -> ModelMatch:
+    model = model_record(record, latest_version, [pointer_record(*row) for row in json.loads(pointers)])
+    stages = sorted((name, state.version) for name, state in model.stages.items())
+    return ModelMatch(model=model, stage_versions=stages)
