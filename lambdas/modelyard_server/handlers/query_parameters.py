@@ -55,21 +55,28 @@ def repeatable_query_parameters(app: ApiGatewayResolver) -> dict[Operation, set[
     return repeatable
 
 
-def refuse_unknown_query_parameters(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[str]:
+def unknown_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
+    """The 400 for a request naming query parameters its route does not declare; None when it names none."""
     route: Route | None = app.context.get("_route")
     given = app.current_event.query_string_parameters or {}
-    if route is not None and given:
-        accepted = accepted_query_parameters(route)
-        unknown = sorted(set(given) - set(accepted))
-        if unknown:
-            listed = ", ".join(accepted) if accepted else "none"
-            return problem(
-                400,
-                "unknown-query-parameter",
-                "Unknown query parameter",
-                f"{', '.join(repr(name[:64]) for name in unknown[:10])} "
-                f"{'is' if len(unknown) == 1 else 'are'} not a parameter of this route; it accepts: {listed}",
-                unknown=unknown[:50],
-                accepted=accepted,
-            )
-    return next_middleware(app)
+    if route is None or not given:
+        return None
+    accepted = accepted_query_parameters(route)
+    unknown = sorted(set(given) - set(accepted))
+    if not unknown:
+        return None
+    named = ", ".join(repr(name[:64]) for name in unknown[:10])
+    return problem(
+        400,
+        "unknown-query-parameter",
+        "Unknown query parameter",
+        f"{named} {'is' if len(unknown) == 1 else 'are'} not a parameter of {route.method} {route.openapi_path}; "
+        f"it accepts: {', '.join(accepted) if accepted else 'none'}",
+        unknown=unknown[:50],
+        accepted=accepted,
+    )
+
+
+def refuse_unknown_query_parameters(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """Middleware (after powertools' validation, whose error handler asks the same question first)."""
+    return unknown_query_parameters_problem(app) or next_middleware(app)
