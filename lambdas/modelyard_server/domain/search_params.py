@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from typing import Annotated, cast, get_args
+from typing import Annotated, Any, cast, get_args
 
 from pydantic import Field, StringConstraints
 
@@ -21,35 +21,50 @@ from modelyard_server.domain.names import (
     POINTER_NAME_PATTERN,
     REPOSITORY_PATTERN,
     is_model_name,
-    parse_model_uri,
 )
 from modelyard_server.domain.schemas import ArtifactFormat, VersionStatus
 from modelyard_server.ports.search import Comparison, MetricCondition, ModelQuery, VersionOrder, VersionQuery
 
 MAX_TAGS = 10
 MAX_METRICS = 10
-_TAG_KEY = re.compile(r"[A-Za-z0-9_.:/=+@-]{1,128}")
-_METRIC = re.compile(r"(?P<name>[^<>=!]{1,128})(?P<op><=|>=|!=|=|<|>)(?P<value>[^<>=!]+)")
-_MODEL_PREFIX = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
-_POINTER = re.compile(POINTER_NAME_PATTERN)
-_REPOSITORY = re.compile(REPOSITORY_PATTERN)
-_COMMIT = re.compile(r"[0-9a-f]{7,64}")
-_WORKFLOW = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}/\.github/workflows/[^@\s]{1,200}")
-# RFC 3339: a date, a time and an offset (Z or ±hh:mm); fractions of a second are allowed.
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
-_ORDER_BY = re.compile(r"created|metric:(?P<metric>[^<>=!]{1,128})")
-_FORMATS = get_args(ArtifactFormat)
-_STATUSES = get_args(VersionStatus)
+_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+_METRIC_NAME = r"[^<>=!,]{1,128}"
+# The one statement of each parameter's form: the parser matches these and the OpenAPI document shows them.
+PATTERNS: dict[str, str] = {
+    "model": MODEL_NAME_PATTERN,
+    "model_prefix": r"^[a-z0-9][a-z0-9._-]{0,127}$",
+    "name_prefix": r"^[a-z0-9][a-z0-9._-]{0,127}$",
+    "tag": r"^[A-Za-z0-9_.:/+@-]{1,128}=[^,]{0,256}$",
+    "metric": rf"^{_METRIC_NAME}(<=|>=|!=|=|<|>){_NUMBER}$",
+    "stage": POINTER_NAME_PATTERN,
+    "alias": POINTER_NAME_PATTERN,
+    "commit": r"^[0-9a-f]{7,64}$",
+    "workflow": r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}/\.github/workflows/[^@\s]{1,200}$",
+    "parent": r"^models:/[a-z0-9][a-z0-9._-]{0,127}/[1-9][0-9]{0,8}$",
+    # RFC 3339: a date, a time and an offset (Z or ±hh:mm); fractions of a second are allowed.
+    "created_after": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
+    "created_before": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
+    "order_by": rf"^(created|metric:{_METRIC_NAME})$",
+    "owner": REPOSITORY_PATTERN,
+}
+ENUMS: dict[str, tuple[str, ...]] = {
+    "format": get_args(ArtifactFormat),
+    "status": get_args(VersionStatus),
+    "order": ("desc", "asc"),
+}
+_COMPILED = {name: re.compile(pattern) for name, pattern in PATTERNS.items()}
+_OPERATOR = re.compile(r"<=|>=|!=|=|<|>")
 
 FORMATS: dict[str, str] = {
     "model": f"An exact model name ({MODEL_NAME_PATTERN})",
     "model_prefix": "Models whose name starts with this, e.g. `finance-` (lower-case letters, digits, `._-`)",
-    "tag": f"`key=value`; repeat for more (every one must match, at most {MAX_TAGS})",
+    "tag": f"`key=value`; repeat for more (every one must match, at most {MAX_TAGS}). A comma separates two "
+    "values, as API Gateway joins a repeated parameter's values with commas",
     "metric": "`name<op>number` with op one of `< <= = >= > !=`, e.g. `accuracy>=0.9`; the version must "
     f"have the metric and the comparison must hold; repeat for more (all must hold, at most {MAX_METRICS})",
     "framework": "The framework as registered, e.g. `sklearn` (exact)",
-    "format": "The artifact format: " + ", ".join(_FORMATS),
-    "status": "The version's status: " + ", ".join(_STATUSES),
+    "format": "The artifact format: " + ", ".join(ENUMS["format"]),
+    "status": "The version's status: " + ", ".join(ENUMS["status"]),
     "stage": "Versions holding this stage now, e.g. `production`",
     "alias": "Versions holding this alias now, e.g. `champion`",
     "data_uri": "Trained from this data URI (lineage.data_uri, exact)",
@@ -70,40 +85,50 @@ FORMATS: dict[str, str] = {
 Text = Annotated[str, StringConstraints(max_length=1024)]
 
 
+def _param(name: str, format_of: str | None = None) -> Any:
+    """A parameter's declaration: its description, and its pattern or values for the OpenAPI document."""
+    shown: dict[str, Any] = {}
+    if name in PATTERNS:
+        shown["pattern"] = PATTERNS[name]
+    if name in ENUMS:
+        shown["enum"] = list(ENUMS[name])
+    return Field(default=None, description=FORMATS[format_of or name], json_schema_extra=shown or None)
+
+
 class ModelVersionFilters(RegistryModel):
     """The filters of a model's version listing (every parameter is a string, parsed by the domain)."""
 
-    tag: list[Text] | None = Field(default=None, description=FORMATS["tag"])
-    metric: list[Text] | None = Field(default=None, description=FORMATS["metric"])
-    framework: Text | None = Field(default=None, description=FORMATS["framework"])
-    format: Text | None = Field(default=None, description=FORMATS["format"])
-    status: Text | None = Field(default=None, description=FORMATS["status"])
-    stage: Text | None = Field(default=None, description=FORMATS["stage"])
-    alias: Text | None = Field(default=None, description=FORMATS["alias"])
-    data_uri: Text | None = Field(default=None, description=FORMATS["data_uri"])
-    data_version: Text | None = Field(default=None, description=FORMATS["data_version"])
-    data_digest: Text | None = Field(default=None, description=FORMATS["data_digest"])
-    commit: Text | None = Field(default=None, description=FORMATS["commit"])
-    workflow: Text | None = Field(default=None, description=FORMATS["workflow"])
-    parent: Text | None = Field(default=None, description=FORMATS["parent"])
-    created_after: Text | None = Field(default=None, description=FORMATS["created_after"])
-    created_before: Text | None = Field(default=None, description=FORMATS["created_before"])
-    order_by: Text | None = Field(default=None, description=FORMATS["order_by"])
-    order: Text | None = Field(default=None, description=FORMATS["order"])
+    tag: list[Text] | None = _param("tag")
+    metric: list[Text] | None = _param("metric")
+    framework: Text | None = _param("framework")
+    format: Text | None = _param("format")
+    status: Text | None = _param("status")
+    stage: Text | None = _param("stage")
+    alias: Text | None = _param("alias")
+    data_uri: Text | None = _param("data_uri")
+    data_version: Text | None = _param("data_version")
+    data_digest: Text | None = _param("data_digest")
+    commit: Text | None = _param("commit")
+    workflow: Text | None = _param("workflow")
+    parent: Text | None = _param("parent")
+    created_after: Text | None = _param("created_after")
+    created_before: Text | None = _param("created_before")
+    order_by: Text | None = _param("order_by")
+    order: Text | None = _param("order")
 
 
 class VersionFilters(ModelVersionFilters):
     """The filters of the cross-registry version search: a model's, plus which models."""
 
-    model: Text | None = Field(default=None, description=FORMATS["model"])
-    model_prefix: Text | None = Field(default=None, description=FORMATS["model_prefix"])
+    model: Text | None = _param("model")
+    model_prefix: Text | None = _param("model_prefix")
 
 
 class ModelFilters(RegistryModel):
-    name_prefix: Text | None = Field(default=None, description=FORMATS["name_prefix"])
-    tag: list[Text] | None = Field(default=None, description=FORMATS["tag"])
-    owner: Text | None = Field(default=None, description=FORMATS["owner"])
-    stage: Text | None = Field(default=None, description=FORMATS["holds_stage"])
+    name_prefix: Text | None = _param("name_prefix")
+    tag: list[Text] | None = _param("tag")
+    owner: Text | None = _param("owner")
+    stage: Text | None = _param("stage", format_of="holds_stage")
 
 
 class InvalidFilter(DomainError):
@@ -131,10 +156,10 @@ def _tags(values: list[str] | None, problems: _Problems) -> tuple[tuple[str, str
         problems.add("tag", f"{len(values)} tags", f"at most {MAX_TAGS}")
     pairs: list[tuple[str, str]] = []
     for value in values:
-        key, equals, tag_value = value.partition("=")
-        if not equals or not _TAG_KEY.fullmatch(key) or len(tag_value) > 256:
+        if _COMPILED["tag"].fullmatch(value) is None:
             problems.add("tag", value, FORMATS["tag"])
         else:
+            key, _, tag_value = value.partition("=")
             pairs.append((key, tag_value))
     return tuple(pairs)
 
@@ -145,75 +170,53 @@ def _metrics(values: list[str] | None, problems: _Problems) -> tuple[MetricCondi
         problems.add("metric", f"{len(values)} conditions", f"at most {MAX_METRICS}")
     conditions: list[MetricCondition] = []
     for value in values:
-        match = _METRIC.fullmatch(value)
-        number = _number(match["value"]) if match else None
-        if match is None or number is None:
+        operator = _OPERATOR.search(value) if _COMPILED["metric"].fullmatch(value) else None
+        number = math.inf if operator is None else float(value[operator.end() :])
+        if operator is None or not math.isfinite(number):
             problems.add("metric", value, FORMATS["metric"])
             continue
-        conditions.append(MetricCondition(match["name"], cast(Comparison, match["op"]), number))
+        op = cast(Comparison, operator[0])
+        conditions.append(MetricCondition(value[: operator.start()], op, number))
     return tuple(conditions)
 
 
-def _number(text: str) -> float | None:
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _instant(field: str, value: str | None, problems: _Problems) -> datetime | None:
-    if value is None:
-        return None
-    if _RFC3339.fullmatch(value):
-        try:
-            return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-        except ValueError:
-            pass  # e.g. a 13th month: reported below
-    problems.add(field, value, FORMATS[field])
-    return None
-
-
-def _matching(
-    field: str, value: str | None, pattern: re.Pattern[str], problems: _Problems, format_of: str | None = None
-) -> str | None:
-    if value is not None and not pattern.fullmatch(value):
+def _matching(field: str, value: str | None, problems: _Problems, format_of: str | None = None) -> str | None:
+    """`value` if it has the parameter's form (PATTERNS or ENUMS), else None and a problem saying what fits."""
+    fits = value in ENUMS[field] if field in ENUMS else _COMPILED[field].fullmatch(value or "") is not None
+    if value is not None and not fits:
         problems.add(field, value, FORMATS[format_of or field])
         return None
     return value
 
 
-def _one_of(field: str, value: str | None, allowed: tuple[str, ...], problems: _Problems) -> str | None:
-    if value is not None and value not in allowed:
-        problems.add(field, value, FORMATS[field])
+def _instant(field: str, value: str | None, problems: _Problems) -> datetime | None:
+    text = _matching(field, value, problems)
+    if text is None:
         return None
-    return value
+    try:
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:  # the form fits but not the calendar, e.g. a 13th month
+        problems.add(field, text, FORMATS[field])
+        return None
 
 
 def _parent(value: str | None, problems: _Problems) -> str | None:
-    if value is None:
+    text = _matching("parent", value, problems)
+    if text is not None and not is_model_name(text.removeprefix("models:/").rsplit("/", 1)[0]):
+        problems.add("parent", text, FORMATS["parent"])
         return None
-    uri = parse_model_uri(value)
-    if uri is None or uri.kind != "version" or uri.version is None or uri.version.number is None:
-        problems.add("parent", value, FORMATS["parent"])
-        return None
-    return f"models:/{uri.model}/{uri.version.number}"  # as lineage.parents stores it
+    return text  # already as lineage.parents stores it: models:/name/N
 
 
 def _order(filters: ModelVersionFilters, model: str | None, problems: _Problems) -> VersionOrder:
-    direction = _one_of("order", filters.order, ("desc", "asc"), problems)
-    descending = direction != "asc"
-    order_by = filters.order_by or "created"
-    match = _ORDER_BY.fullmatch(order_by)
-    if match is None:
-        problems.add("order_by", order_by, FORMATS["order_by"])
-        return VersionOrder(descending=descending)
-    if match["metric"] is None:
+    descending = _matching("order", filters.order, problems) != "asc"
+    order_by = _matching("order_by", filters.order_by, problems) or "created"
+    if order_by == "created":
         return VersionOrder(descending=descending)
     if model is None:
         # Ordering by a metric across the registry has no bounded plan on every backend: refused on all.
         problems.add("order_by", order_by, "`created` here: ordering by a metric needs an exact `model`")
-    return VersionOrder(by="metric", metric=match["metric"], descending=descending)
+    return VersionOrder(by="metric", metric=order_by.removeprefix("metric:"), descending=descending)
 
 
 def version_query(filters: ModelVersionFilters, model: str | None = None) -> VersionQuery:
@@ -221,25 +224,25 @@ def version_query(filters: ModelVersionFilters, model: str | None = None) -> Ver
     problems = _Problems()
     model_prefix: str | None = None
     if isinstance(filters, VersionFilters):
-        if filters.model is not None and not is_model_name(filters.model):
-            problems.add("model", filters.model, FORMATS["model"])
-        model = filters.model
-        model_prefix = _matching("model_prefix", filters.model_prefix, _MODEL_PREFIX, problems)
+        model = _matching("model", filters.model, problems)
+        if model is not None and not is_model_name(model):
+            problems.add("model", model, FORMATS["model"])
+        model_prefix = _matching("model_prefix", filters.model_prefix, problems)
     query = VersionQuery(
         model=model,
         model_prefix=model_prefix,
         tags=_tags(filters.tag, problems),
         metrics=_metrics(filters.metric, problems),
         framework=filters.framework,
-        format=_one_of("format", filters.format, _FORMATS, problems),
-        status=_one_of("status", filters.status, _STATUSES, problems),
-        stage=_matching("stage", filters.stage, _POINTER, problems),
-        alias=_matching("alias", filters.alias, _POINTER, problems),
+        format=_matching("format", filters.format, problems),
+        status=_matching("status", filters.status, problems),
+        stage=_matching("stage", filters.stage, problems),
+        alias=_matching("alias", filters.alias, problems),
         data_uri=filters.data_uri,
         data_version=filters.data_version,
         data_digest=filters.data_digest,
-        commit=_matching("commit", filters.commit, _COMMIT, problems),
-        workflow=_matching("workflow", filters.workflow, _WORKFLOW, problems),
+        commit=_matching("commit", filters.commit, problems),
+        workflow=_matching("workflow", filters.workflow, problems),
         parent=_parent(filters.parent, problems),
         created_after=_instant("created_after", filters.created_after, problems),
         created_before=_instant("created_before", filters.created_before, problems),
@@ -252,10 +255,10 @@ def version_query(filters: ModelVersionFilters, model: str | None = None) -> Ver
 def model_query(filters: ModelFilters) -> ModelQuery:
     problems = _Problems()
     query = ModelQuery(
-        name_prefix=_matching("name_prefix", filters.name_prefix, _MODEL_PREFIX, problems),
+        name_prefix=_matching("name_prefix", filters.name_prefix, problems),
         tags=_tags(filters.tag, problems),
-        owner=_matching("owner", filters.owner, _REPOSITORY, problems),
-        holds_stage=_matching("stage", filters.stage, _POINTER, problems, format_of="holds_stage"),
+        owner=_matching("owner", filters.owner, problems),
+        holds_stage=_matching("stage", filters.stage, problems, format_of="holds_stage"),
     )
     problems.raise_any()
     return query

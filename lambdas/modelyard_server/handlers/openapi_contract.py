@@ -146,23 +146,27 @@ def _only_listed_keys(node: Any) -> None:
             _only_listed_keys(value)
 
 
-def _repeating(spec: dict[str, Any], names: set[str]) -> None:
-    """powertools documents a list-typed query parameter as one string; the server takes it repeated."""
+def _query_schemas(spec: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> None:
+    """powertools documents a model's fields as bare string parameters: give them their real schemas
+    (limits, patterns, values; a list field is a repeated parameter)."""
     for parameter in spec.get("parameters", []):
-        if parameter.get("in") == "query" and parameter["name"] in names:
-            item = parameter.get("schema", {"type": "string"})
-            parameter["schema"] = {"type": "array", "items": item}
-            parameter["style"], parameter["explode"] = "form", True
+        schema = schemas.get(parameter["name"])
+        if parameter.get("in") == "query" and schema is not None:
+            parameter["schema"] = schema
+            if schema.get("type") == "array":
+                parameter["style"], parameter["explode"] = "form", True
 
 
-def truthful(document: dict[str, Any], repeatable: dict[Operation, set[str]] | None = None) -> dict[str, Any]:
-    """The document with the responses, security, repeated parameters and key rules the server really has."""
+def truthful(
+    document: dict[str, Any], query_schemas: dict[Operation, dict[str, dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """The document with the responses, security, query parameter schemas and key rules the server really has."""
     document = copy.deepcopy(document)
     for path, operations in document.get("paths", {}).items():
         for method, spec in operations.items():
             operation = (method, path)
             spec["responses"] = _responses(operation, spec)
-            _repeating(spec, (repeatable or {}).get(operation, set()))
+            _query_schemas(spec, (query_schemas or {}).get(operation, {}))
             if operation in PUBLIC_OPERATIONS:
                 spec["security"] = []
             if operation == ("post", "/v1/github/webhook"):

@@ -7,7 +7,7 @@ is a 400 problem listing what the route accepts: a misspelt filter must not answ
 
 from __future__ import annotations
 
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Route
@@ -19,25 +19,22 @@ from modelyard_server.handlers.problems import problem
 Operation = tuple[str, str]  # (method, OpenAPI path), as openapi_contract names operations
 
 
-def _repeatable(annotation: Any) -> bool:
-    return any(get_origin(arm) is list for arm in (annotation, *get_args(annotation)))
-
-
-def declared_query_parameters(route: Route) -> dict[str, bool]:
-    """The query parameters `route` declares, in declaration order: name -> whether it repeats."""
-    declared: dict[str, bool] = {}
-    for field in route.dependant.query_params:
-        annotation = field.field_info.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            for name, info in annotation.model_fields.items():
-                declared[info.alias or name] = _repeatable(info.annotation)
-        else:
-            declared[field.alias] = _repeatable(annotation)
-    return declared
+def _filter_models(route: Route) -> list[type[BaseModel]]:
+    """The pydantic models among `route`'s query parameters (each of their fields is one parameter)."""
+    annotations = [field.field_info.annotation for field in route.dependant.query_params]
+    return [a for a in annotations if isinstance(a, type) and issubclass(a, BaseModel)]
 
 
 def accepted_query_parameters(route: Route) -> list[str]:
-    return list(declared_query_parameters(route))
+    """The query parameter names `route` declares, in declaration order."""
+    names: list[str] = []
+    for field in route.dependant.query_params:
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names += [info.alias or name for name, info in annotation.model_fields.items()]
+        else:
+            names.append(field.alias)
+    return names
 
 
 def routes_of(app: ApiGatewayResolver) -> list[Route]:
@@ -45,14 +42,32 @@ def routes_of(app: ApiGatewayResolver) -> list[Route]:
     return [*app._static_routes, *app._dynamic_routes]
 
 
-def repeatable_query_parameters(app: ApiGatewayResolver) -> dict[Operation, set[str]]:
-    """Per operation, the query parameters that may be given more than once (the document says so)."""
-    repeatable: dict[Operation, set[str]] = {}
+def _parameter_schema(field_schema: dict[str, Any]) -> dict[str, Any]:
+    """A model field's JSON schema as one query parameter's: not null, the form rules on the strings."""
+    form = {key: field_schema[key] for key in ("pattern", "enum") if key in field_schema}
+    arms = [arm for arm in field_schema.get("anyOf", [field_schema]) if arm.get("type") != "null"]
+    schema = {key: value for key, value in arms[0].items() if key not in ("title", "description", "default")}
+    if schema.get("type") == "array":
+        schema["items"] = {**schema.get("items", {"type": "string"}), **form}
+    else:
+        schema.update(form)
+    return schema
+
+
+def query_parameter_schemas(app: ApiGatewayResolver) -> dict[Operation, dict[str, dict[str, Any]]]:
+    """Per operation, the schema of each query parameter that comes from a model's field.
+
+    powertools documents those as bare strings; the document must show their limits, forms and
+    repetition as the server applies them."""
+    schemas: dict[Operation, dict[str, dict[str, Any]]] = {}
     for route in routes_of(app):
-        names = {name for name, repeats in declared_query_parameters(route).items() if repeats}
-        if names:
-            repeatable[(route.method.lower(), route.openapi_path)] = names
-    return repeatable
+        for model in _filter_models(route):
+            properties = model.model_json_schema(by_alias=True)["properties"]
+            operation = (route.method.lower(), route.openapi_path)
+            schemas.setdefault(operation, {}).update(
+                {name: _parameter_schema(field_schema) for name, field_schema in properties.items()}
+            )
+    return schemas
 
 
 def unknown_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:

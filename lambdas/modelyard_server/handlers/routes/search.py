@@ -23,8 +23,8 @@ Caller = Annotated[Principal, Depends(authenticated_principal)]
     "/v1/versions",
     summary="Search versions across the registry",
     description="Every filter must match. Newest first unless `order_by`/`order` say otherwise; ties by model "
-    "and version, so paging is stable. On AWS, a repeated parameter's single value must not contain a comma "
-    "(API Gateway joins repeated values with commas).",
+    "and version (in the same direction), so paging is stable. Each page reads a bounded stretch of an index, "
+    "so a page may hold fewer items than `limit` while `next_token` says more may follow.",
     tags=["versions"],
 )
 def search_versions(
