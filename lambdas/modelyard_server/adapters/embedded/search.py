@@ -52,15 +52,19 @@ from modelyard_server.ports.search import ModelMatch, ModelQuery, VersionMatch, 
 SCAN_BUDGET = 1000  # index entries one page reads at most
 CREATED_KEYS = ("d.created_us", "d.model", "d.number")
 OPERATORS = {"<": "<", "<=": "<=", "=": "=", ">=": ">=", ">": ">", "!=": "<>"}
+MODEL_POINTERS = (
+    "(SELECT json_group_array(json_array(p.record, p.revision, p.version)) FROM pointers AS p WHERE p.model = m.name)"
+)
 HOLDERS = "(SELECT json_group_array(json_array(p.kind, p.name)) FROM pointers AS p WHERE p.model = v.model AND p.version = v.number)"  # noqa: E501
 
 
 @dataclass(frozen=True)
 class Driver:
-    """The index a page walks: `source` is a FROM ... WHERE naming its rows `d` (with d.model, d.number);
+    """The index a page walks: `table` names its rows `d` (with d.model, d.number), `where` selects them;
     `keys` order it and are the page position (with a fixed model, the model need not be one of them)."""
 
-    source: str
+    table: str
+    where: str
     keys: tuple[str, ...] = CREATED_KEYS
 
 
@@ -88,40 +92,38 @@ def _version_driver(query: VersionQuery, params: dict[str, Any]) -> Driver:
     if query.order.by == "metric":
         if query.model is None:
             raise ValueError("ordering by a metric needs an exact model (the domain refuses it without one)")
-        return Driver("version_metrics AS d WHERE d.model = :model AND d.name = :order_metric", ("d.value", "d.number"))
-    source = _created_ordered_source(query, params)
+        return Driver("version_metrics AS d", "d.model = :model AND d.name = :order_metric", ("d.value", "d.number"))
+    table, where = _created_ordered_source(query, params)
     if query.model is None:
-        return Driver(source)
+        return Driver(table, where)
     # The model is fixed: SQLite takes the index that leads with it where there is one, and positions need not
     # carry it.
-    return Driver(source + " AND d.model = :model", ("d.created_us", "d.number"))
+    return Driver(table, where + " AND d.model = :model", ("d.created_us", "d.number"))
 
 
-def _created_ordered_source(query: VersionQuery, params: dict[str, Any]) -> str:
+def _created_ordered_source(query: VersionQuery, params: dict[str, Any]) -> tuple[str, str]:
     if query.parent is not None:
-        return "version_parents AS d WHERE d.parent = :parent"
+        return "version_parents AS d", "d.parent = :parent"
     for kind, name in (("stage", query.stage), ("alias", query.alias)):
         if name is not None:
-            return (
-                "pointers AS p JOIN versions AS d ON d.model = p.model AND d.number = p.version "
-                f"WHERE p.kind = '{kind}' AND p.name = :{kind}"
-            )
+            pointers = "pointers AS p JOIN versions AS d ON d.model = p.model AND d.number = p.version"
+            return pointers, f"p.kind = '{kind}' AND p.name = :{kind}"
     if query.data_digest is not None:
-        return "versions AS d WHERE d.data_digest = :data_digest"
+        return "versions AS d", "d.data_digest = :data_digest"
     if query.commit is not None:
         params["commit_end"] = query.commit + "g"  # past every hex digit: the prefix's range
-        return "versions AS d WHERE d.commit_sha >= :commit AND d.commit_sha < :commit_end"
+        return "versions AS d", "d.commit_sha >= :commit AND d.commit_sha < :commit_end"
     for field in ("data_version", "data_uri", "workflow"):
         if getattr(query, field) is not None:
-            return f"versions AS d WHERE d.{field} = :{field}"
+            return "versions AS d", f"d.{field} = :{field}"
     if query.tags:
-        return "version_tags AS d WHERE d.key = :tag_key0 AND d.value = :tag_value0"
+        return "version_tags AS d", "d.key = :tag_key0 AND d.value = :tag_value0"
     if query.model is not None:
-        return "versions AS d WHERE 1"  # with the model condition: versions_by_model_created
+        return "versions AS d", "1"  # with the model condition: versions_by_model_created
     for field in ("framework", "format"):
         if getattr(query, field) is not None:
-            return f"versions AS d WHERE d.{field} = :{field}"
-    return "versions AS d WHERE 1"
+            return "versions AS d", f"d.{field} = :{field}"
+    return "versions AS d", "1"
 
 
 def _version_filters(query: VersionQuery, params: dict[str, Any]) -> list[str]:
@@ -190,6 +192,48 @@ def _after(keys: tuple[str, ...], position: list[Any] | None, descending: bool, 
     return f"({', '.join(keys)}) {'<' if descending else '>'} ({placeholders})"
 
 
+@dataclass(frozen=True)
+class _PageRows:
+    rows: list[Any]  # each: the walk's keys, then what was selected
+    next_position: list[Any] | None
+
+
+def _read_page(
+    connection: Any,
+    driver: Driver,
+    walk: list[str],
+    select: str,
+    filters: list[str],
+    limit: int,
+    params: dict[str, Any],
+    descending: bool,
+) -> _PageRows:
+    """The first `limit` matches of the walk, reading at most SCAN_BUDGET of its index entries.
+
+    First the last entry the budget allows (an index-only read); then the matches up to it, in index
+    order, so the walk streams and stops at the `limit + 1`-th match."""
+    keys = ", ".join(driver.keys)
+    order = ", ".join(f"{key} {'DESC' if descending else 'ASC'}" for key in driver.keys)
+    end = connection.execute(
+        f"SELECT {keys} FROM {driver.table} WHERE {' AND '.join(walk)} "  # noqa: S608 (constant fragments)
+        f"ORDER BY {order} LIMIT 1 OFFSET {SCAN_BUDGET - 1}",
+        params,
+    ).fetchone()
+    conditions = [*walk, *filters]
+    if end is not None:
+        params.update({f"end{i}": value for i, value in enumerate(end)})
+        placeholders = ", ".join(f":end{i}" for i in range(len(driver.keys)))
+        conditions.append(f"({keys}) {'>=' if descending else '<='} ({placeholders})")
+    rows = connection.execute(
+        f"SELECT {keys}, {select} WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT {max(limit, 1) + 1}",
+        params,
+    ).fetchall()
+    width, kept = len(driver.keys), max(limit, 1)
+    if len(rows) > kept:
+        return _PageRows(rows[:kept], list(rows[kept - 1][:width]))
+    return _PageRows(rows, list(end) if end is not None else None)
+
+
 class EmbeddedSearch:
     def __init__(self, db: Database, now: Clock) -> None:
         self._db = db
@@ -197,91 +241,58 @@ class EmbeddedSearch:
 
     def search_versions(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:
         params: dict[str, Any] = {"cutoff": epoch(self._now() - ABANDON_GRACE), "order_metric": query.order.metric}
-        conditions = _version_filters(query, params)
+        filters = _version_filters(query, params)
         driver = _version_driver(query, params)
         listing = _listing(query)
         position = _position(token, listing, len(driver.keys))
         descending = query.order.descending
-        direction = "DESC" if descending else "ASC"
-        walk_conditions = [_after(driver.keys, position, descending, params)]
+        walk = [driver.where, _after(driver.keys, position, descending, params)]
         created_range = _created_range(query, driver, params)
-        (walk_conditions if driver.keys[0] == "d.created_us" else conditions).extend(created_range)
-        keys = ", ".join(f"{key} AS k{i}" for i, key in enumerate(driver.keys))
-        order = ", ".join(f"{key} {direction}" for key in driver.keys)
-        walked = (
-            f"SELECT {keys}, d.model AS walked_model, d.number AS walked_number FROM {driver.source} "  # noqa: S608 (constant fragments; values are bound)
-            f"AND {' AND '.join(walk_conditions)} ORDER BY {order} LIMIT {SCAN_BUDGET}"
-        )
-        key_columns = ", ".join(f"w.k{i}" for i in range(len(driver.keys)))
-        walked_order = ", ".join(f"w.k{i} {direction}" for i in range(len(driver.keys)))
-        matches = (
-            f"WITH w AS ({walked}) SELECT {key_columns}, {VERSION_JSON}, {HOLDERS} FROM w "  # noqa: S608
-            "JOIN versions AS v ON v.model = w.walked_model AND v.number = w.walked_number "
-            f"WHERE {' AND '.join(conditions) or '1'} ORDER BY {walked_order} LIMIT {max(limit, 1) + 1}"
-        )
-        last_walked = (
-            f"WITH w AS ({walked}) SELECT {key_columns} FROM w ORDER BY {walked_order} LIMIT 1 OFFSET {SCAN_BUDGET - 1}"  # noqa: S608
+        (walk if driver.keys[0] == "d.created_us" else filters).extend(created_range)
+        select = (
+            f"{VERSION_JSON}, {HOLDERS} FROM {driver.table} "
+            "JOIN versions AS v ON v.model = d.model AND v.number = d.number"
         )
         with self._db.read() as connection:
-            rows = connection.execute(matches, params).fetchall()
-            budget_end = connection.execute(last_walked, params).fetchone() if len(rows) <= limit else None
+            page = _read_page(connection, driver, walk, select, filters, limit, params, descending)
         width = len(driver.keys)
-        items = [_version_match(row[width], row[width + 1]) for row in rows[: max(limit, 1)]]
-        if len(rows) > max(limit, 1):
-            next_position: tuple[Any, ...] | None = tuple(rows[max(limit, 1) - 1][:width])
-        else:
-            next_position = tuple(budget_end) if budget_end is not None else None
-        next_token = encode_token(listing, to_json(list(next_position))) if next_position is not None else None
-        return Page(items, next_token)
+        items = [_version_match(row[width], row[width + 1]) for row in page.rows]
+        return Page(items, _token(listing, page.next_position))
 
     def search_models(self, query: ModelQuery, limit: int, token: str | None) -> Page[ModelMatch]:
         params: dict[str, Any] = {}
         listing = _listing(query)
-        position = _position(token, listing, 1)
-        params["after"] = position[0] if position is not None else ""
         if query.holds_stage is not None:
             params["stage"] = query.holds_stage
-            walked = (
-                "SELECT p.model AS name FROM pointers AS p WHERE p.kind = 'stage' AND p.name = :stage "
-                "AND p.version IS NOT NULL AND p.model > :after"
+            driver = Driver(
+                "pointers AS d", "d.kind = 'stage' AND d.name = :stage AND d.version IS NOT NULL", ("d.model",)
             )
         else:
-            walked = "SELECT m.name AS name FROM models AS m WHERE m.name > :after"
+            driver = Driver("models AS d", "1", ("d.name",))
+        walk = [driver.where, _after(driver.keys, _position(token, listing, 1), False, params)]
         if query.name_prefix is not None:
             params["prefix"], params["prefix_end"] = query.name_prefix, query.name_prefix + "~"  # '~' sorts last
-            walked += f" AND {'p.model' if query.holds_stage else 'm.name'} >= :prefix"
-            walked += f" AND {'p.model' if query.holds_stage else 'm.name'} < :prefix_end"
-        walked += f" ORDER BY name LIMIT {SCAN_BUDGET}"
-        conditions = []
+            walk.append(f"{driver.keys[0]} >= :prefix AND {driver.keys[0]} < :prefix_end")
+        filters = []
         for i, (key, value) in enumerate(query.tags):
             params[f"tag_key{i}"], params[f"tag_value{i}"] = key, value
-            conditions.append(
-                f"EXISTS (SELECT 1 FROM json_each(m.record, '$.tags') AS t WHERE t.key = :tag_key{i} "  # noqa: S608 (constant fragments; values are bound)
+            filters.append(
+                f"EXISTS (SELECT 1 FROM json_each(m.record, '$.tags') AS t WHERE t.key = :tag_key{i} "  # noqa: S608
                 f"AND t.value = :tag_value{i} AND t.type = 'text')"
             )
         if query.owner is not None:
             params["owner"] = query.owner
-            conditions.append("EXISTS (SELECT 1 FROM json_each(m.record, '$.owners') AS o WHERE o.value = :owner)")
-        pointers = (
-            "(SELECT json_group_array(json_array(p.record, p.revision, p.version)) FROM pointers AS p "
-            "WHERE p.model = m.name)"
-        )
-        matches = (
-            f"WITH w AS ({walked}) SELECT m.name, m.record, m.latest_version, {pointers} FROM w "  # noqa: S608
-            f"JOIN models AS m ON m.name = w.name WHERE {' AND '.join(conditions) or '1'} "
-            f"ORDER BY m.name LIMIT {max(limit, 1) + 1}"
-        )
-        last_walked = f"WITH w AS ({walked}) SELECT name FROM w ORDER BY name LIMIT 1 OFFSET {SCAN_BUDGET - 1}"  # noqa: S608
+            filters.append("EXISTS (SELECT 1 FROM json_each(m.record, '$.owners') AS o WHERE o.value = :owner)")
+        joined = f"{driver.table} JOIN models AS m ON m.name = {driver.keys[0]}"
+        select = f"m.record, m.latest_version, {MODEL_POINTERS} FROM {joined}"
         with self._db.read() as connection:
-            rows = connection.execute(matches, params).fetchall()
-            budget_end = connection.execute(last_walked, params).fetchone() if len(rows) <= limit else None
-        kept = rows[: max(limit, 1)]
-        if len(rows) > max(limit, 1):
-            next_name: str | None = str(kept[-1][0])
-        else:
-            next_name = str(budget_end[0]) if budget_end is not None else None
-        items = [_model_match(row[1], row[2], row[3]) for row in kept]
-        return Page(items, encode_token(listing, to_json([next_name])) if next_name is not None else None)
+            page = _read_page(connection, driver, walk, select, filters, limit, params, False)
+        items = [_model_match(row[1], row[2], row[3]) for row in page.rows]
+        return Page(items, _token(listing, page.next_position))
+
+
+def _token(listing: str, position: list[Any] | None) -> str | None:
+    return None if position is None else encode_token(listing, to_json(position))
 
 
 def _version_match(document: str, holders: str) -> VersionMatch:
