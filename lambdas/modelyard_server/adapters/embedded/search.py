@@ -21,10 +21,12 @@ Ordered by a metric (the domain requires an exact ``model``): version_metrics_by
 
 The other filters are checked per entry walked: further tags (version_tags primary key), metric
 conditions (version_metrics primary key), stage/alias held (pointers primary key), status, model
-prefix and the lineage columns (the version's own row). A page reads at most SCAN_BUDGET index entries
-plus the rows of the matches; when the budget runs out before `limit` matches, the page is short and
-its token continues after the last entry read, so a page's cost stays flat however large the registry
-and however rare the matches. The pointers holding each match come from the pointers primary key.
+prefix and the lineage columns (the version's own row). A page costs two statements on one snapshot:
+the position of the budget's last entry (an index-only read of at most SCAN_BUDGET entries), then the
+walk up to it in index order, which stops at the page's `limit + 1`-th match. When the budget runs out
+first the page is short and its token continues after the last entry read, so a page's cost stays flat
+however large the registry and however rare the matches (tests/perf/test_embedded_search.py prints
+it). The pointers holding each match come from the pointers primary key.
 
 Models, ordered by name: holds ``stage`` walks pointers_by_name (kind='stage', name, model), a name
 prefix walks the models primary key from the prefix, otherwise the whole primary key; tags and owner
