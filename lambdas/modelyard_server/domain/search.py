@@ -75,6 +75,13 @@ def _hit(match: VersionMatch) -> VersionHit:
     )
 
 
+def _listed(match: VersionMatch) -> ListedVersion:
+    # From the record's field values, not a dump: its nested records are taken as they are, not rebuilt.
+    return ListedVersion.model_validate(
+        {**match.version.__dict__, "stages": list(match.stages), "aliases": list(match.aliases)}
+    )
+
+
 def search_versions(filters: VersionFilters, limit: int, next_token: str | None) -> VersionHitPage:
     """Versions across the registry matching every filter, in the asked order."""
     page = backend().search.search_versions(version_query(filters), limit, next_token)
@@ -87,10 +94,7 @@ def list_versions(name: str, filters: ModelVersionFilters, limit: int, next_toke
     page: Page[VersionMatch] = backend().search.search_versions(query, limit, next_token)
     if not page.items and next_token is None and page.next_token is None:
         require_model(name)  # an empty first page: is there a model at all?
-    items = [
-        ListedVersion(**match.version.model_dump(), stages=list(match.stages), aliases=list(match.aliases))
-        for match in page.items
-    ]
+    items = [_listed(match) for match in page.items]
     return ListedVersionPage(items=items, next_token=page.next_token)
 
 

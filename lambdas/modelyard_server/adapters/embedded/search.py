@@ -57,7 +57,8 @@ OPERATORS = {"<": "<", "<=": "<=", "=": "=", ">=": ">=", ">": ">", "!=": "<>"}
 MODEL_POINTERS = (
     "(SELECT json_group_array(json_array(p.record, p.revision, p.version)) FROM pointers AS p WHERE p.model = m.name)"
 )
-HOLDERS = "(SELECT json_group_array(json_array(p.kind, p.name)) FROM pointers AS p WHERE p.model = v.model AND p.version = v.number)"  # noqa: E501
+# "stage production", "alias champion"... joined by a unit separator (no pointer name holds one); NULL if none
+HOLDERS = "(SELECT group_concat(p.kind || ' ' || p.name, char(31)) FROM pointers AS p WHERE p.model = v.model AND p.version = v.number)"  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -297,8 +298,8 @@ def _token(listing: str, position: list[Any] | None) -> str | None:
     return None if position is None else encode_token(listing, to_json(position))
 
 
-def _version_match(document: str, holders: str) -> VersionMatch:
-    held = json.loads(holders)
+def _version_match(document: str, holders: str | None) -> VersionMatch:
+    held = [entry.split(" ", 1) for entry in holders.split("\x1f")] if holders else []
     return VersionMatch(
         version=version_record(document),
         stages=tuple(sorted(name for kind, name in held if kind == "stage")),
