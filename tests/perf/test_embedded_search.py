@@ -1,5 +1,5 @@
 """The embedded search's cost per page as the registry grows: one page of each filter at 1,000 and
-20,000 versions across 100 models (`make bench`; 1,000 and 5,000 by default). Each page walks one index
+20,000 versions across 100 models (`make bench`; 1,000 and 3,000 by default). Each page walks one index
 for at most SCAN_BUDGET entries and stops at the page's last match, so the figures should stay flat.
 Prints figures; asserts only that each search found what it should.
 
@@ -23,7 +23,7 @@ from modelyard_server.domain.schemas import Lineage
 from modelyard_server.ports.search import MetricCondition, ModelQuery, VersionOrder, VersionQuery
 from tests.contract.registry_driver import Driver
 
-SIZES = [int(n) for n in os.environ.get("MODELYARD_BENCH_SEARCH_VERSIONS", "1000,5000").split(",")]
+SIZES = [int(n) for n in os.environ.get("MODELYARD_BENCH_SEARCH_VERSIONS", "1000,3000").split(",")]
 MODELS = 100
 PAGE = 50
 REPEATS = 20

@@ -63,20 +63,24 @@ class ListedVersionPage(RegistryModel):
     )
 
 
+# Both answers are built from field values, not dumps: nested records are taken as they are, not rebuilt.
+
+
 def _hit(match: VersionMatch) -> VersionHit:
     version = match.version
-    return VersionHit(
-        **summarize(version).model_dump(),
-        tags=version.tags,
-        created_at=version.created_at,
-        lineage=version.lineage,
-        stages=list(match.stages),
-        aliases=list(match.aliases),
+    return VersionHit.model_validate(
+        {
+            **summarize(version).__dict__,
+            "tags": version.tags,
+            "created_at": version.created_at,
+            "lineage": version.lineage,
+            "stages": list(match.stages),
+            "aliases": list(match.aliases),
+        }
     )
 
 
 def _listed(match: VersionMatch) -> ListedVersion:
-    # From the record's field values, not a dump: its nested records are taken as they are, not rebuilt.
     return ListedVersion.model_validate(
         {**match.version.__dict__, "stages": list(match.stages), "aliases": list(match.aliases)}
     )
