@@ -104,3 +104,17 @@ def _downgrade_to_schema_1(path: Path) -> None:
         assert SCHEMA_VERSION == 2
     finally:
         raw.close()
+
+
+@pytest.mark.parametrize(
+    "position", ['[99999999999999999999999, "fraud", 1]', '[1, ["fraud"], 1]', '[1, "fraud"]', "{}"]
+)
+def test_a_forged_position_in_a_token_is_refused(opened: tuple[EmbeddedBackend, Driver], position: str) -> None:
+    from modelyard_server.adapters.embedded.paging import encode_token
+    from modelyard_server.ports.records import BadPageToken
+
+    backend, _ = opened
+    query = VersionQuery()
+    forged = encode_token(embedded_search._listing(query), position)
+    with pytest.raises(BadPageToken):
+        backend.search.search_versions(query, 10, forged)

@@ -43,7 +43,7 @@ from typing import Any
 from modelyard_server.adapters.embedded.codec import epoch, to_json
 from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.models import model_record
-from modelyard_server.adapters.embedded.paging import decode_token, encode_token, position_as_str
+from modelyard_server.adapters.embedded.paging import MAX_POSITION, decode_token, encode_token, position_as_str
 from modelyard_server.adapters.embedded.pointers import pointer_record
 from modelyard_server.adapters.embedded.search_index import micros
 from modelyard_server.adapters.embedded.versions import STATUS_CONDITIONS, VERSION_JSON, version_record
@@ -85,9 +85,18 @@ def _position(token: str | None, listing: str, width: int) -> list[Any] | None:
     except ValueError as error:
         raise BadPageToken("next_token is not a token this API issued") from error
     valid = isinstance(position, list) and len(position) == width
-    if not valid or not all(isinstance(p, int | float | str) and not isinstance(p, bool) for p in position):
+    if not valid or not all(_storable(p) for p in position):
         raise BadPageToken("next_token is not a token this API issued")
     return list(position)
+
+
+def _storable(value: Any) -> bool:
+    """A position value SQLite can compare: text, a float, or an integer that fits its 64 bits."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_POSITION
+    return isinstance(value, float | str)
 
 
 def _version_driver(query: VersionQuery, params: dict[str, Any]) -> Driver:
