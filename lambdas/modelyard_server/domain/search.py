@@ -31,9 +31,11 @@ HOLDERS = "Names of the {} that hold this version now"
 class VersionHit(VersionSummary):
     """A version found by a search: its summary, what it was built from, and the pointers holding it now."""
 
-    tags: dict[str, str] = Field(default_factory=dict)
-    created_at: datetime
-    lineage: Lineage = Field(default_factory=Lineage)
+    tags: dict[str, str] = Field(default_factory=dict, description="The version's tags as registered")
+    created_at: datetime = Field(description="When the version was registered: the search's order")
+    lineage: Lineage = Field(
+        default_factory=Lineage, description="What it was built from: data, commit, workflow, parent versions"
+    )
     stages: list[str] = Field(default_factory=list, description=HOLDERS.format("stages"))
     aliases: list[str] = Field(default_factory=list, description=HOLDERS.format("aliases"))
 
