@@ -35,13 +35,15 @@ class Driver:
             id=new_ulid(), type=event_type, model=model, version=version, at=self.now(), actor="contract-test"
         )
 
-    def model_record(self, name: str) -> ModelRecord:
+    def model_record(
+        self, name: str, tags: dict[str, str] | None = None, owners: list[str] | None = None
+    ) -> ModelRecord:
         at = self.now()
         return ModelRecord(
             name=name,
             description=f"the {name} model",
-            tags={"team": "contract"},
-            owners=["octo/models"],
+            tags={"team": "contract"} if tags is None else tags,
+            owners=owners or ["octo/models"],
             owner_ids=["42"],
             latest_version=0,
             created_at=at,
@@ -58,7 +60,10 @@ class Driver:
         semver: str | None = None,
         tags: dict[str, str] | None = None,
         upload_window: timedelta = timedelta(hours=1),
+        format: str = "onnx",
+        **changes: Any,
     ) -> VersionRecord:
+        """A version as the domain records it; `changes` replace fields (metrics, lineage, framework...)."""
         sha256 = digest_of(content if content is not None else f"{model}/{number}/{new_ulid()}")
         return VersionRecord(
             model=model,
@@ -68,7 +73,7 @@ class Driver:
             artifact=ArtifactRecord(
                 sha256=sha256,
                 size=123,
-                format="onnx",
+                format=format,
                 filename="model.onnx",
                 media_type="application/octet-stream",
                 key=blob_key(sha256),
@@ -81,12 +86,14 @@ class Driver:
             created_at=self.now(),
             created_by="contract-test",
             upload_expires_at=self.now() + upload_window,
-        )
+        ).model_copy(update=changes)
 
     # ------------------------------------------------------------------------------------ steps
 
-    def create_model(self, name: str) -> ModelRecord:
-        model = self.model_record(name)
+    def create_model(
+        self, name: str, tags: dict[str, str] | None = None, owners: list[str] | None = None
+    ) -> ModelRecord:
+        model = self.model_record(name, tags, owners)
         self.backend.models.create_model_once(model, self.event(name, "model.created"))
         return model
 

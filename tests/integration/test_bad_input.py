@@ -190,7 +190,9 @@ def test_filters_by_status_and_tag(seeded: Registry) -> None:
     tagged = seeded.call("GET", "/v1/models/fraud/versions", query={"tag": "team=risk"}).body
     assert [v["version"] for v in tagged["items"]] == [2]
     bad = seeded.call("GET", "/v1/models/fraud/versions", query={"status": "exploded"})
-    assert bad.status == 422
+    assert bad.status == 400
+    assert bad.problem["type"].endswith("/invalid-filter")
+    assert "ready" in bad.problem["detail"]  # says what is accepted
 
 
 # ------------------------------------------------------------------------ the body itself (items 12, 13)

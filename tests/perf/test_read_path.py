@@ -27,7 +27,7 @@ from tests.support.api_events import LambdaContextStub, http_event
 
 VERSIONS = 110
 ROUNDS = int(os.environ.get("MODELYARD_BENCH_READ_ROUNDS", "") or "40")
-STORES = ("models", "versions", "pointers", "events", "governance")
+STORES = ("models", "versions", "pointers", "events", "governance", "search")
 
 
 class StorageClock:

@@ -6,7 +6,7 @@ from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
 from modelyard_server.domain.principal import Principal, require_owner
-from modelyard_server.domain.schemas import CreateModelRequest, ModelPage, ModelRecord, UpdateModelRequest
+from modelyard_server.domain.schemas import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 
@@ -52,11 +52,6 @@ def require_model(name: str) -> ModelRecord:
     if model is None:
         raise ModelNotFound(f"there is no model '{name}'")
     return model
-
-
-def list_models(limit: int, next_token: str | None) -> ModelPage:
-    page = backend().models.list_models(limit, next_token)
-    return ModelPage(items=page.items, next_token=page.next_token)
 
 
 def update_model(name: str, request: UpdateModelRequest, principal: Principal) -> ModelRecord:

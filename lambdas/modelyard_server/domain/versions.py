@@ -34,7 +34,6 @@ from modelyard_server.domain.schemas import (
     RegisterVersionRequest,
     RestoreVersionRequest,
     UploadPlan,
-    VersionPage,
     VersionRecord,
 )
 from modelyard_server.ports import backend
@@ -280,15 +279,6 @@ def parse_reference(name: str, value: str | int) -> VersionRef:
 
 def get_version(name: str, value: str | int) -> VersionRecord:
     return get_version_by_number(name, resolve_number(name, parse_reference(name, value)))
-
-
-def list_versions(
-    name: str, limit: int, next_token: str | None, status: str | None, tag: tuple[str, str] | None
-) -> VersionPage:
-    page = backend().versions.list_versions(name, limit, next_token, status, tag)
-    if not page.items and next_token is None and page.next_token is None:
-        require_model(name)  # an empty first page: is there a model at all?
-    return VersionPage(items=page.items, next_token=page.next_token)
 
 
 def archive_version(name: str, number: int, request: ArchiveVersionRequest, principal: Principal) -> VersionRecord:

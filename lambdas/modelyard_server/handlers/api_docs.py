@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
 from modelyard_server.handlers.openapi_contract import truthful
+from modelyard_server.handlers.query_parameters import query_parameter_schemas
 
 API_TITLE = "modelyard"
 API_VERSION = "1.0.0"
@@ -36,7 +37,7 @@ SWAGGER_UI_FILES = Path(swagger_ui.__file__).parent
 
 def openapi_json(app: ApiGatewayResolver) -> str:
     """The document as served at /v1/openapi.json and written to docs/openapi.json."""
-    schema = truthful(json.loads(app.get_openapi_json_schema(**OPENAPI_ARGS)))
+    schema = truthful(json.loads(app.get_openapi_json_schema(**OPENAPI_ARGS)), query_parameter_schemas(app))
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 

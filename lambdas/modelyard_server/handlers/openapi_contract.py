@@ -62,7 +62,9 @@ WEBHOOK_HEADERS: list[dict[str, Any]] = [
 ]
 
 STATUS_MEANINGS = {
-    400: "Malformed request: JSON that does not parse, a body or header that is not UTF-8, a bad page token",
+    400: "Malformed request: JSON that does not parse, a body or header that is not UTF-8, a bad page token, "
+    "a query parameter the operation does not declare (the problem's `accepted` lists those it does), a search "
+    "filter that does not parse (`errors` names each, with what it accepts)",
     401: "Missing, invalid or expired credentials",
     403: "Not allowed (not an owner, reviewer or admin; an owner outside the allowed organizations)",
     404: "No such model, version, stage or alias",
@@ -159,13 +161,27 @@ def _only_listed_keys(node: Any) -> None:
             _only_listed_keys(value)
 
 
-def truthful(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with the responses, security and key rules the server really has."""
+def _query_schemas(spec: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> None:
+    """powertools documents a model's fields as bare string parameters: give them their real schemas
+    (limits, patterns, values; a list field is a repeated parameter)."""
+    for parameter in spec.get("parameters", []):
+        schema = schemas.get(parameter["name"])
+        if parameter.get("in") == "query" and schema is not None:
+            parameter["schema"] = schema
+            if schema.get("type") == "array":
+                parameter["style"], parameter["explode"] = "form", True
+
+
+def truthful(
+    document: dict[str, Any], query_schemas: dict[Operation, dict[str, dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """The document with the responses, security, query parameter schemas and key rules the server really has."""
     document = copy.deepcopy(document)
     for path, operations in document.get("paths", {}).items():
         for method, spec in operations.items():
             operation = (method, path)
             spec["responses"] = _responses(operation, spec)
+            _query_schemas(spec, (query_schemas or {}).get(operation, {}))
             if operation in PUBLIC_OPERATIONS:
                 spec["security"] = []
             if operation == ("post", "/v1/github/webhook"):

@@ -83,7 +83,11 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
-        return _validation_problem(error)
+        # powertools validates before any middleware runs: an unknown parameter is named first all the same
+        # (imported here: query_parameters builds its answer with this module's `problem`)
+        from modelyard_server.handlers.query_parameters import unknown_query_parameters_problem
+
+        return unknown_query_parameters_problem(app) or _validation_problem(error)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(error: RequestUnsupportedContentType) -> Response[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from modelyard_server import bootstrap
 from modelyard_server.adapters import bus, s3_blobs
@@ -13,6 +14,7 @@ from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import token_verifier
 from modelyard_server.handlers.not_modified import register_not_modified
 from modelyard_server.handlers.problems import register_problem_handlers
+from modelyard_server.handlers.query_parameters import refuse_unknown_query_parameters
 from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.response_json import write_response_json
 from modelyard_server.handlers.routes import (
@@ -25,6 +27,7 @@ from modelyard_server.handlers.routes import (
     models,
     notifications,
     pointers,
+    search,
     versions,
 )
 from modelyard_server.settings import get_settings
@@ -60,6 +63,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         versions.router,
         compare.router,
         lineage.router,
+        search.router,
         pointers.router,
         events.router,
         governance.router,
@@ -69,6 +73,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         app.include_router(router)
     register_problem_handlers(app)
     register_not_modified(app)
+    app.use(middlewares=[refuse_unknown_query_parameters])
 
     # The documents are generated on request: building them is no part of a cold start.
     @app.get("/v1/openapi.json", include_in_schema=False)
@@ -78,10 +83,10 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         return Response(status_code=200, content_type="application/json", body=openapi_json(app))
 
     @app.get("/v1/docs", include_in_schema=False)
-    def swagger_ui() -> Response[str]:
+    def swagger_ui(format: Annotated[str | None, Query(max_length=16)] = None) -> Response[str]:
         from modelyard_server.handlers.api_docs import swagger_page
 
-        if app.current_event.get_query_string_value("format") == "json":  # what the page's "Explore" box loads
+        if format == "json":  # what the page's "Explore" box loads
             return openapi_document()
         return Response(status_code=200, content_type="text/html", body=swagger_page(app))
 

@@ -27,6 +27,7 @@ from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.adapters.embedded.parameters import SqliteParameters
 from modelyard_server.adapters.embedded.pointers import SqlitePointerStore
 from modelyard_server.adapters.embedded.private_files import write_private_file
+from modelyard_server.adapters.embedded.search import EmbeddedSearch
 from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
 from modelyard_server.adapters.embedded.versions import SqliteVersionStore
 from modelyard_server.domain import clock
@@ -95,6 +96,7 @@ def open_embedded(
         notifications=SqliteNotificationStore(db, now),
         security=SqliteSecurityLog(db, now),
         blobs=blobs,
+        search=EmbeddedSearch(db, now),
         parameters=parameters,
         dead_letters=SqliteDeadLetters(db),
         close=db.close,

@@ -3,12 +3,14 @@
 Records are stored as JSON (``model_dump(mode="json")``) next to the columns queries select or order
 on; every query a request makes is an indexed lookup or an indexed range scan bounded by its limit,
 whatever the number of versions. ``PRAGMA user_version`` is the schema version: each entry of
-``MIGRATIONS`` takes the database from its index to the next, in one transaction.
+``MIGRATIONS`` takes the database from its index to the next, in one transaction (a script, or a
+function when stored records must be read to fill new columns).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 VERSION_1 = """
 CREATE TABLE models (
@@ -152,7 +154,67 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_by_visibility ON dead_letters (visible_at, id);
 """
 
-MIGRATIONS: tuple[str, ...] = (VERSION_1,)
+# Search (issue 11): the columns and tables each search filter reads through an index, ordered the way
+# pages are (created, model, number); adapters/embedded/search.py states which filter uses which.
+VERSION_2_TABLES = """
+ALTER TABLE versions ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0;  -- created_at, epoch microseconds
+ALTER TABLE versions ADD COLUMN framework TEXT;
+ALTER TABLE versions ADD COLUMN format TEXT;
+ALTER TABLE versions ADD COLUMN data_uri TEXT;
+ALTER TABLE versions ADD COLUMN data_version TEXT;
+ALTER TABLE versions ADD COLUMN data_digest TEXT;
+ALTER TABLE versions ADD COLUMN commit_sha TEXT;
+ALTER TABLE versions ADD COLUMN workflow TEXT;               -- lineage.workflow_ref without its @ref
+ALTER TABLE version_tags ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE version_metrics (
+    model TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (model, number, name),
+    FOREIGN KEY (model, number) REFERENCES versions (model, number)
+) WITHOUT ROWID;
+CREATE TABLE version_parents (
+    parent TEXT NOT NULL,                   -- models:/name/N, as lineage.parents stores it
+    created_us INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    PRIMARY KEY (parent, created_us, model, number),
+    FOREIGN KEY (model, number) REFERENCES versions (model, number)
+) WITHOUT ROWID;
+"""
+VERSION_2_INDEXES = """
+CREATE INDEX versions_by_created ON versions (created_us, model, number);
+CREATE INDEX versions_by_model_created ON versions (model, created_us, number);
+CREATE INDEX versions_by_framework ON versions (framework, created_us, model, number) WHERE framework IS NOT NULL;
+CREATE INDEX versions_by_format ON versions (format, created_us, model, number) WHERE format IS NOT NULL;
+CREATE INDEX versions_by_data_uri ON versions (data_uri, created_us, model, number) WHERE data_uri IS NOT NULL;
+CREATE INDEX versions_by_data_version ON versions (data_version, created_us, model, number)
+    WHERE data_version IS NOT NULL;
+CREATE INDEX versions_by_data_digest ON versions (data_digest, created_us, model, number)
+    WHERE data_digest IS NOT NULL;
+CREATE INDEX versions_by_commit ON versions (commit_sha, created_us, model, number) WHERE commit_sha IS NOT NULL;
+CREATE INDEX versions_by_workflow ON versions (workflow, created_us, model, number) WHERE workflow IS NOT NULL;
+CREATE INDEX version_tags_across ON version_tags (key, value, created_us, model, number);
+CREATE INDEX version_tags_by_model_created ON version_tags (model, key, value, created_us, number);
+CREATE INDEX version_metrics_by_value ON version_metrics (model, name, value, number);
+CREATE INDEX pointers_by_name ON pointers (kind, name, model);
+"""
+
+
+def _version_2(connection: sqlite3.Connection) -> None:
+    """Add the search columns and tables, and fill them from the versions already stored."""
+    from modelyard_server.adapters.embedded.search_index import index_stored_versions
+
+    for statement in _statements(VERSION_2_TABLES):
+        connection.execute(statement)
+    index_stored_versions(connection)
+    for statement in _statements(VERSION_2_INDEXES):
+        connection.execute(statement)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -174,8 +236,12 @@ def migrate(connection: sqlite3.Connection) -> None:
             if current == SCHEMA_VERSION:
                 connection.execute("COMMIT")
                 return
-            for statement in _statements(MIGRATIONS[current]):
-                connection.execute(statement)
+            migration = MIGRATIONS[current]
+            if isinstance(migration, str):
+                for statement in _statements(migration):
+                    connection.execute(statement)
+            else:
+                migration(connection)
             connection.execute(f"PRAGMA user_version = {current + 1}")
             connection.execute("COMMIT")
         except BaseException:

@@ -12,6 +12,7 @@ from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_int
 from modelyard_server.adapters.embedded.pointers import replace_pointer_record
+from modelyard_server.adapters.embedded.search_index import index_version
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.schemas import ABANDON_GRACE, PointerRecord, VersionRecord
 from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
@@ -159,6 +160,7 @@ class SqliteVersionStore:
                 "INSERT INTO version_tags (model, number, key, value) VALUES (?, ?, ?, ?)",
                 [(name, number, key, value) for key, value in version.tags.items()],
             )
+            index_version(connection, version)
             append_event(connection, event)
             if idempotency is not None:
                 key, request_hash = idempotency

@@ -7,10 +7,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain import catalog
+from modelyard_server.domain import catalog, search
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import CreateModelRequest, ModelPage, ModelRecord, UpdateModelRequest
+from modelyard_server.domain.search_params import ModelFilters
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery
 from modelyard_server.observability import metrics
@@ -31,9 +33,14 @@ def create_model(body: CreateModelRequest, caller: Caller) -> Response[ModelReco
     )
 
 
-@router.get("/v1/models", summary="List models", tags=["models"])
-def list_models(caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None) -> ModelPage:
-    return catalog.list_models(limit, next_token)
+@router.get("/v1/models", summary="List models by name, with filters; each with its stages filled", tags=["models"])
+def list_models(
+    caller: Caller,
+    filters: Annotated[ModelFilters, Query()],
+    limit: LimitQuery = 50,
+    next_token: NextTokenQuery = None,
+) -> ModelPage:
+    return search.search_models(filters, limit, next_token)
 
 
 @router.get("/v1/models/<name>", summary="A model with its stages and aliases", tags=["models"])

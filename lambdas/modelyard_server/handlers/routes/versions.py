@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
-from modelyard_server.domain import resolution, upload_parts, versions
+from modelyard_server.domain import resolution, search, upload_parts, versions
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import (
     UPLOAD_ID_PATTERN,
@@ -20,11 +20,11 @@ from modelyard_server.domain.schemas import (
     RegisterVersionRequest,
     RestoreVersionRequest,
     UploadPartsPage,
-    VersionPage,
     VersionRecord,
-    VersionStatus,
     VersionSummary,
 )
+from modelyard_server.domain.search import ListedVersionPage
+from modelyard_server.domain.search_params import ModelVersionFilters
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.not_modified import answer_conditionally
 from modelyard_server.handlers.routes.params import (
@@ -48,7 +48,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 PartsLimit = Annotated[int, Query(ge=1, le=upload_parts.PARTS_PAGE, description="How many parts (a page)")]
-TagFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}=.{0,256}$", description="k=v")]
 
 
 @router.post("/v1/models/<name>/versions", summary="Register a version (phase one)", tags=["versions"])
@@ -99,17 +98,19 @@ def get_upload_parts(
     return upload_parts.upload_parts(name, version, upload_id, first, limit, caller)
 
 
-@router.get("/v1/models/<name>/versions", summary="List versions, newest first", tags=["versions"])
+@router.get(
+    "/v1/models/<name>/versions",
+    summary="List a model's versions (newest first), with filters and the pointers each holds",
+    tags=["versions"],
+)
 def list_versions(
     name: ModelNameParam,
     caller: Caller,
+    filters: Annotated[ModelVersionFilters, Query()],
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
-    status: Annotated[VersionStatus | None, Query()] = None,
-    tag: TagFilter = None,
-) -> VersionPage:
-    tag_filter = tuple(tag.split("=", 1)) if tag else None
-    return versions.list_versions(name, limit, next_token, status, tag_filter)  # type: ignore[arg-type]
+) -> ListedVersionPage:
+    return search.list_versions(name, filters, limit, next_token)
 
 
 @router.get("/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"])

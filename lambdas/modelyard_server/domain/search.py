@@ -1,0 +1,110 @@
+"""Finding versions and models: the search use cases and the answers they give.
+
+Parameters are parsed by `search_params` (one place says what each accepts); the backend's
+`SearchStore` answers the query, each backend by its stated plan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from modelyard_server.domain.catalog import require_model
+from modelyard_server.domain.model_base import RegistryModel
+from modelyard_server.domain.resolution import summarize
+from modelyard_server.domain.schemas import Lineage, ModelPage, VersionRecord, VersionSummary
+from modelyard_server.domain.search_params import (
+    ModelFilters,
+    ModelVersionFilters,
+    VersionFilters,
+    model_query,
+    version_query,
+)
+from modelyard_server.ports import backend
+from modelyard_server.ports.records import Page
+from modelyard_server.ports.search import VersionMatch
+
+HOLDERS = "Names of the {} that hold this version now"
+
+
+class VersionHit(VersionSummary):
+    """A version found by a search: its summary, what it was built from, and the pointers holding it now."""
+
+    tags: dict[str, str] = Field(default_factory=dict, description="The version's tags as registered")
+    created_at: datetime = Field(description="When the version was registered: the search's order")
+    lineage: Lineage = Field(
+        default_factory=Lineage, description="What it was built from: data, commit, workflow, parent versions"
+    )
+    stages: list[str] = Field(default_factory=list, description=HOLDERS.format("stages"))
+    aliases: list[str] = Field(default_factory=list, description=HOLDERS.format("aliases"))
+
+
+class VersionHitPage(RegistryModel):
+    items: list[VersionHit]
+    next_token: str | None = Field(
+        default=None,
+        description="Pass as next_token for more; null only when nothing is left. A page may hold fewer "
+        "items than `limit` (even none) when a bounded read found fewer matches: keep paging",
+    )
+
+
+class ListedVersion(VersionRecord):
+    """A version in its model's listing, with the pointers holding it now."""
+
+    stages: list[str] = Field(default_factory=list, description=HOLDERS.format("stages"))
+    aliases: list[str] = Field(default_factory=list, description=HOLDERS.format("aliases"))
+
+
+class ListedVersionPage(RegistryModel):
+    items: list[ListedVersion]
+    next_token: str | None = Field(
+        default=None,
+        description="Pass as next_token for more; null only when nothing is left (a page may hold fewer "
+        "items than `limit` when a bounded read found fewer matches)",
+    )
+
+
+# Both answers are built from field values, not dumps: nested records are taken as they are, not rebuilt.
+
+
+def _hit(match: VersionMatch) -> VersionHit:
+    version = match.version
+    return VersionHit.model_validate(
+        {
+            **summarize(version).__dict__,
+            "tags": version.tags,
+            "created_at": version.created_at,
+            "lineage": version.lineage,
+            "stages": list(match.stages),
+            "aliases": list(match.aliases),
+        }
+    )
+
+
+def _listed(match: VersionMatch) -> ListedVersion:
+    return ListedVersion.model_validate(
+        {**match.version.__dict__, "stages": list(match.stages), "aliases": list(match.aliases)}
+    )
+
+
+def search_versions(filters: VersionFilters, limit: int, next_token: str | None) -> VersionHitPage:
+    """Versions across the registry matching every filter, in the asked order."""
+    page = backend().search.search_versions(version_query(filters), limit, next_token)
+    return VersionHitPage(items=[_hit(match) for match in page.items], next_token=page.next_token)
+
+
+def list_versions(name: str, filters: ModelVersionFilters, limit: int, next_token: str | None) -> ListedVersionPage:
+    """A model's versions matching every filter (newest first unless asked otherwise)."""
+    query = version_query(filters, model=name)
+    page: Page[VersionMatch] = backend().search.search_versions(query, limit, next_token)
+    if not page.items and next_token is None and page.next_token is None:
+        require_model(name)  # an empty first page: is there a model at all?
+    items = [_listed(match) for match in page.items]
+    return ListedVersionPage(items=items, next_token=page.next_token)
+
+
+def search_models(filters: ModelFilters, limit: int, next_token: str | None) -> ModelPage:
+    """Models by name matching every filter, each with its stages (and aliases) filled."""
+    page = backend().search.search_models(model_query(filters), limit, next_token)
+    return ModelPage(items=[match.model for match in page.items], next_token=page.next_token)

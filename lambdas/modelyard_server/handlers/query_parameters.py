@@ -1,0 +1,97 @@
+"""Unknown query parameters are refused on every route, never ignored.
+
+What a route accepts is what it declares: its handler's query parameters (a pydantic model's fields
+count one by one), exactly what the OpenAPI document lists for it. A request naming anything else
+is a 400 problem listing what the route accepts: a misspelt filter must not answer everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Route
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from pydantic import BaseModel
+
+from modelyard_server.handlers.problems import problem
+
+Operation = tuple[str, str]  # (method, OpenAPI path), as openapi_contract names operations
+
+
+def _filter_models(route: Route) -> list[type[BaseModel]]:
+    """The pydantic models among `route`'s query parameters (each of their fields is one parameter)."""
+    annotations = [field.field_info.annotation for field in route.dependant.query_params]
+    return [a for a in annotations if isinstance(a, type) and issubclass(a, BaseModel)]
+
+
+def accepted_query_parameters(route: Route) -> list[str]:
+    """The query parameter names `route` declares, in declaration order."""
+    names: list[str] = []
+    for field in route.dependant.query_params:
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names += [info.alias or name for name, info in annotation.model_fields.items()]
+        else:
+            names.append(field.alias)
+    return names
+
+
+def routes_of(app: ApiGatewayResolver) -> list[Route]:
+    """Every route of `app` (powertools keeps the list private; its OpenAPI generator reads it the same way)."""
+    return [*app._static_routes, *app._dynamic_routes]
+
+
+def _parameter_schema(field_schema: dict[str, Any]) -> dict[str, Any]:
+    """A model field's JSON schema as one query parameter's: not null, the form rules on the strings."""
+    form = {key: field_schema[key] for key in ("pattern", "enum") if key in field_schema}
+    arms = [arm for arm in field_schema.get("anyOf", [field_schema]) if arm.get("type") != "null"]
+    schema = {key: value for key, value in arms[0].items() if key not in ("title", "description", "default")}
+    if schema.get("type") == "array":
+        schema["items"] = {**schema.get("items", {"type": "string"}), **form}
+    else:
+        schema.update(form)
+    return schema
+
+
+def query_parameter_schemas(app: ApiGatewayResolver) -> dict[Operation, dict[str, dict[str, Any]]]:
+    """Per operation, the schema of each query parameter that comes from a model's field.
+
+    powertools documents those as bare strings; the document must show their limits, forms and
+    repetition as the server applies them."""
+    schemas: dict[Operation, dict[str, dict[str, Any]]] = {}
+    for route in routes_of(app):
+        for model in _filter_models(route):
+            properties = model.model_json_schema(by_alias=True)["properties"]
+            operation = (route.method.lower(), route.openapi_path)
+            schemas.setdefault(operation, {}).update(
+                {name: _parameter_schema(field_schema) for name, field_schema in properties.items()}
+            )
+    return schemas
+
+
+def unknown_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
+    """The 400 for a request naming query parameters its route does not declare; None when it names none."""
+    route: Route | None = app.context.get("_route")
+    given = app.current_event.query_string_parameters or {}
+    if route is None or not given:
+        return None
+    accepted = accepted_query_parameters(route)
+    unknown = sorted(set(given) - set(accepted))
+    if not unknown:
+        return None
+    named = ", ".join(repr(name[:64]) for name in unknown[:10])
+    return problem(
+        400,
+        "unknown-query-parameter",
+        "Unknown query parameter",
+        f"{named} {'is' if len(unknown) == 1 else 'are'} not a parameter of {route.method} {route.openapi_path}; "
+        f"it accepts: {', '.join(accepted) if accepted else 'none'}",
+        unknown=unknown[:50],
+        accepted=accepted,
+    )
+
+
+def refuse_unknown_query_parameters(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """Middleware (after powertools' validation, whose error handler asks the same question first)."""
+    return unknown_query_parameters_problem(app) or next_middleware(app)

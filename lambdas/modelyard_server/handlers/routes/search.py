@@ -1,0 +1,36 @@
+"""/v1/versions: find versions across the registry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from modelyard_server.domain import search
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.search import VersionHitPage
+from modelyard_server.domain.search_params import VersionFilters
+from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.params import LimitQuery, NextTokenQuery
+
+router = Router()
+Caller = Annotated[Principal, Depends(authenticated_principal)]
+
+
+@router.get(
+    "/v1/versions",
+    summary="Search versions across the registry",
+    description="Every filter must match. Newest first unless `order_by`/`order` say otherwise; ties by model "
+    "and version (in the same direction), so paging is stable. Each page reads a bounded stretch of an index, "
+    "so a page may hold fewer items than `limit` while `next_token` says more may follow.",
+    tags=["versions"],
+)
+def search_versions(
+    caller: Caller,
+    filters: Annotated[VersionFilters, Query()],
+    limit: LimitQuery = 50,
+    next_token: NextTokenQuery = None,
+) -> VersionHitPage:
+    return search.search_versions(filters, limit, next_token)

@@ -1,0 +1,85 @@
+"""Every route refuses query parameters it does not declare (400 naming what it accepts), before anything
+else happens (even the token is not looked at). Malformed filters: tests/e2e/test_search_http.py.
+
+The routes are read from the API itself, so a route added later is covered without an entry here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.api_gateway import Route
+from tests.support.api_events import ApiResponse, LambdaContextStub, http_event
+
+from modelyard_server.handlers.query_parameters import accepted_query_parameters, routes_of
+from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
+
+APP = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
+ROUTES = {f"{route.method} {route.path}": route for route in routes_of(APP)}
+NUMERIC_PATH_PARAMETERS = {"version", "ref"}
+# What each search route must accept: the parameters the API promises (docs/openapi.json says the same).
+SEARCH_FILTERS = {
+    "tag", "metric", "framework", "format", "status", "stage", "alias", "data_uri", "data_version",
+    "data_digest", "commit", "workflow", "parent", "created_after", "created_before", "order_by", "order",
+}  # fmt: skip
+
+
+def call(method: str, path: str, query: dict[str, Any] | None = None) -> ApiResponse:
+    """One request straight into the resolver; `query` values that are lists repeat the parameter."""
+    event = http_event(method, path, token="not-checked-before-parameters")
+    if query:
+        event["rawQueryString"] = urlencode(query, doseq=True)
+        event["queryStringParameters"] = {k: ",".join(v) if isinstance(v, list) else v for k, v in query.items()}
+    answer = APP.resolve(event, LambdaContextStub())
+    body = json.loads(answer["body"]) if answer.get("body") else None
+    return ApiResponse(answer["statusCode"], answer.get("headers") or {}, body, answer.get("body") or "")
+
+
+def concrete(route: Route) -> str:
+    return re.sub(r"<(\w+)>", lambda m: "1" if m[1] in NUMERIC_PATH_PARAMETERS else "abc", route.path)
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_every_route_refuses_an_unknown_parameter_naming_what_it_accepts(key: str) -> None:
+    route = ROUTES[key]
+    answer = call(route.method, concrete(route), {"bogus_filter": "1"})
+    assert answer.status == 400, answer.raw
+    problem = answer.problem
+    assert problem["type"].endswith("/unknown-query-parameter")
+    assert problem["unknown"] == ["bogus_filter"]
+    assert problem["accepted"] == accepted_query_parameters(route)
+    assert "bogus_filter" in problem["detail"]
+
+
+def test_the_search_routes_accept_every_promised_filter() -> None:
+    assert set(accepted_query_parameters(ROUTES["GET /v1/versions"])) == SEARCH_FILTERS | {
+        "model", "model_prefix", "limit", "next_token"
+    }  # fmt: skip
+    assert set(accepted_query_parameters(ROUTES["GET /v1/models/<name>/versions"])) == SEARCH_FILTERS | {
+        "limit", "next_token"
+    }  # fmt: skip
+    assert accepted_query_parameters(ROUTES["GET /v1/models"]) == [
+        "name_prefix",
+        "tag",
+        "owner",
+        "stage",
+        "limit",
+        "next_token",
+    ]
+
+
+def test_an_unknown_parameter_is_named_even_next_to_an_invalid_one() -> None:
+    answer = call("GET", "/v1/models", {"limit": "many", "team": "risk"})
+    assert answer.status == 400
+    assert answer.problem["unknown"] == ["team"]
+
+
+def test_a_misspelt_filter_is_refused_not_ignored() -> None:
+    answer = call("GET", "/v1/versions", {"tags": "team=risk"})
+    assert answer.status == 400
+    assert "tag" in answer.problem["accepted"]
