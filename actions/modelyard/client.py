@@ -82,7 +82,7 @@ class Client:
         if token is None or isinstance(token, str):
             from modelyard.oidc import token_source
 
-            source: TokenSource = token_source(token, self._env)
+            source: TokenSource = token_source(token, self._env, registry_url=base)
         else:
             source = token
         self._transport = Transport(base, source, retry=retry or RetryPolicy.from_env(self._env))
@@ -159,6 +159,11 @@ class Client:
 
     def health(self) -> JSON:
         answer: JSON = self._request("GET", "/v1/health", auth=False)
+        return answer
+
+    def whoami(self) -> JSON:
+        """Who the registry takes the caller for: a person (id, login, teams) or a workflow run (repository)."""
+        answer: JSON = self._request("GET", "/v1/whoami")
         return answer
 
     # -- models ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from modelyard_server import bootstrap
 from modelyard_server.adapters import bus, s3_blobs
 from modelyard_server.domain.stage_rules import github_app
-from modelyard_server.handlers.auth import token_verifier
+from modelyard_server.handlers.auth import forget_sessions, token_verifier
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.response_json import write_response_json
@@ -22,6 +22,7 @@ from modelyard_server.handlers.routes import (
     models,
     notifications,
     pointers,
+    sessions,
     versions,
 )
 from modelyard_server.settings import get_settings
@@ -38,6 +39,7 @@ def forget_settings() -> None:
     """Drop every setting and client read from the environment, so the next request reads them again."""
     get_settings.cache_clear()
     token_verifier.cache_clear()
+    forget_sessions()
     github_app.cache_clear()
     s3_blobs.reset_client()
     bus.reset_client()
@@ -60,6 +62,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         governance.router,
         notifications.router,
         github_webhook.router,
+        sessions.router,
     ):
         app.include_router(router)
     register_problem_handlers(app)
