@@ -150,8 +150,16 @@ def test_only_members_of_the_allowed_organizations_sign_in(
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"github_token": 42}, {"github_token": ""}, {"github_token": "gho_x", "scope": "admin"}],
-    ids=["missing", "not a string", "empty", "unknown field"],
+    [
+        {},
+        {"github_token": 42},
+        {"github_token": ""},
+        {"github_token": "gho_x", "scope": "admin"},
+        {"github_token": "gho_é"},
+        {"github_token": "gho_x\r\nX-Injected: 1"},
+        {"github_token": "gho_" + "x" * 5000},
+    ],
+    ids=["missing", "not a string", "empty", "unknown field", "not ascii", "header injection", "oversize"],
 )
 def test_a_malformed_exchange_is_a_422(registry: Registry, people: GitHubPeople, body: dict[str, Any]) -> None:
     answer = registry.call("POST", "/v1/sessions", body=body, token=None)

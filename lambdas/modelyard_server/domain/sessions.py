@@ -33,7 +33,15 @@ class SignInUnavailable(DomainError):
 
 
 class StartSessionRequest(StrictModel):
-    github_token: str = Field(min_length=1, max_length=4096, repr=False, description="a GitHub user access token")
+    # GitHub's tokens are printable ASCII without spaces (`gho_…`, `ghu_…`); anything else is no token and could
+    # not even be sent on as a header
+    github_token: str = Field(
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[\x21-\x7e]+$",
+        repr=False,
+        description="a GitHub user access token (OAuth App or GitHub App user token)",
+    )
 
 
 class SessionUser(RegistryModel):
