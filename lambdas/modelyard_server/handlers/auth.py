@@ -15,7 +15,7 @@ import jwt
 from aws_lambda_powertools.event_handler import Request
 
 from modelyard_server.adapters.github_users import GitHubUserApi
-from modelyard_server.adapters.oidc import TokenRejected, TokenVerifier
+from modelyard_server.adapters.oidc import MAX_TOKEN_CHARS, TokenRejected, TokenVerifier
 from modelyard_server.adapters.session_key import configured_session_key
 from modelyard_server.adapters.session_tokens import SessionTokens
 from modelyard_server.domain.errors import Unauthenticated
@@ -83,7 +83,7 @@ def authenticated_principal(request: Request) -> Principal:
         )
     settings = get_settings()
     client = client_of(request)
-    if len(token) <= 16 * 1024 and _issuer_of(token) == settings.session_issuer_in_force:
+    if len(token) <= MAX_TOKEN_CHARS and _issuer_of(token) == settings.session_issuer_in_force:
         sessions = session_tokens()
         if sessions is None:
             raise TokenRejected("this registry does not sign people in (no session key is configured)")
