@@ -21,12 +21,16 @@ from modelyard import Client
 from modelyard.errors import ClientError
 from modelyard.login import DeviceCode, SignInFailed, login, logout
 from modelyard.sessions import SessionStore, SessionToken, SignInRefused
+from modelyard.transport import USER_AGENT
 from modelyard_local.stack import LocalStack
+
+ON_CALL_ID = 4242
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(port=0, issuer_port=0, github=True) as running:
+    admin = {"MODELYARD_ADMIN_SUBJECTS": f"github-user:{ON_CALL_ID}"}
+    with LocalStack(port=0, issuer_port=0, github=True, extra_env=admin) as running:
         yield running
 
 
@@ -159,3 +163,25 @@ def test_logout_forgets_the_session_of_that_registry_only(stack: LocalStack, sto
     env = {"MODELYARD_CONFIG_DIR": str(store.path.parent), "HOME": str(store.path.parent)}
     with pytest.raises(ClientError, match="modelyard login"):
         Client(stack.api_url, env=env).whoami()
+
+
+def test_a_persons_change_is_recorded_as_theirs_and_through_which_client(
+    stack: LocalStack, store: SessionStore, tmp_path: Path
+) -> None:
+    weights = tmp_path / "model.joblib"
+    weights.write_bytes(b"weights")
+    workflow = Client(stack.api_url, stack.mint(repository="acme/models"))
+    workflow.register("churn", weights, create_model=True)
+
+    _signed_in(stack, store, "oncall", user_id=ON_CALL_ID)
+    person = Client(stack.api_url, SessionToken(stack.api_url, store))
+    person.archive_version("churn", 1, "incident 7: the model answers garbage")
+
+    events = list(person.events("churn"))
+    archived = events[-1]
+    assert archived["actor"] == "oncall" and archived["repository"] is None
+    assert archived["detail"]["actor_kind"] == "person"
+    assert (archived["detail"]["user_id"], archived["detail"]["login"]) == (str(ON_CALL_ID), "oncall")
+    assert archived["detail"]["client"] == USER_AGENT
+    assert events[0]["detail"]["actor_kind"] == "workflow"
+    assert events[0]["repository"] == "acme/models"
