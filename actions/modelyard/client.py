@@ -83,7 +83,7 @@ class Client(FindingMethods):
         if token is None or isinstance(token, str):
             from modelyard.oidc import token_source
 
-            source: TokenSource = token_source(token, self._env)
+            source: TokenSource = token_source(token, self._env, registry_url=base)
         else:
             source = token
         self._transport = Transport(base, source, retry=retry or RetryPolicy.from_env(self._env))
@@ -160,6 +160,11 @@ class Client(FindingMethods):
 
     def health(self) -> JSON:
         answer: JSON = self._request("GET", "/v1/health", auth=False)
+        return answer
+
+    def whoami(self) -> JSON:
+        """Who the registry takes the caller for: a person (id, login, teams) or a workflow run (repository)."""
+        answer: JSON = self._request("GET", "/v1/whoami")
         return answer
 
     # -- models ---------------------------------------------------------------------

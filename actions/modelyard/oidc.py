@@ -4,7 +4,9 @@
 2. ``MODELYARD_TOKEN``;
 3. inside GitHub Actions, a fresh OIDC token for the registry's audience
    (``MODELYARD_AUDIENCE``, default ``modelyard``), asked from the runner's
-   ``ACTIONS_ID_TOKEN_REQUEST_URL`` with ``ACTIONS_ID_TOKEN_REQUEST_TOKEN``.
+   ``ACTIONS_ID_TOKEN_REQUEST_URL`` with ``ACTIONS_ID_TOKEN_REQUEST_TOKEN``;
+4. outside Actions, the session ``modelyard login`` stored for the registry's URL
+   (:mod:`modelyard.sessions`), renewed with GitHub before it expires.
 
 In Actions every token is announced with ``::add-mask::`` before anything else is
 printed, so it can never show up in a job log.
@@ -44,7 +46,7 @@ PERMISSION_HINT = (
     "(and keep `contents: read` if it checks out code), or set MODELYARD_TOKEN"
 )
 NO_TOKEN_HINT = (
-    "no token for the registry: set MODELYARD_TOKEN or pass --token "  # noqa: S105 - advice, not a secret
+    "no token for the registry: sign in with `modelyard login`, or set MODELYARD_TOKEN or pass --token "  # noqa: S105
     "(in GitHub Actions the job's OIDC token is used; locally, mint one with `modelyard dev-token`)"
 )
 
@@ -189,7 +191,9 @@ class GitHubActionsToken:
         return value
 
 
-def token_source(explicit: str | None = None, env: Mapping[str, str] | None = None) -> TokenSource:
+def token_source(
+    explicit: str | None = None, env: Mapping[str, str] | None = None, registry_url: str | None = None
+) -> TokenSource:
     """Pick the token source for this process (see the module docstring for the order)."""
     env = os.environ if env is None else env
     actions = in_github_actions(env)
@@ -205,6 +209,12 @@ def token_source(explicit: str | None = None, env: Mapping[str, str] | None = No
         return GitHubActionsToken(request_url, request_token, audience)
     if actions:
         return MissingToken(PERMISSION_HINT)
+    if registry_url:
+        from modelyard.sessions import stored_session_source
+
+        session = stored_session_source(registry_url, env)
+        if session is not None:
+            return session
     return MissingToken(NO_TOKEN_HINT)
 
 

@@ -2,6 +2,7 @@
 
 * In GitHub Actions the job's own OIDC token is the one to use: the job needs
   ``permissions: id-token: write`` (and no stale ``MODELYARD_TOKEN``).
+* A person's session (``modelyard login``) was renewed with GitHub before it was refused: sign in again.
 * A token of the local issuer (``modelyard dev``) lives 15 minutes and only as long as the stack
   that minted it: the advice is the exact ``modelyard dev-token`` command for the same claims.
 """
@@ -56,6 +57,8 @@ def rejected_token_advice(token: str, env: Mapping[str, str], now: float) -> str
     if in_github_actions(env):
         return ACTIONS_ADVICE
     claims = token_claims(token)
+    if claims.get("kind") == "person":  # the registry's own session (`modelyard login`)
+        return "your session was not accepted (renewed with GitHub and still refused): run `modelyard login` again"
     expired = _expired_at(claims, now)
     why = f"the token expired at {expired}" if expired else "the token is not valid any more"
     if _is_local_issuer(str(claims.get("iss", ""))):

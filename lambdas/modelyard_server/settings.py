@@ -6,7 +6,7 @@ import functools
 import os
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 
@@ -28,6 +28,16 @@ class Settings(BaseModel):
     reviewer_repositories: tuple[str, ...] = ()
     reviewer_subjects: tuple[str, ...] = ()
     github_api_url: str = "https://api.github.com"
+    # People sign in with GitHub's device flow: the OAuth (or GitHub App) client id, and GitHub's web host.
+    github_url: str = "https://github.com"
+    github_client_id: str | None = None
+    # The registry's own session tokens (HS256): who issues them, for which audience, for how long, and the
+    # key (inline, or a Secrets Manager secret; the embedded registry keeps one in its data directory).
+    session_issuer: str | None = None
+    session_audience: str = "modelyard-session"
+    session_ttl_seconds: int = Field(default=3600, ge=60, le=12 * 3600)
+    session_key: str | None = Field(default=None, repr=False)
+    session_key_secret: str | None = None
     github_app_id: str | None = None
     github_app_private_key: str | None = Field(default=None, repr=False)
     github_app_private_key_secret: str | None = None
@@ -57,6 +67,23 @@ class Settings(BaseModel):
     notify_max_backoff_seconds: float = Field(default=30.0, ge=0)
     notify_timeout_seconds: float = Field(default=5.0, gt=0)
     notify_allow_loopback_http: bool = False
+
+    @property
+    def session_issuer_in_force(self) -> str:
+        """`session_issuer`, else one derived from the public URL: never an OIDC issuer's URL."""
+        if self.session_issuer:
+            return self.session_issuer.rstrip("/")
+        base = (self.public_url or "urn:modelyard").rstrip("/")
+        return f"{base}/v1/sessions" if base.startswith("http") else f"{base}:sessions"
+
+    @model_validator(mode="after")
+    def _sessions_stand_apart(self) -> Settings:
+        # A session token must never pass for an OIDC token, nor the other way round.
+        if self.session_audience == self.audience:
+            raise ValueError("MODELYARD_SESSION_AUDIENCE must differ from MODELYARD_AUDIENCE")
+        if self.session_issuer_in_force in self.trusted_issuers:
+            raise ValueError("the session issuer must not be one of MODELYARD_TRUSTED_ISSUERS")
+        return self
 
     @field_validator(
         "trusted_issuers",
@@ -99,6 +126,13 @@ def get_settings() -> Settings:
         "reviewer_repositories": "MODELYARD_REVIEWER_REPOSITORIES",
         "reviewer_subjects": "MODELYARD_REVIEWER_SUBJECTS",
         "github_api_url": "MODELYARD_GITHUB_API_URL",
+        "github_url": "MODELYARD_GITHUB_URL",
+        "github_client_id": "MODELYARD_GITHUB_CLIENT_ID",
+        "session_issuer": "MODELYARD_SESSION_ISSUER",
+        "session_audience": "MODELYARD_SESSION_AUDIENCE",
+        "session_ttl_seconds": "MODELYARD_SESSION_TTL_SECONDS",
+        "session_key": "MODELYARD_SESSION_KEY",
+        "session_key_secret": "MODELYARD_SESSION_KEY_SECRET",
         "github_app_id": "MODELYARD_GITHUB_APP_ID",
         "github_app_private_key": "MODELYARD_GITHUB_APP_PRIVATE_KEY",
         "github_app_private_key_secret": "MODELYARD_GITHUB_APP_PRIVATE_KEY_SECRET",

@@ -146,6 +146,8 @@ def _banner(stack: LocalStack) -> str:
             f"  {stack.github.url}   approve run 42 for production as alice:",
             f"  curl -X POST {stack.github.url}/_local/approvals -H 'Content-Type: application/json' \\",
             """    -d '{"repository": "acme/models", "run_id": "42", "login": "alice", "environment": "production"}'""",
+            "  people sign in with its device flow (`modelyard login`); approve the code it prints as alice:",
+            f"  curl -X POST {stack.github.url}/_local/device/approve -d user_code=ABCD-EFGH -d login=alice",
             "",
             "Events pipeline: each notification is printed here"
             + (" and posted to the configured channels" if stack.notifications_configured else "")

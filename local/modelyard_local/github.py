@@ -4,7 +4,8 @@
 deployment protection rules. Responses are shaped after GitHub's REST documentation, and it checks
 what GitHub checks: the app JWT (RS256, `iss` = app id, at most 10 minutes) for app endpoints and
 the installation token for repository endpoints. `POST /_local/approvals` (loopback only) plays a
-reviewer pressing "Approve and deploy" in GitHub's UI.
+reviewer pressing "Approve and deploy" in GitHub's UI. People (the device flow, `/user`, their teams)
+are `people` (github_people.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from modelyard_local.github_people import GitHubPeople, parse_form
 from modelyard_local.issuer import local_user_id
 
 APP_ID = "123456"
@@ -44,6 +46,7 @@ class LocalGitHub:
         ).decode()
         self._tokens: set[str] = set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.people = GitHubPeople(self.url)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -125,11 +128,13 @@ def _handler_for(github: LocalGitHub) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-        def _send(self, status: int, body: Any = None) -> None:
+        def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode() if body is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
@@ -140,7 +145,14 @@ def _handler_for(github: LocalGitHub) -> type[BaseHTTPRequestHandler]:
                 return
             auth = self.headers.get("Authorization", "")
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            raw = self.rfile.read(length) if length else b""
+            form = parse_form(raw, self.headers.get("Content-Type", "")) if method == "POST" else {}
+            loopback = self.client_address[0] in ("127.0.0.1", "::1")
+            people = github.people.answer(method, self.path, form, auth, loopback)
+            if people is not None:
+                self._send(*people)
+                return
+            body = json.loads(raw) if raw else None
             if method == "POST" and self.path == "/_local/approvals" and isinstance(body, dict):
                 github.approve(
                     str(body["repository"]),

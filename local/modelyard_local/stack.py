@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import secrets
 import socket
 import tempfile
 import threading
@@ -139,6 +140,7 @@ class LocalStack:
 
         self._with_github = github
         self._github: LocalGitHub | None = None
+        self._session_key = secrets.token_urlsafe(48)
         self._moto: MotoServer | None = None
         self._moto_url: str | None = None
         self._issuer: LocalIssuer | None = None
@@ -238,6 +240,12 @@ class LocalStack:
             env["MODELYARD_GITHUB_APP_ID"] = GITHUB_APP_ID
             env["MODELYARD_GITHUB_APP_PRIVATE_KEY"] = self._github.private_key_pem
             env["MODELYARD_GITHUB_API_URL"] = self._github.url
+            # people sign in through the stand-in's device flow; the embedded registry keeps its session key
+            # in the data directory, the moto one gets a key for this run
+            env["MODELYARD_GITHUB_URL"] = self._github.url
+            env["MODELYARD_GITHUB_CLIENT_ID"] = self._github.people.client_id
+            if self.backend == "moto":
+                env["MODELYARD_SESSION_KEY"] = self._session_key
         env.update(self._extra_env)
         return env
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from modelyard_local.github import LocalGitHub
 from modelyard_local.stack import LocalStack
 
 OWNER = "acme/models"
@@ -35,8 +36,13 @@ def stack() -> Iterator[LocalStack]:
         "MODELYARD_ADMIN_REPOSITORIES": OWNER,
         "MODELYARD_GITHUB_WEBHOOK_SECRET": "schemathesis-does-not-know-it",
     }
-    with LocalStack(port=0, issuer_port=0, moto_port=0, extra_env=env) as running:
-        yield running
+    github = LocalGitHub()  # people only: the tokens schemathesis makes up are unknown to it (401)
+    env |= {"MODELYARD_GITHUB_CLIENT_ID": github.people.client_id, "MODELYARD_GITHUB_API_URL": github.url}
+    try:
+        with LocalStack(port=0, issuer_port=0, moto_port=0, extra_env=env) as running:
+            yield running
+    finally:
+        github.stop()
 
 
 def _schemathesis() -> str:

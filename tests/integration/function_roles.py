@@ -36,6 +36,7 @@ from tests.integration.expanded_template import REGION, expand_template
 ACCOUNT = "123456789012"  # moto's default account
 STACK_NAME = "modelyard-test"
 ADMIN = "admin"  # the test harness (and an operator running tools such as redrive)
+SESSION_SIGNING_KEY = "k" * 64  # what the stack's generated secret stands for in moto
 PSEUDO_PARAMETERS = {
     "AWS::Partition": "aws",
     "AWS::Region": REGION,
@@ -140,9 +141,14 @@ def create_stack_resources(session: boto3.session.Session, table: str, bucket: s
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queues[logical_id] = (url, arn)
     secrets = session.client("secretsmanager")
+    secret_values = {
+        "GitHubAppPrivateKey": "not-configured",
+        "GitHubWebhookSecret": "not-configured",
+        "SessionSigningKey": SESSION_SIGNING_KEY,  # CloudFormation generates it (GenerateSecretString)
+    }
     secret_arns = {
-        logical_id: secrets.create_secret(Name=f"{STACK_NAME}/{logical_id}", SecretString="not-configured")["ARN"]
-        for logical_id in ("GitHubAppPrivateKey", "GitHubWebhookSecret")
+        logical_id: secrets.create_secret(Name=f"{STACK_NAME}/{logical_id}", SecretString=value)["ARN"]
+        for logical_id, value in secret_values.items()
     }
     template = expand_template()
     parameters = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}

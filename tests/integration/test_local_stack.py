@@ -123,6 +123,11 @@ def test_stack_sets_every_variable_the_deployed_function_gets(stack: LocalStack)
         "MODELYARD_SECURITY_LOG_DAYS",
         "MODELYARD_GITHUB_APP_ID",
         "MODELYARD_GITHUB_APP_PRIVATE_KEY_SECRET",
+        # sign-in: the client id comes with the GitHub stand-in (github=True); the session key is in the data
+        # directory (or, on moto, MODELYARD_SESSION_KEY), not in Secrets Manager; the lifetime keeps its default
+        "MODELYARD_GITHUB_CLIENT_ID",
+        "MODELYARD_SESSION_KEY_SECRET",
+        "MODELYARD_SESSION_TTL_SECONDS",
     }
     missing = set(deployed) - optional - set(local)
     assert not missing

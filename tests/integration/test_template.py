@@ -83,6 +83,22 @@ def test_gate_function_reads_the_table_and_its_secrets(template: dict[str, Any])
     assert (event["Path"], event["Method"]) == ("/v1/github/webhook", "POST")
 
 
+def test_only_the_api_function_reads_the_session_signing_key(template: dict[str, Any]) -> None:
+    """People's sessions are signed with a generated secret that no other function can read."""
+    secret = template["Resources"]["SessionSigningKey"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 43  # >= 256 bits of alphanumerics
+    statements = _policy_statements(template)
+    signing = next(s for s in statements if s.get("Sid") == "SessionSigningKey")
+    assert (signing["Action"], signing["Resource"]) == (["secretsmanager:GetSecretValue"], {"Ref": "SessionSigningKey"})
+    environment = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["MODELYARD_SESSION_KEY_SECRET"] == {"Ref": "SessionSigningKey"}
+    assert environment["MODELYARD_GITHUB_CLIENT_ID"] == {"Ref": "GitHubClientId"}
+    for function, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function" and function != "ApiFunction":
+            assert "SessionSigningKey" not in json.dumps(resource), function
+
+
 CHANNEL_SECRETS = {
     "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${NotificationParameterPath}/*"
 }

@@ -9,7 +9,7 @@ from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.principal import Principal, require_admin
-from modelyard_server.domain.schemas import EventPage
+from modelyard_server.domain.schemas import Actor, EventPage
 from modelyard_server.observability import logger, metrics
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
@@ -44,9 +44,18 @@ def new_event(
             "subject": actor.subject,
             "issuer": actor.issuer,
             "environment": actor.environment,
+            **_who(actor),
             **(detail or {}),
         },
     )
+
+
+def _who(actor: Actor) -> dict[str, Any]:
+    """Which kind of principal acted and through which client; a person by GitHub user id and login."""
+    who: dict[str, Any] = {"actor_kind": actor.kind, "client": actor.client}
+    if actor.kind == "person":
+        who |= {"user_id": actor.user_id, "login": actor.login}
+    return who
 
 
 def list_events(model: str, limit: int, next_token: str | None) -> EventPage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from modelyard_server.domain.errors import Forbidden
 from modelyard_server.domain.schemas import Actor, ModelRecord
@@ -58,9 +58,31 @@ def github_server_for(issuer: str) -> str:
     return issuer.rstrip("/")
 
 
+PrincipalKind = Literal["workflow", "person"]
+PERSON_SUBJECT_PREFIX = "github-user:"
+
+
 @dataclass(frozen=True)
 class Principal:
+    """A verified caller: a workflow run (GitHub Actions OIDC claims) or a person (a registry session).
+
+    A person is identified by their GitHub user id (`sub` = `github-user:<id>`), never by login alone.
+    `client` is the User-Agent they called through, as recorded in events.
+    """
+
     claims: dict[str, Any]
+    kind: PrincipalKind = "workflow"
+    client: str | None = None
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == "person"
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        """A person's GitHub teams (`org/team`) when their session was made; none for a workflow."""
+        teams = self.claims.get("teams") if self.is_person else None
+        return tuple(str(team) for team in teams) if isinstance(teams, list) else ()
 
     def _claim(self, name: str) -> str | None:
         value = self.claims.get(name)
@@ -88,12 +110,14 @@ class Principal:
 
     @property
     def login(self) -> str | None:
-        """The GitHub user who triggered the run (the `actor` claim)."""
-        return self._claim("actor")
+        """The person's GitHub login, or the GitHub user who triggered the run (the `actor` claim)."""
+        return self._claim("login") if self.is_person else self._claim("actor")
 
     @property
     def login_id(self) -> str | None:
-        """The GitHub user id of the run's actor (the `actor_id` claim)."""
+        """The person's GitHub user id, or the run's actor's (the `actor_id` claim)."""
+        if self.is_person:
+            return self.subject.removeprefix(PERSON_SUBJECT_PREFIX)
         return self._claim("actor_id")
 
     def is_github_user(self, user_id: str | None, login: str | None) -> bool:
@@ -122,11 +146,23 @@ class Principal:
 
     @property
     def display_name(self) -> str:
-        """`octocat via acme/fraud` for a workflow, the subject for a person."""
+        """`octocat via acme/fraud` for a workflow, the login for a person."""
+        if self.is_person:
+            return self.login or self.subject
         actor = self._claim("actor") or self._claim("email") or self.subject
         return f"{actor} via {self.repository}" if self.repository else actor
 
     def actor(self) -> Actor:
+        if self.is_person:
+            return Actor(
+                subject=self.subject,
+                kind="person",
+                actor=self.login,
+                issuer=self._claim("iss") or "unknown",
+                user_id=self.login_id,
+                login=self.login,
+                client=self.client,
+            )
         return Actor(
             subject=self.subject,
             repository=self.repository,
@@ -135,6 +171,7 @@ class Principal:
             run_url=self.run_url,
             environment=self.environment,
             issuer=self._claim("iss") or "unknown",
+            client=self.client,
         )
 
     def provenance(self) -> dict[str, Any]:

@@ -198,15 +198,19 @@ class RollbackRequest(StrictModel):
 
 
 class Actor(RegistryModel):
-    """Who did something: the verified token's identity."""
+    """Who did something: the verified token's identity (a workflow run, or a person signed in with GitHub)."""
 
     subject: str
+    kind: Literal["workflow", "person"] = "workflow"
     repository: str | None = None
     actor: str | None = None
     run_id: str | None = None
     run_url: str | None = None
     environment: str | None = None
     issuer: str
+    user_id: str | None = Field(default=None, description="a person's GitHub user id (what identifies them)")
+    login: str | None = Field(default=None, description="a person's GitHub login when they acted")
+    client: str | None = Field(default=None, description="the client they acted through (its User-Agent)")
 
 
 class PointerState(RegistryModel):

@@ -17,8 +17,15 @@ from modelyard_server.handlers.problems import PROBLEM_CONTENT_TYPE
 
 Operation = tuple[str, str]  # (method, path)
 
-# Authenticated otherwise: the GitHub webhook by its HMAC signature (headers below), health not at all.
-PUBLIC_OPERATIONS: frozenset[Operation] = frozenset({("get", "/v1/health"), ("post", "/v1/github/webhook")})
+# Authenticated otherwise: the GitHub webhook by its HMAC signature (headers below), a session by the GitHub
+# token in its body, health and the sign-in discovery not at all.
+PUBLIC_OPERATIONS: frozenset[Operation] = frozenset(
+    {("get", "/v1/health"), ("post", "/v1/github/webhook"), ("get", "/v1/sign-in"), ("post", "/v1/sessions")}
+)
+# Public operations that still check credentials (a signature, a GitHub token): 401 when they do not verify.
+CHECKS_CREDENTIALS: frozenset[Operation] = frozenset({("post", "/v1/github/webhook"), ("post", "/v1/sessions")})
+# Public operations that answer 404 when the registry is not set up for them (sign-in not configured).
+MAY_BE_UNCONFIGURED: frozenset[Operation] = frozenset({("get", "/v1/sign-in"), ("post", "/v1/sessions")})
 # Answers that are not 200 when things go well.
 SUCCESS_STATUSES: dict[Operation, tuple[int, ...]] = {
     ("post", "/v1/models"): (201,),
@@ -66,15 +73,15 @@ STATUS_MEANINGS = {
     "a query parameter the operation does not declare (the problem's `accepted` lists those it does), a search "
     "filter that does not parse (`errors` names each, with what it accepts)",
     401: "Missing, invalid or expired credentials",
-    403: "Not allowed (not an owner, reviewer or admin; an owner outside the allowed organizations)",
-    404: "No such model, version, stage or alias",
+    403: "Not allowed (not an owner, reviewer or admin; an owner or a person outside the allowed organizations)",
+    404: "No such model, version, stage or alias (sign-in routes: this registry does not sign people in)",
     409: "Conflict with the current state (name or label taken, pointer moved, version not in a state for this)",
     413: "Request body larger than the API accepts",
     415: "Request body that is not application/json",
     422: "Request that breaks a rule: field errors (`errors`), a key given twice, JSON nested too deeply, ...",
     502: "GitHub could not be reached",
-    503: "The registry's storage is busy (the embedded database is held by another process): retry after "
-    "`Retry-After` seconds",
+    503: "The registry's storage is busy (the embedded database is held by another process), or GitHub could not "
+    "be asked who a sign-in token belongs to: retry after `Retry-After` seconds",
     507: "The registry's storage is full (embedded registry): nothing was changed; retry once space is freed",
 }
 
@@ -103,17 +110,21 @@ UNUSED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationE
 
 
 # Operations that never reach the storage backend.
-STORAGE_FREE_OPERATIONS: set[Operation] = {("get", "/v1/health")}
+STORAGE_FREE_OPERATIONS: set[Operation] = {("get", "/v1/health"), ("get", "/v1/sign-in")}
+# Operations that ask GitHub with the caller's token: 503 (with Retry-After) when it cannot be reached.
+ASKS_GITHUB_AS_THE_USER: frozenset[Operation] = frozenset({("post", "/v1/sessions")})
 
 
 def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
     method, path = operation
     statuses = {400}
     public = operation in PUBLIC_OPERATIONS
-    if not public or operation == ("post", "/v1/github/webhook"):
+    if not public or operation in CHECKS_CREDENTIALS:
         statuses.add(401)
-    if not public:
+    if not public or operation == ("post", "/v1/sessions"):  # 403: a person outside the allowed organizations
         statuses.add(403)
+    if operation in MAY_BE_UNCONFIGURED:
+        statuses.add(404)
     has_body = "requestBody" in spec or operation == ("post", "/v1/github/webhook")
     if spec.get("parameters") or has_body:
         statuses.add(422)
@@ -125,6 +136,8 @@ def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
         statuses.add(409)  # also reads of a version in the wrong state (download before upload, parts after)
     if operation in ASKS_GITHUB:
         statuses.add(502)
+    if operation in ASKS_GITHUB_AS_THE_USER:
+        statuses.add(503)
     if operation not in STORAGE_FREE_OPERATIONS:
         statuses.add(503)
         if method in ("post", "put", "patch", "delete"):

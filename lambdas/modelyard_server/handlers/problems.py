@@ -79,7 +79,11 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[str]:
         logger.info("request refused", extra={"problem": error.slug, "status": error.status})
-        return problem(error.status, error.slug, error.title, error.detail, **error.extra)
+        answer = problem(error.status, error.slug, error.title, error.detail, **error.extra)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            answer.headers["Retry-After"] = str(retry_after)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:

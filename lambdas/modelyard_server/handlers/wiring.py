@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from modelyard_server import bootstrap
 from modelyard_server.adapters import bus, s3_blobs
 from modelyard_server.domain.stage_rules import github_app
-from modelyard_server.handlers.auth import token_verifier
+from modelyard_server.handlers.auth import forget_sessions, token_verifier
 from modelyard_server.handlers.not_modified import register_not_modified
 from modelyard_server.handlers.problems import register_problem_handlers
 from modelyard_server.handlers.query_parameters import refuse_unknown_query_parameters
@@ -28,6 +28,7 @@ from modelyard_server.handlers.routes import (
     notifications,
     pointers,
     search,
+    sessions,
     versions,
 )
 from modelyard_server.settings import get_settings
@@ -44,6 +45,7 @@ def forget_settings() -> None:
     """Drop every setting and client read from the environment, so the next request reads them again."""
     get_settings.cache_clear()
     token_verifier.cache_clear()
+    forget_sessions()
     github_app.cache_clear()
     s3_blobs.reset_client()
     bus.reset_client()
@@ -69,6 +71,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         governance.router,
         notifications.router,
         github_webhook.router,
+        sessions.router,
     ):
         app.include_router(router)
     register_problem_handlers(app)

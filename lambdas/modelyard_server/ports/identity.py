@@ -1,0 +1,34 @@
+"""Who a GitHub user token belongs to: the port the sign-in use case asks, and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class GitHubIdentity:
+    """A person as GitHub knows them. `user_id` identifies them; a login can change hands."""
+
+    user_id: int
+    login: str
+    teams: tuple[str, ...]  # `org/team-slug`, sorted
+    organizations: tuple[str, ...]  # organization logins, lowercase, sorted
+
+
+class GitHubTokenRefused(Exception):
+    """GitHub does not accept the user token (revoked, expired, or never valid)."""
+
+
+class GitHubUnreachable(Exception):
+    """GitHub could not be asked; worth retrying after `retry_after` seconds."""
+
+    def __init__(self, reason: str, retry_after: int = 30) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class GitHubUsers(Protocol):
+    def identify(self, user_token: str) -> GitHubIdentity:
+        """The token's user, teams and organizations; raises GitHubTokenRefused or GitHubUnreachable."""
+        ...
