@@ -200,6 +200,42 @@ def cmd_import_mlflow(args: argparse.Namespace) -> Output:
     return [dataclasses.asdict(r) for r in results], "\n".join([text, *notes])
 
 
+def _registry_url(args: argparse.Namespace) -> str:
+    from modelyard.client import NO_URL_HINT
+
+    url = args.url or os.environ.get("MODELYARD_URL", "").strip()
+    if not url:
+        raise ClientError(NO_URL_HINT)
+    return str(url)
+
+
+def cmd_login(args: argparse.Namespace) -> Output:
+    import contextlib
+
+    from modelyard.login import login
+
+    with contextlib.redirect_stdout(sys.stderr):  # the code and the URL to open: --json stays one document
+        session = login(_registry_url(args))
+    data = {"registry_url": session.registry_url, "login": session.login, "id": session.id}
+    return data, f"signed in to {session.registry_url} as {session.login}"
+
+
+def cmd_logout(args: argparse.Namespace) -> Output:
+    from modelyard.login import logout
+
+    gone = logout(_registry_url(args))
+    return {"signed_out": gone}, "signed out" if gone else "not signed in"
+
+
+def cmd_whoami(args: argparse.Namespace) -> Output:
+    me = _client(args).whoami()
+    teams = ", ".join(me.get("teams") or []) or "-"
+    text = f"{me.get('login') or me.get('subject')} ({me.get('kind')}); teams: {teams}"
+    if me.get("repository"):
+        text += f"; repository {me['repository']}"
+    return me, text
+
+
 def cmd_archive(args: argparse.Namespace) -> Output:
     result = versions.archive(
         _client(args), args.name, version_value(args.version), args.reason, deprecate=args.deprecate

@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pointer_commands(command, common)
     _add_admin_commands(command)
     _add_import_commands(command)
+    _add_session_commands(command)
     _add_dev_commands(command, commands)
     return parser
 
@@ -237,6 +238,12 @@ def _add_import_commands(command: Command) -> None:
     p.add_argument(
         "--model", action="append", default=[], metavar="NAME", help="an MLflow model (repeatable; default: all)"
     )
+
+
+def _add_session_commands(command: Command) -> None:
+    command("login", c.cmd_login, "sign in with GitHub (device flow); the session is kept in ~/.config/modelyard")
+    command("logout", c.cmd_logout, "forget this machine's session for the registry")
+    command("whoami", c.cmd_whoami, "who the registry takes you for: a person (login, teams) or a workflow")
 
 
 def _expected_version_option(parser: argparse.ArgumentParser, kind: str) -> None:

@@ -185,3 +185,41 @@ def test_a_persons_change_is_recorded_as_theirs_and_through_which_client(
     assert archived["detail"]["client"] == USER_AGENT
     assert events[0]["detail"]["actor_kind"] == "workflow"
     assert events[0]["repository"] == "acme/models"
+
+
+def test_cli_login_whoami_logout(stack: LocalStack, tmp_path: Path) -> None:
+    """`modelyard login` as a person runs it: the code on stderr, GitHub approves, then whoami and logout."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import base_env
+
+    stack.github.people.add_person("carol", user_id=3003, teams=("acme/risk",))
+    env = {**base_env(), "MODELYARD_URL": stack.api_url, "MODELYARD_CONFIG_DIR": str(tmp_path / "config")}
+
+    def modelyard(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "modelyard", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "modelyard", "login", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as signing_in:
+        assert signing_in.stderr is not None and signing_in.stdout is not None
+        first_line = signing_in.stderr.readline()
+        code = re.search(r"one-time code: (\S+)", first_line)
+        assert code, first_line
+        _person_does(stack, "approve", DeviceCode("", code.group(1), "", 900, 5), login="carol")
+        assert signing_in.wait(timeout=60) == 0, signing_in.stderr.read()
+        assert json.loads(signing_in.stdout.read())["login"] == "carol"
+
+    me = modelyard("whoami", "--json")
+    assert me.returncode == 0, me.stderr
+    assert (json.loads(me.stdout)["login"], json.loads(me.stdout)["teams"]) == ("carol", ["acme/risk"])
+    assert modelyard("logout").stdout.strip() == "signed out"
+    assert modelyard("whoami").returncode != 0  # no session, no token: nothing to sign requests with
