@@ -43,6 +43,7 @@ EVENT_TYPES = (
     "model.version.promoted",
     "model.version.rolled_back",
     "model.version.validated",
+    "model.version.reviewed",
     "model.alias.set",
     "model.alias.deleted",
     "model.promotion.denied",

@@ -193,7 +193,14 @@ def _point_at(
         repository_policy = target.validation.repository_policy if target.validation is not None else None
         policy = policy_for(loaded, repository_policy)
         try:
-            evidence = check_promotion(change.name, policy, target, principal, github_approvals())
+            evidence = check_promotion(
+                change.name,
+                policy,
+                target,
+                principal,
+                github_approvals(),
+                reviews=lambda: backend().reviews.current_reviews(name, target.version),
+            )
         except PolicyViolation as refusal:
             _refuse(name, change.name, target.version, principal, refusal)
             raise

@@ -88,6 +88,9 @@ class StageRule(StrictModel):
         default=None, description="The version must have been in one of these stages before ([] = no such rule)"
     )
     min_approvals: int | None = Field(default=None, ge=0, le=6)
+    min_reviews: int | None = Field(
+        default=None, ge=0, le=10, description="Reviewer sign-offs in the registry the version needs (no self-review)"
+    )
     prevent_self_approval: bool | None = None
     allowed_refs: list[RefPattern] | None = Field(default=None, max_length=20)
     require_validation: bool | None = None
@@ -138,6 +141,9 @@ class EffectivePolicy(RegistryModel):
     def min_approvals(self, stage: str) -> int:
         return max((rule.min_approvals or 0 for rule in self.rules_for(stage)), default=0)
 
+    def min_reviews(self, stage: str) -> int:
+        return max((rule.min_reviews or 0 for rule in self.rules_for(stage)), default=0)
+
     def prevents_self_approval(self, stage: str) -> bool:
         return any(rule.prevent_self_approval for rule in self.rules_for(stage))
 
@@ -186,6 +192,8 @@ def _stage_loosening(stage: str, rule: StageRule, base: StageRule) -> list[str]:
         problems.append(f"{where}.environment: cannot remap '{base.environment_for(stage)}' to '{rule.environment}'")
     if rule.min_approvals is not None and rule.min_approvals < (base.min_approvals or 0):
         problems.append(f"{where}.min_approvals: {rule.min_approvals} is below the registry's {base.min_approvals}")
+    if rule.min_reviews is not None and rule.min_reviews < (base.min_reviews or 0):
+        problems.append(f"{where}.min_reviews: {rule.min_reviews} is below the registry's {base.min_reviews}")
     if rule.prevent_self_approval is False and base.prevent_self_approval:
         problems.append(f"{where}.prevent_self_approval: the registry requires it")
     if rule.require_validation is False and base.require_validation:

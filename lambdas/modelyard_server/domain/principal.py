@@ -205,6 +205,16 @@ def require_admin(principal: Principal, action: str) -> None:
         raise Forbidden(f"{action} is for registry admins (MODELYARD_ADMIN_REPOSITORIES / MODELYARD_ADMIN_SUBJECTS)")
 
 
+def require_reviewer(model: ModelRecord, principal: Principal) -> None:
+    """Who may sign off a version of `model`. The one place that says so: for now the deployment's reviewers
+    (MODELYARD_REVIEWER_REPOSITORIES / MODELYARD_REVIEWER_SUBJECTS); roles per namespace will replace it."""
+    if not is_reviewer(principal):
+        raise Forbidden(
+            f"signing off versions of '{model.name}' is for reviewers (MODELYARD_REVIEWER_REPOSITORIES / "
+            f"MODELYARD_REVIEWER_SUBJECTS); {principal.display_name} ({principal.subject}) is not one"
+        )
+
+
 def require_owner(model: ModelRecord, principal: Principal, *, reviewers_too: bool = False) -> None:
     """Writes to a model come from one of its owner repositories, an admin, or (where allowed) a reviewer."""
     if is_admin(principal) or (reviewers_too and is_reviewer(principal)):

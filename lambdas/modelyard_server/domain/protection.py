@@ -115,7 +115,14 @@ def _decide(request: ProtectionRequest) -> Verdict:
     try:
         # The rules a promotion is held to, for this run: its validation (tied to the run above) carries the
         # ref from the run's own token, which GitHub's payload may not spell the same way.
-        check_admission(stage, policy, version, validation.ref, validated=True)
+        check_admission(
+            stage,
+            policy,
+            version,
+            validation.ref,
+            validated=True,
+            reviews=lambda: backend().reviews.current_reviews(name, number),
+        )
     except PolicyViolation as refusal:
         return Verdict("rejected", f"modelyard: {refusal.detail}", name, number)
     return Verdict(

@@ -17,10 +17,12 @@ from modelyard_server.adapters.github import Approval, GitHubApp, GitHubUnavaila
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.policy import EffectivePolicy
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.review_records import ReviewRecord, ReviewSummary, missing_sign_offs, tally
 from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.settings import get_settings
 
 ApprovalsSource = Callable[[str, str], list[Approval]]
+ReviewsSource = Callable[[], list[ReviewRecord]]  # the version's current reviews, read only when a rule asks
 
 
 class PolicyViolation(DomainError):
@@ -36,15 +38,19 @@ class PromotionEvidence:
     run_id: str | None
     ref: str | None
     approvers: list[dict[str, Any]] = field(default_factory=list)
+    sign_offs: ReviewSummary | None = None
 
     def as_detail(self) -> dict[str, Any]:
-        return {
+        detail: dict[str, Any] = {
             "environment": self.environment,
             "policy_digest": self.policy_digest,
             "run_id": self.run_id,
             "ref": self.ref,
             "approvers": self.approvers,
         }
+        if self.sign_offs is not None:
+            detail["sign_offs"] = self.sign_offs.model_dump(mode="json")
+        return detail
 
 
 @functools.cache
@@ -110,13 +116,41 @@ def _approvers(
     ]
 
 
+def check_sign_offs(
+    stage: str, policy: EffectivePolicy, version: VersionRecord, reviews: ReviewsSource
+) -> ReviewSummary | None:
+    """The reviewers' sign-offs `stage` asks of the version (None when it asks none), or a PolicyViolation
+    listing what is missing: approvals short of `min_reviews` (the registrant's own do not count), and any
+    reviewer's standing request for changes (it blocks until that reviewer approves)."""
+    needed = policy.min_reviews(stage)
+    if needed == 0:
+        return None
+    summary = tally(version, reviews())
+    missing = missing_sign_offs(needed, summary)
+    if missing:
+        raise PolicyViolation(
+            f"stage '{stage}' needs {needed} reviewer sign-off(s) of version {version.version}; missing: "
+            + "; ".join(missing)
+            + f" (see `modelyard reviews {version.model} {version.version}`)",
+            missing=missing,
+            sign_offs={"required": needed, **summary.model_dump(mode="json")},
+        )
+    return summary
+
+
 def check_admission(
-    stage: str, policy: EffectivePolicy, version: VersionRecord, run_ref: str | None, *, validated: bool = False
-) -> None:
+    stage: str,
+    policy: EffectivePolicy,
+    version: VersionRecord,
+    run_ref: str | None,
+    *,
+    reviews: ReviewsSource,
+    validated: bool = False,
+) -> ReviewSummary | None:
     """What the version and the run's ref must satisfy to enter `stage`, whoever asks: the promotion
     itself and the deployment protection rule both decide with this, so they cannot drift apart.
     `validated` asks for a passed validation even where the policy does not (the protection rule's
-    only evidence is one). Raises PolicyViolation saying what is missing.
+    only evidence is one). Raises PolicyViolation saying what is missing; answers the sign-offs counted.
     """
     if not policy.ref_allowed(stage, run_ref):
         raise PolicyViolation(
@@ -146,6 +180,7 @@ def check_admission(
                 f"version {version.version} was validated under policy {validation.policy_digest[:19]}, but "
                 f"{policy.digest[:19]} is in force now; validate it again"
             )
+    return check_sign_offs(stage, policy, version, reviews)
 
 
 def check_promotion(
@@ -154,6 +189,7 @@ def check_promotion(
     version: VersionRecord,
     principal: Principal,
     approvals: ApprovalsSource | None,
+    reviews: ReviewsSource,
 ) -> PromotionEvidence:
     """The evidence that this promotion is allowed, or a PolicyViolation saying what is missing."""
     environment = policy.environment_for(stage)
@@ -163,7 +199,7 @@ def check_promotion(
             f"promoting to '{stage}' needs a token from a job that runs in GitHub environment '{environment}' "
             f"(add `environment: {environment}` to the job); this token has {has}"
         )
-    check_admission(stage, policy, version, principal.ref)
+    sign_offs = check_admission(stage, policy, version, principal.ref, reviews=reviews)
     approvers = _approvers(stage, environment, policy, principal, approvals)
     return PromotionEvidence(
         environment=environment,
@@ -171,4 +207,5 @@ def check_promotion(
         run_id=principal.run_id,
         ref=principal.ref,
         approvers=approvers,
+        sign_offs=sign_offs,
     )

@@ -20,6 +20,7 @@ from modelyard_server.ports.storage import (
     NotificationStore,
     Parameters,
     PointerStore,
+    ReviewStore,
     SecurityLog,
     VersionStore,
 )
@@ -35,6 +36,7 @@ class Backend:
     pointers: PointerStore
     events: EventLog
     governance: GovernanceStore
+    reviews: ReviewStore
     notifications: NotificationStore
     security: SecurityLog
     blobs: BlobStore

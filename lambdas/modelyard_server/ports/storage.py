@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the ports defines no pydantic model
     from modelyard_server.domain.event_record import EventRecord
+    from modelyard_server.domain.review_records import ReviewRecord
     from modelyard_server.domain.schemas import (
         HistoryEntry,
         ModelRecord,
@@ -187,6 +188,15 @@ class GovernanceStore(Protocol):
 
     def claim_delivery(self, delivery_id: str) -> bool:
         """True the first time a webhook delivery id is claimed; False for a replay."""
+
+
+class ReviewStore(Protocol):
+    def save_review(self, review: ReviewRecord, event: EventRecord) -> None:
+        """The reviewer's current review of the version (replacing their earlier one) and its event, together;
+        the version must be ready ('version'). Earlier reviews live on in the events only."""
+
+    def current_reviews(self, model: str, number: int) -> list[ReviewRecord]:
+        """Each reviewer's latest review of the version, oldest first."""
 
 
 class NotificationStore(Protocol):

@@ -99,9 +99,10 @@ def _downgrade_to_schema_1(path: Path) -> None:
         raw.execute("ALTER TABLE versions DROP COLUMN commit_sha")
         raw.execute("ALTER TABLE versions DROP COLUMN workflow")
         raw.execute("ALTER TABLE version_tags DROP COLUMN created_us")
+        raw.execute("DROP TABLE reviews")  # schema 3 (review sign-off) comes after search
         raw.execute("PRAGMA user_version = 1")
         raw.commit()
-        assert SCHEMA_VERSION == 2
+        assert SCHEMA_VERSION == 3
     finally:
         raw.close()
 

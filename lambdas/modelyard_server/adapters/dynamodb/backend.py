@@ -8,6 +8,7 @@ from modelyard_server.adapters.dynamodb.items import bind
 from modelyard_server.adapters.dynamodb.models import DynamoModelStore
 from modelyard_server.adapters.dynamodb.notifications import DynamoNotificationStore
 from modelyard_server.adapters.dynamodb.pointers import DynamoPointerStore
+from modelyard_server.adapters.dynamodb.reviews import DynamoReviewStore
 from modelyard_server.adapters.dynamodb.security_log import DynamoSecurityLog
 from modelyard_server.adapters.dynamodb.versions import DynamoVersionStore
 from modelyard_server.adapters.s3_blobs import S3BlobStore
@@ -26,6 +27,7 @@ def dynamodb_backend(settings: Settings) -> Backend:
         pointers=DynamoPointerStore(),
         events=DynamoEventLog(),
         governance=DynamoGovernanceStore(),
+        reviews=DynamoReviewStore(),
         notifications=DynamoNotificationStore(),
         security=DynamoSecurityLog(),
         blobs=S3BlobStore(settings.bucket_name),

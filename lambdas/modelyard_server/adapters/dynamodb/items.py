@@ -15,6 +15,7 @@ sort key                   item
 ``I#<key>``                an idempotency record (TTL ``expires_at``)
 ``S#<semver>``             a semver label's claim on a version
 ``R#<v>#<id>``             a validation report of version v
+``RV#<v>#<reviewer>``      a reviewer's current review of version v (a later review replaces it)
 =========================  ==========================================================
 
 The ``#`` prefix sorts a model's own item, its pointers and its policy together, so reading a
@@ -121,6 +122,10 @@ class ReportItem(RegistryItem, discriminator="report"):
     record = JSONAttribute()
 
 
+class ReviewItem(RegistryItem, discriminator="review"):
+    record = JSONAttribute()
+
+
 class PromotionRequestItem(RegistryItem, discriminator="promotion_request"):
     record = JSONAttribute()
     expires_at = NumberAttribute()
@@ -194,6 +199,10 @@ def version_sk(number: int) -> str:
 
 def pointer_sk(kind: PointerKind, name: str) -> str:
     return f"#PTR#{kind}#{name}"
+
+
+def review_prefix(number: int) -> str:
+    return f"RV#{number:010d}#"
 
 
 def history_prefix(kind: PointerKind, name: str) -> str:

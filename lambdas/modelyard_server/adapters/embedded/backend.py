@@ -27,6 +27,7 @@ from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.adapters.embedded.parameters import SqliteParameters
 from modelyard_server.adapters.embedded.pointers import SqlitePointerStore
 from modelyard_server.adapters.embedded.private_files import write_private_file
+from modelyard_server.adapters.embedded.reviews import SqliteReviewStore
 from modelyard_server.adapters.embedded.search import EmbeddedSearch
 from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
 from modelyard_server.adapters.embedded.versions import SqliteVersionStore
@@ -93,6 +94,7 @@ def open_embedded(
         pointers=SqlitePointerStore(db),
         events=SqliteEventLog(db),
         governance=SqliteGovernanceStore(db, now),
+        reviews=SqliteReviewStore(db),
         notifications=SqliteNotificationStore(db, now),
         security=SqliteSecurityLog(db, now),
         blobs=blobs,

@@ -202,6 +202,21 @@ CREATE INDEX pointers_by_name ON pointers (kind, name, model);
 """
 
 
+# Review sign-off (issue 12): each reviewer's current review of a version; `at` is the review's event id
+# (a ULID), so listing in `at` order is listing in the order reviewers last spoke.
+VERSION_3 = """
+CREATE TABLE reviews (
+    model TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    reviewer TEXT NOT NULL,
+    at TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (model, number, reviewer),
+    FOREIGN KEY (model, number) REFERENCES versions (model, number)
+);
+"""
+
+
 def _version_2(connection: sqlite3.Connection) -> None:
     """Add the search columns and tables, and fill them from the versions already stored."""
     from modelyard_server.adapters.embedded.search_index import index_stored_versions
@@ -214,7 +229,7 @@ def _version_2(connection: sqlite3.Connection) -> None:
 
 
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2)
+MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
