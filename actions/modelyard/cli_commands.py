@@ -10,9 +10,9 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from modelyard import render
+from modelyard import render, render_reviews
 from modelyard.cli_args import metrics_of, model_filters, read_json_object, read_text, version_filters
-from modelyard.commands import audit, compare, models, pointers, search, versions
+from modelyard.commands import audit, compare, models, pointers, reviews, search, versions
 from modelyard.commands.dev import DEFAULT_DEV_ISSUER, mint_dev_token
 from modelyard.commands.inputs import param_value, version_value
 from modelyard.errors import ClientError
@@ -291,6 +291,16 @@ def cmd_rollback(args: argparse.Namespace) -> Output:
 def cmd_stage(args: argparse.Namespace) -> Output:
     state = pointers.get_stage(_client(args), args.name, args.stage)
     return state.data, render.pointer_view(state.data)
+
+
+def cmd_review(args: argparse.Namespace) -> Output:
+    saved = reviews.review(_client(args), args.name, version_value(args.version), args.verdict, args.comment)
+    return saved.data, render_reviews.saved_review_view(saved.data)
+
+
+def cmd_reviews(args: argparse.Namespace) -> Output:
+    listing = reviews.reviews(_client(args), args.name, version_value(args.version))
+    return listing.data, render_reviews.reviews_view(listing.data)
 
 
 def cmd_events(args: argparse.Namespace) -> Output:

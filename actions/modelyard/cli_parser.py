@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_commands(command)
     _add_finding_commands(command)
     _add_pointer_commands(command, common)
+    _add_review_commands(command)
     _add_admin_commands(command)
     _add_import_commands(command)
     _add_session_commands(command)
@@ -226,6 +227,22 @@ def _add_pointer_commands(command: Command, common: list[Parser]) -> None:
 
     p = command("events", c.cmd_events, "show a model's audit trail, oldest first")
     p.add_argument("name", type=name_arg, metavar="NAME")
+
+
+def _add_review_commands(command: Command) -> None:
+    p = command("review", c.cmd_review, "approve a version or request changes, with a comment (reviewers)")
+    p.add_argument("name", type=name_arg, metavar="NAME")
+    p.add_argument("version", type=version_arg, metavar="VERSION")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", dest="verdict", action="store_const", const="approve", help="sign it off")
+    verdict.add_argument(
+        "--request-changes", dest="verdict", action="store_const", const="request_changes", help="block it"
+    )
+    p.add_argument("--comment", help="what you found (required with --request-changes; at most 4000 characters)")
+
+    p = command("reviews", c.cmd_reviews, "show each reviewer's latest review of a version, and the sign-offs")
+    p.add_argument("name", type=name_arg, metavar="NAME")
+    p.add_argument("version", type=version_arg, metavar="VERSION")
 
 
 def _add_import_commands(command: Command) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelyard.client_finding import FindingMethods
+from modelyard.client_reviews import ReviewMethods
 from modelyard.errors import ClientError, RegistryError
 from modelyard.transport import RetryPolicy, TokenSource, Transport
 from modelyard.uris import (
@@ -59,8 +60,9 @@ def _pointer(name: str, kind: str) -> str:
         raise ClientError(str(exc)) from None
 
 
-class Client(FindingMethods):
-    """A modelyard registry (finding, comparing and tracing versions: :class:`FindingMethods`).
+class Client(FindingMethods, ReviewMethods):
+    """A modelyard registry (finding, comparing and tracing versions: :class:`FindingMethods`; signing
+    versions off: :class:`ReviewMethods`).
 
     ``url`` defaults to ``$MODELYARD_URL``; ``token`` to ``$MODELYARD_TOKEN`` or, inside
     GitHub Actions, the job's OIDC token (see :mod:`modelyard.oidc`).

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.schemas import VersionRecord
@@ -22,6 +22,14 @@ PERSON_SUBJECT_PREFIX = "github-user:"
 
 
 class ReviewRequest(StrictModel):
+    # The document says what the validator below checks: a request for changes carries a comment.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"verdict": {"const": "request_changes"}}},
+            "then": {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": r"\S"}}},
+        }
+    )
+
     verdict: Verdict
     comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)] | None = Field(
         default=None, description="What the reviewer found; required when requesting changes"
