@@ -142,6 +142,8 @@ def test_a_request_for_changes_without_a_comment_is_refused(
     from modelyard import Client
     from modelyard.errors import RegistryError
 
+    unsaid = cli.run("review", model_name, "1", "--request-changes", token=None, env=ann, expect=None)
+    assert unsaid.returncode != 0 and "needs a comment" in unsaid.stderr
     client = Client(stack.api_url, env=ann)
     with pytest.raises(RegistryError) as refused:
         client._request("POST", f"/v1/models/{model_name}/versions/1/reviews", body={"verdict": "request_changes"})
