@@ -253,3 +253,50 @@ def test_the_protection_rule_and_the_promotion_reach_the_same_verdict(
         answered.body["comment"],
         promoted.body,
     )
+
+
+def test_the_protection_rule_and_the_promotion_wait_for_the_reviewers_sign_off(
+    webhooks: Registry,
+    github: LocalGitHub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from modelyard_server.handlers.wiring import forget_configuration
+    from tests.integration.test_governance import ADMIN, POLICY
+
+    monkeypatch.setenv("MODELYARD_REVIEWER_REPOSITORIES", "acme/review")
+    forget_configuration()
+    signed_off = {**POLICY, "stages": {**POLICY["stages"], "production": {**POLICY["stages"]["production"]}}}
+    signed_off["stages"]["production"]["min_reviews"] = 1
+    admin = webhooks.token(repository=ADMIN)
+    changed = webhooks.call("PUT", "/v1/policy", body={"document": signed_off, "expected_revision": 1}, token=admin)
+    assert changed.status == 200, changed
+    run_id = "6006"
+    number = _validated_for_production(webhooks, run_id)
+    github.approve("acme/fraud", run_id, "alice", "production")
+
+    waiting = _deliver(webhooks, _payload(run_id))
+    assert waiting.body["state"] == "rejected"
+    assert "needs 1 reviewer sign-off(s)" in waiting.body["comment"]
+    refused = webhooks.call(
+        "POST",
+        "/v1/models/fraud/stages/production/promote",
+        body={"version": number},
+        token=_run_token(webhooks, "production", run_id=run_id),
+    )
+    assert refused.status == 403
+    assert refused.problem["missing"] == ["1 more reviewer approval(s): 1 needed, no approvals"]
+
+    reviewer = webhooks.token(repository="acme/review", actor="rosa")
+    review = webhooks.call(
+        "POST", f"/v1/models/fraud/versions/{number}/reviews", body={"verdict": "approve"}, token=reviewer
+    )
+    assert review.status == 201, review
+    assert any(item["SK"]["S"].startswith(f"RV#{number:010d}#repo:") for item in webhooks.items("fraud"))
+    assert _deliver(webhooks, _payload(run_id)).body["state"] == "approved"
+    promoted = webhooks.call(
+        "POST",
+        "/v1/models/fraud/stages/production/promote",
+        body={"version": number},
+        token=_run_token(webhooks, "production", run_id=run_id),
+    )
+    assert promoted.status == 200, promoted
