@@ -32,8 +32,9 @@ SEED = os.environ.get("MODELYARD_SCHEMATHESIS_SEED", "20261129")
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
     env = {
-        # the token schemathesis sends is an admin's, so the admin operations are exercised too
+        # the token schemathesis sends is an admin's and a reviewer's, so those operations are exercised too
         "MODELYARD_ADMIN_REPOSITORIES": OWNER,
+        "MODELYARD_REVIEWER_REPOSITORIES": OWNER,
         "MODELYARD_GITHUB_WEBHOOK_SECRET": "schemathesis-does-not-know-it",
     }
     github = LocalGitHub()  # people only: the tokens schemathesis makes up are unknown to it (401)

@@ -31,6 +31,7 @@ SUCCESS_STATUSES: dict[Operation, tuple[int, ...]] = {
     ("post", "/v1/models"): (201,),
     ("post", "/v1/models/{name}/versions"): (201, 200),  # 200: an idempotent replay
     ("post", "/v1/models/{name}/versions/{version}/validations"): (201,),
+    ("post", "/v1/models/{name}/versions/{version}/reviews"): (201,),
     # 202: large bytes are hashed by the verifier; the version is `verifying` until it is ready or rejected
     ("post", "/v1/models/{name}/versions/{version}/complete"): (200, 202),
 }
