@@ -166,6 +166,8 @@ def test_usage_errors_exit_2(registry: FakeRegistry, capsys) -> None:
         ["promote", "fraud", "1"],
         ["alias", "set", "fraud", "Champion", "1"],
         ["register", "fraud", "m.onnx", "--tag", "novalue"],
+        ["review", "fraud", "1"],  # neither --approve nor --request-changes
+        ["review", "fraud", "1", "--approve", "--request-changes", "--comment", "both"],
         ["no-such-command"],
     ):
         code, out, err = run(capsys, *argv)
