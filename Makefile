@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo dev test lint bench openapi deploy clean
+.PHONY: demo dev test lint bench openapi deploy clean lock bundle
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ bench: $(STAMP)  ## every benchmark, figures printed; the MLflow comparison inst
 openapi: $(STAMP)
 	$(BIN)/python -m modelyard_server.handlers.openapi_document > docs/openapi.json
 
+lock: $(STAMP)  ## re-pin lambdas/requirements.lock (hashes) after changing lambdas/requirements.txt
+	$(BIN)/python -m modelyard_local.bundle_lock
+
+bundle: $(STAMP)  ## the Lambda package for the template's runtime/architecture, checked, its size printed
+	$(BIN)/python -m modelyard_local.bundle
+
 deploy:
 	cd infra && sam build && sam deploy --guided
 
 clean:
-	rm -rf $(VENV) .venv-mlflow .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-mlflow .venv-ministack build .pytest_cache .mypy_cache .ruff_cache

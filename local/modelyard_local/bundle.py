@@ -1,0 +1,158 @@
+"""Build the Lambda deployment package from ``lambdas/`` and the hash-pinned ``requirements.lock``.
+
+The zip is reproducible: the same lock and sources give the same bytes (entries sorted, every
+timestamp 1980-01-01, fixed permissions, no ``.pyc``), so its sha256 says what was deployed.
+:func:`bundle_problems` is the contents check every build runs: no development tooling (the local
+server, issuer, GitHub stand-in, demo, moto, pytest) and under Lambda's 250 MB unzipped limit.
+
+``python -m modelyard_local.bundle`` builds the template's runtime and architecture (``make bundle``);
+``--host`` builds for this interpreter, which is what MiniStack's local Lambda workers run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelyard_local.bundle_lock import LOCK, REPO, Target, deployed_target, host_target
+
+SOURCES = REPO / "lambdas"
+PACKAGES = ("modelyard_server",)
+BUILD_DIR = REPO / "build" / "lambda"
+UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024  # Lambda: 250 MB for the function and its layers, unzipped
+# Top-level names that are development tooling: none may reach the deployment package.
+DEV_TOOLING = frozenset(
+    {"modelyard_local", "release_demo", "modelyard", "moto", "pytest", "_pytest", "uvicorn", "sklearn", "mypy", "ruff"}
+)
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    zipped_bytes: int
+    unzipped_bytes: int
+    files: int
+    sha256: str
+
+    def summary(self) -> str:
+        mib = 1024 * 1024
+        return (
+            f"{self.path.relative_to(REPO)}: {self.zipped_bytes / mib:.1f} MiB zipped, "
+            f"{self.unzipped_bytes / mib:.1f} MiB unzipped (limit {UNZIPPED_LIMIT_BYTES // mib} MiB), "
+            f"{self.files} files, sha256 {self.sha256}"
+        )
+
+
+class BundleRejected(RuntimeError):
+    """The package holds development tooling or is over Lambda's size limit."""
+
+
+def _install_requirements(target: Target, into: Path, lock: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--require-hashes",
+            "--no-deps",
+            "--no-compile",
+            "--only-binary=:all:",
+            "--platform",
+            target.platform,
+            "--python-version",
+            target.python_version,
+            "--implementation",
+            "cp",
+            "--target",
+            str(into),
+            "-r",
+            str(lock),
+        ],
+        check=True,
+    )
+    shutil.rmtree(into / "bin", ignore_errors=True)  # console scripts: nothing in Lambda runs them
+
+
+def _copy_sources(into: Path) -> None:
+    for package in PACKAGES:
+        shutil.copytree(
+            SOURCES / package, into / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+        )
+
+
+def _write_zip(staging: Path, destination: Path) -> None:
+    files = sorted(path for path in staging.rglob("*") if path.is_file())
+    with zipfile.ZipFile(destination, "w") as archive:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(staging).as_posix(), date_time=_ZIP_EPOCH)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+
+
+def bundle_problems(path: Path, limit_bytes: int = UNZIPPED_LIMIT_BYTES) -> list[str]:
+    """What makes this zip unfit to deploy (empty when it is fine)."""
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    problems = []
+    top_level = {entry.filename.split("/", 1)[0].removesuffix(".py") for entry in entries}
+    for name in sorted(top_level & DEV_TOOLING):
+        problems.append(f"development tooling in the bundle: {name}")
+    for name in sorted(name for name in top_level if name.endswith(".dist-info")):
+        project = name.split("-", 1)[0].lower()
+        if project in DEV_TOOLING:
+            problems.append(f"development tooling in the bundle: {name}")
+    unzipped = sum(entry.file_size for entry in entries)
+    if unzipped > limit_bytes:
+        problems.append(f"{unzipped} bytes unzipped, over Lambda's limit of {limit_bytes}")
+    return problems
+
+
+def describe(path: Path) -> Bundle:
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    return Bundle(
+        path=path,
+        zipped_bytes=path.stat().st_size,
+        unzipped_bytes=sum(entry.file_size for entry in entries),
+        files=len(entries),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+
+
+def build_bundle(target: Target, out_dir: Path = BUILD_DIR, lock: Path = LOCK) -> Bundle:
+    """Build, check and describe the package for ``target``; raise :class:`BundleRejected` if unfit."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    destination = out_dir / f"modelyard-{target.label}.zip"
+    with tempfile.TemporaryDirectory(prefix="modelyard-bundle-") as scratch:
+        staging = Path(scratch)
+        _install_requirements(target, staging, lock)
+        _copy_sources(staging)
+        _write_zip(staging, destination)
+    problems = bundle_problems(destination)
+    if problems:
+        raise BundleRejected("; ".join(problems))
+    return describe(destination)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", action="store_true", help="build for this interpreter (the emulator's workers)")
+    arguments = parser.parse_args(argv)
+    target = host_target() if arguments.host else deployed_target()
+    print(build_bundle(target).summary())
+
+
+if __name__ == "__main__":
+    main()
