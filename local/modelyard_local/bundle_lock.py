@@ -41,6 +41,18 @@ class Target:
     def label(self) -> str:
         return f"py{self.python_version}-{self.platform}"
 
+    def pip_arguments(self) -> list[str]:
+        """pip options that choose this target's wheels whatever machine pip runs on."""
+        return [
+            "--only-binary=:all:",
+            "--platform",
+            self.platform,
+            "--python-version",
+            self.python_version,
+            "--implementation",
+            "cp",
+        ]
+
 
 def deployed_target(template: Path | None = None) -> Target:
     """The runtime and architecture ``infra/template.yaml`` deploys its functions with."""
@@ -74,13 +86,7 @@ def _resolve(target: Target, requirements: Path, constraints: Path | None) -> di
         "--ignore-installed",
         "--report",
         "-",
-        "--only-binary=:all:",
-        "--platform",
-        target.platform,
-        "--python-version",
-        target.python_version,
-        "--implementation",
-        "cp",
+        *target.pip_arguments(),
         "--target",
         tempfile.gettempdir(),
         "-r",
