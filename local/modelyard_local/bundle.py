@@ -44,8 +44,9 @@ class Bundle:
 
     def summary(self) -> str:
         mib = 1024 * 1024
+        shown = self.path.relative_to(REPO) if self.path.is_relative_to(REPO) else self.path
         return (
-            f"{self.path.relative_to(REPO)}: {self.zipped_bytes / mib:.1f} MiB zipped, "
+            f"{shown}: {self.zipped_bytes / mib:.1f} MiB zipped, "
             f"{self.unzipped_bytes / mib:.1f} MiB unzipped (limit {UNZIPPED_LIMIT_BYTES // mib} MiB), "
             f"{self.files} files, sha256 {self.sha256}"
         )
@@ -75,7 +76,12 @@ def _install_requirements(target: Target, into: Path, lock: Path) -> None:
         ],
         check=True,
     )
-    shutil.rmtree(into / "bin", ignore_errors=True)  # console scripts: nothing in Lambda runs them
+    # Console scripts: nothing in Lambda runs them, and their shebang names this machine's interpreter,
+    # so they and their RECORD lines go (else the zip's bytes would depend on where it was built).
+    shutil.rmtree(into / "bin", ignore_errors=True)
+    for record in into.glob("*.dist-info/RECORD"):
+        lines = record.read_text().splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if not line.startswith("../../bin/")))
 
 
 def _copy_sources(into: Path) -> None:
