@@ -3,13 +3,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The AWS emulator the deployed-shape tier and `make aws-local` run the template on, in a venv of its own
+# (its Lambda workers run on its interpreter: the project's packages must not be importable there).
+MINISTACK_VERSION := 1.5.33
+MINISTACK_STAMP   := .venv-ministack/.installed
 
-.PHONY: demo dev test lint bench openapi deploy clean lock bundle
+.PHONY: demo dev test lint bench openapi deploy clean lock bundle test-deployed aws-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
+
+$(MINISTACK_STAMP): Makefile
+	$(PYTHON) -m venv .venv-ministack
+	.venv-ministack/bin/pip install --quiet --disable-pip-version-check 'ministack[full]==$(MINISTACK_VERSION)'
+	touch $(MINISTACK_STAMP)
 
 demo: $(STAMP)  ## full local release: register -> validate -> promote with approval -> notification -> rollback
 	PYTHONPATH=examples $(BIN)/python -m release_demo
@@ -19,6 +28,12 @@ dev: $(STAMP)   ## run the local stack until Ctrl-C
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-deployed: $(STAMP) $(MINISTACK_STAMP)  ## the template deployed to the MiniStack emulator, a release driven through it
+	$(BIN)/python -m pytest tests/deployed -m deployed -p no:xdist $(PYTEST_ARGS)
+
+aws-local: $(STAMP) $(MINISTACK_STAMP)  ## the template deployed to the MiniStack emulator until Ctrl-C (API URL and token printed)
+	$(BIN)/python -m modelyard_local.aws_local
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check . && $(BIN)/mypy
