@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from modelyard_local.aws_deploy import Deployment, client, deploy
+from modelyard_local.aws_deploy import TEMPLATE, Deployment, client, deploy
 from modelyard_local.bundle import BUILD_DIR, Bundle, build_bundle
 from modelyard_local.bundle_lock import host_target
 from modelyard_local.emulator import MiniStack
@@ -76,33 +76,38 @@ class AwsLocal:
             self.issuer.start()
             self.github = LocalGitHub()
             self.emulator = MiniStack().start()
-            parameters = {
-                "TrustedIssuers": self.issuer.url,
-                "AllowedOwners": OWNERS,
-                "AdminRepositories": ADMIN_REPOSITORY,
-                "GitHubAppId": APP_ID,
-                "LogLevel": "WARNING",
-                **self._parameters,
-            }
-            environment = {
-                "MODELYARD_GITHUB_API_URL": self.github.url,
-                **LOOPBACK_ENVIRONMENT,
-                **self._function_environment,
-            }
-            kwargs: dict[str, Any] = {"template_path": self._template} if self._template else {}
-            self.deployment = deploy(
-                self.emulator.endpoint,
-                self.bundle.path,
-                parameters,
-                stack_name=self.stack_name,
-                github_app_private_key=self.github.private_key_pem,
-                function_environment=environment,
-                **kwargs,
-            )
+            self.deployment = self.deploy_stack(self.stack_name, self._template)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def deploy_stack(self, stack_name: str, template: Path | None = None) -> Deployment:
+        """Deploy ``template`` (default: infra/template.yaml) as another stack on the running emulator."""
+        if self.emulator is None or self.github is None or self.bundle is None:
+            raise RuntimeError("start() first")
+        parameters = {
+            "TrustedIssuers": self.issuer.url,
+            "AllowedOwners": OWNERS,
+            "AdminRepositories": ADMIN_REPOSITORY,
+            "GitHubAppId": APP_ID,
+            "LogLevel": "WARNING",
+            **self._parameters,
+        }
+        environment = {
+            "MODELYARD_GITHUB_API_URL": self.github.url,
+            **LOOPBACK_ENVIRONMENT,
+            **self._function_environment,
+        }
+        return deploy(
+            self.emulator.endpoint,
+            self.bundle.path,
+            parameters,
+            stack_name=stack_name,
+            template_path=template or TEMPLATE,
+            github_app_private_key=self.github.private_key_pem,
+            function_environment=environment,
+        )
 
     def stop(self) -> None:
         if self.emulator is not None:
