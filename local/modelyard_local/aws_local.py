@@ -125,8 +125,15 @@ class AwsLocal:
         self.stop()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """``make aws-local``: deploy, say how to use it, run until Ctrl-C."""
+    """``make aws-local``: deploy, say how to use it, run until Ctrl-C (or SIGTERM)."""
+    # The emulator runs in a session of its own (Ctrl-C in the terminal does not reach it): SIGTERM must
+    # unwind through AwsLocal.stop() like Ctrl-C does, or the emulator and its workers outlive us.
+    signal.signal(signal.SIGTERM, _interrupt)
     with AwsLocal() as aws:
         assert aws.bundle is not None
         print(f"bundle     {aws.bundle.summary()}")
