@@ -2,10 +2,10 @@
 
 ``lambdas/requirements.txt`` says what the functions need (ranges); ``lambdas/requirements.lock`` says
 exactly which files: one ``name==version`` per package with the sha256 of every wheel the bundle may
-be built from. Two targets are resolved: the template's runtime and architecture (what is deployed)
-and the interpreter that runs the emulator's Lambda workers (MiniStack runs a Python function with
-its own interpreter, so the tier's bundle must hold wheels for it). The second is resolved under the
-first's pins, so both bundles carry the same versions.
+be built from. The targets are the template's runtime and architecture (what is deployed), the same
+runtime on the other architecture, and the interpreter that runs the emulator's Lambda workers
+(MiniStack runs a Python function with its own interpreter, so the tier's bundle must hold wheels
+for it). Each is resolved under the first's pins, so every bundle carries the same versions.
 
 Only pip is used (``--dry-run --report`` with ``--platform``/``--python-version``/``--only-binary``),
 so regenerating the lock needs nothing beyond what ``make`` installs: ``make lock``.
@@ -127,10 +127,21 @@ def render_lock(targets: list[Target], requirements: Path = REQUIREMENTS) -> str
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    targets = [deployed_target()]
-    if host_target() != targets[0]:
+def lock_targets() -> list[Target]:
+    """The template's runtime on both architectures (switching ``Architectures`` needs no re-lock, and
+    x86_64 runners with the runtime's Python build the tier's bundle from it), then this interpreter."""
+    deployed = deployed_target()
+    targets = [deployed]
+    for candidate in (Target(deployed.python_version, platform) for platform in _PLATFORM_OF_ARCHITECTURE.values()):
+        if candidate not in targets:
+            targets.append(candidate)
+    if host_target() not in targets:
         targets.append(host_target())
+    return targets
+
+
+def main() -> None:
+    targets = lock_targets()
     LOCK.write_text(render_lock(targets))
     print(f"wrote {LOCK.relative_to(REPO)} for {', '.join(target.label for target in targets)}")
 
