@@ -12,6 +12,10 @@ hand does not hide a defect of the template. When MiniStack closes a gap, delete
 2. The API's address. On AWS it is ``https://{id}.execute-api.{region}.amazonaws.com``; MiniStack
    answers the same API at ``http://127.0.0.1:{port}/_aws/execute-api/{id}`` (its host-based form
    needs ``*.localhost`` names to resolve, which not every resolver does). :func:`execute_api_url`.
+3. Not closed here, checked elsewhere: MiniStack runs a Python function with its own interpreter, whose
+   site-packages (pydantic, boto3, yaml, ...) the function can import, so a dependency missing from
+   the bundle would go unnoticed. The tier imports every handler from the bundle alone
+   (tests/deployed/test_release.py); MiniStack's own virtualenv holds none of the project's packages.
 """
 
 from __future__ import annotations

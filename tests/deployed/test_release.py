@@ -6,7 +6,10 @@ import hashlib
 import hmac
 import json
 import os
+import subprocess
+import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -47,6 +50,36 @@ def test_the_deployed_bundle_holds_no_dev_tooling_and_builds_reproducibly(target
     again = build_bundle(host_target(), tmp_path)
     assert again.sha256 == bundle.sha256
     print(f"\n{bundle.summary()}")
+
+
+def test_every_handler_imports_from_the_bundle_alone(target: Target, tmp_path: Path) -> None:
+    """MiniStack's workers also see its own site-packages (pydantic, boto3, yaml...), which would hide a
+    dependency missing from the bundle: each handler is imported here with nothing but the bundle."""
+    bundle = target.aws.bundle
+    assert bundle is not None
+    with zipfile.ZipFile(bundle.path) as archive:
+        archive.extractall(tmp_path)
+    handlers = {
+        resource["Properties"]["Handler"].rsplit(".", 1)[0]
+        for resource in target.deployment.template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert len(handlers) == 5
+    env = {
+        "PATH": os.environ["PATH"],
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "MODELYARD_TABLE": "t",
+        "MODELYARD_BUCKET": "b",
+    }
+    for module in sorted(handlers):
+        imported = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import {module}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert imported.returncode == 0, f"{module}: {imported.stderr[-1500:]}"
 
 
 def test_the_api_route_reaches_the_api_function(target: Target) -> None:
