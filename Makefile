@@ -51,8 +51,9 @@ lock: $(STAMP)  ## re-pin lambdas/requirements.lock (hashes) after changing lamb
 bundle: $(STAMP)  ## the Lambda package for the template's runtime/architecture, checked, its size printed
 	$(BIN)/python -m modelyard_local.bundle
 
-deploy:
-	cd infra && sam build && sam deploy --guided
+deploy: $(STAMP)  ## sam deploy of the checked bundle (not `sam build`, which would resolve ranges afresh)
+	$(BIN)/python -m modelyard_local.bundle --deploy-template
+	cd infra && sam deploy --guided --template-file ../build/template.json
 
 clean:
 	rm -rf $(VENV) .venv-mlflow .venv-ministack build .pytest_cache .mypy_cache .ruff_cache

@@ -6,13 +6,17 @@ timestamp 1980-01-01, fixed permissions, no ``.pyc``), so its sha256 says what w
 server, issuer, GitHub stand-in, demo, moto, pytest) and under Lambda's 250 MB unzipped limit.
 
 ``python -m modelyard_local.bundle`` builds the template's runtime and architecture (``make bundle``);
-``--host`` builds for this interpreter, which is what MiniStack's local Lambda workers run.
+``--host`` builds for this interpreter, which is what MiniStack's local Lambda workers run;
+``--deploy-template`` also writes ``build/template.json``, the template with every function's
+``CodeUri`` on the bundle, which ``make deploy`` hands to ``sam deploy`` (it uploads the zip as is).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelyard_local.bundle_lock import LOCK, REPO, Target, deployed_target, host_target
+from modelyard_local.template_resources import load_template
 
 SOURCES = REPO / "lambdas"
 PACKAGES = ("modelyard_server",)
@@ -146,12 +151,27 @@ def build_bundle(target: Target, out_dir: Path = BUILD_DIR, lock: Path = LOCK) -
     return describe(destination)
 
 
+def deploy_template(bundle: Path, destination: Path) -> Path:
+    """infra/template.yaml with every function's code in ``bundle`` (a path relative to ``destination``)."""
+    template = copy.deepcopy(load_template())  # the parsed template is cached and shared: not ours to change
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = bundle.relative_to(destination.parent).as_posix()
+    destination.write_text(json.dumps(template, indent=2) + "\n")
+    return destination
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", action="store_true", help="build for this interpreter (the emulator's workers)")
+    parser.add_argument("--deploy-template", action="store_true", help="also write build/template.json for sam deploy")
     arguments = parser.parse_args(argv)
     target = host_target() if arguments.host else deployed_target()
-    print(build_bundle(target).summary())
+    bundle = build_bundle(target)
+    print(bundle.summary())
+    if arguments.deploy_template:
+        written = deploy_template(bundle.path, REPO / "build" / "template.json")
+        print(f"{written.relative_to(REPO)}: infra/template.yaml with every function's CodeUri on the bundle")
 
 
 if __name__ == "__main__":

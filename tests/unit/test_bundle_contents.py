@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from modelyard_local.bundle import bundle_problems
+from modelyard_local.bundle import bundle_problems, deploy_template
 from modelyard_local.bundle_lock import LOCK, REQUIREMENTS, deployed_target
+from modelyard_local.template_resources import load_template
 
 
 def _zip(path: Path, names: list[str], size: int = 10) -> Path:
@@ -57,3 +59,16 @@ def test_the_lock_pins_every_requirement_with_hashes_for_the_deployed_runtime() 
             assert name in pinned, f"{name} is in requirements.txt but not pinned in requirements.lock (make lock)"
     entries = lock.split("==")[1:]
     assert all("--hash=sha256:" in entry for entry in entries)
+
+
+def test_the_deploy_template_is_the_template_with_every_function_on_the_bundle(tmp_path: Path) -> None:
+    (tmp_path / "lambda").mkdir()
+    bundle = _zip(tmp_path / "lambda" / "modelyard.zip", ["modelyard_server/__init__.py"])
+    written = json.loads(deploy_template(bundle, tmp_path / "template.json").read_text())
+    original = load_template()
+    functions = [k for k, v in original["Resources"].items() if v["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 5
+    for logical_id in functions:
+        assert written["Resources"][logical_id]["Properties"]["CodeUri"] == "lambda/modelyard.zip"
+        written["Resources"][logical_id]["Properties"]["CodeUri"] = "../lambdas/"
+    assert written == original
