@@ -3,13 +3,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The AWS emulator the deployed-shape tier and `make aws-local` run the template on, in a venv of its own
+# (its Lambda workers run on its interpreter: the project's packages must not be importable there).
+MINISTACK_VERSION := 1.5.33
+MINISTACK_STAMP   := .venv-ministack/.installed
 
-.PHONY: demo dev test lint bench openapi deploy clean
+.PHONY: demo dev test lint bench openapi deploy clean lock bundle test-deployed aws-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
+
+$(MINISTACK_STAMP): Makefile
+	$(PYTHON) -m venv .venv-ministack
+	.venv-ministack/bin/pip install --quiet --disable-pip-version-check 'ministack[full]==$(MINISTACK_VERSION)'
+	touch $(MINISTACK_STAMP)
 
 demo: $(STAMP)  ## full local release: register -> validate -> promote with approval -> notification -> rollback
 	PYTHONPATH=examples $(BIN)/python -m release_demo
@@ -20,18 +29,31 @@ dev: $(STAMP)   ## run the local stack until Ctrl-C
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+test-deployed: $(STAMP) $(MINISTACK_STAMP)  ## the template deployed to the MiniStack emulator, a release driven through it
+	$(BIN)/python -m pytest tests/deployed -m deployed -p no:xdist $(PYTEST_ARGS)
+
+aws-local: $(STAMP) $(MINISTACK_STAMP)  ## the template deployed to the MiniStack emulator until Ctrl-C (API URL and token printed)
+	$(BIN)/python -m modelyard_local.aws_local
+
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check . && $(BIN)/mypy
 
-bench: $(STAMP)  ## every benchmark, figures printed; the MLflow comparison installs MLflow into .venv-mlflow
+bench: $(STAMP) $(MINISTACK_STAMP)  ## every benchmark, figures printed (cold starts on the emulator too); MLflow goes into .venv-mlflow
 	MODELYARD_BENCH_BYTES=1GiB MODELYARD_BENCH_MLFLOW=1 MODELYARD_BENCH_MOTO_VERSIONS=200 MODELYARD_BENCH_SEARCH_VERSIONS=1000,20000 \
-		$(BIN)/python -m pytest tests/perf -s -p no:xdist
+		$(BIN)/python -m pytest tests/perf -s -p no:xdist -m ''
 
 openapi: $(STAMP)
 	$(BIN)/python -m modelyard_server.handlers.openapi_document > docs/openapi.json
 
-deploy:
-	cd infra && sam build && sam deploy --guided
+lock: $(STAMP)  ## re-pin lambdas/requirements.lock (hashes) after changing lambdas/requirements.txt
+	$(BIN)/python -m modelyard_local.bundle_lock
+
+bundle: $(STAMP)  ## the Lambda package for the template's runtime/architecture, checked, its size printed
+	$(BIN)/python -m modelyard_local.bundle
+
+deploy: $(STAMP)  ## sam deploy of the checked bundle (not `sam build`, which would resolve ranges afresh)
+	$(BIN)/python -m modelyard_local.bundle --deploy-template
+	cd infra && sam deploy --guided --template-file ../build/template.json
 
 clean:
-	rm -rf $(VENV) .venv-mlflow .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-mlflow .venv-ministack build .pytest_cache .mypy_cache .ruff_cache

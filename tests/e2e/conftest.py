@@ -109,19 +109,31 @@ class Cli:
         if chosen is not None:
             environ["MODELYARD_TOKEN"] = chosen
         environ.update(env or {})
-        done = subprocess.run(
-            [sys.executable, "-m", "modelyard", *args],
-            env=environ,
-            cwd=self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT,
-            check=False,
-        )
-        result = CliResult(done.returncode, done.stdout, done.stderr)
-        if expect is not None:
-            assert result.returncode == expect, str(result)
-        return result
+        return run_cli(args, environ, self.cwd, expect=expect)
+
+
+def run_cli(
+    args: tuple[str, ...],
+    environ: Mapping[str, str],
+    cwd: Path,
+    *,
+    expect: int | None = 0,
+    timeout: float = CLI_TIMEOUT,
+) -> CliResult:
+    """``python -m modelyard ARGS`` in ``environ``; its exit status checked unless ``expect`` is None."""
+    done = subprocess.run(
+        [sys.executable, "-m", "modelyard", *args],
+        env=dict(environ),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    result = CliResult(done.returncode, done.stdout, done.stderr)
+    if expect is not None:
+        assert result.returncode == expect, str(result)
+    return result
 
 
 @pytest.fixture
@@ -179,6 +191,7 @@ def http(
     token: str | None = None,
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
+    timeout: float = 30,
 ) -> HttpAnswer:
     """One raw request with urllib; error statuses are answers, not exceptions."""
     request = urllib.request.Request(url, data=body, method=method)
@@ -187,7 +200,7 @@ def http(
     if token is not None:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return HttpAnswer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
     except urllib.error.HTTPError as error:
         with error:

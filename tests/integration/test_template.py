@@ -273,6 +273,7 @@ def test_the_lambda_code_holds_only_what_runs_on_lambda(template: dict[str, Any]
     code_root = REPO / "lambdas"
     assert sorted(p.name for p in code_root.iterdir() if not p.name.startswith((".", "__"))) == [
         "modelyard_server",
+        "requirements.lock",
         "requirements.txt",
     ]
     imported: dict[str, set[str]] = {}
