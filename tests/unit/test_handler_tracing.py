@@ -6,12 +6,8 @@ pays at import is decided by the environment it starts in.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
+from tests.support.cold_start import cold_start
 
 HANDLERS = ("api", "gate", "events", "notify")
 # "traced": one of the decorators around lambda_handler is powertools' Tracer.capture_lambda_handler.
@@ -30,19 +26,7 @@ print(json.dumps({
 
 
 def _cold_start(handler: str, **environment: str) -> dict[str, bool]:
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
-    env.update(
-        MODELYARD_TABLE="modelyard-registry",
-        MODELYARD_BUCKET="modelyard-artifacts",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_REGION="us-east-1",
-        **environment,
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", REPORT, handler], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    report: dict[str, bool] = json.loads(done.stdout.strip().splitlines()[-1])
+    report: dict[str, bool] = cold_start(REPORT, handler, **environment)
     return report
 
 

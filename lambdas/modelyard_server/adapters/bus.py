@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from modelyard_server.domain.event_record import EventRecord
-
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+
+    from modelyard_server.domain.event_record import EventRecord
 
 SOURCE = "modelyard"
 

@@ -20,6 +20,7 @@ from collections import deque
 
 from pydantic import Field
 
+from modelyard_server.domain.bounds import DEFAULT_DEPTH, MAX_NODES
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.domain.names import parse_model_uri
@@ -28,9 +29,6 @@ from modelyard_server.domain.schemas import VersionRecord, VersionStatus, Versio
 from modelyard_server.ports import backend
 from modelyard_server.ports.search import VersionQuery
 
-DEFAULT_DEPTH = 3
-MAX_DEPTH = 10
-MAX_NODES = 200
 SEARCH_PAGE = 100
 SEARCH_PAGES_PER_NODE = 3
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from modelyard_server.domain.errors import Forbidden
-from modelyard_server.domain.schemas import Actor, ModelRecord
 from modelyard_server.settings import get_settings
+
+if TYPE_CHECKING:
+    from modelyard_server.domain.schemas import Actor, ModelRecord
 
 # Claims worth keeping as a version's provenance (never the raw token).
 PROVENANCE_CLAIMS = (
@@ -153,6 +155,9 @@ class Principal:
         return f"{actor} via {self.repository}" if self.repository else actor
 
     def actor(self) -> Actor:
+        # Imported here: every route authenticates its caller, and only writes need the registry's models.
+        from modelyard_server.domain.schemas import Actor
+
         if self.is_person:
             return Actor(
                 subject=self.subject,

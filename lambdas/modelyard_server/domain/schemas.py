@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from modelyard_server.domain import clock
+from modelyard_server.domain.bounds import UPLOAD_ID_PATTERN
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import (
@@ -124,7 +125,6 @@ class RegisterVersionRequest(StrictModel):
 
 
 #: S3 multipart upload ids are URL-safe text; anything else never came from an upload plan.
-UPLOAD_ID_PATTERN = r"^[A-Za-z0-9._~=+/-]{1,1024}$"
 
 
 class CompletedPart(StrictModel):

@@ -8,15 +8,13 @@ rest, page by page, as its upload proceeds (so the URLs it holds are also fresh)
 from __future__ import annotations
 
 from modelyard_server.domain import upload_window
+from modelyard_server.domain.bounds import MAX_PARTS, PARTS_PAGE
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import DomainError, VersionNotFound, VersionStateConflict
 from modelyard_server.domain.principal import Principal, require_owner
 from modelyard_server.domain.schemas import ArtifactRecord, UploadPart, UploadPartsPage
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
-
-MAX_PARTS = 10_000  # S3's limit per multipart upload
-PARTS_PAGE = 100  # the most part URLs one answer can carry (settings.upload_parts_page may set fewer)
 
 
 class ArtifactTooLarge(DomainError):

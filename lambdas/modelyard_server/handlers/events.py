@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -22,11 +22,13 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server.adapters import bus
-from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
 
-Publisher = Callable[[EventRecord], None]
+if TYPE_CHECKING:
+    from modelyard_server.domain.event_record import EventRecord
+
+Publisher = Callable[["EventRecord"], None]
 
 
 class EarlierRecordFailed(Exception):
@@ -40,6 +42,10 @@ def event_from_record(record: DynamoDBRecord) -> EventRecord | None:
     image = record.dynamodb.new_image
     if image.get("kind") != "event":
         return None
+    # Imported here: the model is the function's only pydantic model, and defining it loads pydantic's
+    # model machinery; a cold start pays for it with the first event, a batch without events never does.
+    from modelyard_server.domain.event_record import EventRecord
+
     return EventRecord.model_validate_json(str(image["record"]))
 
 

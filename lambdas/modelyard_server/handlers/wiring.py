@@ -9,8 +9,6 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from modelyard_server import bootstrap
-from modelyard_server.adapters import bus, s3_blobs
-from modelyard_server.domain.stage_rules import github_app
 from modelyard_server.handlers.auth import forget_sessions, token_verifier
 from modelyard_server.handlers.not_modified import register_not_modified
 from modelyard_server.handlers.problems import register_problem_handlers
@@ -44,6 +42,10 @@ RESOLVER_OPTIONS: dict[str, Any] = {
 
 def forget_settings() -> None:
     """Drop every setting and client read from the environment, so the next request reads them again."""
+    # Imported here, not at the top: a cold start needs none of them until a request reaches their code.
+    from modelyard_server.adapters import bus, s3_blobs
+    from modelyard_server.domain.stage_rules import github_app
+
     get_settings.cache_clear()
     token_verifier.cache_clear()
     forget_sessions()

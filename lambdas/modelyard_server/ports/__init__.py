@@ -9,21 +9,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from modelyard_server.ports.search import SearchStore
-from modelyard_server.ports.storage import (
-    BlobStore,
-    DeadLetters,
-    EventLog,
-    GovernanceStore,
-    ModelStore,
-    NotificationStore,
-    Parameters,
-    PointerStore,
-    ReviewStore,
-    SecurityLog,
-    VersionStore,
-)
+if TYPE_CHECKING:  # the protocols only type the fields: an entry point's import need not define them
+    from modelyard_server.ports.search import SearchStore
+    from modelyard_server.ports.storage import (
+        BlobStore,
+        DeadLetters,
+        EventLog,
+        GovernanceStore,
+        ModelStore,
+        NotificationStore,
+        Parameters,
+        PointerStore,
+        ReviewStore,
+        SecurityLog,
+        VersionStore,
+    )
 
 
 @dataclass(frozen=True)

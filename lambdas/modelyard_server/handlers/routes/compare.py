@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain.compare import compare_uris
-from modelyard_server.domain.comparison import VersionComparison
 from modelyard_server.domain.names import MODEL_URI_PATTERN
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.deferred import Deferred
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import compare as comparing
+    from modelyard_server.domain import comparison
+else:  # loaded by the first request that needs them (see `deferred`)
+    comparing = Deferred("modelyard_server.domain.compare")  # `compare` is the route's name
+    comparison = Deferred("modelyard_server.domain.comparison")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
@@ -37,5 +43,5 @@ HeadUri = Annotated[
     "lineage and signature list only what differs.",
     tags=["versions"],
 )
-def compare(base: BaseUri, head: HeadUri, caller: Caller) -> VersionComparison:
-    return compare_uris(base, head)
+def compare(base: BaseUri, head: HeadUri, caller: Caller) -> comparison.VersionComparison:
+    return comparing.compare_uris(base, head)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 
-from modelyard_server.domain import policies, validations
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelNameParam, VersionNumberParam
 from modelyard_server.observability import metrics
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import policies, validations
+else:  # loaded by the first request that needs them (see `deferred`)
+    policies = Deferred("modelyard_server.domain.policies")
+    validations = Deferred("modelyard_server.domain.validations")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]

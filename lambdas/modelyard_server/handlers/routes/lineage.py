@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain import lineage_tree
-from modelyard_server.domain.lineage_tree import LineageTree
+from modelyard_server.domain.bounds import DEFAULT_DEPTH, MAX_DEPTH, MAX_NODES
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelUriQuery
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import lineage_tree
+else:  # loaded by the first request that needs them (see `deferred`)
+    lineage_tree = Deferred("modelyard_server.domain.lineage_tree")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
-Depth = Annotated[int, Query(ge=1, le=lineage_tree.MAX_DEPTH, description="How many generations to go up and down")]
+Depth = Annotated[int, Query(ge=1, le=MAX_DEPTH, description="How many generations to go up and down")]
 
 
 @router.get(
     "/v1/lineage",
     summary="A version's lineage both ways: the versions it came from and those made from it",
     description=f"Ancestors follow each version's `lineage.parents` (possibly into other models); descendants "
-    f"are the versions naming it as a parent. Each tree lists at most {lineage_tree.MAX_NODES} versions "
+    f"are the versions naming it as a parent. Each tree lists at most {MAX_NODES} versions "
     "(`truncated` says when it stopped there); a version met twice is listed again with `repeated: true` and "
     "no relatives.",
     tags=["versions"],
 )
-def lineage(uri: ModelUriQuery, caller: Caller, depth: Depth = lineage_tree.DEFAULT_DEPTH) -> LineageTree:
+def lineage(uri: ModelUriQuery, caller: Caller, depth: Depth = DEFAULT_DEPTH) -> lineage_tree.LineageTree:
     return lineage_tree.lineage_of(uri, depth)

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain import catalog, search
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import CreateModelRequest, ModelPage, ModelRecord, UpdateModelRequest
-from modelyard_server.domain.search_params import ModelFilters
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery
 from modelyard_server.observability import metrics
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import catalog, schemas, search, search_params
+else:  # loaded by the first request that needs them (see `deferred`)
+    catalog = Deferred("modelyard_server.domain.catalog")
+    schemas = Deferred("modelyard_server.domain.schemas")
+    search = Deferred("modelyard_server.domain.search")
+    search_params = Deferred("modelyard_server.domain.search_params")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
 
 
 @router.post("/v1/models", summary="Create a model", tags=["models"])
-def create_model(body: CreateModelRequest, caller: Caller) -> Response[ModelRecord]:
+def create_model(body: schemas.CreateModelRequest, caller: Caller) -> Response[schemas.ModelRecord]:
     model = catalog.create_model(body, caller)
     metrics.add_metric(name="ModelCreated", unit="Count", value=1)
     return Response(
@@ -36,18 +42,18 @@ def create_model(body: CreateModelRequest, caller: Caller) -> Response[ModelReco
 @router.get("/v1/models", summary="List models by name, with filters; each with its stages filled", tags=["models"])
 def list_models(
     caller: Caller,
-    filters: Annotated[ModelFilters, Query()],
+    filters: Annotated[search_params.ModelFilters, Query()],
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
-) -> ModelPage:
+) -> schemas.ModelPage:
     return search.search_models(filters, limit, next_token)
 
 
 @router.get("/v1/models/<name>", summary="A model with its stages and aliases", tags=["models"])
-def get_model(name: ModelNameParam, caller: Caller) -> ModelRecord:
+def get_model(name: ModelNameParam, caller: Caller) -> schemas.ModelRecord:
     return catalog.get_model(name)
 
 
 @router.patch("/v1/models/<name>", summary="Update a model's description or tags", tags=["models"])
-def update_model(name: ModelNameParam, body: UpdateModelRequest, caller: Caller) -> ModelRecord:
+def update_model(name: ModelNameParam, body: schemas.UpdateModelRequest, caller: Caller) -> schemas.ModelRecord:
     return catalog.update_model(name, body, caller)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 
-from modelyard_server.domain import notifications
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.deferred import Deferred
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import notifications
+else:  # loaded by the first request that needs them (see `deferred`)
+    notifications = Deferred("modelyard_server.domain.notifications")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]

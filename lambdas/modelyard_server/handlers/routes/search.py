@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain import search
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.search import VersionHitPage
-from modelyard_server.domain.search_params import VersionFilters
 from modelyard_server.handlers.auth import authenticated_principal
+from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import LimitQuery, NextTokenQuery
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import search, search_params
+else:  # loaded by the first request that needs them (see `deferred`)
+    search = Deferred("modelyard_server.domain.search")
+    search_params = Deferred("modelyard_server.domain.search_params")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
@@ -29,8 +33,8 @@ Caller = Annotated[Principal, Depends(authenticated_principal)]
 )
 def search_versions(
     caller: Caller,
-    filters: Annotated[VersionFilters, Query()],
+    filters: Annotated[search_params.VersionFilters, Query()],
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
-) -> VersionHitPage:
+) -> search.VersionHitPage:
     return search.search_versions(filters, limit, next_token)

@@ -3,15 +3,20 @@ and who the caller is (/v1/whoami)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 
-from modelyard_server.domain import sessions
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal, github_users, session_tokens
+from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.settings import get_settings
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import sessions
+else:  # loaded by the first request that needs it (see `deferred`)
+    sessions = Deferred("modelyard_server.domain.sessions")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]

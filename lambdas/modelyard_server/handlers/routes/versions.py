@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
-from modelyard_server.domain import resolution, search, upload_parts, versions
+from modelyard_server.domain.bounds import MAX_PARTS, PARTS_PAGE, UPLOAD_ID_PATTERN
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import (
-    UPLOAD_ID_PATTERN,
-    ArchiveVersionRequest,
-    CompleteUploadRequest,
-    DownloadLink,
-    RegisteredVersion,
-    RegisterVersionRequest,
-    RestoreVersionRequest,
-    UploadPartsPage,
-    VersionRecord,
-    VersionSummary,
-)
-from modelyard_server.domain.search import ListedVersionPage
-from modelyard_server.domain.search_params import ModelVersionFilters
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.not_modified import answer_conditionally
+from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import (
     LimitQuery,
     ModelNameParam,
@@ -36,6 +23,16 @@ from modelyard_server.handlers.routes.params import (
     VersionRefParam,
 )
 from modelyard_server.observability import metrics
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import resolution, schemas, search, search_params, upload_parts, versions
+else:  # loaded by the first request that needs them (see `deferred`)
+    resolution = Deferred("modelyard_server.domain.resolution")
+    schemas = Deferred("modelyard_server.domain.schemas")
+    search = Deferred("modelyard_server.domain.search")
+    search_params = Deferred("modelyard_server.domain.search_params")
+    upload_parts = Deferred("modelyard_server.domain.upload_parts")
+    versions = Deferred("modelyard_server.domain.versions")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
@@ -47,13 +44,13 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key returns the version the first request made",
     ),
 ]
-PartsLimit = Annotated[int, Query(ge=1, le=upload_parts.PARTS_PAGE, description="How many parts (a page)")]
+PartsLimit = Annotated[int, Query(ge=1, le=PARTS_PAGE, description="How many parts (a page)")]
 
 
 @router.post("/v1/models/<name>/versions", summary="Register a version (phase one)", tags=["versions"])
 def register_version(
-    name: ModelNameParam, body: RegisterVersionRequest, caller: Caller, idempotency_key: IdempotencyKey = None
-) -> Response[RegisteredVersion]:
+    name: ModelNameParam, body: schemas.RegisterVersionRequest, caller: Caller, idempotency_key: IdempotencyKey = None
+) -> Response[schemas.RegisteredVersion]:
     registered = versions.register_version(name, body, caller, idempotency_key)
     if registered.created:
         metrics.add_metric(name="VersionRegistered", unit="Count", value=1)
@@ -71,8 +68,8 @@ def register_version(
     tags=["versions"],
 )
 def complete_upload(
-    name: ModelNameParam, version: VersionNumberParam, body: CompleteUploadRequest, caller: Caller
-) -> Response[VersionRecord]:
+    name: ModelNameParam, version: VersionNumberParam, body: schemas.CompleteUploadRequest, caller: Caller
+) -> Response[schemas.VersionRecord]:
     record = versions.complete_upload(name, version, body, caller)
     if record.status == "verifying":  # 202: the verifier settles it; GET the version until ready or rejected
         return Response(status_code=202, content_type="application/json", body=record)
@@ -90,11 +87,9 @@ def get_upload_parts(
     version: VersionNumberParam,
     caller: Caller,
     upload_id: Annotated[str, Query(pattern=UPLOAD_ID_PATTERN, description="The upload plan's upload_id")],
-    first: Annotated[int, Query(ge=1, le=upload_parts.MAX_PARTS, description="The first part number wanted")] = 1,
-    limit: Annotated[
-        int, Query(ge=1, le=upload_parts.PARTS_PAGE, description="How many parts")
-    ] = upload_parts.PARTS_PAGE,
-) -> UploadPartsPage:
+    first: Annotated[int, Query(ge=1, le=MAX_PARTS, description="The first part number wanted")] = 1,
+    limit: Annotated[int, Query(ge=1, le=PARTS_PAGE, description="How many parts")] = PARTS_PAGE,
+) -> schemas.UploadPartsPage:
     return upload_parts.upload_parts(name, version, upload_id, first, limit, caller)
 
 
@@ -106,15 +101,15 @@ def get_upload_parts(
 def list_versions(
     name: ModelNameParam,
     caller: Caller,
-    filters: Annotated[ModelVersionFilters, Query()],
+    filters: Annotated[search_params.ModelVersionFilters, Query()],
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
-) -> ListedVersionPage:
+) -> search.ListedVersionPage:
     return search.list_versions(name, filters, limit, next_token)
 
 
 @router.get("/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"])
-def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> VersionRecord:
+def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> schemas.VersionRecord:
     return versions.get_version(name, ref)
 
 
@@ -124,8 +119,8 @@ def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> V
     tags=["versions"],
 )
 def archive_version(
-    name: ModelNameParam, version: VersionNumberParam, body: ArchiveVersionRequest, caller: Caller
-) -> VersionRecord:
+    name: ModelNameParam, version: VersionNumberParam, body: schemas.ArchiveVersionRequest, caller: Caller
+) -> schemas.VersionRecord:
     return versions.archive_version(name, version, body, caller)
 
 
@@ -135,13 +130,13 @@ def archive_version(
     tags=["versions"],
 )
 def restore_version(
-    name: ModelNameParam, version: VersionNumberParam, body: RestoreVersionRequest, caller: Caller
-) -> VersionRecord:
+    name: ModelNameParam, version: VersionNumberParam, body: schemas.RestoreVersionRequest, caller: Caller
+) -> schemas.VersionRecord:
     return versions.restore_version(name, version, body, caller)
 
 
 @router.get("/v1/models/<name>/versions/<ref>/download", summary="A presigned download link", tags=["versions"])
-def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> DownloadLink:
+def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> schemas.DownloadLink:
     return versions.download_link(name, ref)
 
 
@@ -164,7 +159,7 @@ IfNoneMatch = Annotated[
     "Poll with `If-None-Match: <that ETag>`: 304 with no body while nothing changed, at the same cost.",
     tags=["versions"],
 )
-def resolve(uri: ModelUriQuery, caller: Caller, if_none_match: IfNoneMatch = None) -> Response[VersionSummary]:
+def resolve(uri: ModelUriQuery, caller: Caller, if_none_match: IfNoneMatch = None) -> Response[schemas.VersionSummary]:
     resolved = resolution.resolve(uri)
     answer_conditionally(if_none_match, resolved.etag)
     return Response(
