@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from modelyard_server.ports.search import SearchStore
 from modelyard_server.ports.storage import (
     BlobStore,
     DeadLetters,
@@ -37,6 +38,7 @@ class Backend:
     notifications: NotificationStore
     security: SecurityLog
     blobs: BlobStore
+    search: SearchStore
     parameters: Parameters
     dead_letters: DeadLetters | None  # None: failed notifications are not kept (no queue configured)
     close: Callable[[], None] = lambda: None

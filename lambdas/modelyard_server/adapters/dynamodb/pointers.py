@@ -10,6 +10,7 @@ from modelyard_server.adapters.dynamodb.items import (
     RegistryItem,
     VersionItem,
     history_prefix,
+    holds_partition,
     json_record,
     model_pk,
     pointer_sk,
@@ -76,6 +77,9 @@ class DynamoPointerStore:
             revision=pointer.revision,
             version=pointer.version,
         )
+        if pointer.version is not None:  # holding: listed with the other holders of this name (search)
+            item.gsi1pk = holds_partition(pointer.kind, pointer.name)
+            item.gsi1sk = pointer.model
         history_item = HistoryItem(
             pk, f"{history_prefix(pointer.kind, pointer.name)}{history.event_id}", record=json_record(history)
         )
@@ -86,10 +90,19 @@ class DynamoPointerStore:
         transaction.put("pointer", item, condition)
         transaction.put("history", history_item)
         transaction.put("event", event_item(event))
+        held = {f"{pointer.kind}:{pointer.name}"}
+        if pointer.previous_version is not None and pointer.previous_version != pointer.version:
+            # The version it leaves no longer holds it (search shows what each version holds).
+            transaction.update(
+                "previous holder",
+                VersionItem(pk, version_sk(pointer.previous_version)),
+                [VersionItem.holds.delete(held)],
+                RegistryItem.sk.exists(),  # versions are never deleted: never writes a stub item
+            )
         if guard_version_ready is not None:
             # The target must still be ready, and it counts the move, so an archive racing this change
             # fails instead of leaving a pointer whose summary still says "ready".
-            actions: list[Any] = [VersionItem.pointer_moves.add(1)]
+            actions: list[Any] = [VersionItem.pointer_moves.add(1), VersionItem.holds.add(held)]
             if pointer.kind == "stage" and pointer.last_action == "promote":
                 # A promoted version remembers the stage (for `from_stages` rules); a rollback target does
                 # not gain one: it only returns to where it already was.
