@@ -55,6 +55,17 @@ def register(registry: Driver, name: str, **fields: Any) -> VersionRecord:
     return stored
 
 
+def full_lineage(parents: list[str]) -> Lineage:
+    return Lineage(
+        commit=SHA,
+        workflow_ref="octo/models/.github/workflows/train.yml@refs/heads/main",
+        data_uri="s3://data/fraud",
+        data_version="2026-11",
+        data_digest="sha256:feed",
+        parents=parents,
+    )
+
+
 def search(backend: Backend, limit: int = 100, **filters: Any) -> list[tuple[str, int]]:
     page = backend.search.search_versions(VersionQuery(**filters), limit, None)
     return [(match.version.model, match.version.version) for match in page.items]
@@ -70,14 +81,7 @@ def partition(pk: str) -> list[dict[str, Any]]:
 
 
 def test_a_version_is_findable_by_each_of_its_keys_from_its_registration(registry: Driver, clock: Clock) -> None:
-    lineage = Lineage(
-        commit=SHA,
-        workflow_ref="octo/models/.github/workflows/train.yml@refs/heads/main",
-        data_uri="s3://data/fraud",
-        data_version="2026-11",
-        data_digest="sha256:feed",
-        parents=["models:/base/3"],
-    )
+    lineage = full_lineage(["models:/base/3"])
     found = register(registry, "fraud", tags={"team": "risk", "tier": "1"}, lineage=lineage, framework="xgboost")
     clock.advance(timedelta(seconds=1))
     register(registry, "fraud", tags={"team": "growth"})
@@ -115,14 +119,7 @@ def test_search_keys_never_reach_the_events_stream_as_events(registry: Driver) -
 
 
 def test_the_registration_transaction_stays_under_100_items_at_the_largest_version(registry: Driver) -> None:
-    lineage = Lineage(
-        commit=SHA,
-        workflow_ref="o/r/.github/workflows/w.yml@v1",
-        data_uri="s3://d/x",
-        data_version="v",
-        data_digest="d",
-        parents=[f"models:/base/{n}" for n in range(1, 21)],
-    )
+    lineage = full_lineage([f"models:/base/{n}" for n in range(1, 21)])
     tags = {f"k{n}": "v" for n in range(50)}
     registry.create_model("big")
     version = registry.version_record("big", 1, semver="1.0.0", tags=tags).model_copy(
@@ -227,3 +224,38 @@ def test_models_by_prefix_tag_owner_and_stage_held(registry: Driver) -> None:
     assert [(m.model.name, sorted(m.stage_versions)) for m in held] == expected
     assert held[0].model.stages["production"].version == 1
     assert names(ModelQuery(holds_stage="production", name_prefix="churn")) == []
+
+
+def _forget_search(model: str) -> None:
+    """What a registry written before search holds: no search keys, no holders recorded."""
+    client = boto3.client("dynamodb")
+    for item in client.scan(TableName=TABLE)["Items"]:
+        key = {"PK": item["PK"], "SK": item["SK"]}
+        if item["PK"]["S"].startswith("FIND#"):
+            client.delete_item(TableName=TABLE, Key=key)
+        elif item["kind"]["S"] in ("pointer", "version") and item["PK"]["S"] == f"MODEL#{model}":
+            client.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE GSI1PK, GSI1SK, holds")
+
+
+def test_the_backfill_makes_earlier_versions_and_pointers_searchable(registry: Driver) -> None:
+    from modelyard_server.adapters.dynamodb.search_backfill import backfill_search
+
+    one = register(registry, "fraud", tags={"team": "risk"})
+    two = register(registry, "fraud", tags={"team": "risk"})
+    registry.move("fraud", "stage", "production", one)
+    registry.move("fraud", "alias", "champion", two)
+    _forget_search("fraud")
+    assert search(registry.backend, tags=(("team", "risk"),)) == []
+    assert search(registry.backend, stage="production") == []
+
+    done = backfill_search()
+    assert (done.versions, done.pointers) == (2, 2)
+    assert search(registry.backend, tags=(("team", "risk"),)) == [("fraud", 2), ("fraud", 1)]
+    assert search(registry.backend, stage="production") == [("fraud", 1)]
+    held = registry.backend.search.search_versions(VersionQuery(model="fraud"), 10, None).items
+    assert [(m.stages, m.aliases) for m in held] == [((), ("champion",)), (("production",), ())]
+
+    again = backfill_search()  # a second run finds everything in place and changes nothing
+    assert again.versions == 2
+    assert len(partition("FIND#ALL")) == 2
+    assert search(registry.backend, alias="champion") == [("fraud", 2)]
