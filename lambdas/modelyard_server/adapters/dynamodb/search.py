@@ -213,6 +213,7 @@ class DynamoSearchStore:
         index = RegistryItem.list_models_index
         names: Condition | None = ListModelsIndex.gsi1sk.startswith(query.name_prefix) if query.name_prefix else None
         filtered = bool(query.tags or query.owner)
+        stored: dict[tuple[str, str], RegistryItem] | None = None  # read with the models: their stage pointers
         if query.holds_stage:
             partition = holds_partition("stage", query.holds_stage)
             result = index.query(
@@ -220,8 +221,8 @@ class DynamoSearchStore:
             )
             pointers, last_key = _first_page(result)
             wanted = [item.gsi1sk or "" for item in pointers if isinstance(item, PointerItem)]
-            models = _batch_get((model_pk(name), MODEL_SK) for name in wanted)
-            candidates = [models[key] for name in wanted if (key := (model_pk(name), MODEL_SK)) in models]
+            stored = _batch_get([*self._stage_keys(wanted), *((model_pk(name), MODEL_SK) for name in wanted)])
+            candidates = [stored[key] for name in wanted if (key := (model_pk(name), MODEL_SK)) in stored]
         else:
             partition = "MODELS"
             result = index.query(
@@ -235,7 +236,7 @@ class DynamoSearchStore:
         if len(chosen) > limit:
             chosen = chosen[:limit]
             last_key = _gsi_key(chosen[-1])
-        return Page(self._with_stages(chosen), encode(query, last_key))
+        return Page(self._with_stages(chosen, stored), encode(query, last_key))
 
     @staticmethod
     def _model_matches(item: ModelItem, query: ModelQuery) -> bool:
@@ -245,10 +246,17 @@ class DynamoSearchStore:
             query.owner is None or query.owner in owners
         )
 
-    def _with_stages(self, models: list[ModelItem]) -> list[ModelMatch]:
-        """Each model with the versions holding its stages: 1 BatchGetItem per 100 stage pointers."""
+    def _stage_keys(self, names: list[str]) -> list[tuple[str, str]]:
+        return [(model_pk(name), pointer_sk("stage", stage)) for name in names for stage in self._stages]
+
+    def _with_stages(
+        self, models: list[ModelItem], pointers: dict[tuple[str, str], RegistryItem] | None
+    ) -> list[ModelMatch]:
+        """Each model with the versions holding its stages: 1 BatchGetItem per 100 stage pointers,
+        unless they were read already (with the models)."""
         names = [str(item.record["name"]) for item in models]
-        pointers = _batch_get((model_pk(name), pointer_sk("stage", stage)) for name in names for stage in self._stages)
+        if pointers is None:
+            pointers = _batch_get(self._stage_keys(names))
         found = []
         for item, name in zip(models, names, strict=True):
             held = [
