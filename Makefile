@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --no-cache . && $(BIN)/ruff format --no-cache --check . && $(BIN)/mypy
 
 bench: $(STAMP)  ## every benchmark, figures printed; the MLflow comparison installs MLflow into .venv-mlflow
-	MODELYARD_BENCH_BYTES=1GiB MODELYARD_BENCH_MLFLOW=1 MODELYARD_BENCH_MOTO_VERSIONS=200 \
+	MODELYARD_BENCH_BYTES=1GiB MODELYARD_BENCH_MLFLOW=1 MODELYARD_BENCH_MOTO_VERSIONS=200 MODELYARD_BENCH_SEARCH_VERSIONS=1000,20000 \
 		$(BIN)/python -m pytest tests/perf -s -p no:xdist
 
 openapi: $(STAMP)
