@@ -233,8 +233,10 @@ def _forget_search(model: str) -> None:
         key = {"PK": item["PK"], "SK": item["SK"]}
         if item["PK"]["S"].startswith("FIND#"):
             client.delete_item(TableName=TABLE, Key=key)
-        elif item["kind"]["S"] in ("pointer", "version") and item["PK"]["S"] == f"MODEL#{model}":
-            client.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE GSI1PK, GSI1SK, holds")
+        elif item["kind"]["S"] == "pointer" and item["PK"]["S"] == f"MODEL#{model}":
+            client.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE GSI1PK, GSI1SK, GSI2PK, GSI2SK")
+        elif item["kind"]["S"] == "version" and item["PK"]["S"] == f"MODEL#{model}":
+            client.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE holds")
 
 
 def test_the_backfill_makes_earlier_versions_and_pointers_searchable(registry: Driver) -> None:
@@ -259,3 +261,5 @@ def test_the_backfill_makes_earlier_versions_and_pointers_searchable(registry: D
     assert again.versions == 2
     assert len(partition("FIND#ALL")) == 2
     assert search(registry.backend, alias="champion") == [("fraud", 2)]
+    [model] = registry.backend.search.search_models(ModelQuery(holds_stage="production"), 10, None).items
+    assert (model.stage_versions, model.model.aliases["champion"].version) == ([("production", 1)], 2)

@@ -30,7 +30,7 @@ def dynamodb_backend(settings: Settings) -> Backend:
         notifications=DynamoNotificationStore(),
         security=DynamoSecurityLog(),
         blobs=S3BlobStore(settings.bucket_name),
-        search=DynamoSearchStore(settings.stages),
+        search=DynamoSearchStore(),
         parameters=SsmParameters(),
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
     )

@@ -18,9 +18,11 @@ sort key                   item
 =========================  ==========================================================
 
 A stage or alias pointer that holds a version is also in GSI1 under ``HOLDS#<kind>#<name>`` /
-model name (one item per model), and its version item lists it in ``holds`` (``stage:x``,
-``alias:y``): both move in the pointer's transaction, so search answers "what is in production"
-from one partition and shows what each version holds without reading pointers.
+model name (one item per model), in GSI2 under ``POINTERS`` / ``<model>#<kind>#<name>``, and its
+version item lists it in ``holds`` (``stage:x``, ``alias:y``): all move in the pointer's
+transaction, so search answers "what is in production" from one partition, reads the pointers of a
+page of models (a range of names) in one Query, and shows what each version holds without reading
+pointers.
 
 Search keys (written in the transaction that registers a version, immutable like its facts):
 
@@ -241,6 +243,13 @@ def history_prefix(kind: PointerKind, name: str) -> str:
 def holds_partition(kind: PointerKind, name: str) -> str:
     """GSI1 partition of the pointers named `name` that hold a version, one per model."""
     return f"HOLDS#{kind}#{name}"
+
+
+POINTERS_PARTITION = "POINTERS"  # GSI2: every pointer holding a version, by model name, then kind and name
+
+
+def pointers_sort_key(model: str, kind: PointerKind, name: str) -> str:
+    return f"{model}#{kind}#{name}"  # "#" sorts before every character of a model name
 
 
 def json_record(model: Any) -> Any:

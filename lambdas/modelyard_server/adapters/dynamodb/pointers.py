@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard_server.adapters.dynamodb.items import (
+    POINTERS_PARTITION,
     HistoryItem,
     PointerItem,
     RegistryItem,
@@ -14,6 +15,7 @@ from modelyard_server.adapters.dynamodb.items import (
     json_record,
     model_pk,
     pointer_sk,
+    pointers_sort_key,
     version_sk,
 )
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
@@ -77,9 +79,10 @@ class DynamoPointerStore:
             revision=pointer.revision,
             version=pointer.version,
         )
-        if pointer.version is not None:  # holding: listed with the other holders of this name (search)
-            item.gsi1pk = holds_partition(pointer.kind, pointer.name)
+        if pointer.version is not None:  # holding: listed with the other holders of this name (search), and
+            item.gsi1pk = holds_partition(pointer.kind, pointer.name)  # with every model's pointers by name
             item.gsi1sk = pointer.model
+            item.gsi2pk, item.gsi2sk = POINTERS_PARTITION, pointers_sort_key(pointer.model, pointer.kind, pointer.name)
         history_item = HistoryItem(
             pk, f"{history_prefix(pointer.kind, pointer.name)}{history.event_id}", record=json_record(history)
         )

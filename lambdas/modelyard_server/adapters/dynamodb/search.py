@@ -33,21 +33,24 @@ the projected metric, then 1 BatchGetItem for the page. This grows with the vers
 Models (``search_models``), by name:
 
 * ``name_prefix`` is GSI1's key condition (``MODELS`` / ``begins_with``); ``tags`` and ``owner`` are
-  checked on the model items read (at most ``EVALUATED_PER_PAGE`` per page); ``holds_stage`` reads
-  GSI1 ``HOLDS#stage#<stage>`` instead, then the page's model items. Each page adds 1 BatchGetItem
-  per 100 stage pointers (n models x configured stages) to fill in which version holds each stage:
-  2 to 5 calls per page, flat in models and versions.
+  checked on the model items read (at most ``EVALUATED_PER_PAGE`` per page, so a page may be short);
+  ``holds_stage`` reads GSI1 ``HOLDS#stage#<stage>`` (one item per model holding it) instead, then
+  the page's model items (1 BatchGetItem). The stages and aliases of the page's models come from one
+  Query of GSI2 ``POINTERS`` over the page's range of names. 2 calls per page (3 with
+  ``holds_stage``), flat in models and versions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
 from modelyard_server.adapters.dynamodb.items import (
     MODEL_SK,
+    POINTERS_PARTITION,
+    DigestIndex,
     ListModelsIndex,
     ModelItem,
     PointerItem,
@@ -56,7 +59,6 @@ from modelyard_server.adapters.dynamodb.items import (
     VersionItem,
     holds_partition,
     model_pk,
-    pointer_sk,
     version_sk,
 )
 from modelyard_server.adapters.dynamodb.models import model_record
@@ -108,9 +110,6 @@ def _after(entries: list[tuple[SortKey, Any]], order: VersionOrder, position: li
 
 
 class DynamoSearchStore:
-    def __init__(self, stages: Sequence[str]) -> None:
-        self._stages = tuple(stages)  # the registry's stages: which pointers a model match fills in
-
     # ------------------------------------------------------------------------------------ versions
 
     def search_versions(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:
@@ -212,59 +211,52 @@ class DynamoSearchStore:
     def search_models(self, query: ModelQuery, limit: int, token: str | None) -> Page[ModelMatch]:
         index = RegistryItem.list_models_index
         names: Condition | None = ListModelsIndex.gsi1sk.startswith(query.name_prefix) if query.name_prefix else None
-        filtered = bool(query.tags or query.owner)
-        stored: dict[tuple[str, str], RegistryItem] | None = None  # read with the models: their stage pointers
         if query.holds_stage:
             partition = holds_partition("stage", query.holds_stage)
             result = index.query(
                 partition, names, page_size=limit, last_evaluated_key=start_key(query, token, partition)
             )
-            pointers, last_key = _first_page(result)
-            wanted = [item.gsi1sk or "" for item in pointers if isinstance(item, PointerItem)]
-            stored = _batch_get([*self._stage_keys(wanted), *((model_pk(name), MODEL_SK) for name in wanted)])
+            holders, last_key = _first_page(result)
+            wanted = [item.gsi1sk or "" for item in holders if isinstance(item, PointerItem)]
+            stored = _batch_get((model_pk(name), MODEL_SK) for name in wanted)
             candidates = [stored[key] for name in wanted if (key := (model_pk(name), MODEL_SK)) in stored]
         else:
             partition = "MODELS"
             result = index.query(
                 partition,
                 names,
-                page_size=EVALUATED_PER_PAGE if filtered else limit,
+                page_size=EVALUATED_PER_PAGE if query.tags or query.owner else limit,
                 last_evaluated_key=start_key(query, token, partition),
             )
             candidates, last_key = _first_page(result)
-        chosen = [item for item in candidates if isinstance(item, ModelItem) and self._model_matches(item, query)]
+        chosen = [item for item in candidates if isinstance(item, ModelItem) and _model_matches(item, query)]
         if len(chosen) > limit:
             chosen = chosen[:limit]
             last_key = _gsi_key(chosen[-1])
-        return Page(self._with_stages(chosen, stored), encode(query, last_key))
+        return Page(_with_pointers(chosen), encode(query, last_key))
 
-    @staticmethod
-    def _model_matches(item: ModelItem, query: ModelQuery) -> bool:
-        tags = item.record.get("tags") or {}
-        owners = item.record.get("owners") or []
-        return all(tags.get(key) == value for key, value in query.tags) and (
-            query.owner is None or query.owner in owners
-        )
 
-    def _stage_keys(self, names: list[str]) -> list[tuple[str, str]]:
-        return [(model_pk(name), pointer_sk("stage", stage)) for name in names for stage in self._stages]
+def _model_matches(item: ModelItem, query: ModelQuery) -> bool:
+    tags = item.record.get("tags") or {}
+    owners = item.record.get("owners") or []
+    return all(tags.get(key) == value for key, value in query.tags) and (query.owner is None or query.owner in owners)
 
-    def _with_stages(
-        self, models: list[ModelItem], pointers: dict[tuple[str, str], RegistryItem] | None
-    ) -> list[ModelMatch]:
-        """Each model with the versions holding its stages: 1 BatchGetItem per 100 stage pointers,
-        unless they were read already (with the models)."""
-        names = [str(item.record["name"]) for item in models]
-        if pointers is None:
-            pointers = _batch_get(self._stage_keys(names))
-        found = []
-        for item, name in zip(models, names, strict=True):
-            held = [
-                pointer
-                for stage in self._stages
-                if isinstance(pointer := pointers.get((model_pk(name), pointer_sk("stage", stage))), PointerItem)
-                and pointer.version is not None
-            ]
-            stage_versions = [(str(pointer.record["name"]), int(pointer.version or 0)) for pointer in held]
-            found.append(ModelMatch(model_record(item, held), stage_versions))
-        return found
+
+def _with_pointers(models: list[ModelItem]) -> list[ModelMatch]:
+    """Each model with the stages and aliases it holds: one Query of GSI2 ``POINTERS`` over the page's range
+    of names (more only past 1 MB of pointers; names in the range the page left out are read and dropped)."""
+    names = sorted(str(item.record["name"]) for item in models)
+    if not names:
+        return []
+    # "#" ends a model's name in the sort key and "$" is the next character: the range holds exactly the
+    # pointers of the models from the first name to the last.
+    in_range = DigestIndex.gsi2sk.between(f"{names[0]}#", f"{names[-1]}$")
+    held: dict[str, list[PointerItem]] = {name: [] for name in names}
+    for item in RegistryItem.digest_index.query(POINTERS_PARTITION, in_range):
+        if isinstance(item, PointerItem) and item.version is not None and item.pk[len("MODEL#") :] in held:
+            held[item.pk[len("MODEL#") :]].append(item)
+    found = []
+    for item in models:
+        record = model_record(item, held[str(item.record["name"])])
+        found.append(ModelMatch(record, sorted((stage, state.version) for stage, state in record.stages.items())))
+    return found

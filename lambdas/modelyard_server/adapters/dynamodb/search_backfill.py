@@ -7,7 +7,8 @@ nothing. It scans the table once (the one scan in the registry, paid once, never
 
 * each version gets its search keys (the same items registration writes now; rewriting them is
   harmless, they are immutable);
-* each pointer holding a version is listed in GSI1 under its holders, and its version lists it in
+* each pointer holding a version is listed in GSI1 under its holders and in GSI2 with its model's
+  pointers, and its version lists it in
   ``holds``, in one transaction conditioned on the pointer's revision, so a pointer moved meanwhile
   (which the new code already recorded) is left as it is.
 """
@@ -18,11 +19,13 @@ import sys
 from dataclasses import dataclass
 
 from modelyard_server.adapters.dynamodb.items import (
+    POINTERS_PARTITION,
     PointerItem,
     RegistryItem,
     VersionItem,
     bind,
     holds_partition,
+    pointers_sort_key,
     version_sk,
 )
 from modelyard_server.adapters.dynamodb.search_keys import search_key_items
@@ -41,12 +44,17 @@ class Backfilled:
 
 def _record_holder(pointer: PointerItem) -> bool:
     """List the pointer with its holders and on its version, unless it moved since it was read."""
-    kind, name = pointer.record["kind"], pointer.record["name"]
+    kind, name, model = pointer.record["kind"], pointer.record["name"], pointer.pk.split("#", 1)[1]
     transaction = LabelledTransaction()
     transaction.update(
         "pointer",
         PointerItem(pointer.pk, pointer.sk),
-        [RegistryItem.gsi1pk.set(holds_partition(kind, name)), RegistryItem.gsi1sk.set(pointer.pk.split("#", 1)[1])],
+        [
+            RegistryItem.gsi1pk.set(holds_partition(kind, name)),
+            RegistryItem.gsi1sk.set(model),
+            RegistryItem.gsi2pk.set(POINTERS_PARTITION),
+            RegistryItem.gsi2sk.set(pointers_sort_key(model, kind, name)),
+        ],
         PointerItem.revision == pointer.revision,
     )
     transaction.update(
