@@ -263,3 +263,20 @@ def test_the_backfill_makes_earlier_versions_and_pointers_searchable(registry: D
     assert search(registry.backend, alias="champion") == [("fraud", 2)]
     [model] = registry.backend.search.search_models(ModelQuery(holds_stage="production"), 10, None).items
     assert (model.stage_versions, model.model.aliases["champion"].version) == ([("production", 1)], 2)
+
+
+def test_any_tag_key_or_metric_name_is_a_filter_not_an_expression(registry: Driver) -> None:
+    odd_tag, odd_metric = "a.b:c/d=e+f@g-h", "top-1 acc [val].x"
+    register(registry, "fraud", tags={odd_tag: "x=y"}, metrics={odd_metric: 0.5})
+    assert search(registry.backend, tags=((odd_tag, "x=y"),)) == [("fraud", 1)]
+    assert search(registry.backend, tags=(("a.b:c/d", "e+f@g-h=x=y"),)) == []  # same search key, other tag
+    assert search(registry.backend, metrics=(MetricCondition(odd_metric, ">", 0.4),)) == [("fraud", 1)]
+    assert search(registry.backend, model="fraud", order=VersionOrder(by="metric", metric=odd_metric)) == [("fraud", 1)]
+
+
+def test_an_empty_or_inverted_time_window_finds_nothing(registry: Driver) -> None:
+    version = register(registry, "fraud")
+    at = version.created_at
+    assert search(registry.backend, created_after=at, created_before=at) == []
+    assert search(registry.backend, created_after=at + timedelta(hours=1), created_before=at) == []
+    assert search(registry.backend, created_after=at, created_before=at + timedelta(microseconds=1)) == [("fraud", 1)]

@@ -113,6 +113,9 @@ class DynamoSearchStore:
     # ------------------------------------------------------------------------------------ versions
 
     def search_versions(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:
+        after, before = query.created_after, query.created_before
+        if after is not None and before is not None and after >= before:
+            return Page([], None)  # an empty window (DynamoDB refuses a BETWEEN whose bounds are inverted)
         if query.stage or query.alias:
             return self._among_holders(query, limit, token)
         if query.order.by == "metric":

@@ -24,6 +24,8 @@ from modelyard_server.adapters.dynamodb.search_keys import (
 from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.ports.search import MetricCondition, VersionQuery
 
+_BRACKETS = {"[", "]"}
+
 
 @dataclass(frozen=True)
 class KeyChoice:
@@ -114,7 +116,9 @@ def key_filter(query: VersionQuery, choice: KeyChoice) -> Condition | None:
     if query.parent and choice.served != "parent":
         parts.append(item.parents.contains(query.parent))
     parts += [item.tags[key] == value for key, value in query.tags]
-    parts += [_metric_condition(metric) for metric in query.metrics]
+    # pynamodb reads "[n]" in a map key as a list index (and refuses other brackets): such a metric
+    # is compared only on the records read (`matches`), which every plan applies to its page anyway.
+    parts += [_metric_condition(metric) for metric in query.metrics if not _BRACKETS & set(metric.metric)]
     condition: Condition | None = None
     for part in parts:
         condition = part if condition is None else condition & part
