@@ -7,8 +7,13 @@ Moving a stage or alias keeps ``holds`` on the version items and lists the point
 
 Versions (``search_versions``), ordered by created time:
 
-* The query reads ONE partition, the most selective key it names: ``parent`` → ``PARENT#<uri>``;
-  ``data_digest``; ``model`` (exact) → ``MODEL#<name>``; ``data_version``; ``data_uri``;
+* An exact ``model`` (with no ``parent`` or ``data_digest``, which are rarer) reads the model's own
+  partition, its ``V#`` items, newest (highest number: registration order) first, with ``tags`` and
+  ``status`` as a FilterExpression and the rest checked on the items read: 1 Query per page (at
+  most ``EVALUATED_PER_PAGE`` versions or 1 MB evaluated), no BatchGetItem. It needs no search keys,
+  so a model's listing shows versions registered before search existed.
+* Otherwise the query reads ONE partition, the most selective key it names: ``parent`` →
+  ``PARENT#<uri>``; ``data_digest``; ``data_version``; ``data_uri``;
   ``workflow``; ``commit`` → its first 7 characters; the first ``tag``; ``framework``; ``format``;
   otherwise ``ALL``. ``created_after`` / ``created_before`` are its sort-key condition; every other
   key-held filter (more tags, metric comparisons, ``model_prefix``, lineage fields) is a
@@ -43,6 +48,7 @@ Models (``search_models``), by name:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -65,7 +71,7 @@ from modelyard_server.adapters.dynamodb.models import model_record
 from modelyard_server.adapters.dynamodb.search_filters import choose_key, created_range, key_filter, matches
 from modelyard_server.adapters.dynamodb.search_keys import created_key, find_pk
 from modelyard_server.adapters.dynamodb.search_tokens import encode, sort_position, start_key
-from modelyard_server.adapters.dynamodb.versions import version_record
+from modelyard_server.adapters.dynamodb.versions import status_condition, version_record
 from modelyard_server.ports.records import Page, PointerKind
 from modelyard_server.ports.search import ModelMatch, ModelQuery, VersionMatch, VersionOrder, VersionQuery
 
@@ -120,7 +126,41 @@ class DynamoSearchStore:
             return self._among_holders(query, limit, token)
         if query.order.by == "metric":
             return self._by_metric(query, limit, token)
+        if choose_key(query).served == "model":
+            return self._in_model_partition(query, limit, token)
         return self._by_search_key(query, limit, token)
+
+    def _in_model_partition(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:
+        """An exact model's versions from its own partition, newest (highest number) first: one Query.
+
+        Read where the versions themselves are (not their search keys), so a model's listing shows every
+        version it has, even those registered before search keys existed."""
+        partition = model_pk(query.model or "")
+        parts = [VersionItem.tags[key] == value for key, value in query.tags]
+        if query.status:
+            parts.append(status_condition(query.status))
+        condition: Condition | None = None
+        for part in parts:
+            condition = part if condition is None else condition & part
+        everything_else = replace(query, model=None, tags=(), status=None, order=VersionOrder()) != VersionQuery()
+        result = RegistryItem.query(
+            partition,
+            RegistryItem.sk.startswith("V#"),
+            filter_condition=condition,
+            scan_index_forward=not query.order.descending,
+            page_size=EVALUATED_PER_PAGE if condition is not None or everything_else else limit,
+            last_evaluated_key=start_key(query, token, partition),
+        )
+        items, last_key = _first_page(result)
+        chosen = [
+            item
+            for item in items
+            if isinstance(item, VersionItem) and matches(version_record(item), set(item.holds or ()), query)
+        ]
+        if len(chosen) > limit:  # more matched than a page holds: continue after the last shown
+            chosen = chosen[:limit]
+            last_key = {"PK": {"S": partition}, "SK": {"S": chosen[-1].sk}}
+        return Page([self._match(item) for item in chosen], encode(query, last_key))
 
     def _by_search_key(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:
         choice = choose_key(query)

@@ -64,7 +64,7 @@ def upload_open() -> Condition:
     return condition
 
 
-def _status_condition(status: str) -> Condition:
+def status_condition(status: str) -> Condition:
     """Stored status, except that a pending upload past its window is abandoned."""
     condition: Condition
     if status == "abandoned":
@@ -95,7 +95,7 @@ class DynamoVersionStore:
     ) -> Page[VersionRecord]:
         condition: Condition | None = None
         if status is not None:
-            condition = _status_condition(status)
+            condition = status_condition(status)
         if tag is not None:
             tag_condition = VersionItem.tags[tag[0]] == tag[1]
             condition = tag_condition if condition is None else condition & tag_condition
