@@ -33,7 +33,7 @@ from tests.perf.tables import format_table
 
 MODELS = 100
 PAGE = 50
-MAX_CALLS_PER_PAGE = 3  # 1 Query + 1 BatchGetItem; models: + 1 BatchGetItem per 100 stage pointers
+MAX_CALLS_PER_PAGE = 3  # 1 Query + 1 BatchGetItem; models holding a stage: + 1 Query of their pointers
 # `make bench` measures 1,000 and 20,000 (about 10 minutes on moto); `make test` a quicker pair.
 SIZES = [int(n) for n in os.environ.get("MODELYARD_BENCH_SEARCH_VERSIONS", "200,1000").split(",")]
 START = datetime(2026, 1, 1, tzinfo=UTC)

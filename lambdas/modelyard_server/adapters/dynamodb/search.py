@@ -3,7 +3,9 @@
 Registering a version writes its search keys in the same transaction (``search_keys.py``): one
 item per key in partition ``FIND#<key>``, newest first, projecting the facts filters compare.
 Moving a stage or alias keeps ``holds`` on the version items and lists the pointer in GSI1 under
-``HOLDS#<kind>#<name>`` (``pointers.py``). Calls are DynamoDB requests; n = the page's size (≤ 100).
+``HOLDS#<kind>#<name>`` and in GSI2 under ``POINTERS`` (``pointers.py``). Calls are DynamoDB
+requests; n = the page's size (≤ 100). Versions and pointers written before search existed have none
+of this until ``search_backfill`` ran: only an exact model's own listing is complete before.
 
 Versions (``search_versions``), ordered by created time:
 
