@@ -282,3 +282,23 @@ def test_an_empty_or_inverted_time_window_finds_nothing(registry: Driver) -> Non
     assert search(registry.backend, created_after=at, created_before=at) == []
     assert search(registry.backend, created_after=at + timedelta(hours=1), created_before=at) == []
     assert search(registry.backend, created_after=at, created_before=at + timedelta(microseconds=1)) == [("fraud", 1)]
+
+
+def test_a_version_with_the_most_tags_and_metrics_registers_and_is_found_by_them(registry: Driver) -> None:
+    """50 long tags and 500 long metric names copied onto 79 keys would pass DynamoDB's 4 MB per transaction."""
+    from modelyard_server.adapters.dynamodb.search_keys import search_key_items
+
+    tags = {f"k{n:03d}" + "x" * 124: "v" * 256 for n in range(50)}
+    metrics = {f"m{n:03d}" + "y" * 124: n / 1000 for n in range(500)}
+    lineage = full_lineage([f"models:/base/{n}" for n in range(1, 21)])
+    big = register(registry, "big", tags=tags, metrics=metrics, lineage=lineage)
+    register(registry, "big", tags={"k000" + "x" * 124: "other"}, metrics={"m001" + "y" * 124: 0.5})
+    keys = search_key_items(big)
+    assert len(keys) == 79 and sum(len(str(key.serialize())) for key in keys) < 1_000_000
+
+    tag = next(iter(tags))
+    assert search(registry.backend, tags=((tag, "v" * 256),)) == [("big", 1)]
+    assert search(registry.backend, metrics=(MetricCondition("m499" + "y" * 124, ">", 0.4),)) == [("big", 1)]
+    by_metric = VersionQuery(model="big", order=VersionOrder(by="metric", metric="m001" + "y" * 124))
+    ordered = registry.backend.search.search_versions(by_metric, 10, None).items
+    assert [m.version.version for m in ordered] == [2, 1]  # 0.5, then 0.001

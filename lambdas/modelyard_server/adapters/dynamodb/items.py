@@ -50,6 +50,7 @@ import os
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     MapAttribute,
@@ -136,6 +137,7 @@ class SearchKeyItem(RegistryItem, discriminator="search_key"):
     data_version = UnicodeAttribute(null=True)
     data_digest = UnicodeAttribute(null=True)
     parents = UnicodeSetAttribute(null=True)
+    partial = BooleanAttribute(null=True)  # True: tags and metrics were too large to copy here
 
 
 class PointerItem(RegistryItem, discriminator="pointer"):

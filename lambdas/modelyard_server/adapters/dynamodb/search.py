@@ -190,15 +190,22 @@ class DynamoSearchStore:
         every = RegistryItem.query(
             find_pk(choice.key), created_range(query), filter_condition=key_filter(query, choice)
         )
+        keys = [item for item in every if isinstance(item, SearchKeyItem)]
+        values = {(key.model, int(key.version)): key.metrics.as_dict().get(metric) for key in keys}
+        partial = [(key.model, int(key.version)) for key in keys if key.partial]
+        if partial:  # keys too large to carry metrics: read those versions (rare: 1 BatchGetItem per 100)
+            for item in _batch_get((model_pk(model), version_sk(number)) for model, number in partial).values():
+                if isinstance(item, VersionItem):
+                    values[(item.record["model"], int(item.record["version"]))] = item.record["metrics"].get(metric)
         entries: list[tuple[SortKey, Any]] = [
-            ((float(item.metrics[metric]), item.model, int(item.version)), item)
-            for item in every
-            if isinstance(item, SearchKeyItem) and metric in item.metrics
+            ((float(value), model, number), (model, number))
+            for (model, number), value in values.items()
+            if value is not None
         ]
         ordered = _after(entries, query.order, sort_position(query, token))
         page = ordered[:limit]
         position = list(page[-1][0]) if len(ordered) > limit else None
-        found = self._versions([(item.model, int(item.version)) for _, item in page], query)
+        found = self._versions([wanted for _, wanted in page], query)
         return Page(found, encode(query, position))
 
     def _among_holders(self, query: VersionQuery, limit: int, token: str | None) -> Page[VersionMatch]:

@@ -115,13 +115,19 @@ def key_filter(query: VersionQuery, choice: KeyChoice) -> Condition | None:
         parts.append(item.commit.startswith(query.commit))
     if query.parent and choice.served != "parent":
         parts.append(item.parents.contains(query.parent))
-    parts += [item.tags[key] == value for key, value in query.tags]
+    bulky = [item.tags[key] == value for key, value in query.tags]
     # pynamodb reads "[n]" in a map key as a list index (and refuses other brackets): such a metric
     # is compared only on the records read (`matches`), which every plan applies to its page anyway.
-    parts += [_metric_condition(metric) for metric in query.metrics if not _BRACKETS & set(metric.metric)]
-    condition: Condition | None = None
-    for part in parts:
-        condition = part if condition is None else condition & part
+    bulky += [_metric_condition(metric) for metric in query.metrics if not _BRACKETS & set(metric.metric)]
+    if bulky:  # a key without its tags and metrics (too large to copy) is let through, and checked later
+        parts.append(item.partial.exists() | _all(bulky))
+    return _all(parts) if parts else None
+
+
+def _all(parts: list[Condition]) -> Condition:
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition & part
     return condition
 
 

@@ -16,6 +16,7 @@ from modelyard_server.domain.schemas import VersionRecord
 
 FIND = "FIND#"
 ALL = "ALL"
+BULKY_FACTS_BUDGET = 8_000  # characters of tags and metrics copied onto each key: 79 x 8 kB stays far below 4 MB
 COMMIT_KEY_LENGTH = 7  # the shortest commit prefix a query may give, and the shortest stored commit
 
 
@@ -69,9 +70,20 @@ def version_keys(version: VersionRecord) -> list[str]:
     return keys
 
 
+def _bulky_facts_fit(version: VersionRecord) -> bool:
+    """Whether tags and metrics are small enough to copy onto every search key.
+
+    Up to 50 tags and 500 metrics could make 79 copies larger than a transaction may be (4 MB); past
+    the budget the keys carry neither (``partial``) and those filters are checked on the versions read.
+    """
+    size = sum(len(k) + len(v) for k, v in version.tags.items()) + sum(len(k) + 24 for k in version.metrics)
+    return size <= BULKY_FACTS_BUDGET
+
+
 def search_key_items(version: VersionRecord) -> list[SearchKeyItem]:
     lineage = version.lineage
     sk = search_sk(version.created_at, version.model, version.version)
+    fits = _bulky_facts_fit(version)
     return [
         SearchKeyItem(
             find_pk(key),
@@ -79,8 +91,9 @@ def search_key_items(version: VersionRecord) -> list[SearchKeyItem]:
             model=version.model,
             version=version.version,
             created_at=created_key(version.created_at),
-            tags=dict(version.tags),
-            metrics=dict(version.metrics),
+            tags=dict(version.tags) if fits else {},
+            metrics=dict(version.metrics) if fits else {},
+            partial=None if fits else True,
             framework=version.framework,
             format=version.artifact.format,
             commit=lineage.commit,
