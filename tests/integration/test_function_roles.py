@@ -18,6 +18,7 @@ from tests.integration.function_roles import function_policies
 
 ROLE_ACTIONS = {
     "ApiFunction": [
+        "dynamodb:BatchGetItem",  # search: a page's versions (or models holding a stage) in one request
         "dynamodb:ConditionCheckItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",

@@ -21,6 +21,7 @@ TABLE_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:Query",
+    "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
 }
 OBJECT_ACTIONS = {

@@ -10,17 +10,15 @@ and resolving an alias (answered 200, or 304 to a poller holding its ETag) or re
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from moto.dynamodb.responses import DynamoHandler
 
 from tests.integration.conftest import Registry
+from tests.perf.dynamo_counting import DynamoCalls, count_dynamodb_calls
 from tests.perf.tables import format_table
 from tests.support.api_events import ApiResponse
 
@@ -28,31 +26,10 @@ SMALL, LARGE = 3, 60
 STAGE_MOVES_LARGE = 10  # extra promotions on the large model: its stage history and events pile up
 
 
-@dataclass
-class DynamoCalls:
-    """Every DynamoDB action moto served, in order."""
-
-    actions: list[str] = field(default_factory=list)
-
-    def during(self, call: Callable[[], ApiResponse]) -> tuple[ApiResponse, list[str]]:
-        start = len(self.actions)
-        answer = call()
-        return answer, self.actions[start:]
-
-
 @pytest.fixture
 def dynamo_calls(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> DynamoCalls:
-    """Count at moto's DynamoDB edge: pynamodb and boto3 clients alike end up here."""
-    seen = DynamoCalls()
-    served = DynamoHandler.call_action  # already wrapped by the harness's atomic lock
-
-    @functools.wraps(served)
-    def counting(self: DynamoHandler) -> Any:
-        seen.actions.append(self._get_action())
-        return served(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", counting)
-    return seen
+    """Counted once the registry's moto is up."""
+    return count_dynamodb_calls(monkeypatch)
 
 
 def _artifact(index: int) -> bytes:

@@ -9,6 +9,7 @@ from modelyard_server.adapters.dynamodb.models import DynamoModelStore
 from modelyard_server.adapters.dynamodb.notifications import DynamoNotificationStore
 from modelyard_server.adapters.dynamodb.pointers import DynamoPointerStore
 from modelyard_server.adapters.dynamodb.reviews import DynamoReviewStore
+from modelyard_server.adapters.dynamodb.search import DynamoSearchStore
 from modelyard_server.adapters.dynamodb.security_log import DynamoSecurityLog
 from modelyard_server.adapters.dynamodb.versions import DynamoVersionStore
 from modelyard_server.adapters.s3_blobs import S3BlobStore
@@ -31,6 +32,7 @@ def dynamodb_backend(settings: Settings) -> Backend:
         notifications=DynamoNotificationStore(),
         security=DynamoSecurityLog(),
         blobs=S3BlobStore(settings.bucket_name),
+        search=DynamoSearchStore(),
         parameters=SsmParameters(),
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
     )

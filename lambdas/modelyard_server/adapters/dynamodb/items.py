@@ -18,6 +18,27 @@ sort key                   item
 ``RV#<v>#<reviewer>``      a reviewer's current review of version v (a later review replaces it)
 =========================  ==========================================================
 
+A stage or alias pointer that holds a version is also in GSI1 under ``HOLDS#<kind>#<name>`` /
+model name (one item per model), in GSI2 under ``POINTERS`` / ``<model>#<kind>#<name>``, and its
+version item lists it in ``holds`` (``stage:x``, ``alias:y``): all move in the pointer's
+transaction, so search answers "what is in production" from one partition, reads the pointers of a
+page of models (a range of names) in one Query, and shows what each version holds without reading
+pointers.
+
+Search keys (written in the transaction that registers a version, immutable like its facts):
+
+=================================================  ==============================================
+partition / sort key                               item
+=================================================  ==============================================
+``FIND#<key>`` / ``<created_at>#<model>#<v>``      one per search key of a version (see
+                                                   ``search_keys.py``): ``ALL``, ``MODEL#<name>``,
+                                                   ``TAG#<k>=<v>``, ``FRAMEWORK#``, ``FORMAT#``,
+                                                   ``DATA_URI#``, ``DATA_VERSION#``,
+                                                   ``DATA_DIGEST#``, ``COMMIT#<first 7>``,
+                                                   ``WORKFLOW#<path>``, ``PARENT#<uri>``; each
+                                                   projects the version's filterable facts
+=================================================  ==============================================
+
 The ``#`` prefix sorts a model's own item, its pointers and its policy together, so reading a
 model with its stages and aliases is one Query however many versions and events it has.
 Registry-wide items (policy, notification config, security log, promotion requests, webhook
@@ -30,6 +51,7 @@ import os
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     MapAttribute,
@@ -96,7 +118,27 @@ class VersionItem(RegistryItem, discriminator="version"):
     stages_reached = UnicodeSetAttribute(null=True)
     blob_version = UnicodeAttribute(null=True)
     pointer_moves = NumberAttribute(null=True)  # bumped whenever a stage or alias moves onto this version
+    holds = UnicodeSetAttribute(null=True)  # "stage:production", "alias:champion": the pointers on it now
     upload_open_until = NumberAttribute(null=True)  # epoch seconds: its upload URLs expire then (pending only)
+
+
+class SearchKeyItem(RegistryItem, discriminator="search_key"):
+    """One search key of a version: newest-first in its partition, with the facts filters read."""
+
+    model = UnicodeAttribute()
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()  # ISO 8601 UTC, fixed width: it sorts as it reads
+    tags = MapAttribute[str, Any](default=dict)
+    metrics = MapAttribute[str, Any](default=dict)
+    framework = UnicodeAttribute(null=True)
+    format = UnicodeAttribute(null=True)
+    commit = UnicodeAttribute(null=True)
+    workflow = UnicodeAttribute(null=True)
+    data_uri = UnicodeAttribute(null=True)
+    data_version = UnicodeAttribute(null=True)
+    data_digest = UnicodeAttribute(null=True)
+    parents = UnicodeSetAttribute(null=True)
+    partial = BooleanAttribute(null=True)  # True: tags and metrics were too large to copy here
 
 
 class PointerItem(RegistryItem, discriminator="pointer"):
@@ -207,6 +249,18 @@ def review_prefix(number: int) -> str:
 
 def history_prefix(kind: PointerKind, name: str) -> str:
     return f"H#{kind}#{name}#"
+
+
+def holds_partition(kind: PointerKind, name: str) -> str:
+    """GSI1 partition of the pointers named `name` that hold a version, one per model."""
+    return f"HOLDS#{kind}#{name}"
+
+
+POINTERS_PARTITION = "POINTERS"  # GSI2: every pointer holding a version, by model name, then kind and name
+
+
+def pointers_sort_key(model: str, kind: PointerKind, name: str) -> str:
+    return f"{model}#{kind}#{name}"  # "#" sorts before every character of a model name
 
 
 def json_record(model: Any) -> Any:

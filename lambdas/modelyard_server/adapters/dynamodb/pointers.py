@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard_server.adapters.dynamodb.items import (
+    POINTERS_PARTITION,
     HistoryItem,
     PointerItem,
     RegistryItem,
     VersionItem,
     history_prefix,
+    holds_partition,
     json_record,
     model_pk,
     pointer_sk,
+    pointers_sort_key,
     version_sk,
 )
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
@@ -76,6 +79,10 @@ class DynamoPointerStore:
             revision=pointer.revision,
             version=pointer.version,
         )
+        if pointer.version is not None:  # holding: listed with the other holders of this name (search), and
+            item.gsi1pk = holds_partition(pointer.kind, pointer.name)  # with every model's pointers by name
+            item.gsi1sk = pointer.model
+            item.gsi2pk, item.gsi2sk = POINTERS_PARTITION, pointers_sort_key(pointer.model, pointer.kind, pointer.name)
         history_item = HistoryItem(
             pk, f"{history_prefix(pointer.kind, pointer.name)}{history.event_id}", record=json_record(history)
         )
@@ -86,10 +93,19 @@ class DynamoPointerStore:
         transaction.put("pointer", item, condition)
         transaction.put("history", history_item)
         transaction.put("event", event_item(event))
+        held = {f"{pointer.kind}:{pointer.name}"}
+        if pointer.previous_version is not None and pointer.previous_version != pointer.version:
+            # The version it leaves no longer holds it (search shows what each version holds).
+            transaction.update(
+                "previous holder",
+                VersionItem(pk, version_sk(pointer.previous_version)),
+                [VersionItem.holds.delete(held)],
+                RegistryItem.sk.exists(),  # versions are never deleted: never writes a stub item
+            )
         if guard_version_ready is not None:
             # The target must still be ready, and it counts the move, so an archive racing this change
             # fails instead of leaving a pointer whose summary still says "ready".
-            actions: list[Any] = [VersionItem.pointer_moves.add(1)]
+            actions: list[Any] = [VersionItem.pointer_moves.add(1), VersionItem.holds.add(held)]
             if pointer.kind == "stage" and pointer.last_action == "promote":
                 # A promoted version remembers the stage (for `from_stages` rules); a rollback target does
                 # not gain one: it only returns to where it already was.

@@ -23,6 +23,7 @@ from modelyard_server.adapters.dynamodb.items import (
 )
 from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.pointers import stored_pointer
+from modelyard_server.adapters.dynamodb.search_keys import search_key_items
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
@@ -63,7 +64,7 @@ def upload_open() -> Condition:
     return condition
 
 
-def _status_condition(status: str) -> Condition:
+def status_condition(status: str) -> Condition:
     """Stored status, except that a pending upload past its window is abandoned."""
     condition: Condition
     if status == "abandoned":
@@ -94,7 +95,7 @@ class DynamoVersionStore:
     ) -> Page[VersionRecord]:
         condition: Condition | None = None
         if status is not None:
-            condition = _status_condition(status)
+            condition = status_condition(status)
         if tag is not None:
             tag_condition = VersionItem.tags[tag[0]] == tag[1]
             condition = tag_condition if condition is None else condition & tag_condition
@@ -165,6 +166,8 @@ class DynamoVersionStore:
         if version.semver is not None:
             semver_item = SemverItem(pk, f"S#{version.semver}", version=version.version)
             transaction.put("semver", semver_item, RegistryItem.sk.does_not_exist())
+        for search_key in search_key_items(version):  # findable exactly when it exists: same transaction
+            transaction.put("search key", search_key)
         transaction.commit()
 
     def mark_version_ready(

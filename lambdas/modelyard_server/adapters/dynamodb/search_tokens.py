@@ -1,0 +1,72 @@
+"""Search page tokens: where the next page starts, bound to the query that issued them.
+
+A token carries a fingerprint of its query, so a token from another search (other filters, other
+order) is a BadPageToken rather than a silently wrong page. The position is either a DynamoDB start
+key (plans that page with the table) or the last answer's sort position (plans that sort a bounded
+read themselves).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+from modelyard_server.adapters.dynamodb.pages import decode_page_token, encode_page_token
+from modelyard_server.ports.records import BadPageToken
+
+FOREIGN = "next_token is not a token this API issued"
+
+
+def fingerprint(query: object) -> str:
+    """Frozen dataclasses repr every field (datetimes included) the same way each time."""
+    return hashlib.sha256(repr(query).encode()).hexdigest()[:16]
+
+
+def encode(query: object, position: dict[str, Any] | list[Any] | None) -> str | None:
+    if not position:
+        return None
+    raw = json.dumps({"q": fingerprint(query), "at": position}, sort_keys=True, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(query: object, token: str | None) -> Any:
+    if not token:
+        return None
+    try:
+        body = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise BadPageToken(FOREIGN) from error
+    if not isinstance(body, dict) or set(body) != {"q", "at"}:
+        raise BadPageToken(FOREIGN)
+    if body["q"] != fingerprint(query):
+        raise BadPageToken("next_token belongs to another search: repeat the same filters and order with it")
+    return body["at"]
+
+
+def start_key(query: object, token: str | None, partition: str) -> dict[str, Any] | None:
+    """The DynamoDB start key in `token`, checked (by pages.py) to lie in `partition`."""
+    position = _decode(query, token)
+    if position is None:
+        return None
+    if not isinstance(position, dict):
+        raise BadPageToken(FOREIGN)
+    return decode_page_token(encode_page_token(position), partition)
+
+
+def sort_position(query: object, token: str | None) -> list[Any] | None:
+    """The sort position `[value, model, version]` of the last answer a page gave."""
+    position = _decode(query, token)
+    if position is None:
+        return None
+    if not (
+        isinstance(position, list)
+        and len(position) == 3
+        and isinstance(position[0], str | int | float)
+        and isinstance(position[1], str)
+        and isinstance(position[2], int)
+    ):
+        raise BadPageToken(FOREIGN)
+    return position
