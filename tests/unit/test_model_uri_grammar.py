@@ -7,7 +7,15 @@ import re
 import pytest
 
 from modelyard.uris import parse_uri
-from modelyard_server.domain.names import MODEL_URI_PATTERN, ModelUri, VersionRef, parse_model_uri
+from modelyard_server.domain.names import (
+    MAX_MODEL_NAME,
+    MODEL_NAME_PATTERN,
+    MODEL_URI_PATTERN,
+    ModelUri,
+    VersionRef,
+    is_model_name,
+    parse_model_uri,
+)
 
 SAMPLES = [
     "models:/fraud/7",
@@ -60,6 +68,19 @@ def test_client_and_server_accept_the_same_uris_and_mean_the_same_thing(text: st
 def test_the_documented_pattern_lets_through_every_uri_the_server_parses(text: str) -> None:
     if parse_model_uri(text) is not None:
         assert re.fullmatch(MODEL_URI_PATTERN, text)
+
+
+@pytest.mark.parametrize("text", [*SAMPLES, "models:/a../stage/x", "models:/a..b/7", "models:/x..@champion"])
+def test_the_documented_pattern_refuses_every_uri_the_server_refuses(text: str) -> None:
+    """The OpenAPI document's pattern is the server's rule: no URI passes it only to be refused (a '..' name)."""
+    if parse_model_uri(text) is None:
+        assert re.fullmatch(MODEL_URI_PATTERN, text) is None
+
+
+@pytest.mark.parametrize("name", ["a..b", "fraud..", "x.y", "a.b.c", "a-b_c.d", "0" * 128, "0" * 129])
+def test_the_model_name_pattern_and_length_are_the_whole_name_rule(name: str) -> None:
+    assert (re.fullmatch(MODEL_NAME_PATTERN, name) is not None and len(name) <= MAX_MODEL_NAME) == is_model_name(name)
+    assert is_model_name(name) == (".." not in name and len(name) <= 128)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+# Lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, never '..' (a name is a path
+# segment on disk and in S3 keys), at most MAX_MODEL_NAME characters. The pattern says all but the length (no
+# look-ahead: pydantic's regex engine has none), which every use of it bounds beside it.
+MAX_MODEL_NAME = 128
+MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.?$"
 POINTER_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 SEMVER_PATTERN = (
     r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})"
@@ -33,7 +37,7 @@ _BARE_WORD = re.compile(BARE_WORD_PATTERN)
 
 
 def is_model_name(value: str) -> bool:
-    return bool(_MODEL_NAME.fullmatch(value)) and ".." not in value
+    return len(value) <= MAX_MODEL_NAME and bool(_MODEL_NAME.fullmatch(value))
 
 
 def is_pointer_name(value: str) -> bool:
@@ -86,6 +90,12 @@ def version_uri(model: str, version: int) -> str:
     return f"models:/{model}/{version}"
 
 
+def _named(text: str) -> bool:
+    """Whether `text` has a model name's shape. A URI's name is not held to the length limit: a longer
+    name is a well-formed reference to a model that cannot exist (404), as the documented pattern says."""
+    return bool(_MODEL_NAME.fullmatch(text))
+
+
 def parse_model_uri(uri: str) -> ModelUri | None:
     """The URI's parts, or None when it is not a well-formed model URI."""
     if not uri.startswith("models:/") or len(uri) > 300:
@@ -93,13 +103,13 @@ def parse_model_uri(uri: str) -> ModelUri | None:
     rest = uri[len("models:/") :]
     if "@" in rest:
         model, _, alias = rest.partition("@")
-        if is_model_name(model) and is_pointer_name(alias):
+        if _named(model) and is_pointer_name(alias):
             return ModelUri(model=model, kind="alias", pointer=alias)
         return None
     parts = rest.split("/")
-    if len(parts) == 3 and parts[1] == "stage" and is_model_name(parts[0]) and is_pointer_name(parts[2]):
+    if len(parts) == 3 and parts[1] == "stage" and _named(parts[0]) and is_pointer_name(parts[2]):
         return ModelUri(model=parts[0], kind="stage", pointer=parts[2])
-    if len(parts) == 2 and is_model_name(parts[0]):
+    if len(parts) == 2 and _named(parts[0]):
         ref = parse_version_ref(parts[1])
         if ref is not None:
             return ModelUri(model=parts[0], kind="version", version=ref)

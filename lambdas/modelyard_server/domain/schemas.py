@@ -13,22 +13,16 @@ from modelyard_server.domain.bounds import UPLOAD_ID_PATTERN
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import (
+    MAX_MODEL_NAME,
     MAX_VERSION,
     MODEL_NAME_PATTERN,
     REPOSITORY_PATTERN,
     SEMVER_PATTERN,
     SHA256_PATTERN,
-    is_model_name,
     parse_model_uri,
 )
 
 MAX_ARTIFACT_BYTES = 5 * 1024**4  # S3's object limit: 5 TiB
-
-
-def _no_dot_dot(value: str) -> str:
-    if not is_model_name(value):
-        raise ValueError("model names may not contain '..'")
-    return value
 
 
 def _is_model_uri(value: str) -> str:
@@ -43,7 +37,7 @@ def _finite(value: float) -> float:
     return value
 
 
-ModelName = Annotated[str, StringConstraints(pattern=MODEL_NAME_PATTERN), AfterValidator(_no_dot_dot)]
+ModelName = Annotated[str, StringConstraints(pattern=MODEL_NAME_PATTERN, max_length=MAX_MODEL_NAME)]
 TagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}$")]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]
