@@ -18,6 +18,7 @@ from modelyard_server.handlers.query_parameters import refuse_unknown_query_para
 from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.response_json import write_response_json
 from modelyard_server.handlers.routes import (
+    audit,
     compare,
     events,
     github_webhook,
@@ -68,6 +69,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         search.router,
         pointers.router,
         events.router,
+        audit.router,
         governance.router,
         notifications.router,
         github_webhook.router,
