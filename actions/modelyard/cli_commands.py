@@ -303,6 +303,21 @@ def cmd_security_log(args: argparse.Namespace) -> Output:
     return log.data, render.events_table(log.data)
 
 
+def cmd_audit(args: argparse.Namespace) -> Output:
+    from modelyard.render_audit import audit_table
+
+    trail = audit.governance_trail(
+        _client(args),
+        kinds=args.kind,
+        actor=args.actor,
+        after=args.after,
+        before=args.before,
+        oldest_first=args.oldest_first,
+        limit=args.limit,
+    )
+    return trail.data, audit_table(trail.data)
+
+
 def cmd_dev(args: argparse.Namespace) -> Output:
     import importlib.util
 
