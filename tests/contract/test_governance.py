@@ -24,8 +24,13 @@ def test_the_registry_policy_moves_one_revision_at_a_time(registry: Driver, back
     with pytest.raises(ConditionFailed):
         governance.put_registry_policy({"document": {"n": 3}}, 0, registry.audit())
     assert governance.get_registry_policy() == ({"document": {"n": 2}}, 2)
-    assert governance.registry_policy_history(10) == [{"document": {"n": 2}}, {"document": {"n": 1}}]
-    assert governance.registry_policy_history(1) == [{"document": {"n": 2}}]
+    assert governance.registry_policy_history(10).items == [(2, {"document": {"n": 2}}), (1, {"document": {"n": 1}})]
+    first = governance.registry_policy_history(1)
+    assert first.items == [(2, {"document": {"n": 2}})]
+    assert first.next_token is not None
+    rest = governance.registry_policy_history(1, first.next_token)
+    assert rest.items == [(1, {"document": {"n": 1}})]
+    assert rest.next_token is None or governance.registry_policy_history(1, rest.next_token).items == []
 
 
 def test_a_model_policy_is_revision_guarded_and_loaded_with_the_model(registry: Driver, backend: Backend) -> None:

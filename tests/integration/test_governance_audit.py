@@ -68,6 +68,26 @@ def test_each_policy_change_is_in_the_trail_with_its_revision_digest_and_documen
     assert [e["id"] for e in _audit(admins, token, order="oldest").body["items"]] == [oldest["id"], newest["id"]]
 
 
+def test_policy_history_lists_every_stored_revision_newest_first_page_by_page(admins: Registry) -> None:
+    token = _admin(admins)
+    for revision in range(3):
+        assert _set_policy(admins, token, GATE if revision == 1 else {}, revision).status == 200
+    seen: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"limit": "2"}
+    while True:
+        page = admins.call("GET", "/v1/policy/history", query=query, token=admins.token())
+        assert page.status == 200, page  # any valid token reads the policy, and its history
+        seen += page.body["items"]
+        if not page.body["next_token"]:
+            break
+        query["next_token"] = page.body["next_token"]
+    assert [item["revision"] for item in seen] == [3, 2, 1]
+    assert seen[1]["document"]["gates"]["thresholds"][0]["metric"] == "auc"
+    assert seen[1]["updated_by"].endswith(ADMIN)
+    trail = _audit(admins, token, kind="policy.registry.set").body["items"]
+    assert [event["after"]["digest"] for event in trail] == [item["digest"] for item in seen]
+
+
 def test_a_model_override_is_in_both_trails(admins: Registry) -> None:
     admins.create_model("fraud")
     token = _admin(admins)

@@ -46,6 +46,11 @@ class PolicyView(RegistryModel):
     updated_by: str | None = None
 
 
+class PolicyHistoryPage(RegistryModel):
+    items: list[PolicyView]
+    next_token: str | None = None
+
+
 class ModelPolicyView(RegistryModel):
     registry: PolicyView
     override: PolicyView | None
@@ -74,6 +79,15 @@ def _view(record: dict[str, Any] | None, revision: int) -> PolicyView:
 def registry_policy() -> PolicyView:
     stored = backend().governance.get_registry_policy()
     return _view(stored[0], stored[1]) if stored is not None else _view(None, 0)
+
+
+def registry_policy_history(limit: int, next_token: str | None) -> PolicyHistoryPage:
+    """Every stored revision of the registry policy, newest first (those set before the governance trail
+    existed too); the trail (`policy.registry.set`) adds who acted in full and the document replaced."""
+    page = backend().governance.registry_policy_history(limit, next_token)
+    return PolicyHistoryPage(
+        items=[_view(record, revision) for revision, record in page.items], next_token=page.next_token
+    )
 
 
 def registry_document() -> PolicyDocument:

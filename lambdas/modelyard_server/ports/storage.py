@@ -173,8 +173,8 @@ class GovernanceStore(Protocol):
         """Store revision expected+1 (kept in the history too) with its governance event iff the current one
         is still `expected` (0: none yet); ConditionFailed({'policy'}) otherwise, and no event."""
 
-    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
-        """The latest `limit` registry policy revisions, newest first."""
+    def registry_policy_history(self, limit: int, token: str | None = None) -> Page[tuple[int, dict[str, Any]]]:
+        """Stored registry policy revisions (revision, record), newest first: one storage read per page."""
 
     def put_model_policy(
         self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord, audit: EventRecord

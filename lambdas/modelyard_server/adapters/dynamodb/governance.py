@@ -34,6 +34,7 @@ from modelyard_server.adapters.dynamodb.items import (
     model_pk,
     version_sk,
 )
+from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
@@ -78,15 +79,17 @@ class DynamoGovernanceStore:
         transaction.commit()
         return revision
 
-    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
+    def registry_policy_history(self, limit: int, token: str | None = None) -> Page[tuple[int, dict[str, Any]]]:
+        """One Query per page over ``POLICY#V#`` (newest first); the token is DynamoDB's LastEvaluatedKey."""
         result = RegistryItem.query(
             REGISTRY_PK,
             RegistryItem.sk.startswith("POLICY#V#"),
             scan_index_forward=False,
-            limit=limit,
             page_size=limit,
+            last_evaluated_key=decode_page_token(token, REGISTRY_PK),
         )
-        return [item.record for item in result if isinstance(item, PolicyItem)]
+        items, next_token = one_page(result)
+        return Page([(int(i.revision), i.record) for i in items if isinstance(i, PolicyItem)], next_token)
 
     def put_model_policy(
         self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord, audit: EventRecord

@@ -12,6 +12,7 @@ from modelyard_server.adapters.embedded.codec import epoch, record_json, to_json
 from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.governance_trail import append_governance_event, list_governance_events
+from modelyard_server.adapters.embedded.paging import MAX_POSITION, decode_token, page_of, position_as_int
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.schemas import ValidationSummary
 from modelyard_server.ports.records import AuditQuery, ConditionFailed, Page
@@ -47,12 +48,16 @@ class SqliteGovernanceStore:
             append_governance_event(connection, audit)
         return revision
 
-    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
+    def registry_policy_history(self, limit: int, token: str | None = None) -> Page[tuple[int, dict[str, Any]]]:
+        """One SELECT per page, newest first; the token holds the last revision returned."""
+        before = position_as_int(decode_token(token, "policy-history"))
         with self._db.read() as connection:
             rows = connection.execute(
-                "SELECT record FROM registry_policy ORDER BY revision DESC LIMIT ?", (max(limit, 0),)
+                "SELECT revision, record FROM registry_policy WHERE revision < ? ORDER BY revision DESC LIMIT ?",
+                (before if before is not None else MAX_POSITION, max(limit, 1) + 1),
             ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        kept, next_token = page_of(rows, limit, "policy-history", lambda row: int(row[0]))
+        return Page([(int(row[0]), json.loads(row[1])) for row in kept], next_token)
 
     def put_model_policy(
         self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord, audit: EventRecord
