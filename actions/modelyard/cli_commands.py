@@ -94,6 +94,11 @@ def cmd_policy(args: argparse.Namespace) -> Output:
     if args.policy_command == "show":
         shown = audit.show_policy(client, args.model)
         return shown.data, json.dumps(shown.data, indent=2, sort_keys=True)
+    if args.policy_command == "history":
+        from modelyard.render_audit import policy_history_table
+
+        history = audit.policy_history(client, args.limit)
+        return history.data, policy_history_table(history.data)
     document = read_json_object(args.file, "policy")
     result = audit.set_policy(client, document, args.model, args.expected_revision)
     layer = result.layer

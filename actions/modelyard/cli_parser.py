@@ -204,6 +204,8 @@ def _add_pointer_commands(command: Command, common: list[Parser]) -> None:
         "show", help="the registry policy (with --model: that model's layers)", parents=common
     )
     a.add_argument("--model", type=name_arg, help="a model's registry layer and override")
+    a = policy_commands.add_parser("history", help="the registry policy's revisions, newest first", parents=common)
+    a.add_argument("--limit", type=positive_int_arg, default=20, help="at most this many revisions (default 20)")
     a = policy_commands.add_parser(
         "set", help="replace the registry policy or a model's override (admins)", parents=common
     )

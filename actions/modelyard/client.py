@@ -599,6 +599,10 @@ class Client(FindingMethods):
         """The model's audit trail, oldest first, page after page."""
         return self._pages(f"{self._model_path(name)}/events", limit=limit)
 
+    def policy_history(self, limit: int | None = None) -> Iterator[JSON]:
+        """Every stored revision of the registry policy, newest first, page after page."""
+        return self._pages("/v1/policy/history", limit=limit)
+
     def governance_events(
         self,
         *,

@@ -1,4 +1,5 @@
-"""Plain-text view of the registry's governance trail: when, what kind of change, who, what changed."""
+"""Plain-text views of the registry's governance trail (when, what kind of change, who, what changed) and of
+the registry policy's revisions."""
 
 from __future__ import annotations
 
@@ -48,3 +49,8 @@ def change_label(event: Mapping[str, Any]) -> str:
 def audit_table(events: Iterable[Mapping[str, Any]]) -> str:
     rows = [[e.get("at"), e.get("type"), actor_label(e), change_label(e)] for e in events]
     return table(["when", "kind", "actor", "what changed"], rows, empty="(no governance changes match)")
+
+
+def policy_history_table(revisions: Iterable[Mapping[str, Any]]) -> str:
+    rows = [[r.get("revision"), r.get("updated_at"), r.get("updated_by"), _short(r.get("digest"))] for r in revisions]
+    return table(["revision", "when", "by", "digest"], rows, empty="(no policy set yet)")

@@ -69,4 +69,6 @@ def test_policy_and_notification_changes_show_in_modelyard_audit(stack: LocalSta
     shown = cli.run("audit", *kinds, "--oldest-first", token=admin).stdout.splitlines()
     assert "policy.registry.set" in shown[1] and f"workflow {ADMIN}" in shown[1]
     assert "notifications.set" in shown[2] and "channels: audit-hook; 1 routes" in shown[2]
+    history = cli.run("policy", "history", "--json").json()  # any token reads the policy's revisions
+    assert [(item["revision"], item["digest"]) for item in history] == [(1, trail[1]["after"]["digest"])]
     assert "admins" in cli.run("audit", expect=1).stderr  # the models' owner is no admin

@@ -60,3 +60,8 @@ def set_policy(client: Client, document: Mapping[str, Any], model: str | None, e
     if expected is None:
         expected = int(show_policy(client, model).layer.get("revision", 0))
     return PolicyResult(client.set_policy(document, name=model, expected_revision=expected), model)
+
+
+def policy_history(client: Client, limit: int) -> Answer[list[JSON]]:
+    """The latest ``limit`` revisions of the registry policy, newest first."""
+    return Answer(list(itertools.islice(client.policy_history(limit=min(limit, 100)), limit)))

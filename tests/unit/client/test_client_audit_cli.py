@@ -106,3 +106,14 @@ def test_a_limit_below_one_is_refused_before_anything_is_sent(
     code, _, err = run(capsys, "audit", "--limit", "0")
     assert code != 0 and "at least 1" in err
     assert seen == []
+
+
+def test_policy_history_lists_revisions_newest_first(answering: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    revision = {"revision": 2, "digest": "sha256:cccccccccccccccccc", "document": {}, "updated_by": "octocat"}
+    seen = answering({"items": [{**revision, "updated_at": "2026-11-20T10:00:00Z"}], "next_token": None})
+    code, out, _ = run(capsys, "policy", "history", "--limit", "3")
+    assert code == 0
+    assert seen[0].path == "/v1/policy/history" and seen[0].query == {"limit": ["3"]}
+    header, row = out.splitlines()
+    assert header.split() == ["REVISION", "WHEN", "BY", "DIGEST"]
+    assert row.split() == ["2", "2026-11-20T10:00:00Z", "octocat", "cccccccccccc"]
