@@ -34,10 +34,6 @@ def _set_policy(
     return registry.call("PUT", path, body={"document": document, "expected_revision": expected}, token=token)
 
 
-def test_an_out_of_range_limit_is_refused_like_on_every_listing(admins: Registry) -> None:
-    assert _audit(admins, _admin(admins), limit="0").status == 422  # the resolver's validation, as elsewhere
-
-
 def _audit(registry: Registry, token: str, **query: Any) -> Any:
     return registry.call("GET", "/v1/audit", query=query, token=token)
 
@@ -164,3 +160,7 @@ def test_malformed_filters_are_a_400_problem(admins: Registry, query: dict[str, 
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     if field is not None:
         assert field in {error["field"] for error in answer.problem["errors"]}
+
+
+def test_an_out_of_range_limit_is_refused_like_on_every_listing(admins: Registry) -> None:
+    assert _audit(admins, _admin(admins), limit="0").status == 422  # the resolver's validation, as elsewhere

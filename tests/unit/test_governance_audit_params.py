@@ -60,3 +60,18 @@ def test_a_governance_event_names_what_it_governs_and_who_acted() -> None:
     assert (event.detail["actor_kind"], event.detail["user_id"], event.actor) == ("person", "583231", "octocat")
     with pytest.raises(ValueError, match="what:which"):
         governance_event("policy.model.set", person, None, None, subject="fraud")
+
+
+def test_a_governance_events_id_is_of_its_own_millisecond_so_time_filters_agree_with_at() -> None:
+    from modelyard_server.domain import clock
+
+    person = Principal(claims={"sub": "github-user:1", "login": "o", "iss": "urn:s"}, kind="person")
+    later = datetime.now(UTC) + timedelta(milliseconds=20)  # ids never go back: stay near now for later tests
+    clock.set_source(lambda: later)
+    try:
+        event = governance_event("policy.registry.set", person, None, None, subject="registry:policy")
+    finally:
+        clock.set_source(None)
+    query = audit_query(AuditFilters(after=later.isoformat(), before=(later + timedelta(milliseconds=1)).isoformat()))
+    assert query.first_id is not None and query.last_id is not None
+    assert query.first_id <= event.id <= query.last_id

@@ -21,11 +21,15 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
-def new_ulid() -> str:
-    """A 26-character ULID, strictly increasing within this process (monotonic randomness)."""
+def new_ulid(at: datetime | None = None) -> str:
+    """A 26-character ULID, strictly increasing within this process (monotonic randomness).
+
+    Its time is now, or `at` (so an id and its record's time agree to the millisecond, unless an id of a
+    later millisecond was already handed out: ids never go back).
+    """
     global _last
     with _lock:
-        millis = time.time_ns() // 1_000_000
+        millis = time.time_ns() // 1_000_000 if at is None else _millis(at)
         last_millis, last_random = _last
         if millis <= last_millis:
             millis, randomness = last_millis, last_random + 1
