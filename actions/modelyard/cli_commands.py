@@ -94,6 +94,11 @@ def cmd_policy(args: argparse.Namespace) -> Output:
     if args.policy_command == "show":
         shown = audit.show_policy(client, args.model)
         return shown.data, json.dumps(shown.data, indent=2, sort_keys=True)
+    if args.policy_command == "history":
+        from modelyard.render_audit import policy_history_table
+
+        history = audit.policy_history(client, args.limit)
+        return history.data, policy_history_table(history.data)
     document = read_json_object(args.file, "policy")
     result = audit.set_policy(client, document, args.model, args.expected_revision)
     layer = result.layer
@@ -311,6 +316,21 @@ def cmd_events(args: argparse.Namespace) -> Output:
 def cmd_security_log(args: argparse.Namespace) -> Output:
     log = audit.security_log(_client(args), args.limit)
     return log.data, render.events_table(log.data)
+
+
+def cmd_audit(args: argparse.Namespace) -> Output:
+    from modelyard.render_audit import audit_table
+
+    trail = audit.governance_trail(
+        _client(args),
+        kinds=args.kind,
+        actor=args.actor,
+        after=args.after,
+        before=args.before,
+        oldest_first=args.oldest_first,
+        limit=args.limit,
+    )
+    return trail.data, audit_table(trail.data)
 
 
 def cmd_dev(args: argparse.Namespace) -> Output:

@@ -81,6 +81,24 @@ def _add_admin_commands(command: Command) -> None:
     p = command("security-log", c.cmd_security_log, "show refused writes by non-owners, newest first (admins)")
     p.add_argument("--limit", type=int, default=200, help="at most this many entries (default 200)")
 
+    p = command(
+        "audit", c.cmd_audit, "show the governance trail: policy and notification-route changes, newest first (admins)"
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="only this kind of change, e.g. policy.registry.set, policy.model.set, notifications.set (repeatable)",
+    )
+    p.add_argument(
+        "--actor", metavar="SUBJECT", help="only changes by this subject (github-user:<id>, repo:org/repo:...)"
+    )
+    p.add_argument("--after", metavar="TIME", help="only changes at or after this RFC 3339 time")
+    p.add_argument("--before", metavar="TIME", help="only changes before this RFC 3339 time")
+    p.add_argument("--oldest-first", action="store_true", help="oldest change first")
+    p.add_argument("--limit", type=positive_int_arg, default=50, help="at most this many changes (default 50)")
+
 
 def _add_model_commands(command: Command) -> None:
     p = command("create-model", c.cmd_create_model, "create a model")
@@ -187,6 +205,8 @@ def _add_pointer_commands(command: Command, common: list[Parser]) -> None:
         "show", help="the registry policy (with --model: that model's layers)", parents=common
     )
     a.add_argument("--model", type=name_arg, help="a model's registry layer and override")
+    a = policy_commands.add_parser("history", help="the registry policy's revisions, newest first", parents=common)
+    a.add_argument("--limit", type=positive_int_arg, default=20, help="at most this many revisions (default 20)")
     a = policy_commands.add_parser(
         "set", help="replace the registry policy or a model's override (admins)", parents=common
     )

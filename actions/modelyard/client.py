@@ -7,6 +7,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,15 @@ class _Unset:
 
 #: "not given" for ``expected_version`` (``None`` there means "the pointer must be empty")
 UNSET = _Unset()
+
+
+def _instant(name: str, value: str | datetime | None) -> str | None:
+    """A time filter as sent: RFC 3339 text as given, or an aware datetime in ISO form."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ClientError(f"{name}: a time without a zone is ambiguous; give one with a UTC offset")
+        return value.isoformat()
+    return value
 
 
 def _q(segment: object) -> str:
@@ -590,6 +600,32 @@ class Client(FindingMethods, ReviewMethods):
     def events(self, name: str, limit: int | None = None) -> Iterator[JSON]:
         """The model's audit trail, oldest first, page after page."""
         return self._pages(f"{self._model_path(name)}/events", limit=limit)
+
+    def policy_history(self, limit: int | None = None) -> Iterator[JSON]:
+        """Every stored revision of the registry policy, newest first, page after page."""
+        return self._pages("/v1/policy/history", limit=limit)
+
+    def governance_events(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        actor: str | None = None,
+        after: str | datetime | None = None,
+        before: str | datetime | None = None,
+        oldest_first: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[JSON]:
+        """The registry's governance trail (admins): changes of policies and notification routes, newest
+        first (or oldest), page after page. ``after`` (inclusive) and ``before`` are RFC 3339 or aware datetimes;
+        ``actor`` is a subject (``github-user:<id>``, a workflow token's ``sub``); ``limit`` is the page size."""
+        query = {
+            "kind": list(kinds) or None,
+            "actor": actor,
+            "after": _instant("after", after),
+            "before": _instant("before", before),
+            "order": "oldest" if oldest_first else None,
+        }
+        return self._pages("/v1/audit", query, limit)
 
     def security_events(self, limit: int | None = None) -> Iterator[JSON]:
         """The registry's security log (admins): refused writes by non-owners, newest first."""

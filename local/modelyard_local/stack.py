@@ -471,11 +471,14 @@ class LocalStack:
     def _apply_notifications(self, spec: Mapping[str, Any]) -> None:
         """A local routing config: its ``parameters`` are stored as secrets, the rest is checked and stored."""
         from modelyard_server.domain.notifications import SetNotificationsRequest, store_notifications
+        from modelyard_server.domain.principal import Principal
 
         for name, value in dict(spec.get("parameters", {})).items():
             self.set_parameter(name, str(value))
         request = SetNotificationsRequest.model_validate({k: v for k, v in spec.items() if k != "parameters"})
-        store_notifications(request, "modelyard dev")
+        # Whoever started the stack, from its --notifications file: the governance trail says so.
+        operator = Principal(claims={"sub": "local:modelyard-dev", "actor": "modelyard dev", "iss": "modelyard-local"})
+        store_notifications(request, operator)
 
     def _start_api(self) -> None:
         app = self._app_factory()

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.ids import new_ulid, ulid_at
 from modelyard_server.domain.resolution import summarize
 from modelyard_server.domain.schemas import ArtifactRecord, HistoryEntry, ModelRecord, PointerRecord, VersionRecord
 from modelyard_server.ports import Backend
@@ -33,6 +34,22 @@ class Driver:
     def event(self, model: str, event_type: str = "test.change", version: int | None = None) -> EventRecord:
         return EventRecord(
             id=new_ulid(), type=event_type, model=model, version=version, at=self.now(), actor="contract-test"
+        )
+
+    def audit(
+        self,
+        kind: str = "policy.registry.set",
+        actor: str = "repo:acme/platform:ref:refs/heads/main",
+        at: datetime | None = None,
+    ) -> EventRecord:
+        """A governance event of `kind` by the principal with subject `actor` (made at `at`, or now)."""
+        return EventRecord(
+            id=new_ulid() if at is None else ulid_at(at, int.from_bytes(os.urandom(8), "big")),
+            type=kind,
+            model="registry:policy",
+            at=at or self.now(),
+            actor="contract-test",
+            detail={"subject": actor},
         )
 
     def model_record(

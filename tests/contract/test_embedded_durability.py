@@ -40,8 +40,8 @@ def test_reopening_keeps_everything(tmp_path: Path) -> None:
     registry.create_model("fraud")
     version = registry.ready_version("fraud", semver="1.0.0", tags={"team": "red"})
     registry.move("fraud", "stage", "production", version)
-    backend.governance.put_registry_policy({"document": {"n": 1}}, 0)
-    backend.notifications.put_config({"routes": []}, 0)
+    backend.governance.put_registry_policy({"document": {"n": 1}}, 0, registry.audit())
+    backend.notifications.put_config({"routes": []}, 0, registry.audit("notifications.set"))
     backend.parameter_store.set_parameter("/modelyard/notifications/slack", "https://hooks.example/x")
     backend.security.record_refusal(registry.event("fraud"), "outsider", 10, 90)
     key = (data / SIGNING_KEY_FILE).read_bytes()
@@ -254,3 +254,23 @@ def test_a_received_dead_letter_is_hidden_until_deleted_or_its_visibility_lapses
         assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}, {"event": "e-2"}]
     finally:
         db.close()
+
+
+def test_governance_changes_never_enter_the_outbox(tmp_path: Path) -> None:
+    """Only the models' events are published: a route of every event (`*`) gets no policy documents."""
+    clock = Clock()
+    backend = open_embedded(tmp_path / "data", now=clock.now)
+    try:
+        registry = Driver(backend, clock.now)
+        registry.create_model("fraud")
+        backend.governance.put_registry_policy({"document": {}}, 0, registry.audit())
+        backend.notifications.put_config({"routes": []}, 0, registry.audit("notifications.set"))
+        model_event = registry.event("fraud", "model.policy.set")
+        backend.governance.put_model_policy(
+            "fraud", {"document": {}}, 0, model_event, registry.audit("policy.model.set")
+        )
+        published: list[EventRecord] = []
+        backend.outbox.deliver_pending(published.append)
+        assert [event.type for event in published] == ["model.created", "model.policy.set"]
+    finally:
+        backend.close()

@@ -19,7 +19,7 @@ def test_every_change_has_its_event(registry: Driver, backend: Backend) -> None:
     version = registry.ready_version("fraud")
     registry.move("fraud", "stage", "staging", version)
     backend.governance.put_model_policy(
-        "fraud", {"document": {"stages": {}}}, 0, registry.event("fraud", "model.policy.set")
+        "fraud", {"document": {"stages": {}}}, 0, registry.event("fraud", "model.policy.set"), registry.audit()
     )
     backend.events.record_event(registry.event("fraud", "model.promotion.denied"))
 

@@ -13,29 +13,40 @@ from tests.contract.conftest import Clock
 from tests.contract.registry_driver import Driver, event_types
 
 
-def test_the_registry_policy_moves_one_revision_at_a_time(backend: Backend) -> None:
+def test_the_registry_policy_moves_one_revision_at_a_time(registry: Driver, backend: Backend) -> None:
     governance = backend.governance
     assert governance.get_registry_policy() is None
-    assert governance.put_registry_policy({"document": {"n": 1}}, 0) == 1
-    assert governance.put_registry_policy({"document": {"n": 2}}, 1) == 2
+    assert governance.put_registry_policy({"document": {"n": 1}}, 0, registry.audit()) == 1
+    assert governance.put_registry_policy({"document": {"n": 2}}, 1, registry.audit()) == 2
     with pytest.raises(ConditionFailed) as stale:
-        governance.put_registry_policy({"document": {"n": 3}}, 1)
+        governance.put_registry_policy({"document": {"n": 3}}, 1, registry.audit())
     assert stale.value.failed == {"policy"}
     with pytest.raises(ConditionFailed):
-        governance.put_registry_policy({"document": {"n": 3}}, 0)
+        governance.put_registry_policy({"document": {"n": 3}}, 0, registry.audit())
     assert governance.get_registry_policy() == ({"document": {"n": 2}}, 2)
-    assert governance.registry_policy_history(10) == [{"document": {"n": 2}}, {"document": {"n": 1}}]
-    assert governance.registry_policy_history(1) == [{"document": {"n": 2}}]
+    assert governance.registry_policy_history(10).items == [(2, {"document": {"n": 2}}), (1, {"document": {"n": 1}})]
+    first = governance.registry_policy_history(1)
+    assert first.items == [(2, {"document": {"n": 2}})]
+    assert first.next_token is not None
+    rest = governance.registry_policy_history(1, first.next_token)
+    assert rest.items == [(1, {"document": {"n": 1}})]
+    assert rest.next_token is None or governance.registry_policy_history(1, rest.next_token).items == []
 
 
 def test_a_model_policy_is_revision_guarded_and_loaded_with_the_model(registry: Driver, backend: Backend) -> None:
     registry.create_model("fraud")
     governance = backend.governance
-    assert governance.put_model_policy("fraud", {"document": {"a": 1}}, 0, registry.event("fraud", "p1")) == 1
+    assert (
+        governance.put_model_policy("fraud", {"document": {"a": 1}}, 0, registry.event("fraud", "p1"), registry.audit())
+        == 1
+    )
     with pytest.raises(ConditionFailed) as stale:
-        governance.put_model_policy("fraud", {"document": {"a": 2}}, 0, registry.event("fraud", "p2"))
+        governance.put_model_policy("fraud", {"document": {"a": 2}}, 0, registry.event("fraud", "p2"), registry.audit())
     assert stale.value.failed == {"policy"}
-    assert governance.put_model_policy("fraud", {"document": {"a": 3}}, 1, registry.event("fraud", "p3")) == 2
+    assert (
+        governance.put_model_policy("fraud", {"document": {"a": 3}}, 1, registry.event("fraud", "p3"), registry.audit())
+        == 2
+    )
     loaded = backend.models.load_model("fraud")
     assert loaded is not None
     assert (loaded.policy_override, loaded.policy_revision) == ({"a": 3}, 2)

@@ -12,15 +12,15 @@ from tests.contract.conftest import Clock
 from tests.contract.registry_driver import Driver, event_types
 
 
-def test_the_notification_config_is_revision_guarded(backend: Backend) -> None:
+def test_the_notification_config_is_revision_guarded(registry: Driver, backend: Backend) -> None:
     store = backend.notifications
     assert store.get_config() is None
-    assert store.put_config({"routes": [1]}, 0) == 1
+    assert store.put_config({"routes": [1]}, 0, registry.audit("notifications.set")) == 1
     with pytest.raises(ConfigChanged):
-        store.put_config({"routes": [2]}, 0)
-    assert store.put_config({"routes": [3]}, 1) == 2
+        store.put_config({"routes": [2]}, 0, registry.audit("notifications.set"))
+    assert store.put_config({"routes": [3]}, 1, registry.audit("notifications.set")) == 2
     with pytest.raises(ConfigChanged):
-        store.put_config({"routes": [4]}, 1)
+        store.put_config({"routes": [4]}, 1, registry.audit("notifications.set"))
     assert store.get_config() == ({"routes": [3]}, 2)
 
 

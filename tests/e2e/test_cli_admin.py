@@ -1,14 +1,16 @@
-"""Admin commands of the CLI: the security log and restoring an archived version."""
+"""Admin commands of the CLI: the security log, the governance trail and restoring an archived version."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from modelyard_local.stack import LocalStack
-from tests.e2e.conftest import Cli, deployer_token, write_bytes
+from tests.e2e.conftest import Cli, deployer_token, http, write_bytes
 
 ADMIN = "acme/platform"
 
@@ -38,3 +40,35 @@ def test_admins_read_outsiders_refusals_and_restore_archived_versions(
     assert restored["status"] == "ready"
     cli.run("promote", model_name, "1", "--stage", "staging", token=deployer_token(stack, "staging"))
     assert cli.run("show", f"models:/{model_name}/stage/staging", "--json").json()["version"] == 1
+
+
+def test_policy_and_notification_changes_show_in_modelyard_audit(stack: LocalStack, cli: Cli, tmp_path: Path) -> None:
+    admin = stack.mint(repository=ADMIN, actor="alice")
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"gates": {"thresholds": [{"metric": "auc", "min": 0.9}]}}))
+    cli.run("policy", "set", str(policy), token=admin)
+    secret = "/modelyard/notifications/audit-hook"
+    stack.set_parameter(secret, "whsec_" + base64.b64encode(b"k" * 32).decode())
+    routes = {
+        "channels": [
+            {"type": "webhook", "name": "audit-hook", "url": "http://127.0.0.1:9/h", "secret_parameter": secret}
+        ],
+        "routes": [{"channel": "audit-hook"}],
+    }
+    headers = {"Content-Type": "application/json"}
+    answer = http(
+        "PUT", f"{stack.api_url}/v1/notifications", token=admin, body=json.dumps(routes).encode(), headers=headers
+    )
+    assert answer.status == 200, answer.body
+
+    kinds = ("--kind", "policy.registry.set", "--kind", "notifications.set")
+    trail = cli.run("audit", *kinds, "--json", token=admin).json()
+    assert [event["type"] for event in trail] == ["notifications.set", "policy.registry.set"]
+    assert trail[1]["after"]["document"]["gates"]["thresholds"][0]["metric"] == "auc"
+    assert all(event["repository"] == ADMIN for event in trail)
+    shown = cli.run("audit", *kinds, "--oldest-first", token=admin).stdout.splitlines()
+    assert "policy.registry.set" in shown[1] and f"workflow {ADMIN}" in shown[1]
+    assert "notifications.set" in shown[2] and "channels: audit-hook; 1 routes" in shown[2]
+    history = cli.run("policy", "history", "--json").json()  # any token reads the policy's revisions
+    assert [(item["revision"], item["digest"]) for item in history] == [(1, trail[1]["after"]["digest"])]
+    assert "admins" in cli.run("audit", expect=1).stderr  # the models' owner is no admin

@@ -332,6 +332,27 @@ def test_stream_consumer_reports_only_unacknowledged_records(chatops: ChatOps) -
     assert redelivered == ["model.version.ready"]
 
 
+def test_governance_changes_reach_the_audit_trail_but_never_the_bus(chatops: ChatOps) -> None:
+    """Policy and routing changes are on the stream as governance items: the consumer skips them, so a
+    route of every event (`*`) never receives a policy document and nothing expects a model that is none."""
+    from modelyard_server.handlers.events import consume
+
+    registry = chatops.registry
+    registry.create_model("fraud")
+    assert chatops.configure(routes=[{"channel": "deployer", "events": ["*"]}]).status == 200
+    override = {"document": {}, "expected_revision": 0}
+    assert registry.call("PUT", "/v1/models/fraud/policy", body=override, token=chatops.admin()).status == 200
+    records = [record for _, batch in chatops.pipeline._reader.batches() for record in batch]
+    kinds = [record["dynamodb"]["NewImage"]["kind"]["S"] for record in records]
+    assert kinds.count("governance_event") == 3  # the fixture's registry policy, the routes, the override
+
+    published: list[str] = []
+    assert consume({"Records": records}, lambda event: published.append(event.type)) == {"batchItemFailures": []}
+    assert published == ["model.created", "model.policy.set"]
+    trail = registry.call("GET", "/v1/audit", query={"order": "oldest"}, token=chatops.admin()).body["items"]
+    assert [e["type"] for e in trail] == ["policy.registry.set", "notifications.set", "policy.model.set"]
+
+
 def test_bus_entries_carry_source_detail_type_and_the_event(chatops: ChatOps, monkeypatch: pytest.MonkeyPatch) -> None:
     from modelyard_server.handlers import events
     from tests.support.api_events import LambdaContextStub

@@ -150,3 +150,36 @@ def test_dynamodb_round_trips_per_operation_do_not_grow_with_versions(
     assert large.calls["get model (stages + aliases)"] == ["Query"]
     assert small.calls["resolve alias"] == ["GetItem"]
     assert small.calls["get model (stages + aliases)"] == ["Query"]
+
+
+def test_a_governance_trail_page_is_one_query_however_long_the_trail(
+    registry: Registry, dynamo_calls: DynamoCalls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", "acme/platform")
+    forget_configuration()
+    admin = registry.token(repository="acme/platform")
+    reads = {
+        "audit, newest first": {},
+        "audit ?kind=notifications.set (none match)": {"kind": "notifications.set"},
+        "audit ?order=oldest&after=...": {"order": "oldest", "after": "2000-01-01T00:00:00Z"},
+    }
+    rows = []
+    for changes in (3, 40):
+        while (revision := registry.call("GET", "/v1/policy").body["revision"]) < changes:
+            body = {"document": {}, "expected_revision": revision}
+            answer, writes = dynamo_calls.during(lambda b=body: registry.call("PUT", "/v1/policy", body=b, token=admin))
+            assert answer.status == 200, answer
+        rows.append((f"set policy (trail of {changes})", _summary(writes)))
+        for name, query in reads.items():
+            answer, actions = dynamo_calls.during(
+                lambda q=query: registry.call("GET", "/v1/audit", query={**q, "limit": "10"}, token=admin)
+            )
+            assert answer.status == 200, answer
+            assert actions == ["Query"], (name, actions)
+            rows.append((f"{name} (trail of {changes})", _summary(actions)))
+        answer, actions = dynamo_calls.during(lambda: registry.call("GET", "/v1/policy/history", query={"limit": "10"}))
+        assert (answer.status, actions) == (200, ["Query"])
+        rows.append((f"policy history page (trail of {changes})", _summary(actions)))
+    print(format_table("DynamoDB round trips per governance call", ("operation", "DynamoDB actions"), rows))

@@ -1,9 +1,9 @@
-"""What happened: a model's audit trail, the registry's security log, and its policy."""
+"""What happened: a model's audit trail, the registry's governance trail and security log, and its policy."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,23 @@ def events(client: Client, name: str) -> Answer[list[JSON]]:
 
 def security_log(client: Client, limit: int) -> Answer[list[JSON]]:
     return Answer(list(itertools.islice(client.security_events(), limit)))
+
+
+def governance_trail(
+    client: Client,
+    *,
+    kinds: Sequence[str] = (),
+    actor: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    oldest_first: bool = False,
+    limit: int = 50,
+) -> Answer[list[JSON]]:
+    """At most ``limit`` governance changes (admins), newest first unless ``oldest_first``."""
+    found = client.governance_events(
+        kinds=kinds, actor=actor, after=after, before=before, oldest_first=oldest_first, limit=min(limit, 100)
+    )
+    return Answer(list(itertools.islice(found, limit)))
 
 
 @dataclass(frozen=True)
@@ -43,3 +60,8 @@ def set_policy(client: Client, document: Mapping[str, Any], model: str | None, e
     if expected is None:
         expected = int(show_policy(client, model).layer.get("revision", 0))
     return PolicyResult(client.set_policy(document, name=model, expected_revision=expected), model)
+
+
+def policy_history(client: Client, limit: int) -> Answer[list[JSON]]:
+    """The latest ``limit`` revisions of the registry policy, newest first."""
+    return Answer(list(itertools.islice(client.policy_history(limit=min(limit, 100)), limit)))

@@ -23,6 +23,7 @@ from modelyard_server.adapters.urls import is_loopback_host
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.domain.governance_audit import NOTIFICATIONS_SET, governance_event
 from modelyard_server.domain.model_base import Revision, StrictModel
 from modelyard_server.domain.principal import Principal, require_admin
 from modelyard_server.ports import backend
@@ -270,10 +271,10 @@ def get_notifications(principal: Principal) -> NotificationsView:
 
 def set_notifications(request: SetNotificationsRequest, principal: Principal) -> NotificationsView:
     require_admin(principal, "changing the notification config")
-    return store_notifications(request, principal.display_name)
+    return store_notifications(request, principal)
 
 
-def store_notifications(request: SetNotificationsRequest, by: str) -> NotificationsView:
+def store_notifications(request: SetNotificationsRequest, principal: Principal) -> NotificationsView:
     """Check every channel could work (secrets exist and hold the right thing), then store the config."""
     config = NotificationConfig.model_validate(request.model_dump(exclude={"expected_revision"}))
     _check_config(config)
@@ -282,9 +283,12 @@ def store_notifications(request: SetNotificationsRequest, by: str) -> Notificati
     expected = current if request.expected_revision is None else request.expected_revision
     if expected != current:
         raise NotificationConfigMoved(f"the config is at revision {current}, not {expected}; re-read it and retry")
-    record = {"config": config.model_dump(mode="json"), "updated_at": now().isoformat(), "by": by}
+    record = {"config": config.model_dump(mode="json"), "updated_at": now().isoformat(), "by": principal.display_name}
+    before = {"revision": current, "config": stored[0]["config"]} if stored is not None else None
+    after = {"revision": expected + 1, "config": record["config"]}
+    audit = governance_event(NOTIFICATIONS_SET, principal, before, after, subject="registry:notifications")
     try:
-        revision = backend().notifications.put_config(record, expected)
+        revision = backend().notifications.put_config(record, expected, audit)
     except ConfigChanged as error:
         raise NotificationConfigMoved("the config was replaced at the same time; re-read it and retry") from error
     return _view(record, revision)

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import Field
 
 from modelyard_server.domain.audit import new_event
-from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
+from modelyard_server.domain.governance_audit import POLICY_MODEL_SET, POLICY_REGISTRY_SET, governance_event
 from modelyard_server.domain.model_base import RegistryModel, Revision, StrictModel
 from modelyard_server.domain.policy import (
     EffectivePolicy,
@@ -46,6 +46,11 @@ class PolicyView(RegistryModel):
     updated_by: str | None = None
 
 
+class PolicyHistoryPage(RegistryModel):
+    items: list[PolicyView]
+    next_token: str | None = None
+
+
 class ModelPolicyView(RegistryModel):
     registry: PolicyView
     override: PolicyView | None
@@ -76,6 +81,15 @@ def registry_policy() -> PolicyView:
     return _view(stored[0], stored[1]) if stored is not None else _view(None, 0)
 
 
+def registry_policy_history(limit: int, next_token: str | None) -> PolicyHistoryPage:
+    """Every stored revision of the registry policy, newest first (those set before the governance trail
+    existed too); the trail (`policy.registry.set`) adds who acted in full and the document replaced."""
+    page = backend().governance.registry_policy_history(limit, next_token)
+    return PolicyHistoryPage(
+        items=[_view(record, revision) for revision, record in page.items], next_token=page.next_token
+    )
+
+
 def registry_document() -> PolicyDocument:
     stored = backend().governance.get_registry_policy()
     return PolicyDocument.model_validate(stored[0]["document"]) if stored is not None else PolicyDocument()
@@ -99,11 +113,22 @@ def _record(request: SetPolicyRequest, principal: Principal) -> dict[str, Any]:
     }
 
 
+def _revision_state(document: dict[str, Any], revision: int) -> dict[str, Any]:
+    """A policy revision as the governance trail keeps it: its number, digest and document."""
+    digest = digest_of([PolicyDocument.model_validate(document)])
+    return {"revision": revision, "digest": digest, "document": document}
+
+
 def set_registry_policy(request: SetPolicyRequest, principal: Principal) -> PolicyView:
     require_admin(principal, "setting the registry policy")
     record = _record(request, principal)
+    stored = backend().governance.get_registry_policy()
+    # What the write replaces when it succeeds (it is conditioned on this very revision).
+    before = _revision_state(stored[0]["document"], stored[1]) if stored is not None else None
+    after = _revision_state(record["document"], request.expected_revision + 1)
+    audit = governance_event(POLICY_REGISTRY_SET, principal, before, after, subject="registry:policy")
     try:
-        revision = backend().governance.put_registry_policy(record, request.expected_revision)
+        revision = backend().governance.put_registry_policy(record, request.expected_revision, audit)
     except ConditionFailed as error:
         current = registry_policy().revision
         raise PolicyRevisionConflict(
@@ -130,11 +155,17 @@ def model_policy(name: str) -> ModelPolicyView:
 
 def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal) -> ModelPolicyView:
     require_admin(principal, "setting a model's policy override")
-    require_model(name)
+    loaded = backend().models.load_model(name)
+    if loaded is None:
+        raise ModelNotFound(f"there is no model '{name}'")
     record = _record(request, principal)
     event = new_event("model.policy.set", name, principal, after={"digest": record["digest"]})
+    override = loaded.policy_override
+    before = _revision_state(override, loaded.policy_revision) if override is not None else None
+    after = _revision_state(record["document"], request.expected_revision + 1)
+    audit = governance_event(POLICY_MODEL_SET, principal, before, after, subject=f"model:{name}")
     try:
-        backend().governance.put_model_policy(name, record, request.expected_revision, event)
+        backend().governance.put_model_policy(name, record, request.expected_revision, event, audit)
     except ConditionFailed as error:
         raise PolicyRevisionConflict(
             f"the policy of '{name}' changed since revision {request.expected_revision}; re-read it"

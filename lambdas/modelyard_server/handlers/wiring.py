@@ -16,6 +16,7 @@ from modelyard_server.handlers.query_parameters import refuse_unknown_query_para
 from modelyard_server.handlers.request_json import parse_request_json
 from modelyard_server.handlers.response_json import write_response_json
 from modelyard_server.handlers.routes import (
+    audit,
     compare,
     events,
     github_webhook,
@@ -72,6 +73,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         pointers.router,
         reviews.router,
         events.router,
+        audit.router,
         governance.router,
         notifications.router,
         github_webhook.router,

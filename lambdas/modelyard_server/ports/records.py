@@ -61,6 +61,22 @@ class Page(Generic[T]):
     next_token: str | None
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which events of the registry's governance trail to list, and in which order.
+
+    Times arrive as event-id bounds (ids are ULIDs, ordered by time), both inclusive, so each backend
+    reads one key range: `first_id` ≤ id ≤ `last_id`. `kinds` empty: every kind; `actor`: the acting
+    principal's subject (`detail.subject` of the event), exactly.
+    """
+
+    kinds: tuple[str, ...] = ()
+    actor: str | None = None
+    first_id: str | None = None
+    last_id: str | None = None
+    newest_first: bool = True
+
+
 @dataclass
 class LoadedModel:
     """A model with all its stage and alias pointers and its policy override: one read."""

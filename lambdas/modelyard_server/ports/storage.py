@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # annotations only: importing the ports defines no pydantic m
         VersionRecord,
     )
     from modelyard_server.ports.records import (
+        AuditQuery,
         BlobFacts,
         DeadLetter,
         IdempotencyRecord,
@@ -159,17 +160,32 @@ class EventLog(Protocol):
 
 
 class GovernanceStore(Protocol):
+    """Registry governance: policies, validations, protection-rule records, and the governance trail.
+
+    The governance trail is the registry-level audit log of every change of registry policy, model policy
+    overrides, notification routes (and roles, owners, namespaces): each write below that changes one of
+    them takes its `audit` event (`domain.governance_audit.governance_event`) and stores it atomically
+    with the change. Its events are not published to the bus (they are not model events).
+    """
+
     def get_registry_policy(self) -> tuple[dict[str, Any], int] | None: ...
 
-    def put_registry_policy(self, record: dict[str, Any], expected_revision: int) -> int:
-        """Store revision expected+1 (kept in the history too) iff the current one is still `expected`
-        (0: none yet); ConditionFailed({'policy'}) otherwise."""
+    def put_registry_policy(self, record: dict[str, Any], expected_revision: int, audit: EventRecord) -> int:
+        """Store revision expected+1 (kept in the history too) with its governance event iff the current one
+        is still `expected` (0: none yet); ConditionFailed({'policy'}) otherwise, and no event."""
 
-    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
-        """The latest `limit` registry policy revisions, newest first."""
+    def registry_policy_history(self, limit: int, token: str | None = None) -> Page[tuple[int, dict[str, Any]]]:
+        """Stored registry policy revisions (revision, record), newest first: one storage read per page."""
 
-    def put_model_policy(self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord) -> int:
-        """A model's admin override, revision-guarded like the registry's, with its event."""
+    def put_model_policy(
+        self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord, audit: EventRecord
+    ) -> int:
+        """A model's admin override, revision-guarded like the registry's, with the model's event and the
+        governance event, together."""
+
+    def governance_events(self, query: AuditQuery, limit: int, token: str | None) -> Page[EventRecord]:
+        """The governance trail, by event id (time) in the query's order; a fixed number of storage reads
+        per page (each adapter states its plan; a filtered page may hold fewer items than `limit`)."""
 
     def save_validation(
         self, model: str, number: int, report: dict[str, Any], summary: ValidationSummary, event: EventRecord
@@ -202,8 +218,9 @@ class ReviewStore(Protocol):
 class NotificationStore(Protocol):
     def get_config(self) -> tuple[dict[str, Any], int] | None: ...
 
-    def put_config(self, record: dict[str, Any], expected_revision: int) -> int:
-        """Store revision expected+1 iff the stored one is still `expected` (0 = none yet); ConfigChanged."""
+    def put_config(self, record: dict[str, Any], expected_revision: int, audit: EventRecord) -> int:
+        """Store revision expected+1 with its governance event iff the stored one is still `expected`
+        (0 = none yet); ConfigChanged otherwise, and no event."""
 
     def already_sent(self, event_id: str, channel: str) -> bool: ...
 

@@ -10,7 +10,11 @@ key (PK / SK)                      item
 ``RUN#<repo>#<run>`` / ``PROMOTE#<stage>``  what a workflow run asked to promote (TTL), for the
                                    deployment protection rule to find
 ``DELIVERY#<id>`` / ``#DELIVERY``  a GitHub webhook delivery already answered (TTL)
+``GOVERNANCE`` / ``E#<ulid>``      the governance trail: see ``governance_trail``
 =================================  ================================================================
+
+A policy write puts its governance event in the same TransactWriteItems (a model's override also its
+model event): a refused revision guard leaves neither.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
+from modelyard_server.adapters.dynamodb.governance_trail import governance_event_item, list_governance_events
 from modelyard_server.adapters.dynamodb.items import (
     PolicyItem,
     PromotionRequestItem,
@@ -29,10 +34,12 @@ from modelyard_server.adapters.dynamodb.items import (
     model_pk,
     version_sk,
 )
+from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.schemas import ValidationSummary
+from modelyard_server.ports.records import AuditQuery, Page
 
 REGISTRY_PK = "REGISTRY"
 POLICY_SK = "#POLICY"
@@ -58,7 +65,7 @@ class DynamoGovernanceStore:
             return None
         return item.record, int(item.revision)
 
-    def put_registry_policy(self, record: dict[str, Any], expected_revision: int) -> int:
+    def put_registry_policy(self, record: dict[str, Any], expected_revision: int, audit: EventRecord) -> int:
         revision = expected_revision + 1
         transaction = LabelledTransaction()
         transaction.put(
@@ -68,20 +75,25 @@ class DynamoGovernanceStore:
         )
         history = PolicyItem(REGISTRY_PK, f"POLICY#V#{revision:06d}", record=record, revision=revision)
         transaction.put("history", history)
+        transaction.put("audit", governance_event_item(audit))
         transaction.commit()
         return revision
 
-    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
+    def registry_policy_history(self, limit: int, token: str | None = None) -> Page[tuple[int, dict[str, Any]]]:
+        """One Query per page over ``POLICY#V#`` (newest first); the token is DynamoDB's LastEvaluatedKey."""
         result = RegistryItem.query(
             REGISTRY_PK,
             RegistryItem.sk.startswith("POLICY#V#"),
             scan_index_forward=False,
-            limit=limit,
             page_size=limit,
+            last_evaluated_key=decode_page_token(token, REGISTRY_PK),
         )
-        return [item.record for item in result if isinstance(item, PolicyItem)]
+        items, next_token = one_page(result)
+        return Page([(int(i.revision), i.record) for i in items if isinstance(i, PolicyItem)], next_token)
 
-    def put_model_policy(self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord) -> int:
+    def put_model_policy(
+        self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord, audit: EventRecord
+    ) -> int:
         revision = expected_revision + 1
         transaction = LabelledTransaction()
         transaction.put(
@@ -90,8 +102,12 @@ class DynamoGovernanceStore:
             _revision_guard(expected_revision),
         )
         transaction.put("event", event_item(event))
+        transaction.put("audit", governance_event_item(audit))
         transaction.commit()
         return revision
+
+    def governance_events(self, query: AuditQuery, limit: int, token: str | None) -> Page[EventRecord]:
+        return list_governance_events(query, limit, token)
 
     def save_validation(
         self, model: str, number: int, report: dict[str, Any], summary: ValidationSummary, event: EventRecord

@@ -197,6 +197,14 @@ class SecurityEventItem(RegistryItem, discriminator="security_event"):
     expires_at = NumberAttribute()
 
 
+class GovernanceEventItem(RegistryItem, discriminator="governance_event"):
+    """An event of the governance trail: not of kind ``event``, so the stream consumer does not publish it."""
+
+    record = JSONAttribute()
+    event_type = UnicodeAttribute()  # the filters read these two: a JSON record cannot be filtered on
+    actor_subject = UnicodeAttribute()
+
+
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
     kept = NumberAttribute()
     expires_at = NumberAttribute()

@@ -7,18 +7,20 @@ key (PK / SK)                         item
 ``SENT#<event id>`` / ``#<channel>``  a notification already delivered to a channel (TTL), so a
                                       redelivered event is not posted twice
 ====================================  ==========================================================
+
+A new config and its governance event (``governance_trail``) are one TransactWriteItems.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
+from modelyard_server.adapters.dynamodb.governance_trail import governance_event_item
 from modelyard_server.adapters.dynamodb.items import NotificationConfigItem, NotificationSentItem, RegistryItem
-from modelyard_server.adapters.dynamodb.transactions import is_condition_failure
+from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction
 from modelyard_server.domain.clock import now
-from modelyard_server.ports.records import ConfigChanged
+from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.ports.records import ConditionFailed, ConfigChanged
 
 REGISTRY_PK = "REGISTRY"
 CONFIG_SK = "#NOTIFICATIONS"
@@ -38,19 +40,22 @@ class DynamoNotificationStore:
         record: dict[str, Any] = item.record
         return record, int(item.revision)
 
-    def put_config(self, record: dict[str, Any], expected_revision: int) -> int:
+    def put_config(self, record: dict[str, Any], expected_revision: int, audit: EventRecord) -> int:
         revision = expected_revision + 1
         condition = (
             RegistryItem.sk.does_not_exist()
             if expected_revision == 0
             else NotificationConfigItem.revision == expected_revision
         )
+        transaction = LabelledTransaction()
+        transaction.put(
+            "config", NotificationConfigItem(REGISTRY_PK, CONFIG_SK, record=record, revision=revision), condition
+        )
+        transaction.put("audit", governance_event_item(audit))
         try:
-            NotificationConfigItem(REGISTRY_PK, CONFIG_SK, record=record, revision=revision).save(condition=condition)
-        except PutError as error:
-            if is_condition_failure(error):
-                raise ConfigChanged from error
-            raise
+            transaction.commit()
+        except ConditionFailed as error:
+            raise ConfigChanged from error
         return revision
 
     def already_sent(self, event_id: str, channel: str) -> bool:

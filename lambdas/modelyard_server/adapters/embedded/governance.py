@@ -1,5 +1,6 @@
-"""Policies (registry and per model, revision-guarded), validation reports, promotion requests and
-webhook deliveries already seen."""
+"""Policies (registry and per model, revision-guarded), validation reports, promotion requests,
+webhook deliveries already seen, and the governance trail (``governance_trail``): a policy write and its
+governance event are one transaction."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any
 from modelyard_server.adapters.embedded.codec import epoch, record_json, to_json
 from modelyard_server.adapters.embedded.database import Clock, Database
 from modelyard_server.adapters.embedded.events import append_event
+from modelyard_server.adapters.embedded.governance_trail import append_governance_event, list_governance_events
+from modelyard_server.adapters.embedded.paging import MAX_POSITION, decode_token, page_of, position_as_int
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.schemas import ValidationSummary
-from modelyard_server.ports.records import ConditionFailed
+from modelyard_server.ports.records import AuditQuery, ConditionFailed, Page
 
 #: GitHub fails a job that waits for approval longer than 30 days; deliveries are remembered as long.
 PROMOTION_REQUEST_TTL = timedelta(days=31)
@@ -32,7 +35,7 @@ class SqliteGovernanceStore:
             ).fetchone()
         return None if row is None else (json.loads(row[0]), int(row[1]))
 
-    def put_registry_policy(self, record: dict[str, Any], expected_revision: int) -> int:
+    def put_registry_policy(self, record: dict[str, Any], expected_revision: int, audit: EventRecord) -> int:
         """The highest revision is the policy in force; every revision stays, as its history."""
         revision = expected_revision + 1
         with self._db.write() as connection:
@@ -42,16 +45,23 @@ class SqliteGovernanceStore:
             connection.execute(
                 "INSERT INTO registry_policy (revision, record) VALUES (?, ?)", (revision, to_json(record))
             )
+            append_governance_event(connection, audit)
         return revision
 
-    def registry_policy_history(self, limit: int) -> list[dict[str, Any]]:
+    def registry_policy_history(self, limit: int, token: str | None = None) -> Page[tuple[int, dict[str, Any]]]:
+        """One SELECT per page, newest first; the token holds the last revision returned."""
+        before = position_as_int(decode_token(token, "policy-history"))
         with self._db.read() as connection:
             rows = connection.execute(
-                "SELECT record FROM registry_policy ORDER BY revision DESC LIMIT ?", (max(limit, 0),)
+                "SELECT revision, record FROM registry_policy WHERE revision < ? ORDER BY revision DESC LIMIT ?",
+                (before if before is not None else MAX_POSITION, max(limit, 1) + 1),
             ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        kept, next_token = page_of(rows, limit, "policy-history", lambda row: int(row[0]))
+        return Page([(int(row[0]), json.loads(row[1])) for row in kept], next_token)
 
-    def put_model_policy(self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord) -> int:
+    def put_model_policy(
+        self, model: str, record: dict[str, Any], expected_revision: int, event: EventRecord, audit: EventRecord
+    ) -> int:
         revision = expected_revision + 1
         with self._db.write() as connection:
             if expected_revision == 0:
@@ -68,7 +78,12 @@ class SqliteGovernanceStore:
             if changed == 0:
                 raise ConditionFailed({"policy"})
             append_event(connection, event)
+            append_governance_event(connection, audit)
         return revision
+
+    def governance_events(self, query: AuditQuery, limit: int, token: str | None) -> Page[EventRecord]:
+        with self._db.read() as connection:
+            return list_governance_events(connection, query, limit, token)
 
     # ---------------------------------------------------------------------------------- validations
 

@@ -1,4 +1,5 @@
-"""Notification routing config (revision-guarded) and the markers of notifications already sent."""
+"""Notification routing config (revision-guarded, stored with its governance event) and the markers of
+notifications already sent."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from modelyard_server.adapters.embedded.codec import epoch, to_json
 from modelyard_server.adapters.embedded.database import Clock, Database
+from modelyard_server.adapters.embedded.governance_trail import append_governance_event
+from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import ConfigChanged
 
 SENT_TTL = timedelta(days=7)  # longer than any redelivery of the same event
@@ -23,7 +26,7 @@ class SqliteNotificationStore:
             row = connection.execute("SELECT record, revision FROM notification_config WHERE id = 1").fetchone()
         return None if row is None else (json.loads(row[0]), int(row[1]))
 
-    def put_config(self, record: dict[str, Any], expected_revision: int) -> int:
+    def put_config(self, record: dict[str, Any], expected_revision: int, audit: EventRecord) -> int:
         revision = expected_revision + 1
         with self._db.write() as connection:
             if expected_revision == 0:
@@ -39,6 +42,7 @@ class SqliteNotificationStore:
                 ).rowcount
             if changed == 0:
                 raise ConfigChanged
+            append_governance_event(connection, audit)
         return revision
 
     def already_sent(self, event_id: str, channel: str) -> bool:

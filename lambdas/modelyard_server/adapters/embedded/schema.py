@@ -228,8 +228,21 @@ def _version_2(connection: sqlite3.Connection) -> None:
         connection.execute(statement)
 
 
+# The governance trail (issue 12): registry-level changes, kept apart from the models' events (and so from
+# the outbox: nothing publishes them); adapters/embedded/governance_trail.py reads it.
+VERSION_4 = """
+CREATE TABLE governance_events (
+    id TEXT PRIMARY KEY,                    -- a ULID: ordered by time
+    kind TEXT NOT NULL,                     -- the event type, e.g. policy.registry.set
+    actor TEXT NOT NULL,                    -- the acting principal's subject
+    record TEXT NOT NULL
+);
+CREATE INDEX governance_events_by_kind ON governance_events (kind, id);
+CREATE INDEX governance_events_by_actor ON governance_events (actor, id);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3)
+MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

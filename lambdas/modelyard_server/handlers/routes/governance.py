@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.deferred import Deferred
-from modelyard_server.handlers.routes.params import ModelNameParam, VersionNumberParam
+from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery, VersionNumberParam
 from modelyard_server.observability import metrics
 
 if TYPE_CHECKING:
@@ -27,6 +27,20 @@ Caller = Annotated[Principal, Depends(authenticated_principal)]
 @router.get("/v1/policy", summary="The registry policy in force", tags=["policy"])
 def get_registry_policy(caller: Caller) -> policies.PolicyView:
     return policies.registry_policy()
+
+
+@router.get(
+    "/v1/policy/history",
+    summary="Every revision of the registry policy, newest first",
+    description="Each revision with its document, digest, and who set it when. The governance trail "
+    "(`GET /v1/audit?kind=policy.registry.set`, admins) has the same changes with the full identity of who "
+    "acted and the document each replaced. One storage read per page.",
+    tags=["policy"],
+)
+def registry_policy_history(
+    caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None
+) -> policies.PolicyHistoryPage:
+    return policies.registry_policy_history(limit, next_token)
 
 
 @router.put("/v1/policy", summary="Replace the registry policy (admins)", tags=["policy"])
