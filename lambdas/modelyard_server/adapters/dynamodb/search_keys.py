@@ -21,8 +21,12 @@ COMMIT_KEY_LENGTH = 7  # the shortest commit prefix a query may give, and the sh
 
 
 def created_key(at: datetime) -> str:
-    """Fixed-width UTC ISO 8601 (microseconds, ``Z``): string order is time order."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC ISO 8601 (microseconds, ``Z``): string order is time order.
+
+    The year is padded here: strftime's ``%Y`` gives ``999`` for the year 999 on glibc, which sorts after
+    ``2026`` and would make a bound of ``created_after=0999-...`` exclude everything."""
+    utc = at.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 def search_sk(created_at: datetime, model: str, version: int) -> str:
