@@ -153,3 +153,22 @@ def test_every_malformed_filter_is_named_at_once(stack: LocalStack, token: str) 
     answer = get(stack, token, "/v1/versions", {"metric": "x", "order": "up", "commit": "z"})
     assert answer.status == 400
     assert sorted(error["field"] for error in answer.json()["errors"]) == ["commit", "metric", "order"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v1/versions", {"model": ["search-fraud", "search-churn"]}),
+        ("/v1/versions", {"order": ["asc", "desc"]}),
+        ("/v1/models/any-model/versions", {"framework": ["sklearn", "xgboost"]}),
+        ("/v1/models", {"name_prefix": ["a", "s"]}),
+        ("/v1/models", {"limit": ["5", "6"]}),
+    ],
+)
+def test_a_single_valued_parameter_given_twice_is_400_not_one_of_them(
+    stack: LocalStack, token: str, path: str, query: dict[str, Any]
+) -> None:
+    answer = get(stack, token, path, query)
+    assert answer.status == 400, answer.body[:500]
+    assert answer.json()["type"].endswith("/repeated-query-parameter")
+    assert answer.json()["repeated"] == list(query)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from tests.support.api_events import ApiResponse, LambdaContextStub, http_event
 
-from modelyard_server.handlers.query_parameters import accepted_query_parameters, routes_of
+from modelyard_server.handlers.query_parameters import accepted_query_parameters, repeatable_query_parameters, routes_of
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
 
 APP = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
@@ -83,3 +83,29 @@ def test_a_misspelt_filter_is_refused_not_ignored() -> None:
     answer = call("GET", "/v1/versions", {"tags": "team=risk"})
     assert answer.status == 400
     assert "tag" in answer.problem["accepted"]
+
+
+def _single_valued(route: Route) -> list[str]:
+    return [name for name in accepted_query_parameters(route) if name not in repeatable_query_parameters(route)]
+
+
+SINGLE_VALUED = {key: names for key, route in ROUTES.items() if (names := _single_valued(route))}
+
+
+@pytest.mark.parametrize("key", sorted(SINGLE_VALUED))
+def test_a_single_valued_parameter_given_twice_is_refused_not_half_read(key: str) -> None:
+    route = ROUTES[key]
+    for name in SINGLE_VALUED[key]:
+        answer = call(route.method, concrete(route), {name: ["1", "2"]})
+        assert answer.status == 400, (name, answer.raw)
+        problem = answer.problem
+        assert problem["type"].endswith("/repeated-query-parameter")
+        assert problem["repeated"] == [name]
+        assert problem["accepted"] == accepted_query_parameters(route)
+        assert name in problem["detail"]
+
+
+def test_the_repeatable_parameters_are_the_search_lists() -> None:
+    assert repeatable_query_parameters(ROUTES["GET /v1/versions"]) == ["tag", "metric"]
+    assert repeatable_query_parameters(ROUTES["GET /v1/models"]) == ["tag"]
+    assert call("GET", "/v1/models", {"tag": ["a=1", "b=2"], "name_prefix": "x"}).status == 401  # past parameters
