@@ -172,3 +172,4 @@ def test_a_single_valued_parameter_given_twice_is_400_not_one_of_them(
     assert answer.status == 400, answer.body[:500]
     assert answer.json()["type"].endswith("/repeated-query-parameter")
     assert answer.json()["repeated"] == list(query)
+

@@ -57,11 +57,14 @@ def repeatable_query_parameters(route: Route) -> list[str]:
 
 
 def _given_more_than_once(app: ApiGatewayResolver) -> set[str]:
-    """Names the query string repeats: from the raw query (Lambda, payload v2) or the parsed lists (ASGI)."""
+    """Names the query string repeats: from the raw query (Lambda, payload v2) or the parsed lists (ASGI).
+
+    powertools' validation writes each filter model's values back into the ASGI event's parsed lists under
+    the model's own name (a dict): only lists are what the client sent."""
     event = app.current_event
     raw = event.get("rawQueryString")
     given = parse_qs(raw, keep_blank_values=True) if raw is not None else event.multi_value_query_string_parameters
-    return {name for name, values in (given or {}).items() if len(values) > 1}
+    return {name for name, values in (given or {}).items() if isinstance(values, list) and len(values) > 1}
 
 
 def routes_of(app: ApiGatewayResolver) -> list[Route]:
