@@ -173,3 +173,12 @@ def test_a_single_valued_parameter_given_twice_is_400_not_one_of_them(
     assert answer.json()["type"].endswith("/repeated-query-parameter")
     assert answer.json()["repeated"] == list(query)
 
+
+def test_a_comma_separates_list_values_here_as_api_gateway_does(stack: LocalStack, searchable: dict[str, str]) -> None:
+    # Behind API Gateway a repeated parameter reaches the function joined with commas; the local server must
+    # read `tag=a=1,b=2` as those two tags too, as its documentation says, not refuse it.
+    token, fraud = searchable["token"], searchable["a"]
+    joined = {"tag": "team=risk,env=prod", "metric": "auc>=0.75,auc<0.9", "model_prefix": "search-"}
+    assert keys(get(stack, token, "/v1/versions", joined)) == [(fraud, 1)]
+    repeated = {"tag": ["team=risk", "env=prod"], "metric": ["auc>=0.75", "auc<0.9"], "model_prefix": "search-"}
+    assert keys(get(stack, token, "/v1/versions", repeated)) == [(fraud, 1)]

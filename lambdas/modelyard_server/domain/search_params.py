@@ -61,7 +61,8 @@ FORMATS: dict[str, str] = {
     "tag": f"`key=value`; repeat for more (every one must match, at most {MAX_TAGS}). A comma separates two "
     "values, as API Gateway joins a repeated parameter's values with commas",
     "metric": "`name<op>number` with op one of `< <= = >= > !=`, e.g. `accuracy>=0.9`; the version must "
-    f"have the metric and the comparison must hold; repeat for more (all must hold, at most {MAX_METRICS})",
+    f"have the metric and the comparison must hold; repeat for more (all must hold, at most {MAX_METRICS}); a "
+    "comma separates two, as for `tag`",
     "framework": "The framework as registered, e.g. `sklearn` (exact)",
     "format": "The artifact format: " + ", ".join(ENUMS["format"]),
     "status": "The version's status: " + ", ".join(ENUMS["status"]),
@@ -150,8 +151,14 @@ class _Problems:
             raise InvalidFilter(summary, errors=self.errors)
 
 
+def _listed(values: list[str] | None) -> list[str]:
+    """Each value of a list parameter; a comma separates two, as API Gateway joins a repeated parameter's values
+    with commas before the function sees them (so the local server reads `tag=a=1,b=2` as Lambda does)."""
+    return [part for value in values or [] for part in value.split(",")]
+
+
 def _tags(values: list[str] | None, problems: _Problems) -> tuple[tuple[str, str], ...]:
-    values = values or []
+    values = _listed(values)
     if len(values) > MAX_TAGS:
         problems.add("tag", f"{len(values)} tags", f"at most {MAX_TAGS}")
     pairs: list[tuple[str, str]] = []
@@ -165,7 +172,7 @@ def _tags(values: list[str] | None, problems: _Problems) -> tuple[tuple[str, str
 
 
 def _metrics(values: list[str] | None, problems: _Problems) -> tuple[MetricCondition, ...]:
-    values = values or []
+    values = _listed(values)
     if len(values) > MAX_METRICS:
         problems.add("metric", f"{len(values)} conditions", f"at most {MAX_METRICS}")
     conditions: list[MetricCondition] = []
