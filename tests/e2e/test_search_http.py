@@ -125,6 +125,18 @@ MALFORMED: dict[str, tuple[str, dict[str, Any], str, str]] = {
     "created-no-offset": ("/v1/versions", {"created_after": "2026-11-01T00:00:00"}, "created_after", "offset"),
     "created-date-only": ("/v1/versions", {"created_before": "2026-11-01"}, "created_before", "RFC 3339"),
     "created-bad-month": ("/v1/versions", {"created_after": "2026-13-01T00:00:00Z"}, "created_after", "RFC 3339"),
+    "created-before-utc-begins": (
+        "/v1/versions",
+        {"created_after": "0001-01-01T00:00:00+01:00"},
+        "created_after",
+        "0001-01-01T00:00:00Z",
+    ),
+    "created-after-utc-ends": (
+        "/v1/versions",
+        {"created_before": "9999-12-31T23:59:59-01:00"},
+        "created_before",
+        "9999-12-31T23:59:59Z",
+    ),
     "order-by": ("/v1/versions", {"order_by": "size"}, "order_by", "metric:<name>"),
     "metric-order-across-models": ("/v1/versions", {"order_by": "metric:auc"}, "order_by", "exact `model`"),
     "order": ("/v1/versions", {"order": "up"}, "order", "asc"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, cast, get_args
 
 from pydantic import Field, StringConstraints
@@ -201,10 +201,15 @@ def _instant(field: str, value: str | None, problems: _Problems) -> datetime | N
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        instant.astimezone(UTC)  # an instant is compared in UTC: it must have a UTC date (years 1 to 9999)
     except ValueError:  # the form fits but not the calendar, e.g. a 13th month
         problems.add(field, text, FORMATS[field])
         return None
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00, which is in the year 0 in UTC
+        problems.add(field, text, "an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+        return None
+    return instant
 
 
 def _parent(value: str | None, problems: _Problems) -> str | None:
