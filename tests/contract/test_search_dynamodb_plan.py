@@ -336,3 +336,34 @@ def test_an_edited_sort_position_is_a_bad_token(registry: Driver, case: str) -> 
     assert first.next_token is not None
     with pytest.raises(BadPageToken):
         registry.backend.search.search_versions(query, 1, _edited(first.next_token, position))
+
+
+# Start keys edited to lack the attributes a Query's ExclusiveStartKey needs (DynamoDB refuses those with a
+# ValidationException), or to carry another index's: what a client editing the readable token would send.
+EDITED_START_KEYS = {
+    "model-partition-without-sort-key": (VersionQuery(model="alpha"), ["PK"]),
+    "search-key-without-sort-key": (VersionQuery(tags=(("team", "risk"),)), ["PK"]),
+    "models-without-index-keys": (ModelQuery(name_prefix="a"), ["PK", "SK", "GSI1PK"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITED_START_KEYS))
+def test_an_edited_start_key_is_a_bad_token(registry: Driver, case: str) -> None:
+    query, kept = EDITED_START_KEYS[case]
+    for name in ("alpha", "alpine", "apex"):
+        for _ in range(2):
+            register(registry, name, tags={"team": "risk"})
+    search = registry.backend.search
+    first = (
+        search.search_models(query, 1, None)
+        if isinstance(query, ModelQuery)
+        else search.search_versions(query, 1, None)
+    )
+    assert first.next_token is not None
+    body = json.loads(base64.urlsafe_b64decode(first.next_token + "=" * (-len(first.next_token) % 4)))
+    edited = _edited(first.next_token, {name: value for name, value in body["at"].items() if name in kept})
+    with pytest.raises(BadPageToken):
+        if isinstance(query, ModelQuery):
+            search.search_models(query, 1, edited)
+        else:
+            search.search_versions(query, 1, edited)

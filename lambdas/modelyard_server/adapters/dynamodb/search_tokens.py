@@ -48,14 +48,16 @@ def _decode(query: object, token: str | None) -> Any:
     return body["at"]
 
 
-def start_key(query: object, token: str | None, partition: str) -> dict[str, Any] | None:
-    """The DynamoDB start key in `token`, checked (by pages.py) to lie in `partition`."""
+def start_key(
+    query: object, token: str | None, partition: str, index_keys: tuple[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The DynamoDB start key in `token`, checked (by pages.py) to lie in `partition` of that index."""
     position = _decode(query, token)
     if position is None:
         return None
     if not isinstance(position, dict):
         raise BadPageToken(FOREIGN)
-    return decode_page_token(encode_page_token(position), partition)
+    return decode_page_token(encode_page_token(position), partition, index_keys)
 
 
 def sort_position(query: object, token: str | None) -> list[Any] | None:
