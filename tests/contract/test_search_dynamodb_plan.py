@@ -354,16 +354,15 @@ def test_an_edited_start_key_is_a_bad_token(registry: Driver, case: str) -> None
         for _ in range(2):
             register(registry, name, tags={"team": "risk"})
     search = registry.backend.search
-    first = (
-        search.search_models(query, 1, None)
-        if isinstance(query, ModelQuery)
-        else search.search_versions(query, 1, None)
-    )
+
+    def page(token: str | None) -> Any:
+        if isinstance(query, ModelQuery):
+            return search.search_models(query, 1, token)
+        return search.search_versions(query, 1, token)
+
+    first = page(None)
     assert first.next_token is not None
     body = json.loads(base64.urlsafe_b64decode(first.next_token + "=" * (-len(first.next_token) % 4)))
     edited = _edited(first.next_token, {name: value for name, value in body["at"].items() if name in kept})
     with pytest.raises(BadPageToken):
-        if isinstance(query, ModelQuery):
-            search.search_models(query, 1, edited)
-        else:
-            search.search_versions(query, 1, edited)
+        page(edited)
