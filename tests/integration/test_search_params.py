@@ -1,5 +1,5 @@
 """Search parameters at their edges through the Lambda entry point on moto (DynamoDB, under the function's
-IAM policy): each malformed one is a precise 400 that names it, none is a 500. The local stack gives the
+IAM policy): each malformed one is a precise 4xx that names it, none is a 500. The local stack gives the
 same answers (tests/e2e/test_search_http.py)."""
 
 from __future__ import annotations
