@@ -116,7 +116,8 @@ def order_arg(text: str) -> str:
 
 
 def positive_int_arg(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    # str.isdigit() also holds for other scripts' digits and for superscripts (which int() refuses)
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
 
