@@ -196,7 +196,9 @@ def test_cli_login_whoami_logout(stack: LocalStack, tmp_path: Path) -> None:
 
     from tests.e2e.conftest import base_env
 
-    stack.github.people.add_person("carol", user_id=3003, teams=("acme/risk",))
+    # a login no other test of this module signs in with: the stand-in approves a device code by login, and
+    # another test's "carol" (another user id) would approve it with her teams
+    stack.github.people.add_person("dora", user_id=3003, teams=("acme/risk",))
     env = {**base_env(), "MODELYARD_URL": stack.api_url, "MODELYARD_CONFIG_DIR": str(tmp_path / "config")}
 
     def modelyard(*args: str) -> subprocess.CompletedProcess[str]:
@@ -214,12 +216,12 @@ def test_cli_login_whoami_logout(stack: LocalStack, tmp_path: Path) -> None:
         first_line = signing_in.stderr.readline()
         code = re.search(r"one-time code: (\S+)", first_line)
         assert code, first_line
-        _person_does(stack, "approve", DeviceCode("", code.group(1), "", 900, 5), login="carol")
+        _person_does(stack, "approve", DeviceCode("", code.group(1), "", 900, 5), login="dora")
         assert signing_in.wait(timeout=60) == 0, signing_in.stderr.read()
-        assert json.loads(signing_in.stdout.read())["login"] == "carol"
+        assert json.loads(signing_in.stdout.read())["login"] == "dora"
 
     me = modelyard("whoami", "--json")
     assert me.returncode == 0, me.stderr
-    assert (json.loads(me.stdout)["login"], json.loads(me.stdout)["teams"]) == ("carol", ["acme/risk"])
+    assert (json.loads(me.stdout)["login"], json.loads(me.stdout)["teams"]) == ("dora", ["acme/risk"])
     assert modelyard("logout").stdout.strip() == "signed out"
     assert modelyard("whoami").returncode != 0  # no session, no token: nothing to sign requests with
