@@ -31,11 +31,12 @@ from modelyard.action_inputs import DEFAULT_POLICY_FILE, InputError, Inputs, env
 from modelyard.commands import pointers, versions
 from modelyard.errors import ClientError, ModelyardError, RegistryError
 from modelyard.github import Runner
+from modelyard.queries import ARTIFACT_FORMATS
 from modelyard.uris import is_semver
 
 __all__ = ["STEPS", "InputError", "Inputs", "StepFailed", "default_idempotency_key", "env_name", "main", "run"]
 
-FORMATS = ("onnx", "safetensors", "joblib", "pickle", "tarball", "other")
+FORMATS = ARTIFACT_FORMATS
 DEFAULT_COMPARE_STAGE = "production"
 MAX_IDEMPOTENCY_KEY = 128
 

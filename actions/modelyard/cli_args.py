@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from modelyard.commands.compare import version_uri_of
 from modelyard.commands.inputs import checked_metrics, number_or_text, parse_json_object
 from modelyard.errors import ClientError
-from modelyard.queries import metric_condition, timestamp
+from modelyard.queries import ARTIFACT_FORMATS, STATUSES, metric_condition, timestamp
 from modelyard.uris import check_name, check_pointer, is_uri, parse_uri, parse_version_ref
 
 
@@ -116,7 +116,8 @@ def order_arg(text: str) -> str:
 
 
 def positive_int_arg(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    # str.isdigit() also holds for other scripts' digits and for superscripts (which int() refuses)
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
 
@@ -165,8 +166,8 @@ def version_filter_options(parser: argparse.ArgumentParser, *, across_models: bo
         help="a metric condition, e.g. 'accuracy>=0.9' (ops < <= = >= > !=; repeatable)",
     )
     parser.add_argument("--framework")
-    parser.add_argument("--format", choices=["onnx", "safetensors", "joblib", "pickle", "tarball", "other"])
-    parser.add_argument("--status", choices=["pending_upload", "verifying", "ready", "archived", "deprecated"])
+    parser.add_argument("--format", choices=ARTIFACT_FORMATS)
+    parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--stage", type=stage_filter_arg, help="holds this stage now")
     parser.add_argument("--alias", type=pointer_arg("alias"), help="holds this alias now")
     parser.add_argument("--data-uri", help="trained on this data location")

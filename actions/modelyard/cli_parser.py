@@ -23,11 +23,12 @@ from modelyard.cli_args import (
     version_filter_options,
 )
 from modelyard.commands.dev import DEFAULT_DEV_ISSUER
+from modelyard.queries import ARTIFACT_FORMATS
 from modelyard.version import __version__
 
 Command = Callable[[str, Callable[[argparse.Namespace], c.Output], str], Parser]
 PAIR: dict[str, Any] = {"type": pair_arg, "action": "append", "default": [], "metavar": "KEY=VALUE"}
-FORMATS = ["onnx", "safetensors", "joblib", "pickle", "tarball", "other"]
+FORMATS = list(ARTIFACT_FORMATS)
 
 
 def _global_options(*, suppress: bool) -> Parser:

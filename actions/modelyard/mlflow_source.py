@@ -7,6 +7,7 @@ metrics) and the version's artifacts, downloaded through the server's artifact p
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import urllib.error
@@ -61,15 +62,23 @@ class MlflowRegistry:
 
     def __init__(self, tracking_uri: str) -> None:
         parts = urllib.parse.urlsplit(tracking_uri)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ClientError(f"--tracking-uri must be an http(s) URL of an MLflow server, not {tracking_uri!r}")
-        self.url = tracking_uri.rstrip("/")
+        # Credentials in the URI (MLflow's basic-auth app) are sent as Basic authentication, never shown:
+        # messages end in CI logs, and urllib would take `user:secret@host` for a host with a bad port.
+        host = parts.netloc.rpartition("@")[2]
+        shown = urllib.parse.urlunsplit(parts._replace(netloc=host))
+        if parts.scheme not in ("http", "https") or not host:
+            raise ClientError(f"--tracking-uri must be an http(s) URL of an MLflow server, not {shown!r}")
+        self.url = shown.rstrip("/")
+        self._headers = {"Accept": "application/json"}
+        if "@" in parts.netloc:
+            pair = f"{urllib.parse.unquote(parts.username or '')}:{urllib.parse.unquote(parts.password or '')}"
+            self._headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
 
     # -- HTTP ----------------------------------------------------------------------------------------
 
     def _open(self, path: str, query: Mapping[str, Any] | None = None) -> Any:
         url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 - http(s) only
+        request = urllib.request.Request(url, headers=self._headers)  # noqa: S310 - http(s) only
         try:
             return urllib.request.urlopen(request, timeout=TIMEOUT)  # noqa: S310
         except urllib.error.HTTPError as exc:

@@ -17,7 +17,10 @@ from modelyard.uris import check_name, check_pointer, parse_uri
 
 _METRIC_RE = re.compile(r"\s*([^<>=!\s]+)\s*(<=|>=|!=|<|>|=)\s*(\S+)\s*")
 _ORDER_RE = re.compile(r"created|metric:[^\s]+")
-STATUSES = ("pending_upload", "verifying", "ready", "archived", "deprecated")
+# every artifact format the server takes, and every status it records and searches by
+# (tests/unit/test_search_choices_agree.py holds both to the server's)
+ARTIFACT_FORMATS = ("onnx", "safetensors", "joblib", "pickle", "tarball", "pytorch", "other")
+STATUSES = ("pending_upload", "verifying", "ready", "rejected", "archived", "deprecated", "abandoned")
 
 Tags = Mapping[str, str] | Iterable[str] | Iterable[tuple[str, str]]
 

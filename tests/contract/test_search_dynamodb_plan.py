@@ -7,6 +7,8 @@ tests; these check the DynamoDB layout those answers are read from.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from tests.contract.conftest import BACKENDS, Clock
 from tests.contract.registry_driver import Driver
 
 TABLE = "contract-registry"
+NAN = float("nan")
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -302,3 +305,64 @@ def test_a_version_with_the_most_tags_and_metrics_registers_and_is_found_by_them
     by_metric = VersionQuery(model="big", order=VersionOrder(by="metric", metric="m001" + "y" * 124))
     ordered = registry.backend.search.search_versions(by_metric, 10, None).items
     assert [m.version.version for m in ordered] == [2, 1]  # 0.5, then 0.001
+
+
+def _edited(token: str, position: Any) -> str:
+    """`token` with its position replaced: what a client editing the (readable) token would send."""
+    body = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    raw = json.dumps({**body, "at": position}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# Positions of the wrong kind for each plan: a created-ordered page continues after a created key (text),
+# a metric-ordered one after a number; versions are 1..10**9.
+EDITED = {
+    "holders-number": (VersionQuery(stage="production"), [1, "alpha", 1]),
+    "holders-bool": (VersionQuery(stage="production"), [True, "alpha", 1]),
+    "holders-version-too-large": (VersionQuery(stage="production"), ["2026", "alpha", 10**30]),
+    "metric-text": (VersionQuery(model="alpha", order=VersionOrder(by="metric", metric="auc")), ["x", "alpha", 1]),
+    "metric-nan": (VersionQuery(model="alpha", order=VersionOrder(by="metric", metric="auc")), [NAN, "alpha", 1]),
+    "metric-version-text": (VersionQuery(model="alpha", order=VersionOrder(by="metric", metric="auc")), [1, "a", "1"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITED))
+def test_an_edited_sort_position_is_a_bad_token(registry: Driver, case: str) -> None:
+    query, position = EDITED[case]
+    for name in ("alpha", "beta", "gamma"):
+        register(registry, name, metrics={"auc": 0.5})
+        registry.move(name, "stage", "production", register(registry, name, metrics={"auc": 0.9}))
+    first = registry.backend.search.search_versions(query, 1, None)
+    assert first.next_token is not None
+    with pytest.raises(BadPageToken):
+        registry.backend.search.search_versions(query, 1, _edited(first.next_token, position))
+
+
+# Start keys edited to lack the attributes a Query's ExclusiveStartKey needs (DynamoDB refuses those with a
+# ValidationException), or to carry another index's: what a client editing the readable token would send.
+EDITED_START_KEYS = {
+    "model-partition-without-sort-key": (VersionQuery(model="alpha"), ["PK"]),
+    "search-key-without-sort-key": (VersionQuery(tags=(("team", "risk"),)), ["PK"]),
+    "models-without-index-keys": (ModelQuery(name_prefix="a"), ["PK", "SK", "GSI1PK"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDITED_START_KEYS))
+def test_an_edited_start_key_is_a_bad_token(registry: Driver, case: str) -> None:
+    query, kept = EDITED_START_KEYS[case]
+    for name in ("alpha", "alpine", "apex"):
+        for _ in range(2):
+            register(registry, name, tags={"team": "risk"})
+    search = registry.backend.search
+
+    def page(token: str | None) -> Any:
+        if isinstance(query, ModelQuery):
+            return search.search_models(query, 1, token)
+        return search.search_versions(query, 1, token)
+
+    first = page(None)
+    assert first.next_token is not None
+    body = json.loads(base64.urlsafe_b64decode(first.next_token + "=" * (-len(first.next_token) % 4)))
+    edited = _edited(first.next_token, {name: value for name, value in body["at"].items() if name in kept})
+    with pytest.raises(BadPageToken):
+        page(edited)

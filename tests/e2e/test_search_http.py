@@ -125,6 +125,18 @@ MALFORMED: dict[str, tuple[str, dict[str, Any], str, str]] = {
     "created-no-offset": ("/v1/versions", {"created_after": "2026-11-01T00:00:00"}, "created_after", "offset"),
     "created-date-only": ("/v1/versions", {"created_before": "2026-11-01"}, "created_before", "RFC 3339"),
     "created-bad-month": ("/v1/versions", {"created_after": "2026-13-01T00:00:00Z"}, "created_after", "RFC 3339"),
+    "created-before-utc-begins": (
+        "/v1/versions",
+        {"created_after": "0001-01-01T00:00:00+01:00"},
+        "created_after",
+        "0001-01-01T00:00:00Z",
+    ),
+    "created-after-utc-ends": (
+        "/v1/versions",
+        {"created_before": "9999-12-31T23:59:59-01:00"},
+        "created_before",
+        "9999-12-31T23:59:59Z",
+    ),
     "order-by": ("/v1/versions", {"order_by": "size"}, "order_by", "metric:<name>"),
     "metric-order-across-models": ("/v1/versions", {"order_by": "metric:auc"}, "order_by", "exact `model`"),
     "order": ("/v1/versions", {"order": "up"}, "order", "asc"),
@@ -153,3 +165,32 @@ def test_every_malformed_filter_is_named_at_once(stack: LocalStack, token: str) 
     answer = get(stack, token, "/v1/versions", {"metric": "x", "order": "up", "commit": "z"})
     assert answer.status == 400
     assert sorted(error["field"] for error in answer.json()["errors"]) == ["commit", "metric", "order"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v1/versions", {"model": ["search-fraud", "search-churn"]}),
+        ("/v1/versions", {"order": ["asc", "desc"]}),
+        ("/v1/models/any-model/versions", {"framework": ["sklearn", "xgboost"]}),
+        ("/v1/models", {"name_prefix": ["a", "s"]}),
+        ("/v1/models", {"limit": ["5", "6"]}),
+    ],
+)
+def test_a_single_valued_parameter_given_twice_is_400_not_one_of_them(
+    stack: LocalStack, token: str, path: str, query: dict[str, Any]
+) -> None:
+    answer = get(stack, token, path, query)
+    assert answer.status == 400, answer.body[:500]
+    assert answer.json()["type"].endswith("/repeated-query-parameter")
+    assert answer.json()["repeated"] == list(query)
+
+
+def test_a_comma_separates_list_values_here_as_api_gateway_does(stack: LocalStack, searchable: dict[str, str]) -> None:
+    # Behind API Gateway a repeated parameter reaches the function joined with commas; the local server must
+    # read `tag=a=1,b=2` as those two tags too, as its documentation says, not refuse it.
+    token, fraud = searchable["token"], searchable["a"]
+    joined = {"tag": "team=risk,env=prod", "metric": "auc>=0.75,auc<0.9", "model_prefix": "search-"}
+    assert keys(get(stack, token, "/v1/versions", joined)) == [(fraud, 1)]
+    repeated = {"tag": ["team=risk", "env=prod"], "metric": ["auc>=0.75", "auc<0.9"], "model_prefix": "search-"}
+    assert keys(get(stack, token, "/v1/versions", repeated)) == [(fraud, 1)]

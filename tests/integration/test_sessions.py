@@ -8,7 +8,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -269,3 +271,42 @@ def test_an_admin_persons_change_records_who_and_through_which_client(
     workflow = events[0]["detail"]
     assert (workflow["actor_kind"], workflow["client"]) == ("workflow", "pytest")
     assert "login" not in workflow
+
+
+@pytest.fixture
+def service_log() -> Iterator[io.StringIO]:
+    """What the service's logger writes, formatted as in Lambda (its own JSON lines), for the test to read."""
+    from modelyard_server.observability import logger
+
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(logger.registered_formatter)
+    standard = logging.getLogger(logger.name)
+    standard.addHandler(handler)
+    yield written
+    standard.removeHandler(handler)
+
+
+def test_no_github_or_session_token_reaches_the_logs(
+    registry: Registry, people: GitHubPeople, github: LocalGitHub, service_log: io.StringIO
+) -> None:
+    """Every path a token takes (an exchange, a refused one, GitHub down, a session used, forged and expired
+    sessions, a body refused by validation) logs what happened, never the token."""
+    people.add_person("octocat")
+    token = people.token_for("octocat")
+    session = _sign_in(registry, token).body["token"]
+    assert registry.call("GET", "/v1/whoami", token=session).status == 200
+    revoked = people.token_for("octocat")
+    people.revoke(revoked)
+    assert _sign_in(registry, revoked).status == 401
+    bad_shape = token + " with spaces"
+    assert _sign_in(registry, bad_shape).status == 422
+    tampered = session[:-4] + ("AAAA" if not session.endswith("AAAA") else "BBBB")
+    assert registry.call("GET", "/v1/whoami", token=tampered).status == 401
+    assert registry.call("GET", "/v1/whoami", token=f"{token}.{token}.{token}").status == 401
+    github.down = True
+    assert _sign_in(registry, token).status == 503
+    output = service_log.getvalue()
+    assert output.strip(), "the requests logged nothing at all: the capture would prove nothing"
+    for secret in (token, revoked, session, tampered, session.split(".")[2]):
+        assert secret not in output

@@ -38,7 +38,7 @@ def http_event(
     token: str | None = None,
     body: Any = None,
     raw_body: str | None = None,
-    query: dict[str, str] | None = None,
+    query: dict[str, str] | list[tuple[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     all_headers = {"content-type": "application/json", "user-agent": "pytest"}
@@ -50,7 +50,7 @@ def http_event(
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": urlencode(query or {}),
+        "rawQueryString": urlencode(query or {}),  # pairs repeat a name as a client may
         "headers": all_headers,
         "requestContext": {
             "accountId": "123456789012",
@@ -73,7 +73,11 @@ def http_event(
         "isBase64Encoded": False,
     }
     if query:
-        event["queryStringParameters"] = query
+        # API Gateway (payload v2) joins a repeated parameter's values with commas
+        joined: dict[str, str] = {}
+        for name, value in query.items() if isinstance(query, dict) else query:
+            joined[name] = f"{joined[name]},{value}" if name in joined else value
+        event["queryStringParameters"] = joined
     if text is not None:
         event["body"] = text
     return event

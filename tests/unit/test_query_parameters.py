@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-from urllib.parse import urlencode
+from typing import Annotated, Any, get_args, get_origin
+from urllib.parse import quote, urlencode
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from tests.support.api_events import ApiResponse, LambdaContextStub, http_event
 
-from modelyard_server.handlers.query_parameters import accepted_query_parameters, routes_of
+from modelyard_server.handlers.query_parameters import accepted_query_parameters, repeatable_query_parameters, routes_of
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
 
 APP = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
@@ -83,3 +83,64 @@ def test_a_misspelt_filter_is_refused_not_ignored() -> None:
     answer = call("GET", "/v1/versions", {"tags": "team=risk"})
     assert answer.status == 400
     assert "tag" in answer.problem["accepted"]
+
+
+def _single_valued(route: Route) -> list[str]:
+    return [name for name in accepted_query_parameters(route) if name not in repeatable_query_parameters(route)]
+
+
+SINGLE_VALUED = {key: names for key, route in ROUTES.items() if (names := _single_valued(route))}
+
+
+@pytest.mark.parametrize("key", sorted(SINGLE_VALUED))
+def test_a_single_valued_parameter_given_twice_is_refused_not_half_read(key: str) -> None:
+    route = ROUTES[key]
+    for name in SINGLE_VALUED[key]:
+        answer = call(route.method, concrete(route), {name: ["1", "2"]})
+        assert answer.status == 400, (name, answer.raw)
+        problem = answer.problem
+        assert problem["type"].endswith("/repeated-query-parameter")
+        assert problem["repeated"] == [name]
+        assert problem["accepted"] == accepted_query_parameters(route)
+        assert name in problem["detail"]
+
+
+def test_the_repeatable_parameters_are_the_search_lists() -> None:
+    assert repeatable_query_parameters(ROUTES["GET /v1/versions"]) == ["tag", "metric"]
+    assert repeatable_query_parameters(ROUTES["GET /v1/models"]) == ["tag"]
+    assert call("GET", "/v1/models", {"tag": ["a=1", "b=2"], "name_prefix": "x"}).status == 401  # past parameters
+
+
+def _integer_parameters(route: Route) -> list[tuple[str, str]]:
+    """(where, name) of each integer query and path parameter `route` declares."""
+    fields = [("query", f) for f in route.dependant.query_params] + [("path", f) for f in route.dependant.path_params]
+    return [(where, field.alias) for where, field in fields if _without_metadata(field.field_info.annotation) is int]
+
+
+def _without_metadata(annotation: Any) -> Any:
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+INTEGER_PARAMETERS = {key: found for key, route in ROUTES.items() if (found := _integer_parameters(route))}
+
+
+def _refused_fields(route: Route, where: str, name: str, written: str) -> set[str]:
+    """The fields a request naming `written` for that parameter is refused for (none when it got past validation)."""
+    path, query = concrete(route), None
+    if where == "query":
+        query = {name: written}
+    else:
+        path = re.sub(rf"<{name}>", quote(written), route.path)
+        path = re.sub(r"<(\w+)>", lambda m: "1" if m[1] in NUMERIC_PATH_PARAMETERS else "abc", path)
+    answer = call(route.method, path, query)
+    return {error["field"] for error in answer.problem["errors"]} if answer.status == 422 else set()
+
+
+@pytest.mark.parametrize("key", sorted(INTEGER_PARAMETERS))
+@pytest.mark.parametrize("written", ["1.0", "+5", "1_0", " 5", "5 ", "\u0665"])
+def test_an_integer_parameter_is_digits_not_whatever_python_would_read_as_one(key: str, written: str) -> None:
+    route = ROUTES[key]
+    for where, name in INTEGER_PARAMETERS[key]:
+        # the request's other parts (a required body or URI) may be missing: only this parameter's refusal counts
+        other_refusals = _refused_fields(route, where, name, "5")
+        assert _refused_fields(route, where, name, written) == other_refusals | {f"{where}.{name}"}, (name, written)

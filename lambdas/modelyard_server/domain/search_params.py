@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, cast, get_args
 
 from pydantic import Field, StringConstraints
@@ -61,7 +61,8 @@ FORMATS: dict[str, str] = {
     "tag": f"`key=value`; repeat for more (every one must match, at most {MAX_TAGS}). A comma separates two "
     "values, as API Gateway joins a repeated parameter's values with commas",
     "metric": "`name<op>number` with op one of `< <= = >= > !=`, e.g. `accuracy>=0.9`; the version must "
-    f"have the metric and the comparison must hold; repeat for more (all must hold, at most {MAX_METRICS})",
+    f"have the metric and the comparison must hold; repeat for more (all must hold, at most {MAX_METRICS}); a "
+    "comma separates two, as for `tag`",
     "framework": "The framework as registered, e.g. `sklearn` (exact)",
     "format": "The artifact format: " + ", ".join(ENUMS["format"]),
     "status": "The version's status: " + ", ".join(ENUMS["status"]),
@@ -150,8 +151,14 @@ class _Problems:
             raise InvalidFilter(summary, errors=self.errors)
 
 
+def _listed(values: list[str] | None) -> list[str]:
+    """Each value of a list parameter; a comma separates two, as API Gateway joins a repeated parameter's values
+    with commas before the function sees them (so the local server reads `tag=a=1,b=2` as Lambda does)."""
+    return [part for value in values or [] for part in value.split(",")]
+
+
 def _tags(values: list[str] | None, problems: _Problems) -> tuple[tuple[str, str], ...]:
-    values = values or []
+    values = _listed(values)
     if len(values) > MAX_TAGS:
         problems.add("tag", f"{len(values)} tags", f"at most {MAX_TAGS}")
     pairs: list[tuple[str, str]] = []
@@ -165,7 +172,7 @@ def _tags(values: list[str] | None, problems: _Problems) -> tuple[tuple[str, str
 
 
 def _metrics(values: list[str] | None, problems: _Problems) -> tuple[MetricCondition, ...]:
-    values = values or []
+    values = _listed(values)
     if len(values) > MAX_METRICS:
         problems.add("metric", f"{len(values)} conditions", f"at most {MAX_METRICS}")
     conditions: list[MetricCondition] = []
@@ -194,10 +201,15 @@ def _instant(field: str, value: str | None, problems: _Problems) -> datetime | N
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        instant = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        instant.astimezone(UTC)  # an instant is compared in UTC: it must have a UTC date (years 1 to 9999)
     except ValueError:  # the form fits but not the calendar, e.g. a 13th month
         problems.add(field, text, FORMATS[field])
         return None
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00, which is in the year 0 in UTC
+        problems.add(field, text, "an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
+        return None
+    return instant
 
 
 def _parent(value: str | None, problems: _Problems) -> str | None:

@@ -89,9 +89,9 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     def _invalid(error: RequestValidationError) -> Response[str]:
         # powertools validates before any middleware runs: an unknown parameter is named first all the same
         # (imported here: query_parameters builds its answer with this module's `problem`)
-        from modelyard_server.handlers.query_parameters import unknown_query_parameters_problem
+        from modelyard_server.handlers.query_parameters import query_parameters_problem
 
-        return unknown_query_parameters_problem(app) or _validation_problem(error)
+        return query_parameters_problem(app) or _validation_problem(error)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(error: RequestUnsupportedContentType) -> Response[str]:

@@ -1,13 +1,15 @@
-"""Unknown query parameters are refused on every route, never ignored.
+"""Unknown query parameters are refused on every route, never ignored; so is a single-valued one given twice.
 
 What a route accepts is what it declares: its handler's query parameters (a pydantic model's fields
 count one by one), exactly what the OpenAPI document lists for it. A request naming anything else
-is a 400 problem listing what the route accepts: a misspelt filter must not answer everything.
+is a 400 problem listing what the route accepts: a misspelt filter must not answer everything. Only
+list parameters (`tag`, `metric`) may repeat: `model=a&model=b` would otherwise answer for one of them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args, get_origin
+from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Route
@@ -35,6 +37,34 @@ def accepted_query_parameters(route: Route) -> list[str]:
         else:
             names.append(field.alias)
     return names
+
+
+def _is_list(annotation: Any) -> bool:
+    """`list[...]`, alone or in a union (`list[str] | None`)."""
+    return get_origin(annotation) is list or any(get_origin(arm) is list for arm in get_args(annotation))
+
+
+def repeatable_query_parameters(route: Route) -> list[str]:
+    """The query parameters of `route` that take a list (may be given more than once), in declaration order."""
+    names: list[str] = []
+    for field in route.dependant.query_params:
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names += [info.alias or name for name, info in annotation.model_fields.items() if _is_list(info.annotation)]
+        elif _is_list(annotation):
+            names.append(field.alias)
+    return names
+
+
+def _given_more_than_once(app: ApiGatewayResolver) -> set[str]:
+    """Names the query string repeats: from the raw query (Lambda, payload v2) or the parsed lists (ASGI).
+
+    powertools' validation writes each filter model's values back into the ASGI event's parsed lists under
+    the model's own name (a dict): only lists are what the client sent."""
+    event = app.current_event
+    raw = event.get("rawQueryString")
+    given = parse_qs(raw, keep_blank_values=True) if raw is not None else event.multi_value_query_string_parameters
+    return {name for name, values in (given or {}).items() if isinstance(values, list) and len(values) > 1}
 
 
 def routes_of(app: ApiGatewayResolver) -> list[Route]:
@@ -92,6 +122,32 @@ def unknown_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] |
     )
 
 
+def repeated_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
+    """The 400 for a single-valued query parameter given more than once; None when there is none."""
+    route: Route | None = app.context.get("_route")
+    if route is None:
+        return None
+    repeated = sorted(_given_more_than_once(app) - set(repeatable_query_parameters(route)))
+    if not repeated:
+        return None
+    named = ", ".join(repr(name[:64]) for name in repeated[:10])
+    repeatable = repeatable_query_parameters(route)
+    return problem(
+        400,
+        "repeated-query-parameter",
+        "Query parameter given more than once",
+        f"{named} may be given once on {route.method} {route.openapi_path}; "
+        f"{'only ' + ', '.join(repeatable) + ' may repeat' if repeatable else 'no parameter may repeat'}",
+        repeated=repeated[:50],
+        accepted=accepted_query_parameters(route),
+    )
+
+
+def query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
+    """The 400 for parameters the route does not take, or takes once but were repeated; None when all is well."""
+    return unknown_query_parameters_problem(app) or repeated_query_parameters_problem(app)
+
+
 def refuse_unknown_query_parameters(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Middleware (after powertools' validation, whose error handler asks the same question first)."""
-    return unknown_query_parameters_problem(app) or next_middleware(app)
+    return query_parameters_problem(app) or next_middleware(app)

@@ -3,6 +3,8 @@
 * Nesting deeper than MAX_JSON_DEPTH is refused before parsing (Python's parser recurses, and a
   body of a thousand `[` would otherwise end in RecursionError).
 * A key given twice in one object is refused (otherwise the last one silently wins).
+* The body is a JSON object: every request model is one, and given an array powertools would validate its
+  first element as the body and drop the rest (`[{"name": "x"}, "anything"]` would create model x).
 * An integral number such as `1.0` or `1e3` is read as an integer: JSON does not tell them apart, and
   the request models are strict (an integer field takes no `true` or `"10"`, but must take `1.0`).
 """
@@ -88,21 +90,38 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
+class BodyNotAnObject(DomainError):
+    status, slug, title = 422, "body-not-an-object", "Request body is not a JSON object"
+
+
 def _no_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def parse_request_json(text: str | bytes) -> Any:
-    """The body's value; raises json.JSONDecodeError (400) or a DomainError (422) as above."""
+    """The body's object; raises json.JSONDecodeError (400) or a DomainError (422) as above."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     depth = nesting_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise JsonTooDeep(f"the body nests {depth} levels deep; the API accepts at most {MAX_JSON_DEPTH}")
-    return json.loads(
+    value = json.loads(
         text,
         object_pairs_hook=_unique_keys,
         parse_int=_integer,
         parse_float=_number,
         parse_constant=_no_constant,
     )
+    if not isinstance(value, dict):
+        raise BodyNotAnObject(f"the body is a JSON {_kind(value)}; send a JSON object ({{...}})")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "boolean" if isinstance(value, bool) else "number"

@@ -148,6 +148,8 @@ def test_search_with_no_match_says_so(answering: Any, capsys: pytest.CaptureFixt
         (["--parent", "fraud/6"], "invalid model URI"),
         (["--stage", "Prod uction"], "invalid stage name"),
         (["--limit", "0"], "at least 1"),
+        (["--limit", "\u00b2"], "whole number"),  # a superscript two: str.isdigit() holds, int() refuses it
+        (["--limit", "\u0665"], "whole number"),  # an Arabic-Indic five: the server takes digits 0-9 only
     ],
 )
 def test_a_malformed_filter_is_a_usage_error_and_nothing_is_sent(

@@ -13,7 +13,7 @@ from modelyard_server.adapters.dynamodb.items import (
     json_record,
     model_pk,
 )
-from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
+from modelyard_server.adapters.dynamodb.pages import GSI1_KEYS, decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.pointers import pointer_record
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
 from modelyard_server.domain.event_record import EventRecord
@@ -66,7 +66,7 @@ class DynamoModelStore:
         return model_record(item)
 
     def list_models(self, limit: int, token: str | None) -> Page[ModelRecord]:
-        start = decode_page_token(token, "MODELS")
+        start = decode_page_token(token, "MODELS", GSI1_KEYS)
         result = RegistryItem.list_models_index.query("MODELS", page_size=limit, last_evaluated_key=start)
         items, next_token = one_page(result)
         return Page([model_record(item) for item in items if isinstance(item, ModelItem)], next_token)

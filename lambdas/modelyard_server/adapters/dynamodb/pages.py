@@ -10,7 +10,8 @@ from typing import Any
 from modelyard_server.adapters.dynamodb.items import RegistryItem
 from modelyard_server.ports.records import BadPageToken
 
-_KEY_ATTRIBUTES = {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"}
+TABLE_KEYS = ("PK", "SK")
+GSI1_KEYS = ("GSI1PK", "GSI1SK")  # a Query of GSI1 starts after the table's keys and the index's
 
 
 def encode_page_token(last_key: dict[str, Any] | None) -> str | None:
@@ -20,8 +21,12 @@ def encode_page_token(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_page_token(token: str | None, partition: str) -> dict[str, Any] | None:
-    """The DynamoDB start key inside `token`, checked to belong to `partition`."""
+def decode_page_token(
+    token: str | None, partition: str, index_keys: tuple[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The DynamoDB start key inside `token`, checked to belong to `partition` (of the index with `index_keys`,
+    else the table's) and to have exactly the attributes that Query's start key has: DynamoDB refuses one
+    without them (a ValidationException), so a token edited to lack or add one is a bad token, not a 500."""
     if not token:
         return None
     try:
@@ -31,11 +36,11 @@ def decode_page_token(token: str | None, partition: str) -> dict[str, Any] | Non
         raise BadPageToken("next_token is not a token this API issued") from error
     if (
         not isinstance(key, dict)
-        or not set(key) <= _KEY_ATTRIBUTES
+        or set(key) != {*TABLE_KEYS, *(index_keys or ())}
         or not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
     ):
         raise BadPageToken("next_token is not a token this API issued")
-    anchor = key.get("GSI1PK") or key.get("PK")
+    anchor = key[index_keys[0] if index_keys else "PK"]
     if anchor != {"S": partition}:
         raise BadPageToken("next_token belongs to another listing")
     return key

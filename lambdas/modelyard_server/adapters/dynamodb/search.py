@@ -70,6 +70,7 @@ from modelyard_server.adapters.dynamodb.items import (
     version_sk,
 )
 from modelyard_server.adapters.dynamodb.models import model_record
+from modelyard_server.adapters.dynamodb.pages import GSI1_KEYS
 from modelyard_server.adapters.dynamodb.search_filters import choose_key, created_range, key_filter, matches
 from modelyard_server.adapters.dynamodb.search_keys import created_key, find_pk
 from modelyard_server.adapters.dynamodb.search_tokens import encode, sort_position, start_key
@@ -266,7 +267,7 @@ class DynamoSearchStore:
         if query.holds_stage:
             partition = holds_partition("stage", query.holds_stage)
             result = index.query(
-                partition, names, page_size=limit, last_evaluated_key=start_key(query, token, partition)
+                partition, names, page_size=limit, last_evaluated_key=start_key(query, token, partition, GSI1_KEYS)
             )
             holders, last_key = _first_page(result)
             wanted = [item.gsi1sk or "" for item in holders if isinstance(item, PointerItem)]
@@ -278,7 +279,7 @@ class DynamoSearchStore:
                 partition,
                 names,
                 page_size=EVALUATED_PER_PAGE if query.tags or query.owner else limit,
-                last_evaluated_key=start_key(query, token, partition),
+                last_evaluated_key=start_key(query, token, partition, GSI1_KEYS),
             )
             candidates, last_key = _first_page(result)
         chosen = [item for item in candidates if isinstance(item, ModelItem) and _model_matches(item, query)]

@@ -17,6 +17,7 @@ from modelyard_server.adapters.dynamodb.search_keys import (
     COMMIT_KEY_LENGTH,
     commit_key,
     created_key,
+    is_dynamodb_number,
     model_key,
     tag_key,
     workflow_path,
@@ -118,7 +119,12 @@ def key_filter(query: VersionQuery, choice: KeyChoice) -> Condition | None:
     bulky = [item.tags[key] == value for key, value in query.tags]
     # pynamodb reads "[n]" in a map key as a list index (and refuses other brackets): such a metric
     # is compared only on the records read (`matches`), which every plan applies to its page anyway.
-    bulky += [_metric_condition(metric) for metric in query.metrics if not _BRACKETS & set(metric.metric)]
+    # So is a comparison with a value DynamoDB cannot hold as a number (it would refuse the whole Query).
+    bulky += [
+        _metric_condition(metric)
+        for metric in query.metrics
+        if not _BRACKETS & set(metric.metric) and is_dynamodb_number(metric.value)
+    ]
     if bulky:  # a key without its tags and metrics (too large to copy) is let through, and checked later
         parts.append(item.partial.exists() | _all(bulky))
     return _all(parts) if parts else None

@@ -21,8 +21,12 @@ COMMIT_KEY_LENGTH = 7  # the shortest commit prefix a query may give, and the sh
 
 
 def created_key(at: datetime) -> str:
-    """Fixed-width UTC ISO 8601 (microseconds, ``Z``): string order is time order."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC ISO 8601 (microseconds, ``Z``): string order is time order.
+
+    The year is padded here: strftime's ``%Y`` gives ``999`` for the year 999 on glibc, which sorts after
+    ``2026`` and would make a bound of ``created_after=0999-...`` exclude everything."""
+    utc = at.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 def search_sk(created_at: datetime, model: str, version: int) -> str:
@@ -74,10 +78,20 @@ def _bulky_facts_fit(version: VersionRecord) -> bool:
     """Whether tags and metrics are small enough to copy onto every search key.
 
     Up to 50 tags and 500 metrics could make 79 copies larger than a transaction may be (4 MB); past
-    the budget the keys carry neither (``partial``) and those filters are checked on the versions read.
+    the budget, or with a metric DynamoDB cannot hold as a number, the keys carry neither (``partial``)
+    and those filters are checked on the versions read.
     """
     size = sum(len(k) + len(v) for k, v in version.tags.items()) + sum(len(k) + 24 for k in version.metrics)
-    return size <= BULKY_FACTS_BUDGET
+    return size <= BULKY_FACTS_BUDGET and all(is_dynamodb_number(value) for value in version.metrics.values())
+
+
+def is_dynamodb_number(value: float) -> bool:
+    """Whether DynamoDB can hold `value` as a number: zero, or a magnitude from 1E-130 to under 1E+126.
+
+    A finite float may lie outside (1e200, 1e-200): the registration's transaction would be refused, so a
+    version with such a metric keeps its metrics off its keys (``partial``), and a search comparing with
+    such a value compares on the versions read."""
+    return value == 0 or 1e-130 <= abs(value) < 1e126
 
 
 def search_key_items(version: VersionRecord) -> list[SearchKeyItem]:

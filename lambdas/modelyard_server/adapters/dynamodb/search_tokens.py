@@ -12,9 +12,11 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from typing import Any
 
 from modelyard_server.adapters.dynamodb.pages import decode_page_token, encode_page_token
+from modelyard_server.domain.names import MAX_VERSION
 from modelyard_server.ports.records import BadPageToken
 
 FOREIGN = "next_token is not a token this API issued"
@@ -46,27 +48,38 @@ def _decode(query: object, token: str | None) -> Any:
     return body["at"]
 
 
-def start_key(query: object, token: str | None, partition: str) -> dict[str, Any] | None:
-    """The DynamoDB start key in `token`, checked (by pages.py) to lie in `partition`."""
+def start_key(
+    query: object, token: str | None, partition: str, index_keys: tuple[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The DynamoDB start key in `token`, checked (by pages.py) to lie in `partition` of that index."""
     position = _decode(query, token)
     if position is None:
         return None
     if not isinstance(position, dict):
         raise BadPageToken(FOREIGN)
-    return decode_page_token(encode_page_token(position), partition)
+    return decode_page_token(encode_page_token(position), partition, index_keys)
 
 
 def sort_position(query: object, token: str | None) -> list[Any] | None:
-    """The sort position `[value, model, version]` of the last answer a page gave."""
+    """The sort position `[value, model, version]` of the last answer a page gave.
+
+    The value is what the plan sorts by: a metric's number when ordered by a metric, else a created key
+    (text). Anything else was not issued here, and compared with the plan's own keys it would fail."""
     position = _decode(query, token)
     if position is None:
         return None
+    by_metric = getattr(getattr(query, "order", None), "by", None) == "metric"
     if not (
         isinstance(position, list)
         and len(position) == 3
-        and isinstance(position[0], str | int | float)
+        and (_is_number(position[0]) if by_metric else isinstance(position[0], str))
         and isinstance(position[1], str)
-        and isinstance(position[2], int)
+        and type(position[2]) is int
+        and 1 <= position[2] <= MAX_VERSION
     ):
         raise BadPageToken(FOREIGN)
     return position
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BeforeValidator, Field
 
 from modelyard_server.domain.names import (
     MODEL_NAME_PATTERN,
@@ -13,9 +15,22 @@ from modelyard_server.domain.names import (
     VERSION_REF_PATTERN,
 )
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _written_in_digits(value: object) -> object:
+    """An integer parameter as the client wrote it: digits, maybe a minus. pydantic would also read `1.0`,
+    `+5`, `1_0`, ` 5` or other scripts' digits as integers: a client sending those meant something else."""
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
+        raise ValueError("write a whole number in the digits 0-9, e.g. 10")
+    return value
+
+
+WholeNumber = BeforeValidator(_written_in_digits)
+
 ModelNameParam = Annotated[str, Path(pattern=MODEL_NAME_PATTERN, max_length=128, description="Model name")]
 PointerNameParam = Annotated[str, Path(pattern=POINTER_NAME_PATTERN, max_length=63)]
-VersionNumberParam = Annotated[int, Path(ge=1, le=10**9, description="Version number")]
+VersionNumberParam = Annotated[int, Path(description="Version number"), Field(ge=1, le=10**9), WholeNumber]
 VersionRefParam = Annotated[
     str, Path(pattern=VERSION_REF_PATTERN, max_length=64, description="Version number or semver label")
 ]
@@ -28,5 +43,5 @@ ModelUriQuery = Annotated[
         "MLflow's models:/NAME/Production (a stage, any case) or models:/NAME/latest (the newest ready version)",
     ),
 ]
-LimitQuery = Annotated[int, Query(ge=1, le=100, description="Page size")]
+LimitQuery = Annotated[int, Query(description="Page size"), Field(ge=1, le=100), WholeNumber]
 NextTokenQuery = Annotated[str | None, Query(max_length=4096, description="Opaque token from the previous page")]

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from pydantic import Field
 
 from modelyard_server.domain.bounds import MAX_PARTS, PARTS_PAGE, UPLOAD_ID_PATTERN
 from modelyard_server.domain.principal import Principal
@@ -21,6 +22,7 @@ from modelyard_server.handlers.routes.params import (
     NextTokenQuery,
     VersionNumberParam,
     VersionRefParam,
+    WholeNumber,
 )
 from modelyard_server.observability import metrics
 
@@ -44,7 +46,7 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key returns the version the first request made",
     ),
 ]
-PartsLimit = Annotated[int, Query(ge=1, le=PARTS_PAGE, description="How many parts (a page)")]
+PartsLimit = Annotated[int, Query(description="How many parts (a page)"), Field(ge=1, le=PARTS_PAGE), WholeNumber]
 
 
 @router.post("/v1/models/<name>/versions", summary="Register a version (phase one)", tags=["versions"])
@@ -87,8 +89,10 @@ def get_upload_parts(
     version: VersionNumberParam,
     caller: Caller,
     upload_id: Annotated[str, Query(pattern=UPLOAD_ID_PATTERN, description="The upload plan's upload_id")],
-    first: Annotated[int, Query(ge=1, le=MAX_PARTS, description="The first part number wanted")] = 1,
-    limit: Annotated[int, Query(ge=1, le=PARTS_PAGE, description="How many parts")] = PARTS_PAGE,
+    first: Annotated[
+        int, Query(description="The first part number wanted"), Field(ge=1, le=MAX_PARTS), WholeNumber
+    ] = 1,
+    limit: Annotated[int, Query(description="How many parts"), Field(ge=1, le=PARTS_PAGE), WholeNumber] = PARTS_PAGE,
 ) -> schemas.UploadPartsPage:
     return upload_parts.upload_parts(name, version, upload_id, first, limit, caller)
 
