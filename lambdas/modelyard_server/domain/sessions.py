@@ -74,14 +74,14 @@ class Whoami(RegistryModel):
     run_url: str | None = None
 
 
-class SessionIssuer(Protocol):
+class SessionSigner(Protocol):
     """What signs a session for a person (adapters/session_tokens.py)."""
 
     def issue(self, person: GitHubIdentity) -> tuple[str, int]: ...
 
 
 def open_session(
-    github_token: str, users: GitHubUsers, tokens: SessionIssuer, allowed_owners: tuple[str, ...]
+    github_token: str, users: GitHubUsers, tokens: SessionSigner, allowed_owners: tuple[str, ...]
 ) -> SessionGrant:
     """Ask GitHub who `github_token` is and answer a session for them."""
     try:
