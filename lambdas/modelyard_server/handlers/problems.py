@@ -26,6 +26,12 @@ def problem_document(status: int, slug: str, title: str, detail: str, **extra: A
     return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
 
 
+def methods_serving(app: ApiGatewayResolver, path: str) -> list[str]:
+    """The methods the API's routes take at `path`, sorted; none when no route matches it."""
+    routes = app._static_routes + app._dynamic_routes  # powertools is pinned; tests/integration/test_wrong_methods.py
+    return sorted({route.method for route in routes if route.rule.match(path)})
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:
     body = problem_document(status, slug, title, detail, **extra)
     headers = {"WWW-Authenticate": 'Bearer realm="modelyard"'} if status == 401 else None
@@ -130,6 +136,16 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
         event = app.current_event
+        allowed = methods_serving(app, event.path)
+        if allowed:
+            refusal = problem(
+                405,
+                "method-not-allowed",
+                "Method not allowed",
+                f"{event.path} takes {', '.join(allowed)}, not {event.http_method} (see /v1/openapi.json)",
+            )
+            refusal.headers["Allow"] = ", ".join(allowed)
+            return refusal
         return problem(
             404,
             "no-such-route",
