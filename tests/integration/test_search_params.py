@@ -18,6 +18,12 @@ REFUSED: dict[str, tuple[str, list[tuple[str, str]], str]] = {
         [("created_after", "9999-12-31T23:30:00-00:45")],
         "created_after",
     ),
+    # empty values: a workflow's unset input, never "no filter" nor "the first page" (known leftovers)
+    "empty-next-token": ("/v1/versions", [("next_token", "")], "query.next_token"),
+    "empty-next-token-listing": ("/v1/models/fraud/versions", [("next_token", "")], "query.next_token"),
+    "empty-next-token-models": ("/v1/models", [("next_token", "")], "query.next_token"),
+    "empty-framework": ("/v1/versions", [("framework", "")], "framework"),
+    "empty-framework-listing": ("/v1/models/fraud/versions", [("framework", "")], "framework"),
 }
 
 

@@ -60,4 +60,7 @@ ModelUriQuery = Annotated[
     ),
 ]
 LimitQuery = Annotated[int, Query(description="Page size"), Field(ge=1, le=100), WholeNumber]
-NextTokenQuery = Annotated[str | None, Query(max_length=4096, description="Opaque token from the previous page")]
+NextTokenQuery = Annotated[
+    str | None,
+    Query(min_length=1, max_length=4096, description="Opaque token from the previous page; leave it out for the first"),
+]
