@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from modelyard.commands.compare import version_uri_of
-from modelyard.commands.inputs import checked_metrics, number_or_text, parse_json_object
+from modelyard.commands.inputs import checked_metrics, is_ascii_number, number_or_text, parse_json_object
 from modelyard.errors import ClientError
 from modelyard.queries import ARTIFACT_FORMATS, STATUSES, metric_condition, timestamp
 from modelyard.uris import check_name, check_pointer, is_uri, parse_uri, parse_version_ref
@@ -116,8 +116,7 @@ def order_arg(text: str) -> str:
 
 
 def positive_int_arg(text: str) -> int:
-    # str.isdigit() also holds for other scripts' digits and for superscripts (which int() refuses)
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+    if not is_ascii_number(text) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
 

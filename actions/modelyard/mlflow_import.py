@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.client import Client
+from modelyard.commands.inputs import is_ascii_number
 from modelyard.errors import ClientError, RegistryError
 from modelyard.mlflow_source import MlflowModel, MlflowRegistry, MlflowVersion
 
@@ -102,7 +103,7 @@ def _imported_before(client: Client, name: str, mlflow_name: str) -> dict[int, i
     found: dict[int, int] = {}
     for version in client.list_versions(name, tags={MODEL_TAG: mlflow_name}):
         mlflow_version = (version.get("tags") or {}).get(VERSION_TAG, "")
-        if mlflow_version.isdigit():
+        if is_ascii_number(mlflow_version):
             found[int(mlflow_version)] = int(version["version"])
     return found
 

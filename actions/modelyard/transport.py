@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from modelyard.commands.inputs import is_ascii_number
 from modelyard.connections import KeepAliveOpener
 from modelyard.errors import ClientError, RegistryError, RegistryUnreachable
 from modelyard.version import __version__
@@ -127,7 +128,7 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if is_ascii_number(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

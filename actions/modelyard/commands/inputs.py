@@ -13,6 +13,12 @@ from typing import Any
 JSON = dict[str, Any]
 
 
+def is_ascii_number(text: str) -> bool:
+    """Digits 0-9 only: str.isdigit() also holds for superscripts (which int() refuses) and for other scripts'
+    digits (which int() reads), and neither is what a server, a tag or a person meant by a number here."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_json_object(text: str, what: str) -> JSON:
     """``text`` as a JSON object; ``what`` names it in the error (e.g. "the params file p.json")."""
     try:
@@ -71,4 +77,4 @@ def parse_pairs(text: str) -> dict[str, str]:
 
 def version_value(text: str) -> int | str:
     """What the client accepts for a version: a number, or the label/URI string."""
-    return int(text) if text.isdigit() else text
+    return int(text) if is_ascii_number(text) else text

@@ -276,3 +276,12 @@ def test_import_is_cheap_and_never_touches_the_server_package() -> None:
         check=True,
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("version", ["\u00b2", "\u0663"])  # digits int() refuses or reads as another number
+def test_a_version_in_other_digits_is_a_usage_error_not_a_crash(
+    registry: FakeRegistry, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    code, out, err = run(capsys, "archive", "fraud", version, "--reason", "gone")
+    assert code == 2, (out, err)
+    assert "version" in err and "Traceback" not in err

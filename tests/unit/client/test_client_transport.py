@@ -201,6 +201,11 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
 
+@pytest.mark.parametrize("junk", ["\u00b2", "\u0663", "\uff17"])  # superscript two, Arabic-Indic three, fullwidth 7
+def test_retry_after_in_other_digits_is_junk_not_a_crash(junk: str) -> None:
+    assert parse_retry_after(junk) is None
+
+
 def test_retry_policy_from_env() -> None:
     policy = RetryPolicy.from_env({"MODELYARD_MAX_ATTEMPTS": "2", "MODELYARD_TIMEOUT": "1.5"})
     assert (policy.attempts, policy.timeout) == (2, 1.5)
