@@ -548,3 +548,25 @@ def test_a_repository_policy_cannot_loosen_the_builtin_rules(unconfigured: Regis
     )
     assert refused.status == 422, refused
     assert "min_approvals" in refused.problem["detail"]
+
+
+def test_a_verdict_against_a_holder_that_has_since_moved_does_not_count(
+    governed: Registry, github: LocalGitHub
+) -> None:
+    """Two release runs wait for production's approval; the newer one is approved first. The older run's
+    verdict compared with what production held then: approved later, it must not put the older version back
+    over the newer one (the release workflow's out-of-order run, a known leftover)."""
+    first = _validated_in_staging(governed, b"v1", 0.9)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    assert _promote_production(governed, first).status == 200
+    older = _validated_in_staging(governed, b"v2", 0.91)  # run 2002's verdict: no worse than v1
+    newer = _validated_in_staging(governed, b"v3", 0.95)  # run 3003's verdict: no worse than v1
+    github.approve("acme/fraud", "3003", "alice", "production")
+    assert _promote_production(governed, newer, run_id="3003").status == 200
+
+    github.approve("acme/fraud", "2002", "alice", "production")
+    refused = _promote_production(governed, older, run_id="2002")
+    assert refused.status == 403, refused
+    assert f"stage:production held version {first}" in refused.problem["detail"]
+    assert f"now holds version {newer}" in refused.problem["detail"]
+    assert _production(governed) == newer

@@ -145,3 +145,9 @@ def evaluate_gates(
     `holders` maps `stage:<name>` / `alias:<name>` to the version summary that pointer holds now.
     """
     return [check for gates in policy.gates for check in _layer_checks(gates, version, metrics, holders)]
+
+
+def compared_holders(policy: EffectivePolicy, holders: Mapping[str, VersionSummary | None]) -> dict[str, int | None]:
+    """The version each pointer a no-regression gate compares with holds (None: nothing), as a verdict keeps it."""
+    compared = {rule.against for gates in policy.gates for rule in gates.no_regression}
+    return {pointer: (held.version if (held := holders.get(pointer)) is not None else None) for pointer in compared}

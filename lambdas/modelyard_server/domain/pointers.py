@@ -200,6 +200,7 @@ def _point_at(
                 principal,
                 github_approvals(),
                 reviews=lambda: backend().reviews.current_reviews(name, target.version),
+                holders=loaded.held_versions(),
             )
         except PolicyViolation as refusal:
             _refuse(name, change.name, target.version, principal, refusal)

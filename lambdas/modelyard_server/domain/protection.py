@@ -120,6 +120,7 @@ def _decide(request: ProtectionRequest) -> Verdict:
             policy,
             version,
             validation.ref,
+            holders=loaded.held_versions(),
             validated=True,
             reviews=lambda: backend().reviews.current_reviews(name, number),
         )

@@ -261,6 +261,11 @@ class ValidationSummary(RegistryModel):
     repository_policy: dict[str, Any] | None = Field(
         default=None, description="The repository policy the validation ran under; promotions apply it too"
     )
+    baselines: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="What each pointer a no-regression gate compared with held (`stage:production`: 4; null: "
+        "nothing): once one of them moves, the verdict no longer counts for a promotion",
+    )
 
 
 class VersionRecord(RegistryModel):

@@ -9,7 +9,7 @@ the run and enforces the stage's approval policy itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,13 +144,15 @@ def check_admission(
     version: VersionRecord,
     run_ref: str | None,
     *,
+    holders: Mapping[str, int | None],
     reviews: ReviewsSource,
     validated: bool = False,
 ) -> ReviewSummary | None:
     """What the version and the run's ref must satisfy to enter `stage`, whoever asks: the promotion
     itself and the deployment protection rule both decide with this, so they cannot drift apart.
     `validated` asks for a passed validation even where the policy does not (the protection rule's
-    only evidence is one). Raises PolicyViolation saying what is missing; answers the sign-offs counted.
+    only evidence is one). `holders` maps each pointer (`stage:production`) to the version it holds now.
+    Raises PolicyViolation saying what is missing; answers the sign-offs counted.
     """
     if not policy.ref_allowed(stage, run_ref):
         raise PolicyViolation(
@@ -180,7 +182,25 @@ def check_admission(
                 f"version {version.version} was validated under policy {validation.policy_digest[:19]}, but "
                 f"{policy.digest[:19]} is in force now; validate it again"
             )
+        _check_baselines(version.version, validation.baselines, holders)
     return check_sign_offs(stage, policy, version, reviews)
+
+
+def _check_baselines(number: int, baselines: Mapping[str, int | None], holders: Mapping[str, int | None]) -> None:
+    """A no-regression verdict holds against the versions it compared with: when another release has moved
+    one of those pointers since, the verdict says nothing about the new holder (and an older run approved
+    late would put its version back over a newer one)."""
+    for pointer, then in sorted(baselines.items()):
+        held_now = holders.get(pointer)
+        if held_now != then:
+            raise PolicyViolation(
+                f"version {number} was validated when {pointer} held {_held(then)}; it now holds {_held(held_now)}: "
+                "validate it again against what it holds now"
+            )
+
+
+def _held(version: int | None) -> str:
+    return f"version {version}" if version is not None else "no version"
 
 
 def check_promotion(
@@ -190,6 +210,7 @@ def check_promotion(
     principal: Principal,
     approvals: ApprovalsSource | None,
     reviews: ReviewsSource,
+    holders: Mapping[str, int | None],
 ) -> PromotionEvidence:
     """The evidence that this promotion is allowed, or a PolicyViolation saying what is missing."""
     environment = policy.environment_for(stage)
@@ -199,7 +220,7 @@ def check_promotion(
             f"promoting to '{stage}' needs a token from a job that runs in GitHub environment '{environment}' "
             f"(add `environment: {environment}` to the job); this token has {has}"
         )
-    sign_offs = check_admission(stage, policy, version, principal.ref, reviews=reviews)
+    sign_offs = check_admission(stage, policy, version, principal.ref, holders=holders, reviews=reviews)
     approvers = _approvers(stage, environment, policy, principal, approvals)
     return PromotionEvidence(
         environment=environment,

@@ -10,7 +10,7 @@ from pydantic import Field
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import ModelNotFound, VersionNotFound, VersionStateConflict
-from modelyard_server.domain.gates import Check, evaluate_gates
+from modelyard_server.domain.gates import Check, compared_holders, evaluate_gates
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.policies import policy_for
@@ -92,6 +92,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
         repository_policy=(
             request.repository_policy.model_dump(mode="json", exclude_none=True) if request.repository_policy else None
         ),
+        baselines=compared_holders(policy, holders),
     )
     event = new_event(
         "model.version.validated",

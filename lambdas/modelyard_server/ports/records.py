@@ -86,6 +86,10 @@ class LoadedModel:
     policy_override: dict[str, Any] | None
     policy_revision: int
 
+    def held_versions(self) -> dict[str, int | None]:
+        """`stage:production` / `alias:champion` → the version the pointer holds now (None: emptied)."""
+        return {f"{kind}:{name}": pointer.version for (kind, name), pointer in self.pointers.items()}
+
 
 @dataclass
 class IdempotencyRecord:
