@@ -25,6 +25,8 @@ MODEL_URI_PATTERN = (
     rf"^models:/{_NAME_BODY}"
     rf"(?:/{VERSION_REF_PATTERN[1:-1]}|@{_POINTER_BODY}|/stage/{_POINTER_BODY}|/{BARE_WORD_PATTERN[1:-1]})$"
 )
+# A namespace is the part before the one `/` of a namespaced model name (`marketing/churn`); also a role's scope.
+NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"
 REPOSITORY_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 MAX_VERSION = 10**9
@@ -38,6 +40,12 @@ _BARE_WORD = re.compile(BARE_WORD_PATTERN)
 
 def is_model_name(value: str) -> bool:
     return len(value) <= MAX_MODEL_NAME and bool(_MODEL_NAME.fullmatch(value))
+
+
+def namespace_of(model_name: str) -> str | None:
+    """`marketing` for `marketing/churn`; None for a model outside any namespace."""
+    namespace, slash, _ = model_name.partition("/")
+    return namespace if slash else None
 
 
 def is_pointer_name(value: str) -> bool:

@@ -205,6 +205,11 @@ class GovernanceEventItem(RegistryItem, discriminator="governance_event"):
     actor_subject = UnicodeAttribute()
 
 
+class RoleGrantItem(RegistryItem, discriminator="role_grant"):
+    record = JSONAttribute()
+    revoked = BooleanAttribute(null=True)  # a revoked grant stays as a tombstone: the API never deletes items
+
+
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
     kept = NumberAttribute()
     expires_at = NumberAttribute()
