@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,13 +29,6 @@ POLICY: dict[str, Any] = {
         },
     },
 }
-
-
-@pytest.fixture
-def github() -> Iterator[LocalGitHub]:
-    fake = LocalGitHub()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
