@@ -325,11 +325,12 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
 
 def restore_version(name: str, number: int, request: RestoreVersionRequest, principal: Principal) -> VersionRecord:
     """Undo an archive or deprecation (admins): back to ready, or to pending_upload if it never was."""
-    access.require(principal, "administer", action="restoring an archived or deprecated version")
-    version = get_version_by_number(name, number, consistent=True)
     loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
+    # an admin of the model's namespace too: restoring only undoes an archive
+    access.require(principal, "administer", loaded.model, action="restoring an archived or deprecated version")
+    version = get_version_by_number(name, number, consistent=True)
     restorable = ["archived", "deprecated"]
     if version.status not in restorable:
         raise VersionStateConflict(
