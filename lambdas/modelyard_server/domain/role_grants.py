@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import NAMESPACE_PATTERN
@@ -57,23 +57,24 @@ class RoleGrant(GrantKey):
         return GrantKey(scope=self.scope, role=self.role, grantee_kind=self.grantee_kind, grantee=self.grantee)
 
 
+ONE_GRANTEE = "name exactly one grantee: team, person or repository"
+
+
 class GranteeChoice(StrictModel):
-    """Exactly one of team, person or repository."""
+    """Team, person or repository: a grant names exactly one (`given` says which were)."""
 
     team: Team | None = None
     person: GitHubId | None = Field(default=None, description="a person's GitHub user id (digits)")
     repository: GitHubId | None = Field(default=None, description="a repository's id (digits), not its name")
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> GranteeChoice:
-        given = [kind for kind in GRANTEE_KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            raise ValueError(f"name exactly one grantee: team, person or repository (got {len(given)})")
-        return self
+    @property
+    def given(self) -> list[GranteeKind]:
+        return [kind for kind in GRANTEE_KINDS if getattr(self, kind) is not None]
 
     @property
     def grantee_kind(self) -> GranteeKind:
-        return next(kind for kind in GRANTEE_KINDS if getattr(self, kind) is not None)
+        (kind,) = self.given  # callers check that exactly one was given
+        return kind
 
     @property
     def grantee(self) -> str:
@@ -81,13 +82,23 @@ class GranteeChoice(StrictModel):
 
 
 class GrantRoleRequest(GranteeChoice):
+    # The document says what the validator below checks: exactly one of the three grantee fields.
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": [kind]} for kind in GRANTEE_KINDS]})
+
     role: Role
     scope: Scope
     label: Label | None = None
 
+    @model_validator(mode="after")
+    def _exactly_one_grantee(self) -> GrantRoleRequest:
+        if len(self.given) != 1:
+            raise ValueError(f"{ONE_GRANTEE} (got {len(self.given)})")
+        return self
+
 
 class RevokeRoleQuery(GranteeChoice):
-    """DELETE /v1/roles's query: the grant to take back."""
+    """DELETE /v1/roles's query: the grant to take back. Exactly one grantee is checked after the caller is
+    known (parameters cannot say "one of three" in the API's document)."""
 
     role: Role
     scope: Scope
