@@ -85,14 +85,17 @@ def _add_admin_commands(command: Command) -> None:
     p.add_argument("--limit", type=int, default=200, help="at most this many entries (default 200)")
 
     p = command(
-        "audit", c.cmd_audit, "show the governance trail: policy and notification-route changes, newest first (admins)"
+        "audit",
+        c.cmd_audit,
+        "show the governance trail: policy, notification-route and role changes, newest first (admins)",
     )
     p.add_argument(
         "--kind",
         action="append",
         default=[],
         metavar="KIND",
-        help="only this kind of change, e.g. policy.registry.set, policy.model.set, notifications.set (repeatable)",
+        help="only this kind of change, e.g. policy.registry.set, policy.model.set, notifications.set, roles.granted, "
+        "roles.revoked (repeatable)",
     )
     p.add_argument(
         "--actor", metavar="SUBJECT", help="only changes by this subject (github-user:<id>, repo:org/repo:...)"
