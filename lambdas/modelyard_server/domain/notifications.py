@@ -370,7 +370,8 @@ def build_notice(event: EventRecord) -> Notice:
         facts += [("Stage", str(stage)), ("Version", f"{_version(before)} → {_version(after)}")]
         facts += [("By", event.actor), ("Approved by", _approvers(detail))]
         deltas = _metric_deltas(detail.get("metrics_before"), detail.get("metrics_after"))
-        rollback = f"modelyard rollback {event.model} --stage {stage}"
+        # an incident rollback (the ops role, from a terminal) says why: the registry refuses it otherwise
+        rollback = f'modelyard rollback {event.model} --stage {stage} --comment "why"'
     elif event.type == "model.version.validated":
         status = str((event.after or {}).get("status", "unknown"))
         title = f"{event.model} {_version(event.version)} validation {status}" + (f" for {stage}" if stage else "")
