@@ -1,5 +1,5 @@
-"""The registry's governance trail: every change of registry policy, model policy overrides and notification
-routes (and, as they arrive, roles, owners and namespaces): who, when, what it was before and after.
+"""The registry's governance trail: every change of registry policy, model policy overrides, notification
+routes and role grants (and, as they arrive, owners and namespaces): who, when, what it was before and after.
 
 How a governance change emits its event (one function, one rule: the event is stored with the change):
 
