@@ -182,6 +182,7 @@ def test_a_person_with_no_role_cannot_roll_back(api: EmbeddedApi) -> None:
     someone = api.person(777, "someone", teams=("acme/finance",))
     refused = api.call("POST", "/v1/models/fraud/stages/production/rollback", someone, body={"comment": "oops"})
     assert refused.status == 403, refused
+    assert "is for ops or admins" in refused.problem["detail"]
     assert _production(api) == 2
 
 

@@ -304,8 +304,10 @@ def _rollback_authority(loaded: LoadedModel, stage: str, request: RollbackReques
         current = loaded.pointers.get(("stage", stage))
         _refuse(name, stage, current.version if current is not None else None, principal, refusal)
         raise refusal
+    # A workflow is told which repositories own the model; a person, which roles roll back from a terminal.
+    missing: access.Capability = "operate" if principal.is_person else "promote"
     try:
-        access.refuse(principal, "promote", loaded.model, action=f"rolling back '{stage}' of '{name}'")
+        access.refuse(principal, missing, loaded.model, action=f"rolling back '{stage}' of '{name}'")
     except Forbidden as outsider:
         record_outsider_refusal(name, f"roll back {stage}", principal, outsider)
         raise
