@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard import render, render_reviews
 from modelyard.cli_args import metrics_of, model_filters, read_json_object, read_text, version_filters
-from modelyard.commands import audit, compare, models, pointers, reviews, search, versions
+from modelyard.commands import audit, compare, models, pointers, reviews, roles, search, versions
 from modelyard.commands.dev import DEFAULT_DEV_ISSUER, mint_dev_token
 from modelyard.commands.inputs import param_value, version_value
 from modelyard.errors import ClientError
@@ -238,7 +238,25 @@ def cmd_whoami(args: argparse.Namespace) -> Output:
     text = f"{me.get('login') or me.get('subject')} ({me.get('kind')}); teams: {teams}"
     if me.get("repository"):
         text += f"; repository {me['repository']}"
-    return me, text
+    held = [f"{', '.join(entry.get('roles') or [])} at {entry.get('scope')}" for entry in me.get("roles") or []]
+    return me, f"{text}\nroles: {'; '.join(held) or 'none'}"
+
+
+def cmd_roles(args: argparse.Namespace) -> Output:
+    if args.roles_command == "list":
+        listed = roles.list_roles(_client(args), args.scope, args.role)
+        rows = [
+            (g.get("scope"), g.get("role"), g.get("grantee_kind"), g.get("grantee"), g.get("label"))
+            for g in listed.data
+        ]
+        return listed.data, render.table(["scope", "role", "kind", "grantee", "label"], rows, empty="(no grants)")
+    grantee = roles.Grantee(team=args.team, person=args.person, repository=args.repository)
+    if args.roles_command == "grant":
+        granted = roles.grant(_client(args), args.role, args.scope, grantee, args.label)
+        verb = "already granted" if granted.already_granted else "granted"
+        return granted.data, f"{verb}: {roles.grant_label(granted.data['grant'])}"
+    revoked = roles.revoke(_client(args), args.role, args.scope, grantee)
+    return revoked.data, f"revoked: {roles.grant_label(revoked.data['revoked'])}"
 
 
 def cmd_archive(args: argparse.Namespace) -> Output:

@@ -22,6 +22,7 @@ from modelyard.cli_args import (
     version_arg,
     version_filter_options,
 )
+from modelyard.client_roles import ROLES
 from modelyard.commands.dev import DEFAULT_DEV_ISSUER
 from modelyard.queries import ARTIFACT_FORMATS
 from modelyard.version import __version__
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pointer_commands(command, common)
     _add_review_commands(command)
     _add_admin_commands(command)
+    _add_role_commands(command, common)
     _add_import_commands(command)
     _add_session_commands(command)
     _add_dev_commands(command, commands)
@@ -83,14 +85,17 @@ def _add_admin_commands(command: Command) -> None:
     p.add_argument("--limit", type=int, default=200, help="at most this many entries (default 200)")
 
     p = command(
-        "audit", c.cmd_audit, "show the governance trail: policy and notification-route changes, newest first (admins)"
+        "audit",
+        c.cmd_audit,
+        "show the governance trail: policy, notification-route and role changes, newest first (admins)",
     )
     p.add_argument(
         "--kind",
         action="append",
         default=[],
         metavar="KIND",
-        help="only this kind of change, e.g. policy.registry.set, policy.model.set, notifications.set (repeatable)",
+        help="only this kind of change, e.g. policy.registry.set, policy.model.set, notifications.set, roles.granted, "
+        "roles.revoked (repeatable)",
     )
     p.add_argument(
         "--actor", metavar="SUBJECT", help="only changes by this subject (github-user:<id>, repo:org/repo:...)"
@@ -99,6 +104,27 @@ def _add_admin_commands(command: Command) -> None:
     p.add_argument("--before", metavar="TIME", help="only changes before this RFC 3339 time")
     p.add_argument("--oldest-first", action="store_true", help="oldest change first")
     p.add_argument("--limit", type=positive_int_arg, default=50, help="at most this many changes (default 50)")
+
+
+def _add_role_commands(command: Command, common: list[Parser]) -> None:
+    p = command("roles", c.cmd_roles, "list, grant or revoke roles, registry-wide or per namespace (admins)")
+    actions = p.add_subparsers(dest="roles_command", metavar="ACTION", required=True)
+    a = actions.add_parser("list", help="every grant, registry-wide (*) first", parents=common)
+    a.add_argument("--scope", metavar="SCOPE", help="only grants at this scope: * or a namespace")
+    a.add_argument("--role", choices=ROLES, help="only grants of this role")
+    for action, help_text in (
+        ("grant", "grant ROLE at --scope to one team, person or repository"),
+        ("revoke", "take a grant back"),
+    ):
+        a = actions.add_parser(action, help=help_text, description=help_text, parents=common)
+        a.add_argument("role", choices=ROLES, metavar="ROLE", help=f"one of {', '.join(ROLES)}")
+        a.add_argument("--scope", required=True, metavar="SCOPE", help="* (the whole registry) or a namespace")
+        grantee = a.add_mutually_exclusive_group(required=True)
+        grantee.add_argument("--team", metavar="ORG/TEAM", help="a GitHub team, e.g. acme/ml-ops")
+        grantee.add_argument("--person", metavar="USER_ID", help="a person's GitHub user id (not their login)")
+        grantee.add_argument("--repository", metavar="REPOSITORY_ID", help="a repository's id (not its name)")
+        if action == "grant":
+            a.add_argument("--label", help="a name to show with the grant (a login, a repository); never matched")
 
 
 def _add_model_commands(command: Command) -> None:
@@ -281,7 +307,9 @@ def _add_import_commands(command: Command) -> None:
 def _add_session_commands(command: Command) -> None:
     command("login", c.cmd_login, "sign in with GitHub (device flow); the session is kept in ~/.config/modelyard")
     command("logout", c.cmd_logout, "forget this machine's session for the registry")
-    command("whoami", c.cmd_whoami, "who the registry takes you for: a person (login, teams) or a workflow")
+    command(
+        "whoami", c.cmd_whoami, "who the registry takes you for: a person (login, teams) or a workflow, and your roles"
+    )
 
 
 def _expected_version_option(parser: argparse.ArgumentParser, kind: str) -> None:

@@ -30,7 +30,7 @@ def _short(digest: Any) -> str:
 
 
 def change_label(event: Mapping[str, Any]) -> str:
-    """What it governs, and how it moved: revisions, digests, a routing config's channels."""
+    """What it governs, and how it moved: revisions, digests, a routing config's channels, a role grant."""
     before, after = _mapping(event.get("before")), _mapping(event.get("after"))
     parts = [str(event.get("model") or EMPTY)]
     if "revision" in before or "revision" in after:
@@ -38,12 +38,21 @@ def change_label(event: Mapping[str, Any]) -> str:
     if "digest" in before or "digest" in after:
         parts.append(f"({_short(before.get('digest'))} -> {_short(after.get('digest'))})")
     config = _mapping(after.get("config"))
-    if config:
+    if "grantee" in after or "grantee" in before:
+        parts.append(_grant_change(before, after))
+    elif config:
         channels = [str(_mapping(c).get("name")) for c in config.get("channels") or []]
         parts.append(f"channels: {scalar(channels)}; {len(config.get('routes') or [])} routes")
     elif not (before or after) and event.get("detail"):
         parts.append(scalar({k: v for k, v in _mapping(event.get("detail")).items() if k == "reason"}))
     return " ".join(part for part in parts if part != EMPTY) or EMPTY
+
+
+def _grant_change(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """`granted ops to team acme/sre`, `revoked ops from person 583231 (octocat)`."""
+    grant, verb, word = (after, "granted", "to") if after else (before, "revoked", "from")
+    label = f" ({grant['label']})" if grant.get("label") else ""
+    return f"{verb} {grant.get('role')} {word} {grant.get('grantee_kind')} {grant.get('grantee')}{label}"
 
 
 def audit_table(events: Iterable[Mapping[str, Any]]) -> str:

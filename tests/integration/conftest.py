@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 
+from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import LocalIssuer
 from modelyard_local.moto_patches import patch_moto_dynamodb
 from modelyard_local.template_resources import load_template
@@ -43,6 +44,14 @@ OWNER = "acme/fraud"
 def issuer() -> Iterator[LocalIssuer]:
     with LocalIssuer() as running:
         yield running
+
+
+@pytest.fixture
+def github() -> Iterator[LocalGitHub]:
+    """The GitHub stand-in (REST API, device flow, people and teams) on loopback."""
+    stand_in = LocalGitHub()
+    yield stand_in
+    stand_in.stop()
 
 
 @functools.cache

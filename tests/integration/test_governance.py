@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,13 +29,6 @@ POLICY: dict[str, Any] = {
         },
     },
 }
-
-
-@pytest.fixture
-def github() -> Iterator[LocalGitHub]:
-    fake = LocalGitHub()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -330,7 +322,9 @@ def test_github_unreachable_is_a_refusal_not_a_pass(governed: Registry, github: 
     assert "could not check" in refused.problem["detail"]
 
 
-def test_rollback_needs_the_environment_or_a_reviewer(governed: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rollback_needs_the_environment_or_the_operate_capability_not_a_review(
+    governed: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = _validated_in_staging(governed, b"one")
     _validated_in_staging(governed, b"two")
     outsider_env = governed.call(
@@ -338,12 +332,23 @@ def test_rollback_needs_the_environment_or_a_reviewer(governed: Registry, monkey
     )
     assert outsider_env.status == 403
     monkeypatch.setenv("MODELYARD_REVIEWER_REPOSITORIES", "acme/sre")
+    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", "acme/platform")
     forget_configuration()
+    # Reviewers sign versions off; rolling back is an incident action (ops and admins), no longer theirs.
     by_reviewer = governed.call(
         "POST", "/v1/models/fraud/stages/staging/rollback", body={}, token=governed.token(repository="acme/sre")
     )
-    assert by_reviewer.status == 200
-    assert by_reviewer.body["version"] == first
+    assert by_reviewer.status == 403
+    admin = governed.token(repository="acme/platform")
+    unexplained = governed.call("POST", "/v1/models/fraud/stages/staging/rollback", body={}, token=admin)
+    assert unexplained.status == 422
+    assert unexplained.problem["type"].endswith("/reason-required")
+    assert governed.call("GET", "/v1/models/fraud").body["stages"]["staging"]["version"] == first + 1
+    by_admin = governed.call(
+        "POST", "/v1/models/fraud/stages/staging/rollback", body={"comment": "bad labels in two"}, token=admin
+    )
+    assert by_admin.status == 200
+    assert by_admin.body["version"] == first
 
 
 def test_model_override_is_admin_only_and_replaces_stage_rules(governed: Registry, github: LocalGitHub) -> None:

@@ -170,7 +170,7 @@ def test_promotion_sends_one_message_per_channel_with_diff_and_approvers(chatops
         "f1          0.8 → — (dropped)\nlatency_ms  — → 12 (new)```"
     )
     assert comment["text"]["text"] == "*Comment*\n>release 2"
-    assert rollback["text"]["text"] == "*Roll back*\n`modelyard rollback fraud --stage production`"
+    assert rollback["text"]["text"] == '*Roll back*\n`modelyard rollback fraud --stage production --comment "why"`'
     assert context["type"] == "context"
     assert (
         context["elements"][0]["text"]
@@ -197,7 +197,7 @@ def test_promotion_sends_one_message_per_channel_with_diff_and_approvers(chatops
     assert metric_facts == {"auc": "0.91 → 0.93 (+0.02)", "f1": "0.8 → — (dropped)", "latency_ms": "— → 12 (new)"}
     assert {
         "type": "TextBlock",
-        "text": "modelyard rollback fraud --stage production",
+        "text": 'modelyard rollback fraud --stage production --comment "why"',
         "wrap": True,
         "fontType": "Monospace",
     } in card["body"]
@@ -526,7 +526,8 @@ def test_local_pipeline_prints_each_notification(chatops: ChatOps) -> None:
         "[notify → no channel configured] fraud v1 promoted to production by bob via acme/fraud",
         "[notify → no channel configured] fraud v2 promoted to production by bob via acme/fraud",
     ]
-    assert "    roll back: modelyard rollback fraud --stage production" in chatops.printed[1].splitlines()
+    suggested = '    roll back: modelyard rollback fraud --stage production --comment "why"'
+    assert suggested in chatops.printed[1].splitlines()
     assert chatops.slack.received == []
 
 

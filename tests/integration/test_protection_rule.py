@@ -13,7 +13,7 @@ import pytest
 from modelyard_local.github import LocalGitHub
 from modelyard_server.adapters.github import signature_matches
 from tests.integration.conftest import Registry
-from tests.integration.test_governance import _register, _run_token, github, governed, unconfigured  # noqa: F401 - fixtures
+from tests.integration.test_governance import _register, _run_token, governed, unconfigured  # noqa: F401 - fixtures
 
 SECRET = "whsec-test-secret"
 
@@ -91,7 +91,7 @@ def _validated_for_production(registry: Registry, run_id: str, accuracy: float =
     return number
 
 
-def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registry, github: LocalGitHub) -> None:
     number = _validated_for_production(webhooks, "2002")
     answer = _deliver(webhooks, _payload("2002"))
     assert answer.status == 200, answer
@@ -111,7 +111,7 @@ def test_validated_run_is_approved_with_a_comment_and_an_event(webhooks: Registr
     assert events[-1]["detail"]["state"] == "approved"
 
 
-def test_failed_validation_is_rejected(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_failed_validation_is_rejected(webhooks: Registry, github: LocalGitHub) -> None:
     _validated_for_production(webhooks, "2003", accuracy=0.5)
     answer = _deliver(webhooks, _payload("2003"))
     assert answer.body["state"] == "rejected"
@@ -119,7 +119,7 @@ def test_failed_validation_is_rejected(webhooks: Registry, github: LocalGitHub) 
     assert "validation is failed" in github.protection_answers[-1]["comment"]
 
 
-def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: LocalGitHub) -> None:
     _validated_for_production(webhooks, "2004")
     answer = _deliver(webhooks, _payload("7777"))  # a genuine webhook, but for a run that validated nothing
     assert answer.body["state"] == "rejected"
@@ -132,7 +132,7 @@ def test_run_with_nothing_recorded_is_rejected(webhooks: Registry, github: Local
 )
 def test_bad_signatures_are_401_and_nothing_is_answered(
     webhooks: Registry,
-    github: LocalGitHub,  # noqa: F811
+    github: LocalGitHub,
     signature: str | None,
     secret: str,
 ) -> None:
@@ -142,7 +142,7 @@ def test_bad_signatures_are_401_and_nothing_is_answered(
     assert github.protection_answers == []
 
 
-def test_replayed_delivery_is_refused(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_replayed_delivery_is_refused(webhooks: Registry, github: LocalGitHub) -> None:
     _validated_for_production(webhooks, "2006")
     delivery = str(uuid.uuid4())
     assert _deliver(webhooks, _payload("2006"), delivery=delivery).status == 200
@@ -152,13 +152,13 @@ def test_replayed_delivery_is_refused(webhooks: Registry, github: LocalGitHub) -
     assert len(github.protection_answers) == 1
 
 
-def test_callback_for_another_repository_is_refused(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_callback_for_another_repository_is_refused(webhooks: Registry, github: LocalGitHub) -> None:
     answer = _deliver(webhooks, _payload("2007", repository="evil/fork"))
     assert answer.status == 400
     assert github.protection_answers == []
 
 
-def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: LocalGitHub) -> None:
     assert _deliver(webhooks, {"zen": "Keep it logically awesome."}, event="ping").body == {
         "handled": True,
         "state": None,
@@ -167,7 +167,7 @@ def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: L
     assert _deliver(webhooks, {"action": "created"}, event="issues").body["handled"] is False
 
 
-def test_a_delivery_that_github_did_not_get_can_be_redelivered(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_a_delivery_that_github_did_not_get_can_be_redelivered(webhooks: Registry, github: LocalGitHub) -> None:
     _validated_for_production(webhooks, "2008")
     delivery = str(uuid.uuid4())
     github.down = True
@@ -180,7 +180,7 @@ def test_a_delivery_that_github_did_not_get_can_be_redelivered(webhooks: Registr
     assert redelivered.body["state"] == "approved"
 
 
-def test_another_runs_passed_validation_does_not_approve_this_run(webhooks: Registry, github: LocalGitHub) -> None:  # noqa: F811
+def test_another_runs_passed_validation_does_not_approve_this_run(webhooks: Registry, github: LocalGitHub) -> None:
     number = _validated_for_production(webhooks, "2009", accuracy=0.5)  # this run's own validation failed
     report = webhooks.call(
         "POST",
@@ -206,7 +206,7 @@ def test_another_runs_passed_validation_does_not_approve_this_run(webhooks: Regi
 )
 def test_the_protection_rule_and_the_promotion_reach_the_same_verdict(
     webhooks: Registry,
-    github: LocalGitHub,  # noqa: F811
+    github: LocalGitHub,
     case: str,
     ref: str,
     accuracy: float,
@@ -257,7 +257,7 @@ def test_the_protection_rule_and_the_promotion_reach_the_same_verdict(
 
 def test_the_protection_rule_and_the_promotion_wait_for_the_reviewers_sign_off(
     webhooks: Registry,
-    github: LocalGitHub,  # noqa: F811
+    github: LocalGitHub,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from modelyard_server.handlers.wiring import forget_configuration

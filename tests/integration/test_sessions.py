@@ -29,13 +29,6 @@ SESSION_ISSUER = "urn:modelyard:sessions"  # no public URL on Lambda: the issuer
 
 
 @pytest.fixture
-def github() -> Iterator[LocalGitHub]:
-    stand_in = LocalGitHub()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def people(registry: Registry, github: LocalGitHub, monkeypatch: pytest.MonkeyPatch) -> GitHubPeople:
     """Sign-in configured as the template configures it: the key is the stack's secret, read under IAM."""
     from modelyard_server.handlers.wiring import forget_configuration

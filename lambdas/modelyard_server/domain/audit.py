@@ -8,7 +8,7 @@ from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid
-from modelyard_server.domain.principal import Principal, require_admin
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import Actor, EventPage
 from modelyard_server.observability import logger, metrics
 from modelyard_server.ports import backend
@@ -85,6 +85,8 @@ def record_outsider_refusal(model: str, action: str, principal: Principal, refus
 
 
 def list_security_events(principal: Principal, limit: int, next_token: str | None) -> EventPage:
-    require_admin(principal, "reading the security log")
+    from modelyard_server.domain import access  # here: every use case imports this module
+
+    access.require(principal, "administer", action="reading the security log")
     page = backend().security.list_refusals(limit, next_token)
     return EventPage(items=page.items, next_token=page.next_token)

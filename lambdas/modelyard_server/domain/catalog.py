@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
-from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
@@ -15,6 +17,9 @@ def create_model(request: CreateModelRequest, principal: Principal) -> ModelReco
     """A new model, owned by the calling repository."""
     if principal.repository is None:
         raise Forbidden("creating a model needs a token with a 'repository' claim: it becomes the model's owner")
+    namespace = namespace_of(request.name)
+    if namespace is not None:  # outside namespaces, any repository the registry admits may start a model
+        access.require(principal, "develop", namespace=namespace, action=f"creating models in namespace '{namespace}'")
     at = now()
     model = ModelRecord(
         name=request.name,
@@ -56,7 +61,7 @@ def require_model(name: str) -> ModelRecord:
 
 def update_model(name: str, request: UpdateModelRequest, principal: Principal) -> ModelRecord:
     model = require_model(name)
-    require_owner(model, principal)
+    access.require(principal, "develop", model, action=f"changing model '{name}'")
     changes: dict[str, object] = {}
     if request.description is not None and request.description != model.description:
         changes["description"] = request.description

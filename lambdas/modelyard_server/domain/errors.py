@@ -66,6 +66,10 @@ class NothingToRollBack(DomainError):
     status, slug, title = 409, "nothing-to-roll-back", "No earlier holder to roll back to"
 
 
+class ReasonRequired(DomainError):
+    status, slug, title = 422, "reason-required", "A reason is required"
+
+
 class IdempotencyKeyReused(DomainError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency key reused with a different request"
 

@@ -1,5 +1,5 @@
-"""The registry's governance trail: every change of registry policy, model policy overrides and notification
-routes (and, as they arrive, roles, owners and namespaces): who, when, what it was before and after.
+"""The registry's governance trail: every change of registry policy, model policy overrides, notification
+routes and role grants (and, as they arrive, owners and namespaces): who, when, what it was before and after.
 
 How a governance change emits its event (one function, one rule: the event is stored with the change):
 
@@ -29,11 +29,12 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import first_ulid_at, last_ulid_before, new_ulid
 from modelyard_server.domain.model_base import RegistryModel
-from modelyard_server.domain.principal import Principal, require_admin
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import EventPage
 from modelyard_server.domain.search_params import PATTERNS, InvalidFilter
 from modelyard_server.ports import backend
@@ -42,7 +43,9 @@ from modelyard_server.ports.records import AuditQuery
 POLICY_REGISTRY_SET = "policy.registry.set"
 POLICY_MODEL_SET = "policy.model.set"
 NOTIFICATIONS_SET = "notifications.set"
-KNOWN_KINDS = (POLICY_REGISTRY_SET, POLICY_MODEL_SET, NOTIFICATIONS_SET)
+ROLES_GRANTED = "roles.granted"
+ROLES_REVOKED = "roles.revoked"
+KNOWN_KINDS = (POLICY_REGISTRY_SET, POLICY_MODEL_SET, NOTIFICATIONS_SET, ROLES_GRANTED, ROLES_REVOKED)
 MAX_KINDS = 10
 
 KIND_PATTERN = r"^[a-z][a-z0-9_-]{0,31}(\.[a-z][a-z0-9_-]{0,31}){1,4}$"
@@ -151,7 +154,7 @@ def audit_query(filters: AuditFilters) -> AuditQuery:
 def list_governance_events(
     principal: Principal, filters: AuditFilters, limit: int, next_token: str | None
 ) -> EventPage:
-    require_admin(principal, "reading the governance audit trail")
+    access.require(principal, "administer", action="reading the governance audit trail")
     query = audit_query(filters)
     if query.first_id is not None and query.last_id is not None and query.first_id > query.last_id:
         return EventPage(items=[], next_token=None)  # `before` is not after `after`: nothing can match

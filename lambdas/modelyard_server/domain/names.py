@@ -11,7 +11,7 @@ from typing import Literal
 # (`marketing/churn`). The pattern says all but the length and the reserved words (no look-ahead: pydantic's
 # regex engine has none), which every use of it checks beside it.
 MAX_MODEL_NAME = 128
-NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"
+NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"  # the part before the `/` of `marketing/churn`; a role's scope
 _BASE_NAME_BODY = r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.?"
 MODEL_NAME_PATTERN = rf"^(?:{NAMESPACE_PATTERN[1:-1]}/)?{_BASE_NAME_BODY}$"
 # The words that follow a model's name in the API's paths (`/v1/models/fraud/versions`) and URIs

@@ -20,12 +20,13 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.adapters.urls import is_loopback_host
+from modelyard_server.domain import access
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.governance_audit import NOTIFICATIONS_SET, governance_event
 from modelyard_server.domain.model_base import Revision, StrictModel
-from modelyard_server.domain.principal import Principal, require_admin
+from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConfigChanged
 from modelyard_server.settings import get_settings
@@ -264,13 +265,13 @@ def current_config() -> NotificationConfig:
 
 
 def get_notifications(principal: Principal) -> NotificationsView:
-    require_admin(principal, "reading the notification config")
+    access.require(principal, "administer", action="reading the notification config")
     stored = backend().notifications.get_config()
     return NotificationsView(revision=0) if stored is None else _view(*stored)
 
 
 def set_notifications(request: SetNotificationsRequest, principal: Principal) -> NotificationsView:
-    require_admin(principal, "changing the notification config")
+    access.require(principal, "administer", action="changing the notification config")
     return store_notifications(request, principal)
 
 
@@ -369,7 +370,8 @@ def build_notice(event: EventRecord) -> Notice:
         facts += [("Stage", str(stage)), ("Version", f"{_version(before)} → {_version(after)}")]
         facts += [("By", event.actor), ("Approved by", _approvers(detail))]
         deltas = _metric_deltas(detail.get("metrics_before"), detail.get("metrics_after"))
-        rollback = f"modelyard rollback {event.model} --stage {stage}"
+        # an incident rollback (the ops role, from a terminal) says why: the registry refuses it otherwise
+        rollback = f'modelyard rollback {event.model} --stage {stage} --comment "why"'
     elif event.type == "model.version.validated":
         status = str((event.after or {}).get("status", "unknown"))
         title = f"{event.model} {_version(event.version)} validation {status}" + (f" for {stage}" if stage else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event, record_outsider_refusal, record_owner_refusal
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
@@ -14,11 +15,12 @@ from modelyard_server.domain.errors import (
     NothingToRollBack,
     PointerMoved,
     PointerNotFound,
+    ReasonRequired,
     VersionNotPromotable,
 )
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.policies import policy_for
-from modelyard_server.domain.principal import Principal, is_admin, is_reviewer, require_owner
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import get_version_by_number, resolve_number, summarize
 from modelyard_server.domain.schemas import (
     HistoryEntry,
@@ -57,11 +59,16 @@ def _check_stage(stage: str) -> None:
         raise PointerNotFound(f"'{stage}' is not a stage of this registry; stages are: {', '.join(stages)}")
 
 
-def _load_for_write(name: str, principal: Principal, *, reviewers_too: bool = False) -> LoadedModel:
+def _load(name: str) -> LoadedModel:
     loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
-    require_owner(loaded.model, principal, reviewers_too=reviewers_too)
+    return loaded
+
+
+def _load_for_write(name: str, principal: Principal, capability: access.Capability, action: str) -> LoadedModel:
+    loaded = _load(name)
+    access.require(principal, capability, loaded.model, action=action)
     return loaded
 
 
@@ -184,7 +191,8 @@ def _point_at(
     verb: str,
 ) -> PointerRecord:
     """Point a stage or alias at a ready version; the holder it replaces becomes the rollback target."""
-    loaded = _load_for_write(name, principal)
+    capability: access.Capability = "promote" if change.kind == "stage" else "develop"
+    loaded = _load_for_write(name, principal, capability, f"moving {change.kind} '{change.name}' of '{name}'")
     current = loaded.pointers.get((change.kind, change.name))
     target = _ready_version(name, value, verb)
     if change.kind == "stage":
@@ -230,23 +238,11 @@ def promote(name: str, stage: str, request: PromoteRequest, principal: Principal
 def rollback(name: str, stage: str, request: RollbackRequest, principal: Principal) -> PointerRecord:
     """Move `stage` back to the holder before the current one, or to an explicit earlier version."""
     _check_stage(stage)
-    try:
-        loaded = _load_for_write(name, principal, reviewers_too=True)
-    except Forbidden as outsider:
-        record_outsider_refusal(name, f"roll back {stage}", principal, outsider)
-        raise
+    loaded = _load(name)
+    authority = _rollback_authority(loaded, stage, request, principal)
     current = loaded.pointers.get(("stage", stage))
     if current is None or current.version is None:
         raise NothingToRollBack(f"stage '{stage}' of '{name}' holds no version")
-    if not (is_admin(principal) or is_reviewer(principal)):
-        environment = policy_for(loaded, None).environment_for(stage)
-        if principal.environment != environment:
-            refusal = PolicyViolation(
-                f"rolling back '{stage}' needs a token from a job in GitHub environment '{environment}' "
-                f"(or a reviewer's token); this token has {principal.environment or 'no environment'}"
-            )
-            _refuse(name, stage, current.version, principal, refusal)
-            raise refusal
     if request.expected_version is not None and current.version != request.expected_version:
         if current.last_action == "rollback" and current.previous_version == request.expected_version:
             return current  # this very rollback already happened: a retry after a lost answer
@@ -278,9 +274,44 @@ def rollback(name: str, stage: str, request: RollbackRequest, principal: Princip
         "rollback",
         "model.version.rolled_back",
         request.comment,
-        detail={"metrics_before": _holder_metrics(current), "metrics_after": dict(target.metrics)},
+        detail={
+            "authority": authority,
+            "metrics_before": _holder_metrics(current),
+            "metrics_after": dict(target.metrics),
+        },
     )
     return _move(loaded.model, current, change, target, earlier, principal)
+
+
+def _rollback_authority(loaded: LoadedModel, stage: str, request: RollbackRequest, principal: Principal) -> str:
+    """Why the caller may roll `stage` back: `environment` (a developer's job in the stage's GitHub environment,
+    as for a promotion) or `operate` (ops and admins, from anywhere, saying why); refused otherwise."""
+    name = loaded.model.name
+    environment = policy_for(loaded, None).environment_for(stage)
+    if principal.environment == environment and access.can(principal, "promote", loaded.model):
+        return "environment"
+    if access.can(principal, "operate", loaded.model):
+        if not (request.comment or "").strip():
+            raise ReasonRequired(
+                f"rolling back '{stage}' of '{name}' without a token of GitHub environment '{environment}' is an "
+                "incident action: say why in `comment` (modelyard rollback --comment)"
+            )
+        return "operate"
+    if access.can(principal, "promote", loaded.model):
+        refusal = PolicyViolation(
+            f"rolling back '{stage}' needs a token from a job in GitHub environment '{environment}' "
+            f"(or the ops role); this token has {principal.environment or 'no environment'}"
+        )
+        current = loaded.pointers.get(("stage", stage))
+        _refuse(name, stage, current.version if current is not None else None, principal, refusal)
+        raise refusal
+    # A workflow is told which repositories own the model; a person, which roles roll back from a terminal.
+    missing: access.Capability = "operate" if principal.is_person else "promote"
+    try:
+        access.refuse(principal, missing, loaded.model, action=f"rolling back '{stage}' of '{name}'")
+    except Forbidden as outsider:
+        record_outsider_refusal(name, f"roll back {stage}", principal, outsider)
+        raise
 
 
 def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Principal) -> PointerRecord:
@@ -289,7 +320,7 @@ def set_alias(name: str, alias: str, request: SetAliasRequest, principal: Princi
 
 
 def delete_alias(name: str, alias: str, principal: Principal) -> PointerRecord:
-    loaded = _load_for_write(name, principal)
+    loaded = _load_for_write(name, principal, "develop", f"removing alias '{alias}' of '{name}'")
     current = loaded.pointers.get(("alias", alias))
     if current is None or current.version is None:
         raise PointerNotFound(f"model '{name}' has no alias '{alias}'")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
@@ -19,7 +20,7 @@ from modelyard_server.domain.policy import (
     digest_of,
     effective_policy,
 )
-from modelyard_server.domain.principal import Principal, require_admin
+from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed, LoadedModel
 from modelyard_server.settings import get_settings
@@ -120,7 +121,7 @@ def _revision_state(document: dict[str, Any], revision: int) -> dict[str, Any]:
 
 
 def set_registry_policy(request: SetPolicyRequest, principal: Principal) -> PolicyView:
-    require_admin(principal, "setting the registry policy")
+    access.require(principal, "administer", action="setting the registry policy")
     record = _record(request, principal)
     stored = backend().governance.get_registry_policy()
     # What the write replaces when it succeeds (it is conditioned on this very revision).
@@ -154,7 +155,7 @@ def model_policy(name: str) -> ModelPolicyView:
 
 
 def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal) -> ModelPolicyView:
-    require_admin(principal, "setting a model's policy override")
+    access.require(principal, "administer", action="setting a model's policy override")
     loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from modelyard_server.domain.errors import Forbidden
-from modelyard_server.settings import get_settings
 
 if TYPE_CHECKING:
-    from modelyard_server.domain.schemas import Actor, ModelRecord
+    from modelyard_server.domain.schemas import Actor
 
 # Claims worth keeping as a version's provenance (never the raw token).
 PROVENANCE_CLAIMS = (
@@ -183,16 +182,6 @@ class Principal:
         return {name: self.claims[name] for name in PROVENANCE_CLAIMS if name in self.claims}
 
 
-def is_admin(principal: Principal) -> bool:
-    settings = get_settings()
-    return principal.repository in settings.admin_repositories or principal.subject in settings.admin_subjects
-
-
-def is_reviewer(principal: Principal) -> bool:
-    settings = get_settings()
-    return principal.repository in settings.reviewer_repositories or principal.subject in settings.reviewer_subjects
-
-
 def require_allowed_owner(principal: Principal, allowed_owners: tuple[str, ...]) -> None:
     """Any repository on github.com can mint an Actions token for our audience: admit only our owners.
 
@@ -203,36 +192,3 @@ def require_allowed_owner(principal: Principal, allowed_owners: tuple[str, ...])
         return
     if str(owner).lower() not in {allowed.lower() for allowed in allowed_owners}:
         raise Forbidden(f"this registry does not accept tokens from repositories of '{owner}'")
-
-
-def require_admin(principal: Principal, action: str) -> None:
-    if not is_admin(principal):
-        raise Forbidden(f"{action} is for registry admins (MODELYARD_ADMIN_REPOSITORIES / MODELYARD_ADMIN_SUBJECTS)")
-
-
-def require_reviewer(model: ModelRecord, principal: Principal) -> None:
-    """Who may sign off a version of `model`. The one place that says so: for now the deployment's reviewers
-    (MODELYARD_REVIEWER_REPOSITORIES / MODELYARD_REVIEWER_SUBJECTS); roles per namespace will replace it."""
-    if not is_reviewer(principal):
-        raise Forbidden(
-            f"signing off versions of '{model.name}' is for reviewers (MODELYARD_REVIEWER_REPOSITORIES / "
-            f"MODELYARD_REVIEWER_SUBJECTS); {principal.display_name} ({principal.subject}) is not one"
-        )
-
-
-def require_owner(model: ModelRecord, principal: Principal, *, reviewers_too: bool = False) -> None:
-    """Writes to a model come from one of its owner repositories, an admin, or (where allowed) a reviewer."""
-    if is_admin(principal) or (reviewers_too and is_reviewer(principal)):
-        return
-    if principal.repository is None:
-        raise Forbidden(f"changing model '{model.name}' needs a token with a 'repository' claim")
-    if principal.repository not in model.owners:
-        owners = ", ".join(model.owners) or "nobody"
-        raise Forbidden(f"repository '{principal.repository}' does not own model '{model.name}' (owners: {owners})")
-    repository_id = principal.claims.get("repository_id")
-    if model.owner_ids and repository_id is not None and str(repository_id) not in model.owner_ids:
-        # Same name, another repository: the owner was deleted or renamed and the name taken again.
-        raise Forbidden(
-            f"repository '{principal.repository}' (id {repository_id}) is not the repository that owns model "
-            f"'{model.name}': the name now belongs to a different repository"
-        )

@@ -7,10 +7,11 @@ A stage rule's `min_reviews` counts these reviews at promotion (domain/stage_rul
 
 from __future__ import annotations
 
+from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event, record_outsider_refusal
 from modelyard_server.domain.errors import Forbidden, ModelNotFound, VersionStateConflict
 from modelyard_server.domain.model_base import RegistryModel
-from modelyard_server.domain.principal import Principal, require_reviewer
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import get_version_by_number
 from modelyard_server.domain.review_records import (
     Reviewer,
@@ -57,7 +58,7 @@ def review_version(name: str, number: int, request: ReviewRequest, principal: Pr
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     try:
-        require_reviewer(loaded.model, principal)
+        access.require(principal, "review", loaded.model, action=f"signing off versions of '{name}'")
     except Forbidden as refusal:
         record_outsider_refusal(name, f"review version {number}", principal, refusal)
         raise

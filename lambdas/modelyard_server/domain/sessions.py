@@ -12,9 +12,11 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
+from modelyard_server.domain import access
 from modelyard_server.domain.errors import DomainError, Forbidden, Unauthenticated
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.role_grants import ScopeRoles
 from modelyard_server.ports.identity import GitHubIdentity, GitHubTokenRefused, GitHubUnreachable, GitHubUsers
 
 
@@ -72,6 +74,11 @@ class Whoami(RegistryModel):
     repository: str | None = None
     environment: str | None = None
     run_url: str | None = None
+    roles: list[ScopeRoles] = Field(
+        default_factory=list,
+        description="the caller's roles per scope (`*`: registry-wide), from grants and the deployment's settings; "
+        "a model's owner repositories are also developers of that model",
+    )
 
 
 class SessionSigner(Protocol):
@@ -113,4 +120,5 @@ def whoami(principal: Principal) -> Whoami:
         repository=principal.repository,
         environment=principal.environment,
         run_url=principal.run_url,
+        roles=access.roles_by_scope(principal),
     )

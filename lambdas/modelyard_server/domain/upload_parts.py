@@ -7,11 +7,11 @@ rest, page by page, as its upload proceeds (so the URLs it holds are also fresh)
 
 from __future__ import annotations
 
-from modelyard_server.domain import upload_window
+from modelyard_server.domain import access, upload_window
 from modelyard_server.domain.bounds import MAX_PARTS, PARTS_PAGE
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import DomainError, VersionNotFound, VersionStateConflict
-from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import ArtifactRecord, UploadPart, UploadPartsPage
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
@@ -67,7 +67,7 @@ def upload_parts(
     name: str, number: int, upload_id: str, first: int, limit: int, principal: Principal
 ) -> UploadPartsPage:
     """A page of part URLs for a version still waiting for its bytes (owners only)."""
-    require_owner(require_model(name), principal)
+    access.require(principal, "develop", require_model(name), action=f"uploading versions of '{name}'")
     version = backend().versions.get_version(name, number, consistent=True)
     if version is None:
         raise VersionNotFound(f"model '{name}' has no version {number}")

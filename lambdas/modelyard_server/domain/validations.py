@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import ModelNotFound, VersionNotFound, VersionStateConflict
@@ -15,7 +16,7 @@ from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageName
-from modelyard_server.domain.principal import Principal, require_owner
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import get_version_by_number
 from modelyard_server.domain.schemas import MetricValue, ParamKey, ValidationSummary
 from modelyard_server.ports import backend
@@ -54,7 +55,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
     loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
-    require_owner(loaded.model, principal)
+    access.require(principal, "develop", loaded.model, action=f"validating versions of '{name}'")
     version = get_version_by_number(name, number, consistent=True)
     if version.status != "ready":
         raise VersionStateConflict(f"version {number} of '{name}' is {version.status}; only ready versions validate")

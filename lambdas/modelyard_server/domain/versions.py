@@ -7,7 +7,7 @@ import json
 import random
 import time
 
-from modelyard_server.domain import upload_parts, upload_window, verification
+from modelyard_server.domain import access, upload_parts, upload_window, verification
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.clock import now
@@ -22,7 +22,7 @@ from modelyard_server.domain.errors import (
 )
 from modelyard_server.domain.lineage import attest_lineage
 from modelyard_server.domain.names import VersionRef, parse_model_uri, parse_version_ref, version_uri
-from modelyard_server.domain.principal import Principal, require_admin, require_owner
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import InvalidReference, get_version_by_number, resolve_number, resolve_uri
 from modelyard_server.domain.schemas import (
     ArchiveVersionRequest,
@@ -77,7 +77,8 @@ def register_version(
     upload_parts.require_allowed_size(request.artifact.size)
     request_hash = _request_hash(request)
     model = require_model(name)
-    require_owner(model, principal)  # before any replay: its answer carries upload URLs
+    # before any replay: its answer carries upload URLs
+    access.require(principal, "develop", model, action=f"registering versions of '{name}'")
     if idempotency_key is not None:
         earlier = _replay(name, idempotency_key, request_hash)
         if earlier is not None:
@@ -183,7 +184,7 @@ def complete_upload(name: str, number: int, request: CompleteUploadRequest, prin
     Bytes too large to hash within an API call move the version to `verifying` instead (see verification).
     """
     model = require_model(name)
-    require_owner(model, principal)
+    access.require(principal, "develop", model, action=f"completing versions of '{name}'")
     version = get_version_by_number(name, number, consistent=True)
     if version.status in ("ready", "verifying"):
         return version  # a retried completion: nothing left to do here
@@ -289,7 +290,8 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
     model, pointers = loaded.model, loaded.pointers
-    require_owner(model, principal, reviewers_too=True)
+    # owners retire their own versions; ops retire any, in an incident
+    access.require_any(principal, ("develop", "operate"), model, action=f"archiving versions of '{name}'")
     if version.status == request.status:
         return version
     archivable = ["ready", "pending_upload", "abandoned", "rejected", "deprecated"]
@@ -323,11 +325,12 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
 
 def restore_version(name: str, number: int, request: RestoreVersionRequest, principal: Principal) -> VersionRecord:
     """Undo an archive or deprecation (admins): back to ready, or to pending_upload if it never was."""
-    require_admin(principal, "restoring an archived or deprecated version")
-    version = get_version_by_number(name, number, consistent=True)
     loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
+    # an admin of the model's namespace too: restoring only undoes an archive
+    access.require(principal, "administer", loaded.model, action="restoring an archived or deprecated version")
+    version = get_version_by_number(name, number, consistent=True)
     restorable = ["archived", "deprecated"]
     if version.status not in restorable:
         raise VersionStateConflict(

@@ -32,6 +32,7 @@ SUCCESS_STATUSES: dict[Operation, tuple[int, ...]] = {
     ("post", "/v1/models/{name}/versions"): (201, 200),  # 200: an idempotent replay
     ("post", "/v1/models/{name}/versions/{version}/validations"): (201,),
     ("post", "/v1/models/{name}/versions/{version}/reviews"): (201,),
+    ("post", "/v1/roles"): (201, 200),  # 200: the grant existed already
     # 202: large bytes are hashed by the verifier; the version is `verifying` until it is ready or rejected
     ("post", "/v1/models/{name}/versions/{version}/complete"): (200, 202),
 }
@@ -47,6 +48,8 @@ ASKS_GITHUB: frozenset[Operation] = frozenset(
 NAMES_A_MODEL_IN_THE_QUERY: frozenset[Operation] = frozenset(
     {("get", "/v1/resolve"), ("get", "/v1/compare"), ("get", "/v1/lineage")}
 )
+# Operations without path parameters that name a role grant (in the query): 404 when there is none.
+NAMES_A_GRANT_IN_THE_QUERY: frozenset[Operation] = frozenset({("delete", "/v1/roles")})
 # Operations answering an `ETag` and honouring `If-None-Match` with 304 (handlers/not_modified.py).
 CONDITIONAL_GETS: frozenset[Operation] = frozenset({("get", "/v1/resolve")})
 ETAG_HEADER: dict[str, Any] = {
@@ -74,8 +77,9 @@ STATUS_MEANINGS = {
     "a query parameter the operation does not declare (the problem's `accepted` lists those it does), a search "
     "filter that does not parse (`errors` names each, with what it accepts)",
     401: "Missing, invalid or expired credentials",
-    403: "Not allowed (not an owner, reviewer or admin; an owner or a person outside the allowed organizations)",
-    404: "No such model, version, stage or alias (sign-in routes: this registry does not sign people in)",
+    403: "Not allowed (no role that may do this, nor an owner of the model; a person outside the allowed "
+    "organizations)",
+    404: "No such model, version, stage, alias or role grant (sign-in routes: this registry does not sign people in)",
     409: "Conflict with the current state (name or label taken, pointer moved, version not in a state for this)",
     413: "Request body larger than the API accepts",
     415: "Request body that is not application/json",
@@ -129,7 +133,7 @@ def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
     has_body = "requestBody" in spec or operation == ("post", "/v1/github/webhook")
     if spec.get("parameters") or has_body:
         statuses.add(422)
-    if "{" in path or operation in NAMES_A_MODEL_IN_THE_QUERY:
+    if "{" in path or operation in NAMES_A_MODEL_IN_THE_QUERY | NAMES_A_GRANT_IN_THE_QUERY:
         statuses.add(404)
     if has_body:
         statuses |= {413, 415}

@@ -27,6 +27,7 @@ from modelyard_server.handlers.routes import (
     notifications,
     pointers,
     reviews,
+    roles,
     search,
     sessions,
     versions,
@@ -76,6 +77,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         audit.router,
         governance.router,
         notifications.router,
+        roles.router,
         github_webhook.router,
         sessions.router,
     ):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the protocols only type the fields: an entry point's import
         Parameters,
         PointerStore,
         ReviewStore,
+        RoleGrants,
         SecurityLog,
         VersionStore,
     )
@@ -39,6 +40,7 @@ class Backend:
     events: EventLog
     governance: GovernanceStore
     reviews: ReviewStore
+    roles: RoleGrants
     notifications: NotificationStore
     security: SecurityLog
     blobs: BlobStore

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # annotations only: importing the ports defines no pydantic model
     from modelyard_server.domain.event_record import EventRecord
     from modelyard_server.domain.review_records import ReviewRecord
+    from modelyard_server.domain.role_grants import GrantKey, RoleGrant
     from modelyard_server.domain.schemas import (
         HistoryEntry,
         ModelRecord,
@@ -213,6 +214,21 @@ class ReviewStore(Protocol):
 
     def current_reviews(self, model: str, number: int) -> list[ReviewRecord]:
         """Each reviewer's latest review of the version, oldest first."""
+
+
+class RoleGrants(Protocol):
+    """Who holds which role where. Grants are few (teams and a handful of people and repositories)."""
+
+    def all_grants(self) -> list[RoleGrant]:
+        """Every grant, in one storage read."""
+
+    def add_grant(self, grant: RoleGrant, audit: EventRecord) -> bool:
+        """Store `grant` with its governance event, together, unless a grant with the same key exists:
+        then False, and nothing (no event) is stored."""
+
+    def remove_grant(self, key: GrantKey, audit: EventRecord) -> bool:
+        """Remove the grant with `key` with its governance event, together; False (and no event) when
+        there is no such grant."""
 
 
 class NotificationStore(Protocol):

@@ -81,6 +81,18 @@ def test_the_table_says_when_what_who_and_what_changed(answering: Any, capsys: p
     assert "registry:notifications rev - -> 1 channels: ml-slack, pager; 1 routes" in workflow
 
 
+def test_a_role_change_says_which_grant_came_or_went(answering: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    grant = {"scope": "marketing", "role": "ops", "grantee_kind": "team", "grantee": "acme/sre", "label": None}
+    granted = {**WORKFLOW_CHANGE, "type": "roles.granted", "model": "namespace:marketing", "after": grant}
+    revoked = {**granted, "type": "roles.revoked", "before": {**grant, "label": "SRE"}, "after": None}
+    answering({"items": [granted, revoked], "next_token": None})
+    code, out, _ = run(capsys, "audit")
+    assert code == 0
+    _, granted_row, revoked_row = out.splitlines()
+    assert granted_row.endswith("namespace:marketing granted ops to team acme/sre")
+    assert revoked_row.endswith("namespace:marketing revoked ops from team acme/sre (SRE)")
+
+
 def test_json_prints_the_events_as_answered_and_follows_pages_up_to_the_limit(
     answering: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

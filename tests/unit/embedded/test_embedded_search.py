@@ -89,6 +89,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
     """What a registry written before search holds: no search columns, tables or indexes."""
     raw = sqlite3.connect(path)
     try:
+        raw.execute("DROP TABLE role_grants")  # schema 5 (roles) came after search
         raw.execute("DROP TABLE governance_events")  # schema 4 (the governance trail) came after search
         for line in VERSION_2_INDEXES.split(";"):
             if "CREATE INDEX" in line:
@@ -103,7 +104,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
         raw.execute("DROP TABLE reviews")  # schema 3 (review sign-off) comes after search
         raw.execute("PRAGMA user_version = 1")
         raw.commit()
-        assert SCHEMA_VERSION == 4
+        assert SCHEMA_VERSION == 5
     finally:
         raw.close()
 

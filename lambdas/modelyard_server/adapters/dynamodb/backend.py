@@ -9,6 +9,7 @@ from modelyard_server.adapters.dynamodb.models import DynamoModelStore
 from modelyard_server.adapters.dynamodb.notifications import DynamoNotificationStore
 from modelyard_server.adapters.dynamodb.pointers import DynamoPointerStore
 from modelyard_server.adapters.dynamodb.reviews import DynamoReviewStore
+from modelyard_server.adapters.dynamodb.roles import DynamoRoleGrants
 from modelyard_server.adapters.dynamodb.search import DynamoSearchStore
 from modelyard_server.adapters.dynamodb.security_log import DynamoSecurityLog
 from modelyard_server.adapters.dynamodb.versions import DynamoVersionStore
@@ -29,6 +30,7 @@ def dynamodb_backend(settings: Settings) -> Backend:
         events=DynamoEventLog(),
         governance=DynamoGovernanceStore(),
         reviews=DynamoReviewStore(),
+        roles=DynamoRoleGrants(),
         notifications=DynamoNotificationStore(),
         security=DynamoSecurityLog(),
         blobs=S3BlobStore(settings.bucket_name),

@@ -41,7 +41,7 @@ partition / sort key                               item
 
 The ``#`` prefix sorts a model's own item, its pointers and its policy together, so reading a
 model with its stages and aliases is one Query however many versions and events it has.
-Registry-wide items (policy, notification config, security log, promotion requests, webhook
+Registry-wide items (policy, notification config, role grants, security log, promotion requests, webhook
 deliveries, sent-markers) have partitions of their own: see the modules that keep them.
 """
 
@@ -203,6 +203,11 @@ class GovernanceEventItem(RegistryItem, discriminator="governance_event"):
     record = JSONAttribute()
     event_type = UnicodeAttribute()  # the filters read these two: a JSON record cannot be filtered on
     actor_subject = UnicodeAttribute()
+
+
+class RoleGrantItem(RegistryItem, discriminator="role_grant"):
+    record = JSONAttribute()
+    revoked = BooleanAttribute(null=True)  # a revoked grant stays as a tombstone: the API never deletes items
 
 
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):

@@ -28,6 +28,7 @@ from modelyard_server.adapters.embedded.parameters import SqliteParameters
 from modelyard_server.adapters.embedded.pointers import SqlitePointerStore
 from modelyard_server.adapters.embedded.private_files import write_private_file
 from modelyard_server.adapters.embedded.reviews import SqliteReviewStore
+from modelyard_server.adapters.embedded.roles import SqliteRoleGrants
 from modelyard_server.adapters.embedded.search import EmbeddedSearch
 from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
 from modelyard_server.adapters.embedded.versions import SqliteVersionStore
@@ -95,6 +96,7 @@ def open_embedded(
         events=SqliteEventLog(db),
         governance=SqliteGovernanceStore(db, now),
         reviews=SqliteReviewStore(db),
+        roles=SqliteRoleGrants(db),
         notifications=SqliteNotificationStore(db, now),
         security=SqliteSecurityLog(db, now),
         blobs=blobs,

@@ -241,8 +241,19 @@ CREATE INDEX governance_events_by_kind ON governance_events (kind, id);
 CREATE INDEX governance_events_by_actor ON governance_events (actor, id);
 """
 
+VERSION_5 = """
+CREATE TABLE role_grants (
+    scope TEXT NOT NULL,                    -- '*' or a namespace
+    role TEXT NOT NULL,
+    grantee_kind TEXT NOT NULL,             -- team | person | repository
+    grantee TEXT NOT NULL,                  -- org/team, a GitHub user id, a repository id
+    record TEXT NOT NULL,
+    PRIMARY KEY (scope, role, grantee_kind, grantee)
+);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4)
+MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4, VERSION_5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
