@@ -20,7 +20,7 @@ $(MINISTACK_STAMP): Makefile
 	.venv-ministack/bin/pip install --quiet --disable-pip-version-check 'ministack[full]==$(MINISTACK_VERSION)'
 	touch $(MINISTACK_STAMP)
 
-demo: $(STAMP)  ## full local release: register -> validate -> promote with approval -> notification -> rollback
+demo: $(STAMP)  ## full local release: register -> validate -> sign-off -> promote with approval -> notification -> ops rollback
 	PYTHONPATH=examples $(BIN)/python -m release_demo
 
 dev: $(STAMP)   ## run the local stack until Ctrl-C

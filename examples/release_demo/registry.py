@@ -34,6 +34,10 @@ class RunningRegistry:
     """``mint(repository=..., environment=..., run_id=..., actor=...)``: a GitHub-shaped OIDC token."""
     approve: Callable[..., None]
     """``approve(repository, run_id, login, environment, comment=...)``: a reviewer approves a run in GitHub."""
+    add_person: Callable[..., object]
+    """``add_person(login, user_id=..., teams=(...))``: someone GitHub knows, with their team memberships."""
+    authorize_device: Callable[[str, str], None]
+    """``authorize_device(user_code, login)``: the person enters the code on GitHub's device page, authorizes."""
     parts: list[str]
     """What runs where, one line each, for the banner."""
 
@@ -65,11 +69,13 @@ def start_registry(
             url=stack.api_url,
             mint=stack.mint,
             approve=stack.github.approve,
+            add_person=stack.github.people.add_person,
+            authorize_device=stack.github.people.approve,
             parts=[
                 f"API      {stack.api_url}  (Swagger UI at /v1/docs)",
                 f"storage  embedded: SQLite + artifact files in {stack.data_dir} (removed when the demo ends)",
                 f"issuer   {stack.issuer_url}  (GitHub-shaped OIDC tokens)",
-                f"github   {stack.github.url}  (stand-in: who approved which run)",
+                f"github   {stack.github.url}  (stand-in: who approved which run; people, teams, device sign-in)",
                 "events   outbox -> bus -> notifier, in this process",
                 f"webhook  '{webhook.name}' -> {webhook.url}, secret as parameter {secret_parameter}",
             ],

@@ -19,6 +19,7 @@ from modelyard.render import events_table, key_values, model_view, pointer_view,
 from modelyard_local.receivers import Received, Receiver
 from modelyard_server.adapters.channels import webhook as standard_webhooks
 from release_demo.narration import CALL_INDENT, Steps, compact_json, note, python_call, say, say_call, show
+from release_demo.people import sign_in
 from release_demo.registry import RunningRegistry, Webhook
 from release_demo.scenario import (
     ACCURACY_GATE,
@@ -27,11 +28,19 @@ from release_demo.scenario import (
     ALIAS,
     APPROVER,
     FORK,
+    INCIDENT,
     MODEL,
+    ON_CALL,
+    ON_CALL_ID,
+    OPS_TEAM,
     OWNER,
     POLICY,
     PRODUCTION,
+    REVIEW_TEAM,
+    REVIEWER,
+    REVIEWER_ID,
     RUN_ID,
+    SECOND_RUN_ID,
     STAGE,
 )
 from release_demo.training import SIGNATURE, Training, model_card, rescore, train
@@ -105,8 +114,11 @@ class Release:
         self.outsiders_refused()
         self.policy()
         self.validate(training)
+        self.sign_off(2)
         self.promote_to_production()
         self.notification()
+        self.second_release(training)
+        self.incident()
         self.audit_trail()
         self.download_and_check(training)
         self.step(f"Where {MODEL} stands")
@@ -182,16 +194,34 @@ class Release:
         show(key_values([("revision", answer["revision"]), ("digest", answer["digest"])]))
         self.refused("owner", "set_policy", POLICY, expected_revision=answer["revision"])
         note(f"the model's owner is no registry admin: only {ADMIN} may set the policy")
+        self.call("admin", "grant_role", "reviewer", "*", team=REVIEW_TEAM)
+        self.call("admin", "grant_role", "ops", "*", team=OPS_TEAM)
+        note(
+            f"roles go to GitHub teams: {REVIEW_TEAM} signs versions off ({PRODUCTION} needs one sign-off), "
+            f"{OPS_TEAM} may roll back in an incident; each grant is in the registry's governance trail"
+        )
 
     def validate(self, training: Training) -> None:
         self.step(f"A release run ({RUN_ID} of {OWNER}) has the registry validate both versions for {PRODUCTION}")
         self.identity("release", OWNER, run_id=RUN_ID, actor=ACTOR)
-        for number, candidate in enumerate(training.candidates, start=1):
+        for number, candidate in enumerate(training.candidates[:2], start=1):
             report = self.call("release", "validate", MODEL, number, stage=PRODUCTION)
             show(validation_view(report))
             passes = candidate.metrics["accuracy"] >= ACCURACY_GATE
             expect(report["passed"] is passes, f"version {number}'s verdict is passed={report['passed']}")
         note(f"version 1 misses accuracy >= {ACCURACY_GATE}; version 2 passes every gate")
+
+    def sign_off(self, number: int) -> None:
+        self.step(f"{REVIEWER} of {REVIEW_TEAM} signs in with GitHub and signs off version {number}'s model card")
+        if REVIEWER not in self.clients:
+            self.clients[REVIEWER] = sign_in(self.registry, self.workdir, REVIEWER, REVIEWER_ID, REVIEW_TEAM)
+        answer = self.call(
+            REVIEWER, "review", MODEL, number, "approve", comment="model card reviewed: intended use and data stated"
+        )
+        summary = answer["summary"]
+        show(key_values([("approvals", summary["approvals"]), ("approved by", summary["approved_by"])]))
+        expect(summary["approvals"] == 1, f"the sign-off counts {summary['approvals']} approvals, not 1")
+        note("a person is known by their GitHub user id; the sign-off and its comment are kept with the version")
 
     def promote_to_production(self) -> None:
         self.step(f"The run's {PRODUCTION} job promotes version 2: refused until {APPROVER} approves the run")
@@ -237,6 +267,33 @@ class Release:
             f"Webhooks code: {', '.join(map(delivery_summary, deliveries))}"
         )
 
+    def second_release(self, training: Training) -> None:
+        successor = training.candidates[2]
+        self.step(f"The next release, 3 ({successor.semver}): validated, staged, signed off, approved, shipped")
+        self.identity("release2", OWNER, run_id=SECOND_RUN_ID, actor=ACTOR)
+        report = self.call("release2", "validate", MODEL, 3, stage=PRODUCTION)
+        expect(report["passed"] is True, "version 3 failed its validation")
+        self.call("staging", "promote", MODEL, 3, stage=STAGE)
+        self.call(REVIEWER, "review", MODEL, 3, "approve", comment="card reviewed")
+        say_call(python_call("github", "approve", (OWNER, SECOND_RUN_ID, APPROVER, PRODUCTION), {}))
+        self.registry.approve(OWNER, SECOND_RUN_ID, APPROVER, PRODUCTION, comment="ship 1.2.0")
+        self.identity("production2", OWNER, environment=PRODUCTION, run_id=SECOND_RUN_ID, actor=ACTOR)
+        show(pointer_view(self.call("production2", "promote", MODEL, 3, stage=PRODUCTION), history=False))
+
+    def incident(self) -> None:
+        self.step(f"Incident: {ON_CALL} of {OPS_TEAM}, on call, rolls {PRODUCTION} back from a laptop")
+        self.clients[ON_CALL] = sign_in(self.registry, self.workdir, ON_CALL, ON_CALL_ID, OPS_TEAM)
+        error = self.refused(ON_CALL, "promote", MODEL, 3, stage=PRODUCTION)
+        expect(error.status == 403, f"ops' forward promotion was refused with {error.status}, not 403")
+        note("ops roll back and archive; promoting forward stays with the release workflow's approved job")
+        moved = self.call(ON_CALL, "rollback", MODEL, stage=PRODUCTION, comment=INCIDENT)
+        show(pointer_view(moved))
+        expect(moved["version"] == 2, f"{PRODUCTION} is at version {moved['version']} after the rollback, not 2")
+        note(f"one call, no workflow run: the rollback event records {ON_CALL} (by GitHub user id) and the reason")
+        if self.inbox.wait_for(is_rollback_of(PRODUCTION), NOTIFY_TIMEOUT) is None:
+            raise DemoFailed(f"the rollback of {PRODUCTION} reached no webhook in {NOTIFY_TIMEOUT:.0f} s")
+        show("\n".join(line for line in self.notices if f"rolled back in {PRODUCTION}" in line.splitlines()[0]))
+
     def audit_trail(self) -> None:
         self.step("The audit trail: every change, who made it, before -> after")
         events = list(self.call("owner", "events", MODEL))
@@ -263,6 +320,16 @@ def delivery_summary(message: Received) -> str:
     data = message.json().get("data") or {}
     kind = str(data.get("type")).removeprefix("model.version.")
     return f"{kind} v{data.get('version')} ({(data.get('detail') or {}).get('stage')})"
+
+
+def is_rollback_of(stage: str) -> Callable[[Received], bool]:
+    def matches(message: Received) -> bool:
+        data = message.json().get("data") or {}
+        return bool(
+            data.get("type") == "model.version.rolled_back" and (data.get("detail") or {}).get("stage") == stage
+        )
+
+    return matches
 
 
 def is_promotion_to(stage: str) -> Callable[[Received], bool]:

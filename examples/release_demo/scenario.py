@@ -11,6 +11,10 @@ ADMIN = "acme/platform"  # a registry admin (MODELYARD_ADMIN_REPOSITORIES)
 ACTOR = "dev"  # who started the release run
 APPROVER = "alice"  # the reviewer who approves the run's production deployment in GitHub
 RUN_ID = "4242"
+SECOND_RUN_ID = "4343"  # the release run of 1.2.0
+REVIEWER, REVIEWER_ID, REVIEW_TEAM = "carol", 5005, "acme/model-review"  # signs model cards off in the registry
+ON_CALL, ON_CALL_ID, OPS_TEAM = "dave", 6006, "acme/sre"  # the engineer on call for the model's service
+INCIDENT = "p99 latency doubled after 1.2.0 shipped; back to 1.1.0 while we look"
 STAGE = "staging"
 PRODUCTION = "production"
 ALIAS = "champion"
@@ -33,6 +37,7 @@ POLICY: dict[str, Any] = {
             "prevent_self_approval": True,
             "allowed_refs": ["refs/heads/main"],
             "require_validation": True,
+            "min_reviews": 1,
         },
     },
 }

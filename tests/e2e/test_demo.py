@@ -71,14 +71,14 @@ def registry(demo: dict[str, Any]) -> Client:
     return Client(demo["registry_url"], demo["admin_token"], env={}, progress=False)
 
 
-def test_both_versions_are_registered_ready_with_their_metadata(registry: Client) -> None:
+def test_the_three_versions_are_registered_ready_with_their_metadata(registry: Client) -> None:
     [model] = [each for each in registry.list_models() if each["name"] == MODEL]
     assert model["owners"] == [OWNER]
-    assert model["latest_version"] == 2
+    assert model["latest_version"] == 3
 
     versions = {each["version"]: each for each in registry.list_versions(MODEL)}
-    assert sorted(versions) == [1, 2]
-    assert [versions[n]["semver"] for n in (1, 2)] == ["1.0.0", "1.1.0"]
+    assert sorted(versions) == [1, 2, 3]
+    assert [versions[n]["semver"] for n in (1, 2, 3)] == ["1.0.0", "1.1.0", "1.2.0"]
     for version in versions.values():
         assert version["status"] == "ready"
         assert version["framework"] == "sklearn"
@@ -88,28 +88,53 @@ def test_both_versions_are_registered_ready_with_their_metadata(registry: Client
         assert version["model_card"].startswith(f"# {MODEL} {version['semver']}")
     # the weak model is under the policy's accuracy gate, the strong one above it
     assert versions[1]["metrics"]["accuracy"] < 0.9 <= versions[2]["metrics"]["accuracy"]
+    assert versions[3]["metrics"]["accuracy"] >= versions[2]["metrics"]["accuracy"]  # no regression
 
 
-def test_staging_was_rolled_back_and_production_holds_the_approved_version(registry: Client) -> None:
+def test_production_went_to_3_and_the_on_call_engineer_rolled_it_back_to_2(registry: Client) -> None:
     staging = registry.get_stage(MODEL, "staging")
-    assert staging["version"] == 1
+    assert staging["version"] == 3
     assert [(entry["action"], entry["version"]) for entry in staging["history"]] == [
+        ("promote", 3),
         ("rollback", 1),
         ("promote", 2),
         ("promote", 1),
     ]
-    assert registry.get_stage(MODEL, "production")["version"] == 2
+    production = registry.get_stage(MODEL, "production")
+    assert production["version"] == 2
+    assert [(entry["action"], entry["version"]) for entry in production["history"]] == [
+        ("rollback", 2),
+        ("promote", 3),
+        ("promote", 2),
+    ]
     assert registry.get_alias(MODEL, "champion")["version"] == 2
+
+
+def test_the_rollback_is_the_on_call_persons_with_their_reason(registry: Client) -> None:
+    rollback = list(registry.events(MODEL))[-1]
+    assert rollback["type"] == "model.version.rolled_back" and rollback["detail"]["stage"] == "production"
+    who = rollback["detail"]
+    assert (who["actor_kind"], who["user_id"], who["login"]) == ("person", "6006", "dave")
+    assert rollback["detail"]["comment"].startswith("p99 latency doubled")
+
+
+def test_a_reviewer_of_the_review_team_signed_off_both_production_versions(registry: Client) -> None:
+    for number in (2, 3):
+        summary = registry.reviews(MODEL, number)["summary"]
+        assert summary["approved_by"] == ["carol"], summary
+    grants = {(grant["role"], grant["scope"], grant["grantee_kind"], grant["grantee"]) for grant in registry.roles()}
+    assert grants == {("reviewer", "*", "team", "acme/model-review"), ("ops", "*", "team", "acme/sre")}
 
 
 def test_the_admins_policy_is_in_force_and_validated_both_versions(registry: Client) -> None:
     policy = registry.get_policy()
     assert policy["revision"] == 1
     assert policy["document"]["stages"]["production"]["min_approvals"] == 1
+    assert policy["document"]["stages"]["production"]["min_reviews"] == 1
 
-    weak, strong = (registry.latest_validation(MODEL, number) for number in (1, 2))
-    assert (weak["passed"], strong["passed"]) == (False, True)
-    assert weak["stage"] == strong["stage"] == "production"
+    weak, strong, successor = (registry.latest_validation(MODEL, number) for number in (1, 2, 3))
+    assert (weak["passed"], strong["passed"], successor["passed"]) == (False, True, True)
+    assert weak["stage"] == strong["stage"] == successor["stage"] == "production"
     assert [check["name"] for check in weak["checks"] if not check["passed"]] == ["accuracy >= 0.9"]
 
 
@@ -121,6 +146,8 @@ def test_the_audit_trail_records_every_change_refusal_and_approval(registry: Cli
         "model.version.ready",
         "model.version.registered",
         "model.version.ready",
+        "model.version.registered",
+        "model.version.ready",
         "model.alias.set",
         "model.version.promoted",
         "model.version.promoted",
@@ -128,11 +155,18 @@ def test_the_audit_trail_records_every_change_refusal_and_approval(registry: Cli
         "model.promotion.denied",  # production before any approval, by the built-in rules
         "model.version.validated",
         "model.version.validated",
+        "model.version.reviewed",  # carol signs version 2 off
         "model.promotion.denied",  # production under the policy, before alice approved
         "model.version.promoted",
+        "model.version.validated",  # the next release: 3
+        "model.version.promoted",
+        "model.version.reviewed",
+        "model.version.promoted",
+        "model.version.rolled_back",  # dave, on call
     ]
-    assert {event["repository"] for event in events} == {OWNER}  # the fork's refusal is not in the trail
-    release = events[-1]
+    # the fork's refusal is not in the trail; the people acted as themselves, not through a repository
+    assert {event["repository"] for event in events} == {OWNER, None}
+    release = events[-6]  # version 2 to production
     assert release["detail"]["stage"] == "production"
     assert release["run_id"] == "4242"
     assert [approver["login"] for approver in release["detail"]["approvers"]] == ["alice"]
@@ -164,6 +198,9 @@ def test_the_webhook_got_each_routed_event_signed(demo: dict[str, Any], registry
         ("model.version.rolled_back", 1, "staging"),
         ("model.version.validated", 1, "production"),  # routed: failed validations only
         ("model.version.promoted", 2, "production"),
+        ("model.version.promoted", 3, "staging"),
+        ("model.version.promoted", 3, "production"),
+        ("model.version.rolled_back", 2, "production"),
     ]
     # each delivery is the registry's event, under its id
     events = {event["id"]: event for event in registry.events(MODEL)}
