@@ -31,6 +31,8 @@ def summary_view(summary: Any) -> str:
     ]
     if summary.get("not_counted"):
         pairs.append(("not counted (self-review)", ", ".join(summary["not_counted"])))
+    if summary.get("lapsed"):
+        pairs.append(("not counted (no longer reviewers)", ", ".join(summary["lapsed"])))
     return key_values(pairs)
 
 

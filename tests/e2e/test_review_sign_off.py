@@ -100,6 +100,7 @@ def test_two_sign_offs_hold_a_promotion_until_the_second_counted_approval(
         "approved_by": ["ann", "ben"],
         "changes_requested_by": [],
         "not_counted": ["rita"],
+        "lapsed": [],
     }
 
     promoted = _promote(stack, cli, model_name, expect=0)

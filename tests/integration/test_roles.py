@@ -217,3 +217,47 @@ def test_leaving_the_team_on_github_takes_its_role_away_at_the_next_session(
     )
     assert refused.status == 403, refused
     assert _production(api) == 2
+
+
+REVIEW_TEAM = "acme/model-review"
+RITA = 5151  # a GitHub user id: Rita reviews model cards
+
+
+def _reviewed_by_rita(api: EmbeddedApi) -> str:
+    """fraud v1 (registered by the owner's workflow) signed off by Rita of the review team; staging needs one."""
+    admin = _admin(api)
+    api.ok(
+        "PUT",
+        "/v1/policy",
+        admin,
+        body={"document": {"stages": {"staging": {"min_reviews": 1}}}, "expected_revision": 0},
+    )
+    _grant(api, role="reviewer", scope="*", team=REVIEW_TEAM)
+    owner = api.workflow(OWNER)
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    api.upload("fraud", b"one", owner)
+    rita = api.person(RITA, "rita", teams=(REVIEW_TEAM,))
+    api.ok("POST", "/v1/models/fraud/versions/1/reviews", rita, body={"verdict": "approve"})
+    return api.workflow(OWNER, environment="staging")
+
+
+def test_a_sign_off_stops_counting_when_its_reviewer_loses_the_role(api: EmbeddedApi) -> None:
+    staging_job = _reviewed_by_rita(api)
+    revoked = api.call(
+        "DELETE", "/v1/roles", _admin(api), query={"role": "reviewer", "scope": "*", "team": REVIEW_TEAM}
+    )
+    assert revoked.status == 200, revoked
+
+    listing = api.ok("GET", "/v1/models/fraud/versions/1/reviews", staging_job)
+    assert listing["summary"]["approvals"] == 0 and listing["summary"]["lapsed"] == ["rita"]
+    refused = api.call("POST", "/v1/models/fraud/stages/staging/promote", staging_job, body={"version": 1})
+    assert refused.status == 403, refused
+    assert "rita no longer hold(s) the reviewer role" in refused.problem["detail"]
+    assert "staging" not in api.ok("GET", "/v1/models/fraud", staging_job)["stages"]
+
+
+def test_a_sign_off_counts_while_its_reviewer_holds_the_role(api: EmbeddedApi) -> None:
+    staging_job = _reviewed_by_rita(api)
+    promoted = api.call("POST", "/v1/models/fraud/stages/staging/promote", staging_job, body={"version": 1})
+    assert promoted.status == 200, promoted
+    assert api.ok("GET", "/v1/models/fraud", staging_job)["stages"]["staging"]["version"] == 1

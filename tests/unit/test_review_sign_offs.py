@@ -10,7 +10,7 @@ import pytest
 
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageRule, effective_policy
-from modelyard_server.domain.review_records import Reviewer, ReviewRecord, Verdict
+from modelyard_server.domain.review_records import Reviewer, ReviewRecord, StandingReviews, Verdict
 from modelyard_server.domain.schemas import ArtifactRecord, VersionRecord
 from modelyard_server.domain.stage_rules import PolicyViolation, check_sign_offs
 
@@ -60,11 +60,11 @@ def _policy(min_reviews: int | None) -> Any:
 
 
 def _check(min_reviews: int | None, reviews: list[ReviewRecord], version: VersionRecord | None = None) -> Any:
-    return check_sign_offs("staging", _policy(min_reviews), version or _version(), lambda: reviews)
+    return check_sign_offs("staging", _policy(min_reviews), version or _version(), lambda: StandingReviews(reviews))
 
 
 def test_a_stage_without_the_rule_reads_no_reviews_and_asks_none() -> None:
-    def unread() -> list[ReviewRecord]:
+    def unread() -> StandingReviews:
         raise AssertionError("reviews read for a stage that needs none")
 
     assert check_sign_offs("staging", _policy(None), _version(), unread) is None
@@ -145,3 +145,14 @@ def test_a_repository_policy_may_raise_min_reviews_but_not_lower_it() -> None:
 def test_min_reviews_is_bounded() -> None:
     with pytest.raises(ValueError, match="less than or equal to 10"):
         StageRule(min_reviews=11)
+
+
+def test_a_lapsed_reviewers_approval_neither_counts_nor_their_request_for_changes_blocks() -> None:
+    ann, ben, cy = person("1", "ann"), person("2", "ben"), person("3", "cy")
+    reviews = [_review(ann), _review(ben, "request_changes"), _review(cy)]
+    current = StandingReviews(reviews, lapsed=frozenset({ben.key, cy.key}))
+    summary = check_sign_offs("staging", _policy(1), _version(), lambda: current)
+    assert summary is not None
+    assert (summary.approved_by, summary.changes_requested_by, summary.lapsed) == (["ann"], [], ["ben", "cy"])
+    with pytest.raises(PolicyViolation, match="cy no longer hold"):
+        check_sign_offs("staging", _policy(2), _version(), lambda: current)

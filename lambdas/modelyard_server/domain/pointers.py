@@ -22,6 +22,7 @@ from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import get_version_by_number, resolve_number, summarize
+from modelyard_server.domain.reviews import standing_reviews
 from modelyard_server.domain.schemas import (
     HistoryEntry,
     ModelRecord,
@@ -207,7 +208,7 @@ def _point_at(
                 target,
                 principal,
                 github_approvals(),
-                reviews=lambda: backend().reviews.current_reviews(name, target.version),
+                reviews=lambda: standing_reviews(name, target.version),
                 holders=loaded.held_versions(),
             )
         except PolicyViolation as refusal:

@@ -16,6 +16,7 @@ from modelyard_server.domain.errors import DomainError, WebhookRefused
 from modelyard_server.domain.policies import policy_for, registry_document
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import get_version_by_number
+from modelyard_server.domain.reviews import standing_reviews
 from modelyard_server.domain.stage_rules import PolicyViolation, check_admission, github_app
 from modelyard_server.observability import logger
 from modelyard_server.ports import backend
@@ -122,7 +123,7 @@ def _decide(request: ProtectionRequest) -> Verdict:
             validation.ref,
             holders=loaded.held_versions(),
             validated=True,
-            reviews=lambda: backend().reviews.current_reviews(name, number),
+            reviews=lambda: standing_reviews(name, number),
         )
     except PolicyViolation as refusal:
         return Verdict("rejected", f"modelyard: {refusal.detail}", name, number)

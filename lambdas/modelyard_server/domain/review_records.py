@@ -8,6 +8,7 @@ Identities are compared by id, never by login: a person by GitHub user id, a wor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -53,6 +54,9 @@ class Reviewer(RegistryModel):
     repository: str | None = None
     repository_id: str | None = None
     subject: str
+    teams: list[str] = Field(
+        default_factory=list, description="a person's GitHub teams when they reviewed (their session's)"
+    )
 
 
 class ReviewRecord(RegistryModel):
@@ -73,6 +77,10 @@ class ReviewSummary(RegistryModel):
     changes_requested_by: list[str] = Field(default_factory=list)
     not_counted: list[str] = Field(
         default_factory=list, description="Approvals by whoever registered the version: self-review does not count"
+    )
+    lapsed: list[str] = Field(
+        default_factory=list,
+        description="Reviewers who no longer hold the reviewer role: their reviews neither count nor block",
     )
 
 
@@ -105,14 +113,26 @@ def is_self_review(version: VersionRecord, reviewer: Reviewer) -> bool:
     return repository_id is not None and reviewer.kind == "workflow" and reviewer.repository_id == repository_id
 
 
-def tally(version: VersionRecord, reviews: list[ReviewRecord]) -> ReviewSummary:
-    approvals = [r for r in reviews if r.verdict == "approve"]
+@dataclass(frozen=True)
+class StandingReviews:
+    """A version's current reviews, and the keys of their reviewers who no longer hold the reviewer role."""
+
+    reviews: list[ReviewRecord]
+    lapsed: frozenset[str] = frozenset()
+
+
+def tally(version: VersionRecord, reviews: list[ReviewRecord], lapsed: frozenset[str] = frozenset()) -> ReviewSummary:
+    """What the reviews add up to. `lapsed`: the keys of reviewers who no longer hold the reviewer role: their
+    approvals do not count and their requests for changes no longer block."""
+    standing = [r for r in reviews if r.reviewer.key not in lapsed]
+    approvals = [r for r in standing if r.verdict == "approve"]
     counted = [r for r in approvals if not is_self_review(version, r.reviewer)]
     return ReviewSummary(
         approvals=len(counted),
         approved_by=sorted(_name(r.reviewer) for r in counted),
-        changes_requested_by=sorted(_name(r.reviewer) for r in reviews if r.verdict == "request_changes"),
+        changes_requested_by=sorted(_name(r.reviewer) for r in standing if r.verdict == "request_changes"),
         not_counted=sorted(_name(r.reviewer) for r in approvals if r not in counted),
+        lapsed=sorted(_name(r.reviewer) for r in reviews if r.reviewer.key in lapsed),
     )
 
 
@@ -128,4 +148,6 @@ def missing_sign_offs(needed: int, summary: ReviewSummary) -> list[str]:
         missing.append(f"{needed - summary.approvals} more reviewer approval(s): {needed} needed, {have}")
         if summary.not_counted:
             missing.append(f"self-review by {', '.join(summary.not_counted)} does not count")
+        if summary.lapsed:
+            missing.append(f"{', '.join(summary.lapsed)} no longer hold(s) the reviewer role: not counted")
     return missing

@@ -11,6 +11,7 @@ from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event, record_outsider_refusal
 from modelyard_server.domain.errors import Forbidden, ModelNotFound, VersionStateConflict
 from modelyard_server.domain.model_base import RegistryModel
+from modelyard_server.domain.names import namespace_of
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import get_version_by_number
 from modelyard_server.domain.review_records import (
@@ -19,6 +20,7 @@ from modelyard_server.domain.review_records import (
     ReviewRecord,
     ReviewRequest,
     ReviewSummary,
+    StandingReviews,
     is_self_review,
     tally,
 )
@@ -50,6 +52,35 @@ def reviewer_of(principal: Principal) -> Reviewer:
         repository=principal.repository,
         repository_id=str(repository_id) if repository_id is not None and not principal.is_person else None,
         subject=principal.subject,
+        teams=list(principal.teams),
+    )
+
+
+def _as_principal(reviewer: Reviewer) -> Principal:
+    """The reviewer as the caller they were when they reviewed (a person with their session's teams)."""
+    claims: dict[str, object] = {"sub": reviewer.subject}
+    if reviewer.kind == "person":
+        claims |= {"login": reviewer.login, "teams": reviewer.teams}
+    else:
+        claims |= {"repository": reviewer.repository, "repository_id": reviewer.repository_id}
+    return Principal(claims=claims, kind=reviewer.kind)
+
+
+def lapsed_reviewers(model: str, reviews: list[ReviewRecord]) -> frozenset[str]:
+    """The keys of the reviewers of `reviews` who no longer hold the reviewer role on `model`, by the grants in
+    force now (one read of the grants, whatever the number of reviews): a revoked grant takes their sign-offs
+    and their requests for changes with it. A person is judged with the teams their session had then."""
+    if not reviews:
+        return frozenset()
+    wanted = set(access.holders("review"))
+    grants, namespace = backend().roles.all_grants(), namespace_of(model)
+    return frozenset(
+        review.reviewer.key
+        for review in reviews
+        if not (
+            access.bootstrap_roles(p := _as_principal(review.reviewer)) | access.granted_roles(p, namespace, grants)
+        )
+        & wanted
     )
 
 
@@ -97,11 +128,18 @@ def review_version(name: str, number: int, request: ReviewRequest, principal: Pr
     except ConditionFailed as lost:
         raise VersionStateConflict(f"version {number} of '{name}' stopped being ready") from lost
     current = [r for r in reviews if r.reviewer.key != reviewer.key] + [review]
-    return SavedReview(review=review, summary=tally(version, current))
+    return SavedReview(review=review, summary=tally(version, current, lapsed_reviewers(name, current)))
 
 
 def list_reviews(name: str, number: int) -> ReviewList:
     """Each reviewer's latest review of the version, and what they add up to."""
     version = get_version_by_number(name, number)
+    current = standing_reviews(name, number)
+    summary = tally(version, current.reviews, current.lapsed)
+    return ReviewList(model=name, version=number, items=current.reviews, summary=summary)
+
+
+def standing_reviews(name: str, number: int) -> StandingReviews:
+    """The version's current reviews and whose of them lapsed: what a promotion and the listing count."""
     reviews = backend().reviews.current_reviews(name, number)
-    return ReviewList(model=name, version=number, items=reviews, summary=tally(version, reviews))
+    return StandingReviews(reviews, lapsed_reviewers(name, reviews))

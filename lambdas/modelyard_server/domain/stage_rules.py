@@ -17,12 +17,17 @@ from modelyard_server.adapters.github import Approval, GitHubApp, GitHubUnavaila
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.policy import EffectivePolicy
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.review_records import ReviewRecord, ReviewSummary, missing_sign_offs, tally
+from modelyard_server.domain.review_records import (
+    ReviewSummary,
+    StandingReviews,
+    missing_sign_offs,
+    tally,
+)
 from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.settings import get_settings
 
 ApprovalsSource = Callable[[str, str], list[Approval]]
-ReviewsSource = Callable[[], list[ReviewRecord]]  # the version's current reviews, read only when a rule asks
+ReviewsSource = Callable[[], StandingReviews]  # the version's current reviews, read only when a rule asks
 
 
 class PolicyViolation(DomainError):
@@ -125,7 +130,8 @@ def check_sign_offs(
     needed = policy.min_reviews(stage)
     if needed == 0:
         return None
-    summary = tally(version, reviews())
+    current = reviews()
+    summary = tally(version, current.reviews, current.lapsed)
     missing = missing_sign_offs(needed, summary)
     if missing:
         raise PolicyViolation(
