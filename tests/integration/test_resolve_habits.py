@@ -64,9 +64,16 @@ def test_latest_without_a_ready_version_is_a_404_saying_why(registry: Registry) 
     assert missing.problem["detail"] == "there is no model 'nobody'"
 
 
-@pytest.mark.parametrize("uri", ["models:/fraud/Prod.1", "models:/fraud/_x", "models:/fraud/stage/Staging"])
+@pytest.mark.parametrize("uri", ["models:/fraud/Prod.1", "models:/fraud/_x", "models:/marketing/churn/stage/Staging"])
 def test_words_that_cannot_be_stage_names_are_refused(released: Registry, uri: str) -> None:
     assert _resolve(released, uri).status == 422
+
+
+def test_a_stage_form_with_a_capital_names_a_model_no_one_may_create(released: Registry) -> None:
+    """`models:/fraud/stage/Staging` reads as MLflow's stage word after the name `fraud/stage`: a namespaced
+    model may not be called `stage`, so it is a missing model, never another model's stage."""
+    answer = _resolve(released, "models:/fraud/stage/Staging")
+    assert answer.status == 404 and answer.problem["detail"] == "there is no model 'fraud/stage'"
 
 
 def test_a_parent_may_be_named_the_mlflow_way(released: Registry) -> None:
