@@ -42,7 +42,19 @@ from modelyard_server.ports.records import AuditQuery
 POLICY_REGISTRY_SET = "policy.registry.set"
 POLICY_MODEL_SET = "policy.model.set"
 NOTIFICATIONS_SET = "notifications.set"
-KNOWN_KINDS = (POLICY_REGISTRY_SET, POLICY_MODEL_SET, NOTIFICATIONS_SET)
+NAMESPACE_CREATED = "namespace.created"
+NAMESPACE_UPDATED = "namespace.updated"
+NAMESPACE_OWNERS_CHANGED = "namespace.owners.changed"
+MODEL_OWNERS_CHANGED = "model.owners.changed"
+KNOWN_KINDS = (
+    POLICY_REGISTRY_SET,
+    POLICY_MODEL_SET,
+    NOTIFICATIONS_SET,
+    NAMESPACE_CREATED,
+    NAMESPACE_UPDATED,
+    NAMESPACE_OWNERS_CHANGED,
+    MODEL_OWNERS_CHANGED,
+)
 MAX_KINDS = 10
 
 KIND_PATTERN = r"^[a-z][a-z0-9_-]{0,31}(\.[a-z][a-z0-9_-]{0,31}){1,4}$"

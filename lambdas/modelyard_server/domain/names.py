@@ -119,3 +119,18 @@ def parse_model_uri(uri: str) -> ModelUri | None:
                 return ModelUri(model=parts[0], kind="latest")
             return ModelUri(model=parts[0], kind="stage", pointer=word)
     return None
+
+
+# Namespaces (issue 12): a model name may be `namespace/name`, with one `/` at most.
+NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"
+_NAMESPACE = re.compile(NAMESPACE_PATTERN)
+
+
+def is_namespace_name(value: str) -> bool:
+    return bool(_NAMESPACE.fullmatch(value))
+
+
+def namespace_of(model_name: str) -> str | None:
+    """The namespace a model name lives in (`marketing` for `marketing/churn`), None for an un-namespaced one."""
+    namespace, slash, _ = model_name.partition("/")
+    return namespace if slash else None

@@ -90,6 +90,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
     raw = sqlite3.connect(path)
     try:
         raw.execute("DROP TABLE governance_events")  # schema 4 (the governance trail) came after search
+        raw.execute("DROP TABLE namespaces")  # and schema 6 (namespaces)
         for line in VERSION_2_INDEXES.split(";"):
             if "CREATE INDEX" in line:
                 raw.execute(f"DROP INDEX {line.split('CREATE INDEX')[1].split()[0]}")
@@ -103,7 +104,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
         raw.execute("DROP TABLE reviews")  # schema 3 (review sign-off) comes after search
         raw.execute("PRAGMA user_version = 1")
         raw.commit()
-        assert SCHEMA_VERSION == 4
+        assert SCHEMA_VERSION == 5  # 1-4 and namespaces' 6 (roles' 5 joins them on merging)
     finally:
         raw.close()
 

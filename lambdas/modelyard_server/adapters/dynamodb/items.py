@@ -205,6 +205,11 @@ class GovernanceEventItem(RegistryItem, discriminator="governance_event"):
     actor_subject = UnicodeAttribute()
 
 
+class NamespaceItem(RegistryItem, discriminator="namespace"):
+    record = JSONAttribute()
+    revision = NumberAttribute()
+
+
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
     kept = NumberAttribute()
     expires_at = NumberAttribute()
