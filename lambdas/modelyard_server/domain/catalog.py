@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
+from modelyard_server.domain.namespaces import require_registrable
 from modelyard_server.domain.principal import Principal, require_owner
 from modelyard_server.domain.schemas import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.ports import backend
@@ -13,6 +14,7 @@ from modelyard_server.ports.records import ConditionFailed
 
 def create_model(request: CreateModelRequest, principal: Principal) -> ModelRecord:
     """A new model, owned by the calling repository."""
+    require_registrable(request.name, principal)
     if principal.repository is None:
         raise Forbidden("creating a model needs a token with a 'repository' claim: it becomes the model's owner")
     at = now()

@@ -123,6 +123,10 @@ def parse_model_uri(uri: str) -> ModelUri | None:
 
 # Namespaces (issue 12): a model name may be `namespace/name`, with one `/` at most.
 NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"
+# Grantees (namespace owners, roles): GitHub's organization logins (alphanumerics and hyphens, 39 at most) and
+# team slugs, lowercase as the sign-in records them in a person's session (`org/team`); user and repository ids.
+TEAM_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38})/[a-z0-9][a-z0-9_.-]{0,99}$"
+GITHUB_ID_PATTERN = r"^[1-9][0-9]{0,19}$"
 _NAMESPACE = re.compile(NAMESPACE_PATTERN)
 
 

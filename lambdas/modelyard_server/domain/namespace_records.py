@@ -13,12 +13,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from modelyard_server.domain.model_base import RegistryModel, Revision, StrictModel
-from modelyard_server.domain.names import NAMESPACE_PATTERN
+from modelyard_server.domain.names import GITHUB_ID_PATTERN, NAMESPACE_PATTERN, TEAM_PATTERN
 
-# GitHub's organization logins (alphanumerics and single hyphens, 39 at most) and team slugs (lowercase),
-# as the sign-in records them in a person's session: lowercase `org/team`.
-TEAM_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38})/[a-z0-9][a-z0-9_.-]{0,99}$"
-GITHUB_ID_PATTERN = r"^[1-9][0-9]{0,19}$"
 MAX_OWNERS = 50
 
 NamespaceName = Annotated[str, StringConstraints(pattern=NAMESPACE_PATTERN, max_length=39)]

@@ -10,6 +10,7 @@ from typing import Any
 
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
+    DomainError,
     Forbidden,
     LastOwner,
     NamespaceChanged,
@@ -165,6 +166,14 @@ def require_registrable(model_name: str, principal: Principal) -> None:
             f"registering a new model in namespace '{namespace}' is for its members: its owners (ask one, or a "
             f"registry admin, to add your repository: `modelyard namespaces owners add {namespace} --repository ID`)"
         )
+
+
+def owner_named(*, team: str | None, person: str | None, repository: str | None) -> Grantee:
+    """The owner a removal names (`?team=`, `?person=` or `?repository=`): exactly one of them."""
+    given = {kind: value for kind, value in (("team", team), ("person", person), ("repository", repository)) if value}
+    if len(given) != 1:
+        raise DomainError("name the owner by exactly one of team=ORG/TEAM, person=USER_ID or repository=REPO_ID")
+    return Grantee.model_validate(given)
 
 
 def _distinct(owners: list[Grantee]) -> list[Grantee]:
