@@ -51,7 +51,7 @@ def list_models(
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
 ) -> schemas.ModelPage:
-    return search.search_models(filters, limit, next_token)
+    return search.search_models(filters, limit, next_token, caller)
 
 
 @router.get("/v1/models/<name>", summary="A model with its stages and aliases", tags=["models"])
