@@ -148,7 +148,8 @@ class Client(FindingMethods, ReviewMethods):
             params["next_token"] = token
 
     def _model_path(self, name: str) -> str:
-        return f"/v1/models/{_q(_name(name))}"
+        """A namespaced name takes two segments (`/v1/models/marketing/churn`), as the API's paths say."""
+        return f"/v1/models/{urllib.parse.quote(_name(name), safe='/')}"
 
     def version_ref(self, name: str, version: VersionRef) -> VersionRef:
         """A number, a semver label, or a ``models:/`` URI of ``name`` → number or label."""

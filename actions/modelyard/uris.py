@@ -6,6 +6,7 @@
 * ``models:/fraud/stage/production`` — whatever the stage points at
 * ``models:/fraud/Production``       — the same (MLflow's habit: a bare word is a stage, in any case)
 * ``models:/fraud/latest``           — the newest ready version (MLflow's habit; any case)
+* ``models:/marketing/churn/7``      — a model in a namespace: the same forms after ``marketing/churn``
 
 The server parses the same forms (``modelyard_server.domain.names``); a test holds the two to agreeing.
 """
@@ -19,7 +20,8 @@ from typing import Literal
 SCHEME = "models:/"
 MAX_URI_LENGTH = 512
 
-NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
+NAMESPACE_RE = r"[a-z0-9][a-z0-9_-]{0,38}"
+NAME_RE = re.compile(rf"(?:{NAMESPACE_RE}/)?[a-z0-9][a-z0-9._-]{{0,127}}")
 POINTER_RE = re.compile(r"[a-z][a-z0-9_-]{0,62}")  # alias and stage names
 BARE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}", re.ASCII)  # models:/fraud/Production, models:/fraud/latest
 LATEST = "latest"
@@ -44,7 +46,7 @@ def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise ValueError(
             f"invalid model name {_shown(str(name))}: use 1-128 characters of lowercase letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit"
+            "'.', '_' or '-', starting with a letter or digit, maybe after a namespace and a '/' (marketing/churn)"
         )
     return name
 
@@ -125,7 +127,7 @@ def is_uri(text: str) -> bool:
 
 def parse_uri(text: str) -> ModelURI:
     """Parse a ``models:/`` URI or raise ValueError explaining the accepted forms."""
-    forms = (
+    forms = (  # NAME may be namespace/name
         "models:/NAME/VERSION, models:/NAME/SEMVER, models:/NAME@ALIAS, models:/NAME/stage/STAGE "
         "(or models:/NAME/Stage) or models:/NAME/latest"
     )
@@ -141,19 +143,23 @@ def parse_uri(text: str) -> ModelURI:
             name, _, alias = rest.partition("@")
             return ModelURI(check_name(name), "alias", check_pointer(alias, "alias"))
         parts = rest.split("/")
-        if len(parts) == 3 and parts[1] == "stage":
-            return ModelURI(check_name(parts[0]), "stage", check_pointer(parts[2], "stage"))
-        if len(parts) == 2:
-            name = check_name(parts[0])
-            if BARE_WORD_RE.fullmatch(parts[1]):  # not a number nor a semver label: a stage, or latest
-                word = parts[1].lower()
+        if len(parts) in (3, 4) and parts[-2] == "stage":  # models:/fraud/stage/prod, models:/ns/churn/stage/prod
+            try:
+                return ModelURI(check_name("/".join(parts[:-2])), "stage", check_pointer(parts[-1], "stage"))
+            except ValueError:
+                if len(parts) == 4:
+                    raise
+        if len(parts) in (2, 3):  # the last part is the reference; what comes before it is the name
+            name, last = check_name("/".join(parts[:-1])), parts[-1]
+            if BARE_WORD_RE.fullmatch(last):  # not a number nor a semver label: a stage, or latest
+                word = last.lower()
                 return ModelURI(name, "latest", LATEST) if word == LATEST else ModelURI(name, "stage", word)
-            ref = parse_version_ref(parts[1]) if parts[1] == parts[1].strip() else None
+            ref = parse_version_ref(last) if last == last.strip() else None
             if isinstance(ref, int):
                 return ModelURI(name, "version", str(ref))
             if isinstance(ref, str):
                 return ModelURI(name, "semver", ref)
-            raise ValueError(f"invalid version {_shown(parts[1])}")
+            raise ValueError(f"invalid version {_shown(last)}")
     except ValueError as exc:
         raise ValueError(f"invalid model URI {_shown(text)}: {exc}") from None
     raise ValueError(f"invalid model URI {_shown(text)}: expected {forms}")

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from modelyard_local.blob_transfers import AsgiApp, with_blob_transfers
 from modelyard_server.handlers.limits import body_problem, oversize_problem, problem_answer
+from modelyard_server.handlers.model_paths import route_path
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_settings
 from modelyard_server.settings import get_settings
 
@@ -118,8 +119,9 @@ class BodyLimit:
         async def replay_receive() -> MutableMapping[str, Any]:
             return {"type": "http.request", "body": replay, "more_body": False}
 
+        routed = {**scope, "path": route_path(scope["path"])}
         async with self._admission():
-            await self.app(scope, replay_receive, send)
+            await self.app(routed, replay_receive, send)
 
 
 def create_app() -> AsgiApp:

@@ -31,6 +31,15 @@ SAMPLES = [
     "models:/fraud/latest",
     "models:/fraud/LATEST",
     "models:/fraud-v2.x_y/Shadow-eu",
+    # namespaced: the parts before the reference are the name
+    "models:/marketing/churn/7",
+    "models:/marketing/churn/1.4.0",
+    "models:/marketing/churn@champion",
+    "models:/marketing/churn/stage/production",
+    "models:/marketing/churn/Production",
+    "models:/marketing/churn/latest",
+    "models:/fraud/stage/Prod",  # model fraud/stage (which no one may create), MLflow's stage Prod
+    "models:/fraud/latest/1",  # model fraud/latest (which no one may create), version 1
     # refused by both
     "models:/fraud",
     "models:/fraud/",
@@ -43,8 +52,14 @@ SAMPLES = [
     "models:/fraud/" + "p" * 64,
     "models:/fraud/Pr\u00f6d",
     "models:/fraud/Prod\n",
-    "models:/fraud/stage/Prod",
-    "models:/fraud/latest/1",
+    "models:/marketing/churn/stage/Prod",
+    "models:/a/b/c/7",
+    "models:/a/b/stage",
+    "models:/marketing/churn",
+    "models:/Marketing/churn/7",
+    "models:/market.ing/churn/7",
+    "models:/" + "n" * 40 + "/churn/7",
+    "models:/marketing//7",
     "models:/fraud@Champion",
     "models:/Fraud/Production",
     "models:/../latest",

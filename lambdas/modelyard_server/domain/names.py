@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 # Lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, never '..' (a name is a path
-# segment on disk and in S3 keys), at most MAX_MODEL_NAME characters. The pattern says all but the length (no
-# look-ahead: pydantic's regex engine has none), which every use of it bounds beside it.
+# segment on disk and in S3 keys), at most MAX_MODEL_NAME characters, maybe after a namespace and one '/'
+# (`marketing/churn`). The pattern says all but the length and the reserved words (no look-ahead: pydantic's
+# regex engine has none), which every use of it checks beside it.
 MAX_MODEL_NAME = 128
-MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.?$"
+NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"
+_BASE_NAME_BODY = r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9_-]+)*\.?"
+MODEL_NAME_PATTERN = rf"^(?:{NAMESPACE_PATTERN[1:-1]}/)?{_BASE_NAME_BODY}$"
+# The words that follow a model's name in the API's paths (`/v1/models/fraud/versions`) and URIs
+# (`models:/fraud/stage/prod`, `models:/fraud/latest`): a namespaced model may not be called one of them, or
+# `/v1/models/fraud/versions` could name the model `fraud/versions`. A test holds this to the routes.
+MODEL_PATH_WORDS = frozenset({"versions", "aliases", "stages", "events", "policy", "owners"})
+RESERVED_NAMES = MODEL_PATH_WORDS | {"stage", "latest"}
 POINTER_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 SEMVER_PATTERN = (
     r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})"
@@ -38,6 +46,23 @@ _BARE_WORD = re.compile(BARE_WORD_PATTERN)
 
 def is_model_name(value: str) -> bool:
     return len(value) <= MAX_MODEL_NAME and bool(_MODEL_NAME.fullmatch(value))
+
+
+def namespace_of(name: str) -> str | None:
+    """`marketing` for `marketing/churn`; None for a model outside any namespace."""
+    namespace, slash, _ = name.partition("/")
+    return namespace if slash else None
+
+
+def reserved_name_problem(name: str) -> str | None:
+    """Why a new model may not take `name` (a namespaced name ending in a word of the API's paths), or None."""
+    namespace, slash, base = name.partition("/")
+    if slash and base in RESERVED_NAMES:
+        return (
+            f"'{base}' is a word of the registry's paths and URIs: a model in namespace '{namespace}' may not be "
+            f"called that (reserved: {', '.join(sorted(RESERVED_NAMES))})"
+        )
+    return None
 
 
 def is_pointer_name(value: str) -> bool:
@@ -97,7 +122,13 @@ def _named(text: str) -> bool:
 
 
 def parse_model_uri(uri: str) -> ModelUri | None:
-    """The URI's parts, or None when it is not a well-formed model URI."""
+    """The URI's parts, or None when it is not a well-formed model URI.
+
+    The name may hold a namespace (`models:/marketing/churn/7`): a URI always ends in a reference (a version,
+    `@alias`, `/stage/x`, MLflow's bare stage word or `latest`), so the parts before it are the name. Three
+    parts whose middle is `stage` are the stage form (`models:/fraud/stage/prod`): no namespaced model may be
+    called `stage` (RESERVED_NAMES).
+    """
     if not uri.startswith("models:/") or len(uri) > 300:
         return None
     rest = uri[len("models:/") :]
@@ -107,17 +138,24 @@ def parse_model_uri(uri: str) -> ModelUri | None:
             return ModelUri(model=model, kind="alias", pointer=alias)
         return None
     parts = rest.split("/")
-    if len(parts) == 3 and parts[1] == "stage" and _named(parts[0]) and is_pointer_name(parts[2]):
-        return ModelUri(model=parts[0], kind="stage", pointer=parts[2])
-    if len(parts) == 2 and _named(parts[0]):
-        ref = parse_version_ref(parts[1])
+    if len(parts) in (3, 4) and parts[-2] == "stage":
+        model = "/".join(parts[:-2])
+        if _named(model) and is_pointer_name(parts[-1]):
+            return ModelUri(model=model, kind="stage", pointer=parts[-1])
+        if len(parts) == 4:
+            return None
+    if len(parts) in (2, 3):
+        model, last = "/".join(parts[:-1]), parts[-1]
+        if not _named(model):
+            return None
+        ref = parse_version_ref(last)
         if ref is not None:
-            return ModelUri(model=parts[0], kind="version", version=ref)
-        if _BARE_WORD.fullmatch(parts[1]):  # not a number nor a semver label: MLflow's stage or latest
-            word = parts[1].lower()
+            return ModelUri(model=model, kind="version", version=ref)
+        if _BARE_WORD.fullmatch(last):  # not a number nor a semver label: MLflow's stage or latest
+            word = last.lower()
             if word == LATEST:
-                return ModelUri(model=parts[0], kind="latest")
-            return ModelUri(model=parts[0], kind="stage", pointer=word)
+                return ModelUri(model=model, kind="latest")
+            return ModelUri(model=model, kind="stage", pointer=word)
     return None
 
 

@@ -20,6 +20,7 @@ from modelyard_server.domain.names import (
     SEMVER_PATTERN,
     SHA256_PATTERN,
     parse_model_uri,
+    reserved_name_problem,
 )
 
 MAX_ARTIFACT_BYTES = 5 * 1024**4  # S3's object limit: 5 TiB
@@ -31,13 +32,25 @@ def _is_model_uri(value: str) -> str:
     return value
 
 
+def _not_reserved(value: str) -> str:
+    problem = reserved_name_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("metric values must be finite numbers")
     return value
 
 
-ModelName = Annotated[str, StringConstraints(pattern=MODEL_NAME_PATTERN, max_length=MAX_MODEL_NAME)]
+ModelName = Annotated[
+    str,
+    StringConstraints(pattern=MODEL_NAME_PATTERN, max_length=MAX_MODEL_NAME),
+    AfterValidator(_not_reserved),
+    Field(description="`name` or `namespace/name`"),
+]
 TagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}$")]
 TagValue = Annotated[str, StringConstraints(max_length=256)]
 Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]

@@ -29,18 +29,19 @@ MAX_TAGS = 10
 MAX_METRICS = 10
 _NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 _METRIC_NAME = r"[^<>=!,]{1,128}"
+_NAME_PREFIX = r"^[a-z0-9][a-z0-9._-]{0,127}(/[a-z0-9._-]{0,127})?$"  # a namespace's models: `marketing/`
 # The one statement of each parameter's form: the parser matches these and the OpenAPI document shows them.
 PATTERNS: dict[str, str] = {
     "model": MODEL_NAME_PATTERN,
-    "model_prefix": r"^[a-z0-9][a-z0-9._-]{0,127}$",
-    "name_prefix": r"^[a-z0-9][a-z0-9._-]{0,127}$",
+    "model_prefix": _NAME_PREFIX,
+    "name_prefix": _NAME_PREFIX,
     "tag": r"^[A-Za-z0-9_.:/+@-]{1,128}=[^,]{0,256}$",
     "metric": rf"^{_METRIC_NAME}(<=|>=|!=|=|<|>){_NUMBER}$",
     "stage": POINTER_NAME_PATTERN,
     "alias": POINTER_NAME_PATTERN,
     "commit": r"^[0-9a-f]{7,64}$",
     "workflow": r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}/\.github/workflows/[^@\s]{1,200}$",
-    "parent": r"^models:/[a-z0-9][a-z0-9._-]{0,127}/[1-9][0-9]{0,8}$",
+    "parent": rf"^models:/{MODEL_NAME_PATTERN[1:-1]}/[1-9][0-9]{{0,8}}$",
     # RFC 3339: a date, a time and an offset (Z or ±hh:mm); fractions of a second are allowed.
     "created_after": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
     "created_before": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
@@ -57,7 +58,8 @@ _OPERATOR = re.compile(r"<=|>=|!=|=|<|>")
 
 FORMATS: dict[str, str] = {
     "model": f"An exact model name ({MODEL_NAME_PATTERN})",
-    "model_prefix": "Models whose name starts with this, e.g. `finance-` (lower-case letters, digits, `._-`)",
+    "model_prefix": "Models whose name starts with this, e.g. `finance-`, or `marketing/` for a namespace's models "
+    "(lower-case letters, digits, `._-`, one `/`)",
     "tag": f"`key=value`; repeat for more (every one must match, at most {MAX_TAGS}). A comma separates two "
     "values, as API Gateway joins a repeated parameter's values with commas",
     "metric": "`name<op>number` with op one of `< <= = >= > !=`, e.g. `accuracy>=0.9`; the version must "
@@ -79,7 +81,7 @@ FORMATS: dict[str, str] = {
     "order_by": "`created` (the default) or `metric:<name>` (versions without the metric are left out; "
     "needs an exact model: `model=` or the model's own listing)",
     "order": "`desc` (the default: newest or highest first) or `asc`",
-    "name_prefix": "Models whose name starts with this",
+    "name_prefix": "Models whose name starts with this, e.g. `fraud`, or `marketing/` for a namespace's models",
     "owner": "Models owned by this repository, `org/repo`",
     "holds_stage": "Only models with a version in this stage; the answer's `stages` names it",
 }

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server import bootstrap
 from modelyard_server.handlers.limits import lambda_body_problem
+from modelyard_server.handlers.model_paths import routed_event
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
 from modelyard_server.observability import logger, metrics, traced_handler
 from modelyard_server.settings import get_settings
@@ -25,4 +26,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     refused = lambda_body_problem(event, get_settings().max_body_bytes)
     if refused is not None:
         return refused
-    return app.resolve(event, context)
+    return app.resolve(routed_event(event), context)

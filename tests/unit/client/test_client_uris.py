@@ -60,7 +60,7 @@ def test_version_and_ref_properties() -> None:
         "models:/fraud@champion@x",
         "models:/fraud@1st",
         "models:/fraud/stage/",
-        "models:/fraud/stage/Prod",
+        "models:/marketing/churn/stage/Prod",
         "models:/fraud/stage/prod/extra",
         "models:/fraud/7/",
         "models://fraud/7",

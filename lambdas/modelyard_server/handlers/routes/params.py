@@ -9,11 +9,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BeforeValidator, Field
 
 from modelyard_server.domain.names import (
+    MAX_MODEL_NAME,
     MODEL_NAME_PATTERN,
     MODEL_URI_PATTERN,
     POINTER_NAME_PATTERN,
     VERSION_REF_PATTERN,
 )
+from modelyard_server.handlers.model_paths import NAME_JOINER
 
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
@@ -28,7 +30,21 @@ def _written_in_digits(value: object) -> object:
 
 WholeNumber = BeforeValidator(_written_in_digits)
 
-ModelNameParam = Annotated[str, Path(pattern=MODEL_NAME_PATTERN, max_length=128, description="Model name")]
+
+def _joined_name(value: object) -> object:
+    """A namespaced name arrives as `marketing%2Fchurn`: the one form `handlers/model_paths.py` gives it."""
+    return value.replace(NAME_JOINER, "/") if isinstance(value, str) else value
+
+
+ModelNameParam = Annotated[
+    str,
+    Path(
+        pattern=MODEL_NAME_PATTERN,
+        max_length=MAX_MODEL_NAME,
+        description="Model name; a namespaced name takes two segments: `/v1/models/marketing/churn/...`",
+    ),
+    BeforeValidator(_joined_name),
+]
 PointerNameParam = Annotated[str, Path(pattern=POINTER_NAME_PATTERN, max_length=63)]
 VersionNumberParam = Annotated[int, Path(description="Version number"), Field(ge=1, le=10**9), WholeNumber]
 VersionRefParam = Annotated[
