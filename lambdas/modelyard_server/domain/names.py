@@ -159,8 +159,6 @@ def parse_model_uri(uri: str) -> ModelUri | None:
     return None
 
 
-# Namespaces (issue 12): a model name may be `namespace/name`, with one `/` at most.
-NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,38}$"
 # Grantees (namespace owners, roles): GitHub's organization logins (alphanumerics and hyphens, 39 at most) and
 # team slugs, lowercase as the sign-in records them in a person's session (`org/team`); user and repository ids.
 TEAM_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38})/[a-z0-9][a-z0-9_.-]{0,99}$"
@@ -170,9 +168,3 @@ _NAMESPACE = re.compile(NAMESPACE_PATTERN)
 
 def is_namespace_name(value: str) -> bool:
     return bool(_NAMESPACE.fullmatch(value))
-
-
-def namespace_of(model_name: str) -> str | None:
-    """The namespace a model name lives in (`marketing` for `marketing/churn`), None for an un-namespaced one."""
-    namespace, slash, _ = model_name.partition("/")
-    return namespace if slash else None

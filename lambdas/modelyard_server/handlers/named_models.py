@@ -11,8 +11,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Request
 
 from modelyard_server.domain.names import parse_model_uri
+from modelyard_server.handlers.model_paths import MODELS_PREFIX, NAME_JOINER
 
-MODEL_ROUTES = "/v1/models/"
 URI_PARAMETERS = ("uri", "base", "head")
 
 
@@ -20,9 +20,9 @@ def models_named(request: Request) -> list[str]:
     """Every model name the request names (unvalidated: the route's own validation judges their form)."""
     names: list[str] = []
     path = request.path_parameters or {}
-    if request.route.startswith(MODEL_ROUTES) and isinstance(path.get("name"), str):
-        namespace = path.get("namespace")
-        names.append(f"{namespace}/{path['name']}" if isinstance(namespace, str) else path["name"])
+    name = path.get("name")
+    if request.route.startswith(MODELS_PREFIX) and isinstance(name, str):
+        names.append(name.replace(NAME_JOINER, "/"))  # a namespaced name's two segments, as routed
     query = request.query_parameters or {}
     for parameter in URI_PARAMETERS:
         for value in str(query.get(parameter) or "").split(","):  # a repeated parameter arrives comma-joined
