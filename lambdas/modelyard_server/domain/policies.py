@@ -154,10 +154,10 @@ def model_policy(name: str) -> ModelPolicyView:
 
 
 def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal) -> ModelPolicyView:
-    require_admin(principal, "setting a model's policy override")
     loaded = backend().models.load_model(name)
-    if loaded is None:
+    if loaded is None:  # before the admin check: a missing model answers alike to all (and so a hidden one)
         raise ModelNotFound(f"there is no model '{name}'")
+    require_admin(principal, "setting a model's policy override")
     record = _record(request, principal)
     event = new_event("model.policy.set", name, principal, after={"digest": record["digest"]})
     override = loaded.policy_override

@@ -323,8 +323,8 @@ def archive_version(name: str, number: int, request: ArchiveVersionRequest, prin
 
 def restore_version(name: str, number: int, request: RestoreVersionRequest, principal: Principal) -> VersionRecord:
     """Undo an archive or deprecation (admins): back to ready, or to pending_upload if it never was."""
+    version = get_version_by_number(name, number, consistent=True)  # a missing model: 404 to all (hidden too)
     require_admin(principal, "restoring an archived or deprecated version")
-    version = get_version_by_number(name, number, consistent=True)
     loaded = backend().models.load_model(name)
     if loaded is None:
         raise ModelNotFound(f"there is no model '{name}'")
