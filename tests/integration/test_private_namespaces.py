@@ -236,3 +236,36 @@ def test_a_new_model_needs_an_existing_namespace_and_membership(hidden: Registry
     assert hidden.call("POST", "/v1/models", body={"name": "unspaced"}, token=_outsider(hidden)).status == 201
     assert hidden.call("POST", "/v1/models", body={"name": "open/other"}).status == 201  # an owner, by id
     assert local_repository_id(OWNER) != local_repository_id(OUTSIDER)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v1/lineage", {"uri": "models:/open/child/1"}),
+        ("/v1/lineage", {"uri": f"models:/{HIDDEN}/2"}),
+        ("/v1/versions", {}),
+        ("/v1/models", {}),
+        ("/v1/compare", {"base": f"models:/{HIDDEN}/1", "head": "models:/open/child/1"}),
+        (f"/v1/models/{HIDDEN}/versions", {}),
+    ],
+)
+def test_visibility_costs_one_read_of_the_namespaces_per_request(
+    hidden: Registry, monkeypatch: pytest.MonkeyPatch, path: str, query: dict[str, str]
+) -> None:
+    from modelyard_server.adapters.dynamodb.namespaces import DynamoNamespaceStore
+
+    hidden.create_model("open/child")
+    hidden.register("open/child", b"child", lineage={"parents": [f"models:/{HIDDEN}/1"]})
+    reads: list[str] = []
+    for method in ("get_namespace", "list_namespaces"):
+        original = getattr(DynamoNamespaceStore, method)
+        monkeypatch.setattr(
+            DynamoNamespaceStore, method, lambda self, *a, _o=original, _m=method: reads.append(_m) or _o(self, *a)
+        )
+    for token in (_outsider(hidden), _member(hidden)):
+        reads.clear()
+        hidden.call("GET", path, query=query, token=token)
+        assert len(reads) == 1, reads
+    reads.clear()
+    hidden.call("GET", path, query=query, token=_admin(hidden))
+    assert reads == []

@@ -4,22 +4,28 @@ namespace's members (and registry admins); to everyone else it is exactly a mode
 Two questions, each answered with at most ONE storage read whatever the number of versions involved:
 
 * :func:`require_visible` — a request names models (a path's name, `uri=`, `base=`/`head=`): a hidden one
-  raises the very 404 a missing model raises. One read of the named namespace (or of the namespace list when
-  a request names models of several), none when no name has a namespace or the caller is an admin.
+  raises the very 404 a missing model raises.
 * :func:`hidden_namespaces` — a listing (search, models, lineage): the private namespaces the caller may not
-  see, one read of the namespace list (none for an admin). Searches hand them to the store, which leaves
-  their models out of what it reads (see the search port), so pages are not thinned after the fact.
+  see. Searches hand them to the store, which leaves their models out of what it reads (see the search
+  port), so pages are not thinned after the fact.
+
+Both read the namespace list (one read: namespaces are few), once per request, and only when they must: no
+read for an admin, nor when the request names no namespaced model and lists nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 from modelyard_server.domain.errors import ModelNotFound
 from modelyard_server.domain.names import namespace_of
 from modelyard_server.domain.namespace_members import is_member
 from modelyard_server.domain.principal import Principal, is_admin
 from modelyard_server.ports import backend
+
+# The last caller's answer, per thread or task: holding the principal itself keeps the identity check exact.
+_last_answer: ContextVar[tuple[Principal, tuple[str, ...]] | None] = ContextVar("hidden_namespaces", default=None)
 
 
 def missing_model(name: str) -> ModelNotFound:
@@ -28,16 +34,23 @@ def missing_model(name: str) -> ModelNotFound:
 
 
 def hidden_namespaces(principal: Principal) -> tuple[str, ...]:
-    """The private namespaces whose models `principal` may not see, sorted (one read; none for an admin)."""
+    """The private namespaces whose models `principal` may not see, sorted: one read of the namespace list
+    per request (none for an admin). A request authenticates its caller once, so the answer is kept for that
+    principal: the route's own listing reuses what authentication read."""
     if is_admin(principal):
         return ()
-    return tuple(
+    kept = _last_answer.get()
+    if kept is not None and kept[0] is principal:  # the same request (a new one has a new principal)
+        return kept[1]
+    hidden = tuple(
         sorted(
             namespace.name
             for namespace in backend().namespaces.list_namespaces()
             if namespace.private and not is_member(principal, namespace)
         )
     )
+    _last_answer.set((principal, hidden))
+    return hidden
 
 
 def is_hidden(model_name: str, hidden: tuple[str, ...]) -> bool:
@@ -45,16 +58,8 @@ def is_hidden(model_name: str, hidden: tuple[str, ...]) -> bool:
 
 
 def require_visible(principal: Principal, model_names: Iterable[str]) -> None:
-    """Raise the missing-model 404 for the first of `model_names` the caller may not see."""
-    namespaced = [(name, namespace) for name in model_names if (namespace := namespace_of(name)) is not None]
-    if not namespaced or is_admin(principal):
-        return
-    namespaces = {namespace for _, namespace in namespaced}
-    if len(namespaces) == 1:
-        record = backend().namespaces.get_namespace(namespaces.pop())
-        hidden = {record.name} if record is not None and record.private and not is_member(principal, record) else set()
-    else:
-        hidden = set(hidden_namespaces(principal))
-    for name, namespace in namespaced:
-        if namespace in hidden:
+    """Raise the missing-model 404 for the first of `model_names` the caller may not see (no read when none
+    has a namespace)."""
+    for name in model_names:
+        if namespace_of(name) is not None and is_hidden(name, hidden_namespaces(principal)):
             raise missing_model(name)
