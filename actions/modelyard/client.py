@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelyard.client_finding import FindingMethods
+from modelyard.client_namespaces import NamespaceMethods
 from modelyard.client_reviews import ReviewMethods
 from modelyard.errors import ClientError, RegistryError
 from modelyard.transport import RetryPolicy, TokenSource, Transport
@@ -70,9 +71,9 @@ def _pointer(name: str, kind: str) -> str:
         raise ClientError(str(exc)) from None
 
 
-class Client(FindingMethods, ReviewMethods):
+class Client(FindingMethods, ReviewMethods, NamespaceMethods):
     """A modelyard registry (finding, comparing and tracing versions: :class:`FindingMethods`; signing
-    versions off: :class:`ReviewMethods`).
+    versions off: :class:`ReviewMethods`; namespaces and owners: :class:`NamespaceMethods`).
 
     ``url`` defaults to ``$MODELYARD_URL``; ``token`` to ``$MODELYARD_TOKEN`` or, inside
     GitHub Actions, the job's OIDC token (see :mod:`modelyard.oidc`).
