@@ -96,3 +96,20 @@ def test_a_model_owners_change_is_in_the_models_trail_and_the_governance_trail(
     assert stored is not None and stored.owners == changed.owners and stored.owner_ids == changed.owner_ids
     assert event_types(backend, "churn")[-1] == "model.owners.changed"
     assert _trail(backend) == [audit]
+
+
+def test_a_namespace_policy_is_revision_guarded_and_needs_its_namespace(registry: Driver, backend: Backend) -> None:
+    with pytest.raises(ConditionFailed):
+        backend.namespaces.put_namespace_policy("marketing", {"document": {}}, 0, registry.audit())
+    backend.namespaces.create_namespace_once(_namespace(registry, "marketing"), created := registry.audit())
+    assert backend.namespaces.get_namespace_policy("marketing") is None
+    first = registry.audit("policy.namespace.set")
+    assert backend.namespaces.put_namespace_policy("marketing", {"document": {"n": 1}}, 0, first) == 1
+    with pytest.raises(ConditionFailed):
+        backend.namespaces.put_namespace_policy("marketing", {"document": {"n": 2}}, 0, registry.audit())
+    second = registry.audit("policy.namespace.set")
+    assert backend.namespaces.put_namespace_policy("marketing", {"document": {"n": 3}}, 1, second) == 2
+
+    assert backend.namespaces.get_namespace_policy("marketing") == ({"document": {"n": 3}}, 2)
+    assert [n.name for n in backend.namespaces.list_namespaces()] == ["marketing"]  # a policy is no namespace
+    assert _trail(backend) == [created, first, second]

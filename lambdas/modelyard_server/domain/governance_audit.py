@@ -41,6 +41,7 @@ from modelyard_server.ports.records import AuditQuery
 
 POLICY_REGISTRY_SET = "policy.registry.set"
 POLICY_MODEL_SET = "policy.model.set"
+POLICY_NAMESPACE_SET = "policy.namespace.set"
 NOTIFICATIONS_SET = "notifications.set"
 NAMESPACE_CREATED = "namespace.created"
 NAMESPACE_UPDATED = "namespace.updated"
@@ -49,6 +50,7 @@ MODEL_OWNERS_CHANGED = "model.owners.changed"
 KNOWN_KINDS = (
     POLICY_REGISTRY_SET,
     POLICY_MODEL_SET,
+    POLICY_NAMESPACE_SET,
     NOTIFICATIONS_SET,
     NAMESPACE_CREATED,
     NAMESPACE_UPDATED,

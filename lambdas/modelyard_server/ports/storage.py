@@ -229,6 +229,15 @@ class NamespaceStore(Protocol):
         """Replace the namespace with `record` (its revision is expected + 1) with its governance event iff the
         stored one is still at `expected_revision`; ConditionFailed({'namespace'}) otherwise, and no event."""
 
+    def get_namespace_policy(self, name: str) -> tuple[dict[str, Any], int] | None:
+        """The namespace's policy layer (record, revision): one read."""
+
+    def put_namespace_policy(
+        self, name: str, record: dict[str, Any], expected_revision: int, audit: EventRecord
+    ) -> int:
+        """Store revision expected+1 with its governance event iff the current one is still `expected` (0: none
+        yet) and the namespace exists; ConditionFailed({'policy'}) otherwise, and no event."""
+
 
 class ReviewStore(Protocol):
     def save_review(self, review: ReviewRecord, event: EventRecord) -> None:

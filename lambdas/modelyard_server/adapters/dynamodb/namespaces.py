@@ -4,6 +4,7 @@
 key (PK / SK)                   item
 ==============================  ===============================================================
 ``NAMESPACES`` / ``NS#<name>``  a namespace (record, revision), item kind ``namespace``
+``NAMESPACES`` / ``P#<name>``   its policy layer (record, revision), item kind ``policy``
 ==============================  ===============================================================
 
 One partition holds them all: they are few (a namespace per team or product, not per model), so listing
@@ -13,14 +14,17 @@ TransactWriteItems, conditioned on the name being free (create) or on the revisi
 
 from __future__ import annotations
 
+from typing import Any
+
 from modelyard_server.adapters.dynamodb.governance_trail import governance_event_item
-from modelyard_server.adapters.dynamodb.items import NamespaceItem, RegistryItem, json_record
+from modelyard_server.adapters.dynamodb.items import NamespaceItem, PolicyItem, RegistryItem, json_record
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.namespace_records import NamespaceRecord
 
 NAMESPACES_PK = "NAMESPACES"
 _PREFIX = "NS#"
+_POLICY = "P#"
 
 
 def _record(item: NamespaceItem) -> NamespaceRecord:
@@ -56,3 +60,23 @@ class DynamoNamespaceStore:
         transaction.put("namespace", _item(record, expected_revision + 1), NamespaceItem.revision == expected_revision)
         transaction.put("audit", governance_event_item(audit))
         transaction.commit()
+
+    def get_namespace_policy(self, name: str) -> tuple[dict[str, Any], int] | None:
+        try:
+            item = PolicyItem.get(NAMESPACES_PK, _POLICY + name, consistent_read=True)
+        except PolicyItem.DoesNotExist:
+            return None
+        record: dict[str, Any] = item.record
+        return record, int(item.revision)
+
+    def put_namespace_policy(self, name: str, record: dict[str, Any], expected: int, audit: EventRecord) -> int:
+        revision = expected + 1
+        condition = RegistryItem.sk.does_not_exist() if expected == 0 else PolicyItem.revision == expected
+        transaction = LabelledTransaction()
+        transaction.check("policy", NamespaceItem, NAMESPACES_PK, _PREFIX + name, RegistryItem.sk.exists())
+        transaction.put(
+            "policy", PolicyItem(NAMESPACES_PK, _POLICY + name, record=record, revision=revision), condition
+        )
+        transaction.put("audit", governance_event_item(audit))
+        transaction.commit()
+        return revision

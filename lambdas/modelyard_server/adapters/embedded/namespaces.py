@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from modelyard_server.adapters.embedded.codec import record_json
+from modelyard_server.adapters.embedded.codec import record_json, to_json
 from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.governance_trail import append_governance_event
 from modelyard_server.domain.event_record import EventRecord
@@ -49,3 +50,29 @@ class SqliteNamespaceStore:
             if updated == 0:
                 raise ConditionFailed({"namespace"})
             append_governance_event(connection, audit)
+
+    def get_namespace_policy(self, name: str) -> tuple[dict[str, Any], int] | None:
+        with self._db.read() as connection:
+            row = connection.execute(
+                "SELECT record, revision FROM namespace_policies WHERE namespace = ?", (name,)
+            ).fetchone()
+        return None if row is None else (json.loads(row[0]), int(row[1]))
+
+    def put_namespace_policy(self, name: str, record: dict[str, Any], expected: int, audit: EventRecord) -> int:
+        revision = expected + 1
+        with self._db.write() as connection:
+            if expected == 0:
+                changed = connection.execute(
+                    "INSERT INTO namespace_policies (namespace, record, revision) "
+                    "SELECT name, ?, 1 FROM namespaces WHERE name = ? ON CONFLICT (namespace) DO NOTHING",
+                    (to_json(record), name),
+                ).rowcount
+            else:
+                changed = connection.execute(
+                    "UPDATE namespace_policies SET record = ?, revision = ? WHERE namespace = ? AND revision = ?",
+                    (to_json(record), revision, name, expected),
+                ).rowcount
+            if changed == 0:
+                raise ConditionFailed({"policy"})
+            append_governance_event(connection, audit)
+        return revision

@@ -249,6 +249,11 @@ CREATE TABLE namespaces (
     record TEXT NOT NULL,
     revision INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE namespace_policies (       -- a namespace's policy layer (admins), between registry and model
+    namespace TEXT PRIMARY KEY REFERENCES namespaces (name),
+    record TEXT NOT NULL,
+    revision INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 Migration = str | Callable[[sqlite3.Connection], None]

@@ -17,8 +17,9 @@ from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import WholeNumber
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import namespace_records, namespaces
+    from modelyard_server.domain import namespace_records, namespaces, policies
 else:  # loaded by the first request that needs them (see `deferred`)
+    policies = Deferred("modelyard_server.domain.policies")
     namespace_records = Deferred("modelyard_server.domain.namespace_records")
     namespaces = Deferred("modelyard_server.domain.namespaces")
 
@@ -108,3 +109,26 @@ def remove_namespace_owner(
 ) -> namespace_records.NamespaceRecord:
     grantee = namespaces.owner_named(team=team, person=person, repository=repository)
     return namespaces.remove_owner(namespace, grantee, caller, expected_revision)
+
+
+@router.get(
+    "/v1/namespaces/<namespace>/policy",
+    summary="A namespace's policy layer: between the registry's and a model's override",
+    description="Applies to every model named `namespace/...`. Revision 0 and an empty document while none is set.",
+    tags=["policy"],
+)
+def get_namespace_policy(namespace: NamespaceParam, caller: Caller) -> policies.PolicyView:
+    return policies.namespace_policy(namespace, caller)
+
+
+@router.put(
+    "/v1/namespaces/<namespace>/policy",
+    summary="Replace a namespace's policy layer (admins)",
+    description="Its stage rules replace the registry's for the namespace's models (a model's override replaces "
+    "them in turn); its gates add to the registry's. Recorded in the governance trail (`policy.namespace.set`).",
+    tags=["policy"],
+)
+def set_namespace_policy(
+    namespace: NamespaceParam, body: policies.SetPolicyRequest, caller: Caller
+) -> policies.PolicyView:
+    return policies.set_namespace_policy(namespace, body, caller)
