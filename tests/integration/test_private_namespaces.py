@@ -9,6 +9,7 @@ missing from the table fails `test_the_table_covers_every_route_that_names_a_mod
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,8 +150,8 @@ def _with(call: Call, name: str) -> Call:
 
 def _as_missing(answer: ApiResponse) -> dict[str, Any]:
     """The problem body with the hidden model's name written as the missing one's."""
-    body: dict[str, Any] = answer.body
-    return {key: value.replace(HIDDEN, MISSING) if isinstance(value, str) else value for key, value in body.items()}
+    renamed: dict[str, Any] = json.loads(json.dumps(answer.body).replace(HIDDEN, MISSING))
+    return renamed
 
 
 def test_the_table_covers_every_route_that_names_a_model() -> None:
@@ -269,3 +270,16 @@ def test_visibility_costs_one_read_of_the_namespaces_per_request(
     reads.clear()
     hidden.call("GET", path, query=query, token=_admin(hidden))
     assert reads == []
+
+
+def test_a_hidden_version_cannot_be_named_as_a_parent_by_an_outsider(hidden: Registry) -> None:
+    """Registering with a parent is answered as for a missing parent: a hidden one is not confirmed to exist."""
+    outsider = _outsider(hidden)
+    assert hidden.call("POST", "/v1/models", body={"name": "mine"}, token=outsider).status == 201
+    answers = []
+    for parent in (f"models:/{HIDDEN}/1", f"models:/{MISSING}/1"):
+        body = {**_ARTIFACT, "lineage": {"parents": [parent]}}
+        answers.append(hidden.call("POST", "/v1/models/mine/versions", body=body, token=outsider))
+    refused, missing = answers
+    assert missing.status == 422, missing
+    assert (refused.status, _as_missing(refused)) == (422, missing.body)
