@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard import render, render_reviews
 from modelyard.cli_args import metrics_of, model_filters, read_json_object, read_text, version_filters
-from modelyard.commands import audit, compare, models, namespaces, pointers, reviews, search, versions
+from modelyard.commands import audit, compare, models, pointers, reviews, search, versions
 from modelyard.commands.dev import DEFAULT_DEV_ISSUER, mint_dev_token
 from modelyard.commands.inputs import param_value, version_value
 from modelyard.errors import ClientError
@@ -353,46 +353,3 @@ def cmd_dev_token(args: argparse.Namespace) -> Output:
     claims.update(dict(args.claim))
     token = mint_dev_token(issuer, claims)
     return token.data, token.value
-
-
-def cmd_namespaces(args: argparse.Namespace) -> Output:
-    from modelyard.client_namespaces import grantee
-    from modelyard.render_namespaces import namespace_view, namespaces_table
-
-    client, action = _client(args), args.namespaces_command
-    if action == "list":
-        listing = namespaces.list_namespaces(client)
-        return listing.data, namespaces_table(listing.data)
-    if action == "create":
-        owners = [grantee(team=t) for t in args.owner_team] + [grantee(person=p) for p in args.owner_person]
-        owners += [grantee(repository=r) for r in args.owner_repository]
-        answer = namespaces.create_namespace(
-            client, args.namespace, owners, description=args.description, private=args.private
-        )
-    elif action == "update":
-        answer = namespaces.update_namespace(
-            client,
-            args.namespace,
-            description=args.description,
-            private=args.private,
-            expected_revision=args.expected_revision,
-        )
-    elif action == "owners":
-        owner = grantee(team=args.team, person=args.person, repository=args.repository)
-        if args.owners_command == "add":
-            answer = namespaces.add_namespace_owner(client, args.namespace, owner, args.label)
-        else:
-            answer = namespaces.remove_namespace_owner(client, args.namespace, owner)
-    else:
-        answer = namespaces.show_namespace(client, args.namespace)
-    return answer.data, namespace_view(answer.data)
-
-
-def cmd_owners(args: argparse.Namespace) -> Output:
-    if args.owners_command == "add":
-        if not args.repository_name:
-            raise ClientError("adding an owner needs --repository-name OWNER/REPO beside --repository ID")
-        changed = namespaces.add_model_owner(_client(args), args.name, args.repository, args.repository_name)
-    else:
-        changed = namespaces.remove_model_owner(_client(args), args.name, args.repository)
-    return changed.data, render.model_view(changed.data)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from modelyard import cli_commands as c
+from modelyard import cli_namespaces as cn
 from modelyard.cli_args import (
     Parser,
     compare_side_arg,
@@ -115,7 +116,7 @@ def _owner_options(parser: Parser, *, label: bool) -> None:
 
 
 def _add_namespace_commands(command: Command, common: list[Parser]) -> None:
-    p = command("namespaces", c.cmd_namespaces, "list, show, create and change namespaces and their owners")
+    p = command("namespaces", cn.cmd_namespaces, "list, show, create and change namespaces and their owners")
     actions = p.add_subparsers(dest="namespaces_command", metavar="ACTION", required=True)
     actions.add_parser("list", help="the namespaces you can see", parents=common)
     a = actions.add_parser("show", help="a namespace with its owners", parents=common)
@@ -134,6 +135,14 @@ def _add_namespace_commands(command: Command, common: list[Parser]) -> None:
     privacy.add_argument("--private", dest="private", action="store_const", const=True, default=None)
     privacy.add_argument("--public", dest="private", action="store_const", const=False)
     a.add_argument("--expected-revision", type=int, help="refuse if the namespace moved past this revision")
+    a = actions.add_parser("policy", help="show or set a namespace's policy layer (admins set)", parents=common)
+    policy_actions = a.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    o = policy_actions.add_parser("show", help="the namespace's layer", parents=common)
+    o.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    o = policy_actions.add_parser("set", help="replace the namespace's layer (admins)", parents=common)
+    o.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    o.add_argument("file", metavar="FILE", help="JSON policy document")
+    o.add_argument("--expected-revision", type=int, help="refuse if the layer moved past this revision")
     a = actions.add_parser("owners", help="add or remove an owner (admins, owners)", parents=common)
     owner_actions = a.add_subparsers(dest="owners_command", metavar="ACTION", required=True)
     for action, label in (("add", True), ("remove", False)):
@@ -141,7 +150,7 @@ def _add_namespace_commands(command: Command, common: list[Parser]) -> None:
         o.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
         _owner_options(o, label=label)
 
-    p = command("owners", c.cmd_owners, "add or remove a model's owner repository (admins, namespace owners)")
+    p = command("owners", cn.cmd_owners, "add or remove a model's owner repository (admins, namespace owners)")
     owner_actions = p.add_subparsers(dest="owners_command", metavar="ACTION", required=True)
     for action in ("add", "remove"):
         o = owner_actions.add_parser(action, help=f"{action} an owner repository of a model", parents=common)

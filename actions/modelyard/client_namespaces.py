@@ -9,7 +9,7 @@ which supplies the requests (``_Registry`` says what these methods use of it).
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from modelyard.errors import ClientError
@@ -89,6 +89,19 @@ class NamespaceMethods:
     def remove_namespace_owner(self: _Registry, name: str, owner: JSON) -> JSON:
         """Never the last owner: the registry refuses (409) until another is added."""
         answer: JSON = self._request("DELETE", f"{_namespace_path(name)}/owners", query=owner)
+        return answer
+
+    def get_namespace_policy(self: _Registry, name: str) -> JSON:
+        """The namespace's policy layer (revision 0 and an empty document while none is set)."""
+        answer: JSON = self._request("GET", f"{_namespace_path(name)}/policy")
+        return answer
+
+    def set_namespace_policy(
+        self: _Registry, name: str, document: Mapping[str, Any], *, expected_revision: int = 0
+    ) -> JSON:
+        """Replace the namespace's policy layer (admins); 409 if it moved past ``expected_revision``."""
+        body = {"document": dict(document), "expected_revision": expected_revision}
+        answer: JSON = self._request("PUT", f"{_namespace_path(name)}/policy", body=body)
         return answer
 
     def add_model_owner(self: _Registry, name: str, repository_id: str | int, repository: str) -> JSON:

@@ -93,6 +93,12 @@ def test_namespaces_and_owners_through_the_cli(cli: Cli, model_name: str, tmp_pa
     assert last.returncode != 0 and "last owner" in last.stderr
     assert cli.run("namespaces", "owners", "add", "sales", "--login", "x", token=admin, expect=None).returncode == 2
 
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"gates": {"thresholds": [{"metric": "auc", "min": 0.8}]}}', encoding="utf-8")
+    assert "revision" in cli.run("namespaces", "policy", "set", "sales", str(policy), token=admin).stdout
+    layer = cli.run("namespaces", "policy", "show", "sales", "--json").json()
+    assert (layer["revision"], layer["document"]["gates"]["thresholds"][0]["min"]) == (1, 0.8)
+
     name = f"marketing/{model_name}"
     cli.run("create-model", name)
     owned = cli.run("owners", "add", name, "--repository", "43", "--repository-name", "acme/serving", "--json")

@@ -3,7 +3,8 @@ and of a model."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from modelyard.commands.results import JSON, Answer
 
@@ -48,3 +49,14 @@ def add_model_owner(client: Client, name: str, repository_id: str, repository: s
 
 def remove_model_owner(client: Client, name: str, repository_id: str) -> Answer[JSON]:
     return Answer(client.remove_model_owner(name, repository_id))
+
+
+def namespace_policy(client: Client, name: str) -> Answer[JSON]:
+    return Answer(client.get_namespace_policy(name))
+
+
+def set_namespace_policy(client: Client, name: str, document: Mapping[str, Any], expected: int | None) -> Answer[JSON]:
+    """Replace the layer (admins); without ``expected`` the revision replaced is the one in force now."""
+    if expected is None:
+        expected = int(client.get_namespace_policy(name).get("revision", 0))
+    return Answer(client.set_namespace_policy(name, document, expected_revision=expected))
