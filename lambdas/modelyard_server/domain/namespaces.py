@@ -123,8 +123,8 @@ def update_namespace(name: str, request: UpdateNamespaceRequest, principal: Prin
         for key, value in (("description", request.description), ("private", request.private))
         if value is not None and value != getattr(record, key)
     }
-    if not changes:
-        return record
+    if not changes and request.expected_revision in (None, record.revision):
+        return record  # nothing to change (a retried request): no new revision, no event
     return _store(record, record.model_copy(update=changes), NAMESPACE_UPDATED, principal, request.expected_revision)
 
 
