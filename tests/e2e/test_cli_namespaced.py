@@ -107,3 +107,18 @@ def test_namespaces_and_owners_through_the_cli(cli: Cli, model_name: str, tmp_pa
     assert removed["owners"] == ["acme/serving"]
     hint = cli.run("owners", "add", name, "--repository", "44", expect=None)
     assert hint.returncode != 0 and "--repository-name" in hint.stderr
+
+
+def test_a_private_namespace_s_model_is_missing_for_an_outsider_over_http(
+    cli: Cli, model_name: str, tmp_path: Path
+) -> None:
+    owner = local_repository_id(OWNER)
+    cli.run("namespaces", "create", "vault", "--private", "--owner-repository", owner, token=_admin(cli), expect=None)
+    name = f"vault/{model_name}"
+    cli.run("register", name, str(write_bytes(tmp_path / "m.bin", b"vault-bytes")), "--create-model")
+    outsider = cli.stack.mint(repository="acme/outsider")
+    for args in (("show", f"models:/{name}/1"), ("versions", name), ("resolve", f"models:/{name}/1")):
+        hidden = cli.run(*args, token=outsider, expect=None)
+        assert hidden.returncode != 0 and f"there is no model '{name}'" in hidden.stderr, (args, hidden)
+        assert cli.run(*args).returncode == 0  # the owner repository sees it
+    assert name not in cli.run("search", "--model-prefix", "vault/", "--json", token=outsider).stdout
