@@ -90,7 +90,8 @@ def _downgrade_to_schema_1(path: Path) -> None:
     raw = sqlite3.connect(path)
     try:
         raw.execute("DROP TABLE governance_events")  # schema 4 (the governance trail) came after search
-        raw.execute("DROP TABLE namespaces")  # and schema 6 (namespaces)
+        raw.execute("DROP TABLE namespace_policies")  # and schema 6 (namespaces and their policy layers)
+        raw.execute("DROP TABLE namespaces")
         for line in VERSION_2_INDEXES.split(";"):
             if "CREATE INDEX" in line:
                 raw.execute(f"DROP INDEX {line.split('CREATE INDEX')[1].split()[0]}")
