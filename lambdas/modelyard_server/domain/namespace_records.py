@@ -8,9 +8,9 @@ A display label may ride along for people to read; nothing matches on it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.model_base import RegistryModel, Revision, StrictModel
 from modelyard_server.domain.names import GITHUB_ID_PATTERN, NAMESPACE_PATTERN, TEAM_PATTERN
@@ -24,8 +24,16 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 NamespaceDescription = Annotated[str, StringConstraints(max_length=2000)]
 
 
+def _exactly(kind: str) -> dict[str, Any]:
+    others = [other for other in ("team", "person", "repository") if other != kind]
+    return {"required": [kind], "properties": {kind: {"type": "string"}, **{o: {"type": "null"} for o in others}}}
+
+
 class Grantee(StrictModel):
     """Exactly one of `team`, `person`, `repository`; `label` is for people to read (a login, a full name)."""
+
+    # The document says what the validator below checks: exactly one of the three is given (not null).
+    model_config = ConfigDict(json_schema_extra={"anyOf": [_exactly(k) for k in ("team", "person", "repository")]})
 
     team: TeamSlug | None = Field(default=None, description="A GitHub team, `org/team` (its slug, lowercase)")
     person: GitHubId | None = Field(default=None, description="A person's GitHub user id (not their login)")
