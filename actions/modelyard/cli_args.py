@@ -7,10 +7,12 @@ An argument type raises ``argparse.ArgumentTypeError``, which the parser turns i
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from modelyard.client_namespaces import GITHUB_ID_PATTERN, NAMESPACE_PATTERN, TEAM_PATTERN
 from modelyard.commands.compare import version_uri_of
 from modelyard.commands.inputs import checked_metrics, is_ascii_number, number_or_text, parse_json_object
 from modelyard.errors import ClientError
@@ -47,6 +49,22 @@ def name_arg(text: str) -> str:
             "(e.g. `fraud 7`; VERSION may be a number, a semver label or a models:/ URI)"
         )
     return str(_checked(check_name, text))
+
+
+def _matching(pattern: str, what: str) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+
+    def convert(text: str) -> str:
+        if not compiled.match(text):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return text
+
+    return convert
+
+
+namespace_arg = _matching(NAMESPACE_PATTERN, "a namespace: lowercase letters, digits, '_' and '-'")
+team_arg = _matching(TEAM_PATTERN, "a team as ORG/TEAM (its slug, lowercase)")
+github_id_arg = _matching(GITHUB_ID_PATTERN, "a numeric GitHub id (not a login or a name)")
 
 
 def pointer_arg(kind: str) -> Callable[[str], str]:

@@ -7,17 +7,21 @@ from collections.abc import Callable
 from typing import Any
 
 from modelyard import cli_commands as c
+from modelyard import cli_namespaces as cn
 from modelyard.cli_args import (
     Parser,
     compare_side_arg,
+    github_id_arg,
     model_uri_arg,
     name_arg,
     name_or_uri_arg,
+    namespace_arg,
     pair_arg,
     pointer_arg,
     positive_int_arg,
     stage_filter_arg,
     tag_filter_arg,
+    team_arg,
     uri_arg,
     version_arg,
     version_filter_options,
@@ -69,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review_commands(command)
     _add_admin_commands(command)
     _add_role_commands(command, common)
+    _add_namespace_commands(command, common)
     _add_import_commands(command)
     _add_session_commands(command)
     _add_dev_commands(command, commands)
@@ -125,6 +130,60 @@ def _add_role_commands(command: Command, common: list[Parser]) -> None:
         grantee.add_argument("--repository", metavar="REPOSITORY_ID", help="a repository's id (not its name)")
         if action == "grant":
             a.add_argument("--label", help="a name to show with the grant (a login, a repository); never matched")
+
+
+def _owner_options(parser: Parser, *, label: bool) -> None:
+    owner = parser.add_mutually_exclusive_group(required=True)
+    owner.add_argument("--team", type=team_arg, metavar="ORG/TEAM", help="a GitHub team (its slug)")
+    owner.add_argument("--person", type=github_id_arg, metavar="USER_ID", help="a person, by GitHub user id")
+    owner.add_argument("--repository", type=github_id_arg, metavar="REPO_ID", help="a repository, by id")
+    if label:
+        parser.add_argument("--label", help="a readable name shown beside the id (a login, owner/repo)")
+
+
+def _add_namespace_commands(command: Command, common: list[Parser]) -> None:
+    p = command("namespaces", cn.cmd_namespaces, "list, show, create and change namespaces and their owners")
+    actions = p.add_subparsers(dest="namespaces_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the namespaces you can see", parents=common)
+    a = actions.add_parser("show", help="a namespace with its owners", parents=common)
+    a.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    a = actions.add_parser("create", help="create a namespace (registry admins)", parents=common)
+    a.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    a.add_argument("--description")
+    a.add_argument("--private", action="store_true", help="hide its models from everyone but its members")
+    for kind, kind_type, meta in (("team", team_arg, "ORG/TEAM"), ("person", github_id_arg, "USER_ID")):
+        a.add_argument(f"--owner-{kind}", type=kind_type, action="append", default=[], metavar=meta)
+    a.add_argument("--owner-repository", type=github_id_arg, action="append", default=[], metavar="REPO_ID")
+    a = actions.add_parser("update", help="change the description or privacy (admins, owners)", parents=common)
+    a.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    a.add_argument("--description")
+    privacy = a.add_mutually_exclusive_group()
+    privacy.add_argument("--private", dest="private", action="store_const", const=True, default=None)
+    privacy.add_argument("--public", dest="private", action="store_const", const=False)
+    a.add_argument("--expected-revision", type=int, help="refuse if the namespace moved past this revision")
+    a = actions.add_parser("policy", help="show or set a namespace's policy layer (admins set)", parents=common)
+    policy_actions = a.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    o = policy_actions.add_parser("show", help="the namespace's layer", parents=common)
+    o.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    o = policy_actions.add_parser("set", help="replace the namespace's layer (admins)", parents=common)
+    o.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+    o.add_argument("file", metavar="FILE", help="JSON policy document")
+    o.add_argument("--expected-revision", type=int, help="refuse if the layer moved past this revision")
+    a = actions.add_parser("owners", help="add or remove an owner (admins, owners)", parents=common)
+    owner_actions = a.add_subparsers(dest="owners_command", metavar="ACTION", required=True)
+    for action, label in (("add", True), ("remove", False)):
+        o = owner_actions.add_parser(action, help=f"{action} an owner (never the last)", parents=common)
+        o.add_argument("namespace", type=namespace_arg, metavar="NAMESPACE")
+        _owner_options(o, label=label)
+
+    p = command("owners", cn.cmd_owners, "add or remove a model's owner repository (admins, namespace owners)")
+    owner_actions = p.add_subparsers(dest="owners_command", metavar="ACTION", required=True)
+    for action in ("add", "remove"):
+        o = owner_actions.add_parser(action, help=f"{action} an owner repository of a model", parents=common)
+        o.add_argument("name", type=name_arg, metavar="MODEL")
+        o.add_argument("--repository", type=github_id_arg, required=True, metavar="REPO_ID", help="its id")
+        if action == "add":
+            o.add_argument("--repository-name", metavar="OWNER/REPO", help="its full name (required to add)")
 
 
 def _add_model_commands(command: Command) -> None:

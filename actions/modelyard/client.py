@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelyard.client_finding import FindingMethods
+from modelyard.client_namespaces import NamespaceMethods
 from modelyard.client_reviews import ReviewMethods
 from modelyard.client_roles import RoleMethods
 from modelyard.errors import ClientError, RegistryError
@@ -71,9 +72,10 @@ def _pointer(name: str, kind: str) -> str:
         raise ClientError(str(exc)) from None
 
 
-class Client(FindingMethods, ReviewMethods, RoleMethods):
+class Client(FindingMethods, ReviewMethods, RoleMethods, NamespaceMethods):
     """A modelyard registry (finding, comparing and tracing versions: :class:`FindingMethods`; signing
-    versions off: :class:`ReviewMethods`; granting roles: :class:`RoleMethods`).
+    versions off: :class:`ReviewMethods`; granting roles: :class:`RoleMethods`; namespaces and owners:
+    :class:`NamespaceMethods`).
 
     ``url`` defaults to ``$MODELYARD_URL``; ``token`` to ``$MODELYARD_TOKEN`` or, inside
     GitHub Actions, the job's OIDC token (see :mod:`modelyard.oidc`).

@@ -54,6 +54,11 @@ def _stable_id(text: str) -> str:
     return str(int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") % 900_000_000 + 100_000_000)
 
 
+def local_repository_id(repository: str) -> str:
+    """The id a repository has in the local issuer's tokens (`repository_id`): what a grant names it by."""
+    return _stable_id(repository)
+
+
 def local_user_id(login: str) -> str:
     """The id a local GitHub user has, in tokens and in the GitHub stand-in (logins are case-insensitive)."""
     return _stable_id(f"user:{login.casefold()}")

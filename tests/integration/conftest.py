@@ -20,7 +20,7 @@ from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
 
 from modelyard_local.github import LocalGitHub
-from modelyard_local.issuer import LocalIssuer
+from modelyard_local.issuer import LocalIssuer, local_repository_id
 from modelyard_local.moto_patches import patch_moto_dynamodb
 from modelyard_local.template_resources import load_template
 from tests.integration.function_roles import (
@@ -38,6 +38,7 @@ from tests.support.api_events import ApiResponse, http_event, invoke
 TABLE = "registry-test"
 BUCKET = "artifacts-test"
 OWNER = "acme/fraud"
+REGISTRY_ADMIN = "acme/registry-admins"  # an admin repository, for the tests that ask for one (`admin` fixture)
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +103,23 @@ class Registry:
 
     def create_model(self, name: str = "fraud", **claims: Any) -> ApiResponse:
         answer = self.call("POST", "/v1/models", body={"name": name}, token=self.token(**claims))
+        assert answer.status == 201, answer
+        return answer
+
+    def admin_token(self) -> str:
+        """A workflow of the registry's admin repository (with the `admin` fixture)."""
+        return self.token(repository=REGISTRY_ADMIN)
+
+    def create_namespace(
+        self, name: str, *, private: bool = False, owners: list[dict[str, str]] | None = None
+    ) -> ApiResponse:
+        """A namespace (created by the admin: needs the `admin` fixture), owned by OWNER unless `owners` say."""
+        body = {
+            "name": name,
+            "owners": owners or [{"repository": local_repository_id(OWNER), "label": OWNER}],
+            "private": private,
+        }
+        answer = self.call("POST", "/v1/namespaces", body=body, token=self.admin_token())
         assert answer.status == 201, answer
         return answer
 
@@ -184,3 +202,13 @@ def registry(issuer: LocalIssuer, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
                     principals=principals,
                 )
     forget_configuration()
+
+
+@pytest.fixture
+def admin(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """The registry with REGISTRY_ADMIN as its admin repository."""
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    monkeypatch.setenv("MODELYARD_ADMIN_REPOSITORIES", REGISTRY_ADMIN)
+    forget_configuration()
+    return registry

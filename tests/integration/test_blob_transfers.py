@@ -45,7 +45,13 @@ async def stand_in_api(scope: MutableMapping[str, Any], receive: Any, send: Any)
 def install_blobs(blobs: object) -> None:
     unused = cast(Any, None)
     backend = ports.Backend(
-        "test", *[unused] * 9, blobs=cast(Any, blobs), search=unused, parameters=unused, dead_letters=None
+        "test",
+        *[unused] * 9,
+        blobs=cast(Any, blobs),
+        search=unused,
+        parameters=unused,
+        dead_letters=None,
+        namespaces=unused,
     )
     ports.set_builder(lambda: backend)
 

@@ -9,6 +9,15 @@ from modelyard_server.handlers.api import app
 from tests.integration.conftest import Registry
 
 
+@pytest.fixture(autouse=True)
+def namespaces(request: pytest.FixtureRequest) -> None:
+    """A namespaced model needs its namespace: marketing and finance, owned by the tests' repository."""
+    if "registry" in request.fixturenames:
+        registry: Registry = request.getfixturevalue("admin")
+        for name in ("marketing", "finance"):
+            registry.create_namespace(name)
+
+
 def _released(registry: Registry, name: str, data: bytes) -> dict[str, object]:
     registry.create_model(name)
     version = registry.register(name, data, metrics={"auc": 0.91}, tags={"team": "growth"})

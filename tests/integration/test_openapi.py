@@ -48,7 +48,8 @@ def test_openapi_says_how_the_server_answers_and_who_needs_a_token() -> None:
     assert paths["/v1/github/webhook"]["post"]["security"] == []
     assert "security" not in paths["/v1/models"]["get"]  # the API-wide bearer requirement applies
     create = paths["/v1/models"]["post"]["responses"]
-    assert set(create) == {"201", "400", "401", "403", "409", "413", "415", "422", "503", "507"}
+    # 404: a new model `ns/x` whose namespace does not exist
+    assert set(create) == {"201", "400", "401", "403", "404", "409", "413", "415", "422", "503", "507"}
     assert set(paths["/v1/health"]["get"]["responses"]) == {"200", "400"}  # health never touches storage
     for status in set(create) - {"201"}:
         assert list(create[status]["content"]) == ["application/problem+json"], status

@@ -6,7 +6,7 @@ from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
-from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.namespaces import require_registrable
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.ports import backend
@@ -15,11 +15,9 @@ from modelyard_server.ports.records import ConditionFailed
 
 def create_model(request: CreateModelRequest, principal: Principal) -> ModelRecord:
     """A new model, owned by the calling repository."""
+    require_registrable(request.name, principal)
     if principal.repository is None:
         raise Forbidden("creating a model needs a token with a 'repository' claim: it becomes the model's owner")
-    namespace = namespace_of(request.name)
-    if namespace is not None:  # outside namespaces, any repository the registry admits may start a model
-        access.require(principal, "develop", namespace=namespace, action=f"creating models in namespace '{namespace}'")
     at = now()
     model = ModelRecord(
         name=request.name,

@@ -84,3 +84,27 @@ class ArtifactMissing(DomainError):
 
 class Contention(DomainError):
     status, slug, title = 503, "contention", "Too many concurrent writers; retry"
+
+
+class NamespaceNotFound(DomainError):
+    status, slug, title = 404, "namespace-not-found", "Namespace not found"
+
+
+class NamespaceExists(DomainError):
+    status, slug, title = 409, "namespace-exists", "Namespace already exists"
+
+
+class NamespaceChanged(DomainError):
+    status, slug, title = 409, "namespace-changed", "Namespace changed since it was read"
+
+
+class LastOwner(DomainError):
+    status, slug, title = 409, "last-owner", "Cannot remove the last owner"
+
+
+class OwnerNotFound(DomainError):
+    status, slug, title = 404, "owner-not-found", "Not an owner"
+
+
+class TooManyOwners(DomainError):
+    status, slug, title = 409, "too-many-owners", "Too many owners"

@@ -42,10 +42,26 @@ from modelyard_server.ports.records import AuditQuery
 
 POLICY_REGISTRY_SET = "policy.registry.set"
 POLICY_MODEL_SET = "policy.model.set"
+POLICY_NAMESPACE_SET = "policy.namespace.set"
 NOTIFICATIONS_SET = "notifications.set"
 ROLES_GRANTED = "roles.granted"
 ROLES_REVOKED = "roles.revoked"
-KNOWN_KINDS = (POLICY_REGISTRY_SET, POLICY_MODEL_SET, NOTIFICATIONS_SET, ROLES_GRANTED, ROLES_REVOKED)
+NAMESPACE_CREATED = "namespace.created"
+NAMESPACE_UPDATED = "namespace.updated"
+NAMESPACE_OWNERS_CHANGED = "namespace.owners.changed"
+MODEL_OWNERS_CHANGED = "model.owners.changed"
+KNOWN_KINDS = (
+    POLICY_REGISTRY_SET,
+    POLICY_MODEL_SET,
+    POLICY_NAMESPACE_SET,
+    NOTIFICATIONS_SET,
+    ROLES_GRANTED,
+    ROLES_REVOKED,
+    NAMESPACE_CREATED,
+    NAMESPACE_UPDATED,
+    NAMESPACE_OWNERS_CHANGED,
+    MODEL_OWNERS_CHANGED,
+)
 MAX_KINDS = 10
 
 KIND_PATTERN = r"^[a-z][a-z0-9_-]{0,31}(\.[a-z][a-z0-9_-]{0,31}){1,4}$"

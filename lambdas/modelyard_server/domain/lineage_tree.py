@@ -24,8 +24,10 @@ from modelyard_server.domain.bounds import DEFAULT_DEPTH, MAX_NODES
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.domain.names import parse_model_uri
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import resolve_record, summarize
 from modelyard_server.domain.schemas import VersionRecord, VersionStatus, VersionSummary
+from modelyard_server.domain.visibility import hidden_namespaces, is_hidden
 from modelyard_server.ports import backend
 from modelyard_server.ports.search import VersionQuery
 
@@ -86,8 +88,9 @@ def _parent_node(uri: str, expanded: dict[str, VersionRecord | None]) -> tuple[A
     return node, not repeated
 
 
-def ancestors(root: VersionRecord, depth: int) -> tuple[list[AncestorNode], bool]:
-    """The root's parents, `depth` generations up; True when MAX_NODES cut the tree."""
+def ancestors(root: VersionRecord, depth: int, hidden: tuple[str, ...] = ()) -> tuple[list[AncestorNode], bool]:
+    """The root's parents, `depth` generations up; True when MAX_NODES cut the tree. Versions of models in
+    `hidden` namespaces are left out (never read), with whatever lies beyond them."""
     listed = 0
     expanded: dict[str, VersionRecord | None] = {root.uri: root}
     top: list[AncestorNode] = []
@@ -97,6 +100,9 @@ def ancestors(root: VersionRecord, depth: int) -> tuple[list[AncestorNode], bool
         for uri in parent_uris:
             if listed >= MAX_NODES:
                 return top, True
+            named = parse_model_uri(uri)
+            if named is not None and is_hidden(named.model, hidden):
+                continue
             node, new = _parent_node(uri, expanded)
             if node is None:
                 continue
@@ -108,13 +114,13 @@ def ancestors(root: VersionRecord, depth: int) -> tuple[list[AncestorNode], bool
     return top, False
 
 
-def _children(version: VersionRecord, wanted: int) -> tuple[list[VersionRecord], bool]:
+def _children(version: VersionRecord, wanted: int, hidden: tuple[str, ...]) -> tuple[list[VersionRecord], bool]:
     """Up to `wanted` versions naming `version` as a parent; True when more were left unread."""
     found: list[VersionRecord] = []
     token: str | None = None
     for _ in range(SEARCH_PAGES_PER_NODE):
         page = backend().search.search_versions(
-            VersionQuery(parent=version.uri), min(wanted - len(found), SEARCH_PAGE), token
+            VersionQuery(parent=version.uri, excluded_namespaces=hidden), min(wanted - len(found), SEARCH_PAGE), token
         )
         found.extend(match.version for match in page.items)
         token = page.next_token
@@ -123,8 +129,9 @@ def _children(version: VersionRecord, wanted: int) -> tuple[list[VersionRecord],
     return found[:wanted], token is not None
 
 
-def descendants(root: VersionRecord, depth: int) -> tuple[list[DescendantNode], bool]:
-    """The versions naming the root as a parent, `depth` generations down; True when MAX_NODES cut the tree."""
+def descendants(root: VersionRecord, depth: int, hidden: tuple[str, ...] = ()) -> tuple[list[DescendantNode], bool]:
+    """The versions naming the root as a parent, `depth` generations down; True when MAX_NODES cut the tree.
+    Versions of models in `hidden` namespaces are left out by the search, with whatever lies beyond them."""
     listed, truncated = 0, False
     expanded = {root.uri}
     top: list[DescendantNode] = []
@@ -133,7 +140,7 @@ def descendants(root: VersionRecord, depth: int) -> tuple[list[DescendantNode], 
         version, into, generation = queue.popleft()
         if listed >= MAX_NODES:
             return top, True  # the versions still queued were not asked for their children
-        children, more = _children(version, MAX_NODES - listed)
+        children, more = _children(version, MAX_NODES - listed, hidden)
         truncated = truncated or more
         for child in children:
             repeated = child.uri in expanded
@@ -149,11 +156,13 @@ def descendants(root: VersionRecord, depth: int) -> tuple[list[DescendantNode], 
     return top, truncated
 
 
-def lineage_of(uri: str, depth: int = DEFAULT_DEPTH) -> LineageTree:
-    """Both trees of the version `uri` names now (a stage, alias or `latest` names its holder's lineage)."""
+def lineage_of(uri: str, principal: Principal, depth: int = DEFAULT_DEPTH) -> LineageTree:
+    """Both trees of the version `uri` names now (a stage, alias or `latest` names its holder's lineage),
+    without the versions the caller may not see (private namespaces': one more storage read)."""
     root = resolve_record(uri)
-    up, cut_up = ancestors(root, depth)
-    down, cut_down = descendants(root, depth)
+    hidden = hidden_namespaces(principal)
+    up, cut_up = ancestors(root, depth, hidden)
+    down, cut_down = descendants(root, depth, hidden)
     return LineageTree(
         version=summarize(root), depth=depth, ancestors=up, descendants=down, truncated=cut_up or cut_down
     )

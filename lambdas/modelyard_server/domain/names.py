@@ -157,3 +157,14 @@ def parse_model_uri(uri: str) -> ModelUri | None:
                 return ModelUri(model=model, kind="latest")
             return ModelUri(model=model, kind="stage", pointer=word)
     return None
+
+
+# Grantees (namespace owners, roles): GitHub's organization logins (alphanumerics and hyphens, 39 at most) and
+# team slugs, lowercase as the sign-in records them in a person's session (`org/team`); user and repository ids.
+TEAM_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38})/[a-z0-9][a-z0-9_.-]{0,99}$"
+GITHUB_ID_PATTERN = r"^[1-9][0-9]{0,19}$"
+_NAMESPACE = re.compile(NAMESPACE_PATTERN)
+
+
+def is_namespace_name(value: str) -> bool:
+    return bool(_NAMESPACE.fullmatch(value))

@@ -1,4 +1,5 @@
-"""Use cases on policy documents: read and set the registry policy and per-model overrides (admins only)."""
+"""Use cases on policy documents: read and set the registry policy, namespaces' layers and per-model overrides
+(admins only)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
-from modelyard_server.domain.governance_audit import POLICY_MODEL_SET, POLICY_REGISTRY_SET, governance_event
+from modelyard_server.domain.governance_audit import (
+    POLICY_MODEL_SET,
+    POLICY_NAMESPACE_SET,
+    POLICY_REGISTRY_SET,
+    governance_event,
+)
 from modelyard_server.domain.model_base import RegistryModel, Revision, StrictModel
+from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.namespaces import visible_namespace
 from modelyard_server.domain.policy import (
     EffectivePolicy,
     PolicyDocument,
@@ -54,8 +62,10 @@ class PolicyHistoryPage(RegistryModel):
 
 class ModelPolicyView(RegistryModel):
     registry: PolicyView
+    namespace: PolicyView | None = Field(default=None, description="The layer of the model's namespace, if it has one")
     override: PolicyView | None
     effective_digest: str
+    layers: list[str] = Field(default_factory=list, description="The layers that apply to the model, in order")
 
 
 def builtin_document() -> PolicyDocument:
@@ -96,13 +106,26 @@ def registry_document() -> PolicyDocument:
     return PolicyDocument.model_validate(stored[0]["document"]) if stored is not None else PolicyDocument()
 
 
+def _namespace_layer(model_name: str) -> tuple[str, PolicyDocument] | None:
+    """The policy layer of the model's namespace (one read, for namespaced models only), if it set one."""
+    namespace = namespace_of(model_name)
+    stored = backend().namespaces.get_namespace_policy(namespace) if namespace is not None else None
+    if namespace is None or stored is None:
+        return None
+    return namespace, PolicyDocument.model_validate(stored[0]["document"])
+
+
 def policy_for(loaded: LoadedModel, repository_policy: dict[str, Any] | PolicyDocument | None) -> EffectivePolicy:
-    """The effective policy for a model: registry, its override, then a repository layer (tighten-only)."""
+    """The effective policy for a model: registry, its namespace's layer, its override, then a repository layer
+    (tighten-only)."""
     override = PolicyDocument.model_validate(loaded.policy_override) if loaded.policy_override else None
     repository = (
         PolicyDocument.model_validate(repository_policy) if isinstance(repository_policy, dict) else repository_policy
     )
-    return effective_policy(builtin_document(), registry_document(), override, repository)
+    name = loaded.model.name
+    return effective_policy(
+        builtin_document(), registry_document(), override, repository, namespace=_namespace_layer(name), model=name
+    )
 
 
 def _record(request: SetPolicyRequest, principal: Principal) -> dict[str, Any]:
@@ -149,16 +172,22 @@ def model_policy(name: str) -> ModelPolicyView:
             revision=loaded.policy_revision,
             digest=digest_of([PolicyDocument.model_validate(loaded.policy_override)]),
         )
+    effective = policy_for(loaded, None)
+    namespace = namespace_of(name)
     return ModelPolicyView(
-        registry=registry_policy(), override=override, effective_digest=policy_for(loaded, None).digest
+        registry=registry_policy(),
+        namespace=namespace_policy_view(namespace) if namespace is not None else None,
+        override=override,
+        effective_digest=effective.digest,
+        layers=effective.layers,
     )
 
 
 def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal) -> ModelPolicyView:
-    access.require(principal, "administer", action="setting a model's policy override")
     loaded = backend().models.load_model(name)
-    if loaded is None:
+    if loaded is None:  # before the admin check: a missing model answers alike to all (and so a hidden one)
         raise ModelNotFound(f"there is no model '{name}'")
+    access.require(principal, "administer", action="setting a model's policy override")
     record = _record(request, principal)
     event = new_event("model.policy.set", name, principal, after={"digest": record["digest"]})
     override = loaded.policy_override
@@ -172,3 +201,34 @@ def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal)
             f"the policy of '{name}' changed since revision {request.expected_revision}; re-read it"
         ) from error
     return model_policy(name)
+
+
+def namespace_policy_view(namespace: str) -> PolicyView | None:
+    stored = backend().namespaces.get_namespace_policy(namespace)
+    return _view(stored[0], stored[1]) if stored is not None else None
+
+
+def namespace_policy(namespace: str, principal: Principal) -> PolicyView:
+    """A namespace's policy layer (revision 0 and an empty document while none is set)."""
+    visible_namespace(namespace, principal)
+    return namespace_policy_view(namespace) or _view(None, 0)
+
+
+def set_namespace_policy(namespace: str, request: SetPolicyRequest, principal: Principal) -> PolicyView:
+    """Replace a namespace's layer (admins): it applies to every model named `namespace/...`."""
+    visible_namespace(namespace, principal)
+    access.require(principal, "administer", action="setting a namespace's policy")
+    record = _record(request, principal)
+    stored = backend().namespaces.get_namespace_policy(namespace)
+    before = _revision_state(stored[0]["document"], stored[1]) if stored is not None else None
+    after = _revision_state(record["document"], request.expected_revision + 1)
+    audit = governance_event(POLICY_NAMESPACE_SET, principal, before, after, subject=f"namespace:{namespace}")
+    try:
+        revision = backend().namespaces.put_namespace_policy(namespace, record, request.expected_revision, audit)
+    except ConditionFailed as error:
+        current = stored[1] if stored is not None else 0
+        raise PolicyRevisionConflict(
+            f"the policy of namespace '{namespace}' is at revision {current}, not {request.expected_revision}; "
+            "re-read it"
+        ) from error
+    return _view(record, revision)

@@ -1,9 +1,11 @@
 """Registry policy: stage rules and validation gates as data, merged so teams can only tighten them.
 
-Three layers, in order: the registry policy (admins), a per-model override (admins), and a
-repository policy (`.modelyard/policy.json`, sent by the validate action). The first two are
-authoritative; the third may add gates and tighten stage rules, and is refused when it tries
-to loosen anything. Every decision stores the digest of the effective policy it was made under.
+Four layers, in order: the registry policy (admins), a namespace's policy (admins; models named
+`namespace/...`), a per-model override (admins), and a repository policy (`.modelyard/policy.json`,
+sent by the validate action). The first three are authoritative: each replaces whole stage rules of
+the layers before it, and their gates add up; the last may add gates and tighten stage rules, and is
+refused when it tries to loosen anything. Every decision stores the digest of the effective policy it
+was made under, and which layers applied.
 """
 
 from __future__ import annotations
@@ -123,11 +125,15 @@ def builtin_policy(stages: tuple[str, ...]) -> PolicyDocument:
 
 
 class EffectivePolicy(RegistryModel):
-    """The merged policy a decision is made under, and its digest."""
+    """The merged policy a decision is made under, its digest, and the layers that applied."""
 
     gates: list[Gates]
     stages: dict[str, list[StageRule]]
     digest: str
+    layers: list[str] = Field(
+        default_factory=list,
+        description="The layers merged, in order: builtin, registry, namespace:<ns>, model:<name>, repository",
+    )
 
     def rules_for(self, stage: str) -> list[StageRule]:
         return self.stages.get(stage, [])
@@ -174,12 +180,14 @@ def digest_of(documents: list[PolicyDocument | None]) -> str:
 
 
 def _override_stages(
-    builtin: PolicyDocument, base: PolicyDocument, override: PolicyDocument | None
+    builtin: PolicyDocument, base: PolicyDocument, *overrides: PolicyDocument | None
 ) -> dict[str, StageRule]:
-    """An admin's per-model override replaces whole stage rules; gates add up; built-in rules fill the gaps."""
+    """An admin's namespace layer and per-model override each replace whole stage rules (the later wins);
+    gates add up; built-in rules fill the gaps."""
     stages = dict(base.stages)
-    if override is not None:
-        stages.update(override.stages)
+    for override in overrides:
+        if override is not None:
+            stages.update(override.stages)
     for stage, defaults in builtin.stages.items():
         stages[stage] = stages.get(stage, StageRule()).with_defaults(defaults)
     return stages
@@ -246,10 +254,23 @@ def effective_policy(
     registry: PolicyDocument,
     model_override: PolicyDocument | None = None,
     repository: PolicyDocument | None = None,
+    *,
+    namespace: tuple[str, PolicyDocument] | None = None,
+    model: str | None = None,
 ) -> EffectivePolicy:
-    """Merge the layers; raises PolicyLoosened when the repository layer weakens the others."""
-    authoritative = _override_stages(builtin, registry, model_override)
-    gates = [registry.gates] + ([model_override.gates] if model_override is not None else [])
+    """Merge the layers; raises PolicyLoosened when the repository layer weakens the others.
+
+    `namespace` is (name, document) of the model's namespace's layer, `model` names the model the override is
+    of (for the layers' record).
+    """
+    namespace_document = namespace[1] if namespace is not None else None
+    authoritative = _override_stages(builtin, registry, namespace_document, model_override)
+    gates = [registry.gates]
+    gates += [layer.gates for layer in (namespace_document, model_override) if layer is not None]
+    layers = ["builtin", "registry"]
+    layers += [f"namespace:{namespace[0]}"] if namespace is not None else []
+    layers += [f"model:{model or ''}"] if model_override is not None else []
+    layers += ["repository"] if repository is not None else []
     stages: dict[str, list[StageRule]] = {stage: [rule] for stage, rule in authoritative.items()}
     if repository is not None:
         problems = loosening(authoritative, gates, repository)
@@ -258,8 +279,11 @@ def effective_policy(
         gates.append(repository.gates)
         for stage, rule in repository.stages.items():
             stages.setdefault(stage, []).append(rule)
-    digest = digest_of([builtin, registry, model_override, repository])
-    return EffectivePolicy(gates=gates, stages=stages, digest=digest)
+    # Without a namespace layer the digest is what it always was: validations made before stay current.
+    documents = [builtin, registry, model_override, repository]
+    if namespace_document is not None:
+        documents.insert(2, namespace_document)
+    return EffectivePolicy(gates=gates, stages=stages, digest=digest_of(documents), layers=layers)
 
 
 def describe(value: Any) -> str:

@@ -82,6 +82,16 @@ class UpdateModelRequest(StrictModel):
     description: Description | None = None
     tags: Tags | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _owners_change_through_their_own_route(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "owners" in data:
+            raise ValueError(
+                "a model's owners are not changed here: POST /v1/models/{name}/owners adds a repository "
+                "(`modelyard owners add`), DELETE /v1/models/{name}/owners?repository=ID removes one"
+            )
+        return data
+
 
 class ArtifactDeclaration(StrictModel):
     sha256: Annotated[str, StringConstraints(pattern=SHA256_PATTERN)] = Field(

@@ -6,12 +6,14 @@ Parameters are parsed by `search_params` (one place says what each accepts); the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from pydantic import Field
 
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.model_base import RegistryModel
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import summarize
 from modelyard_server.domain.schemas import Lineage, ModelPage, VersionRecord, VersionSummary
 from modelyard_server.domain.search_params import (
@@ -21,6 +23,7 @@ from modelyard_server.domain.search_params import (
     model_query,
     version_query,
 )
+from modelyard_server.domain.visibility import hidden_namespaces
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import Page
 from modelyard_server.ports.search import VersionMatch
@@ -88,9 +91,12 @@ def _listed(match: VersionMatch) -> ListedVersion:
     )
 
 
-def search_versions(filters: VersionFilters, limit: int, next_token: str | None) -> VersionHitPage:
-    """Versions across the registry matching every filter, in the asked order."""
-    page = backend().search.search_versions(version_query(filters), limit, next_token)
+def search_versions(
+    filters: VersionFilters, limit: int, next_token: str | None, principal: Principal
+) -> VersionHitPage:
+    """Versions across the registry matching every filter, in the asked order (none the caller may not see)."""
+    query = replace(version_query(filters), excluded_namespaces=hidden_namespaces(principal))
+    page = backend().search.search_versions(query, limit, next_token)
     return VersionHitPage(items=[_hit(match) for match in page.items], next_token=page.next_token)
 
 
@@ -104,7 +110,9 @@ def list_versions(name: str, filters: ModelVersionFilters, limit: int, next_toke
     return ListedVersionPage(items=items, next_token=page.next_token)
 
 
-def search_models(filters: ModelFilters, limit: int, next_token: str | None) -> ModelPage:
-    """Models by name matching every filter, each with its stages (and aliases) filled."""
-    page = backend().search.search_models(model_query(filters), limit, next_token)
+def search_models(filters: ModelFilters, limit: int, next_token: str | None, principal: Principal) -> ModelPage:
+    """Models by name matching every filter, each with its stages (and aliases) filled (none the caller may
+    not see)."""
+    query = replace(model_query(filters), excluded_namespaces=hidden_namespaces(principal))
+    page = backend().search.search_models(query, limit, next_token)
     return ModelPage(items=[match.model for match in page.items], next_token=page.next_token)

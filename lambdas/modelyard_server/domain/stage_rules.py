@@ -44,11 +44,13 @@ class PromotionEvidence:
     ref: str | None
     approvers: list[dict[str, Any]] = field(default_factory=list)
     sign_offs: ReviewSummary | None = None
+    policy_layers: list[str] = field(default_factory=list)  # which layers the policy merged (namespace, model...)
 
     def as_detail(self) -> dict[str, Any]:
         detail: dict[str, Any] = {
             "environment": self.environment,
             "policy_digest": self.policy_digest,
+            "policy_layers": self.policy_layers,
             "run_id": self.run_id,
             "ref": self.ref,
             "approvers": self.approvers,
@@ -235,4 +237,5 @@ def check_promotion(
         ref=principal.ref,
         approvers=approvers,
         sign_offs=sign_offs,
+        policy_layers=policy.layers,
     )

@@ -45,6 +45,9 @@ class ValidationReport(RegistryModel):
     checks: list[Check]
     metrics: dict[str, float]
     policy_digest: str
+    policy_layers: list[str] = Field(
+        default_factory=list, description="The policy layers it was made under: builtin, registry, namespace:..."
+    )
     stage: str | None = None
     created_at: datetime
     created_by: str
@@ -78,6 +81,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
         checks=checks,
         metrics=metrics,
         policy_digest=policy.digest,
+        policy_layers=policy.layers,
         stage=request.stage,
         created_at=now(),
         created_by=principal.display_name,
@@ -104,6 +108,7 @@ def validate_version(name: str, number: int, request: ValidateRequest, principal
         detail={
             "report_id": report.id,
             "policy_digest": policy.digest,
+            "policy_layers": policy.layers,
             "failed": [check.name for check in checks if not check.passed],
             "stage": request.stage,
         },

@@ -35,7 +35,9 @@ from modelyard_server.domain.schemas import (
     RestoreVersionRequest,
     UploadPlan,
     VersionRecord,
+    VersionSummary,
 )
+from modelyard_server.domain.visibility import require_visible
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import BlobFacts, ConditionFailed, blob_key
 from modelyard_server.settings import get_settings
@@ -70,6 +72,13 @@ def _upload_plan(version: VersionRecord, already_stored: bool) -> UploadPlan:
     )
 
 
+def visible_parent(uri: str, principal: Principal) -> VersionSummary:
+    """A declared parent, resolved as the caller may see it: a hidden model's version is a missing one."""
+    named = parse_model_uri(uri)
+    require_visible(principal, [named.model] if named is not None else [])
+    return resolve_uri(uri)
+
+
 def register_version(
     name: str, request: RegisterVersionRequest, principal: Principal, idempotency_key: str | None
 ) -> RegisteredVersion:
@@ -85,7 +94,7 @@ def register_version(
             return earlier
     if request.semver is not None and backend().versions.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
-    lineage = attest_lineage(request.lineage, principal, resolve_uri)
+    lineage = attest_lineage(request.lineage, principal, lambda uri: visible_parent(uri, principal))
 
     already_stored = backend().versions.verified_blob(request.artifact.sha256) is not None
     expected_latest = model.latest_version

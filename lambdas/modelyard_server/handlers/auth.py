@@ -20,6 +20,8 @@ from modelyard_server.adapters.session_key import configured_session_key
 from modelyard_server.adapters.session_tokens import SessionTokens
 from modelyard_server.domain.errors import Unauthenticated
 from modelyard_server.domain.principal import Principal, require_allowed_owner
+from modelyard_server.domain.visibility import require_visible
+from modelyard_server.handlers.named_models import models_named
 from modelyard_server.settings import get_settings
 
 MAX_CLIENT_CHARS = 200
@@ -73,7 +75,17 @@ def _issuer_of(token: str) -> str:
 
 
 def authenticated_principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <jwt>`; 401 when it is missing or does not verify."""
+    """The caller, from `Authorization: Bearer <jwt>`; 401 when it is missing or does not verify.
+
+    A model the request names that the caller may not see (a private namespace's) is then the 404 of a
+    missing model, whichever route it reached.
+    """
+    principal = _verified_principal(request)
+    require_visible(principal, models_named(request))
+    return principal
+
+
+def _verified_principal(request: Request) -> Principal:
     header = request.resolved_event.headers.get("authorization") or ""
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()

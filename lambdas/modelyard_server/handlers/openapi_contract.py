@@ -29,6 +29,7 @@ MAY_BE_UNCONFIGURED: frozenset[Operation] = frozenset({("get", "/v1/sign-in"), (
 # Answers that are not 200 when things go well.
 SUCCESS_STATUSES: dict[Operation, tuple[int, ...]] = {
     ("post", "/v1/models"): (201,),
+    ("post", "/v1/namespaces"): (201,),
     ("post", "/v1/models/{name}/versions"): (201, 200),  # 200: an idempotent replay
     ("post", "/v1/models/{name}/versions/{version}/validations"): (201,),
     ("post", "/v1/models/{name}/versions/{version}/reviews"): (201,),
@@ -50,6 +51,8 @@ NAMES_A_MODEL_IN_THE_QUERY: frozenset[Operation] = frozenset(
 )
 # Operations without path parameters that name a role grant (in the query): 404 when there is none.
 NAMES_A_GRANT_IN_THE_QUERY: frozenset[Operation] = frozenset({("delete", "/v1/roles")})
+# Operations whose body names a namespace that may not exist (a new model `ns/x`): 404 when there is none.
+NAMES_A_NAMESPACE_IN_THE_BODY: frozenset[Operation] = frozenset({("post", "/v1/models")})
 # Operations answering an `ETag` and honouring `If-None-Match` with 304 (handlers/not_modified.py).
 CONDITIONAL_GETS: frozenset[Operation] = frozenset({("get", "/v1/resolve")})
 ETAG_HEADER: dict[str, Any] = {
@@ -79,7 +82,9 @@ STATUS_MEANINGS = {
     401: "Missing, invalid or expired credentials",
     403: "Not allowed (no role that may do this, nor an owner of the model; a person outside the allowed "
     "organizations)",
-    404: "No such model, version, stage, alias or role grant (sign-in routes: this registry does not sign people in)",
+    404: "No such model, version, stage, alias, role grant or namespace (a private namespace's models and the "
+    "namespace itself, to a non-member: exactly as if missing; sign-in routes: this registry does not sign people "
+    "in)",
     409: "Conflict with the current state (name or label taken, pointer moved, version not in a state for this)",
     413: "Request body larger than the API accepts",
     415: "Request body that is not application/json",
@@ -120,6 +125,10 @@ STORAGE_FREE_OPERATIONS: set[Operation] = {("get", "/v1/health"), ("get", "/v1/s
 ASKS_GITHUB_AS_THE_USER: frozenset[Operation] = frozenset({("post", "/v1/sessions")})
 
 
+# Operations whose model, grant or namespace is named outside the path: 404 when it is missing.
+NAMES_IN_THE_REQUEST = NAMES_A_MODEL_IN_THE_QUERY | NAMES_A_GRANT_IN_THE_QUERY | NAMES_A_NAMESPACE_IN_THE_BODY
+
+
 def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
     method, path = operation
     statuses = {400}
@@ -133,7 +142,10 @@ def _error_statuses(operation: Operation, spec: dict[str, Any]) -> set[int]:
     has_body = "requestBody" in spec or operation == ("post", "/v1/github/webhook")
     if spec.get("parameters") or has_body:
         statuses.add(422)
-    if "{" in path or operation in NAMES_A_MODEL_IN_THE_QUERY | NAMES_A_GRANT_IN_THE_QUERY:
+    if (
+        "{" in path
+        or operation in NAMES_A_MODEL_IN_THE_QUERY | NAMES_A_GRANT_IN_THE_QUERY | NAMES_A_NAMESPACE_IN_THE_BODY
+    ):
         statuses.add(404)
     if has_body:
         statuses |= {413, 415}

@@ -24,6 +24,7 @@ from modelyard_server.handlers.routes import (
     lineage,
     meta,
     models,
+    namespaces,
     notifications,
     pointers,
     reviews,
@@ -67,6 +68,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
     for router in (
         meta.router,
         models.router,
+        namespaces.router,
         versions.router,
         compare.router,
         lineage.router,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the protocols only type the fields: an entry point's import
         EventLog,
         GovernanceStore,
         ModelStore,
+        NamespaceStore,
         NotificationStore,
         Parameters,
         PointerStore,
@@ -47,6 +48,7 @@ class Backend:
     search: SearchStore
     parameters: Parameters
     dead_letters: DeadLetters | None  # None: failed notifications are not kept (no queue configured)
+    namespaces: NamespaceStore
     close: Callable[[], None] = lambda: None
 
 

@@ -24,7 +24,7 @@ def blob_key(sha256: str) -> str:
 class ConditionFailed(Exception):
     """A conditional write lost: `failed` names which guarded parts' conditions did not hold.
 
-    Labels: 'model', 'counter', 'version', 'idempotency', 'semver', 'pointer', 'policy'.
+    Labels: 'model', 'counter', 'version', 'idempotency', 'semver', 'pointer', 'policy', 'namespace'.
     """
 
     def __init__(self, failed: set[str]) -> None:

@@ -61,6 +61,10 @@ class VersionQuery:
     created_after: datetime | None = None  # inclusive
     created_before: datetime | None = None  # exclusive
     order: VersionOrder = field(default_factory=VersionOrder)
+    # Private namespaces the caller may not see: their models (`ns/...`) are left out as the store reads.
+    # Who asks, not what is asked: out of the repr that page tokens fingerprint, so a token stays good
+    # when the caller's memberships change between pages.
+    excluded_namespaces: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class ModelQuery:
     tags: tuple[tuple[str, str], ...] = ()
     owner: str | None = None  # an owner repository "org/repo"
     holds_stage: str | None = None  # only models with a version in this stage
+    # Private namespaces the caller may not see: their models (`ns/...`) are left out as the store reads.
+    # Who asks, not what is asked: out of the repr that page tokens fingerprint, so a token stays good
+    # when the caller's memberships change between pages.
+    excluded_namespaces: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

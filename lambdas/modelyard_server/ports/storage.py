@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the ports defines no pydantic model
     from modelyard_server.domain.event_record import EventRecord
+    from modelyard_server.domain.namespace_records import NamespaceRecord
     from modelyard_server.domain.review_records import ReviewRecord
     from modelyard_server.domain.role_grants import GrantKey, RoleGrant
     from modelyard_server.domain.schemas import (
@@ -50,8 +51,9 @@ class ModelStore(Protocol):
     def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
         """Create the model with its event; ConditionFailed({'model'}) if the name is taken."""
 
-    def update_model_with_event(self, model: ModelRecord, event: EventRecord) -> None:
-        """Replace the model's descriptive fields with its event; ConditionFailed({'model'}) if it is gone."""
+    def update_model_with_event(self, model: ModelRecord, event: EventRecord, audit: EventRecord | None = None) -> None:
+        """Replace the model's descriptive fields (and owners) with its event, and its governance event when the
+        change is one (owners); ConditionFailed({'model'}) if it is gone."""
 
 
 class VersionStore(Protocol):
@@ -205,6 +207,37 @@ class GovernanceStore(Protocol):
 
     def claim_delivery(self, delivery_id: str) -> bool:
         """True the first time a webhook delivery id is claimed; False for a replay."""
+
+
+class NamespaceStore(Protocol):
+    """Namespace records. They are few (teams, not models), so listing them all is one storage read, and a
+    caller's visibility (which private namespaces it may not see) costs that one read at most.
+
+    Every write is conditional and stores its governance event (`namespace.created`, `namespace.updated`,
+    `namespace.owners.changed`) atomically with the change.
+    """
+
+    def get_namespace(self, name: str) -> NamespaceRecord | None: ...
+
+    def list_namespaces(self) -> list[NamespaceRecord]:
+        """Every namespace, by name, in one storage read."""
+
+    def create_namespace_once(self, record: NamespaceRecord, audit: EventRecord) -> None:
+        """Store `record` (revision 1) with its governance event; ConditionFailed({'namespace'}) if the name is
+        taken, and no event."""
+
+    def update_namespace(self, record: NamespaceRecord, expected_revision: int, audit: EventRecord) -> None:
+        """Replace the namespace with `record` (its revision is expected + 1) with its governance event iff the
+        stored one is still at `expected_revision`; ConditionFailed({'namespace'}) otherwise, and no event."""
+
+    def get_namespace_policy(self, name: str) -> tuple[dict[str, Any], int] | None:
+        """The namespace's policy layer (record, revision): one read."""
+
+    def put_namespace_policy(
+        self, name: str, record: dict[str, Any], expected_revision: int, audit: EventRecord
+    ) -> int:
+        """Store revision expected+1 with its governance event iff the current one is still `expected` (0: none
+        yet) and the namespace exists; ConditionFailed({'policy'}) otherwise, and no event."""
 
 
 class ReviewStore(Protocol):

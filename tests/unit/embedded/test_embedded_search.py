@@ -91,6 +91,8 @@ def _downgrade_to_schema_1(path: Path) -> None:
     try:
         raw.execute("DROP TABLE role_grants")  # schema 5 (roles) came after search
         raw.execute("DROP TABLE governance_events")  # schema 4 (the governance trail) came after search
+        raw.execute("DROP TABLE namespace_policies")  # and schema 6 (namespaces and their policy layers)
+        raw.execute("DROP TABLE namespaces")
         for line in VERSION_2_INDEXES.split(";"):
             if "CREATE INDEX" in line:
                 raw.execute(f"DROP INDEX {line.split('CREATE INDEX')[1].split()[0]}")
@@ -104,7 +106,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
         raw.execute("DROP TABLE reviews")  # schema 3 (review sign-off) comes after search
         raw.execute("PRAGMA user_version = 1")
         raw.commit()
-        assert SCHEMA_VERSION == 5
+        assert SCHEMA_VERSION == 6
     finally:
         raw.close()
 

@@ -6,6 +6,7 @@ from modelyard_server.adapters.dynamodb.events import DynamoEventLog
 from modelyard_server.adapters.dynamodb.governance import DynamoGovernanceStore
 from modelyard_server.adapters.dynamodb.items import bind
 from modelyard_server.adapters.dynamodb.models import DynamoModelStore
+from modelyard_server.adapters.dynamodb.namespaces import DynamoNamespaceStore
 from modelyard_server.adapters.dynamodb.notifications import DynamoNotificationStore
 from modelyard_server.adapters.dynamodb.pointers import DynamoPointerStore
 from modelyard_server.adapters.dynamodb.reviews import DynamoReviewStore
@@ -37,4 +38,5 @@ def dynamodb_backend(settings: Settings) -> Backend:
         search=DynamoSearchStore(),
         parameters=SsmParameters(),
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
+        namespaces=DynamoNamespaceStore(),
     )

@@ -210,6 +210,11 @@ class RoleGrantItem(RegistryItem, discriminator="role_grant"):
     revoked = BooleanAttribute(null=True)  # a revoked grant stays as a tombstone: the API never deletes items
 
 
+class NamespaceItem(RegistryItem, discriminator="namespace"):
+    record = JSONAttribute()
+    revision = NumberAttribute()
+
+
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
     kept = NumberAttribute()
     expires_at = NumberAttribute()

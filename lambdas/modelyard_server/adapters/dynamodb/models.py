@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from modelyard_server.adapters.dynamodb.governance_trail import governance_event_item
 from modelyard_server.adapters.dynamodb.items import (
     MODEL_SK,
     ModelItem,
@@ -80,9 +81,11 @@ class DynamoModelStore:
         transaction.put("event", event_item(event))
         transaction.commit()
 
-    def update_model_with_event(self, model: ModelRecord, event: EventRecord) -> None:
+    def update_model_with_event(self, model: ModelRecord, event: EventRecord, audit: EventRecord | None = None) -> None:
         item = ModelItem(model_pk(model.name), MODEL_SK)
         transaction = LabelledTransaction()
         transaction.update("model", item, [ModelItem.record.set(_stored(model))], RegistryItem.pk.exists())
         transaction.put("event", event_item(event))
+        if audit is not None:
+            transaction.put("audit", governance_event_item(audit))
         transaction.commit()

@@ -45,6 +45,11 @@ Models (``search_models``), by name:
   the page's model items (1 BatchGetItem). The stages and aliases of the page's models come from one
   Query of GSI2 ``POINTERS`` over the page's range of names. 2 calls per page (3 with
   ``holds_stage``), flat in models and versions.
+
+Private namespaces the caller may not see (``excluded_namespaces``) are left out where the items are
+read: a FilterExpression ``NOT begins_with(model, "ns/")`` on search keys, and a check on the model items
+of the page read (GSI1's sort key, the name, cannot be filtered on), each bounded like any other filter;
+the records read are checked against it too (``matches``).
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ from modelyard_server.adapters.dynamodb.search_filters import choose_key, create
 from modelyard_server.adapters.dynamodb.search_keys import created_key, find_pk
 from modelyard_server.adapters.dynamodb.search_tokens import encode, sort_position, start_key
 from modelyard_server.adapters.dynamodb.versions import status_condition, version_record
+from modelyard_server.domain.names import namespace_of
 from modelyard_server.ports.records import Page, PointerKind
 from modelyard_server.ports.search import ModelMatch, ModelQuery, VersionMatch, VersionOrder, VersionQuery
 
@@ -278,7 +284,7 @@ class DynamoSearchStore:
             result = index.query(
                 partition,
                 names,
-                page_size=EVALUATED_PER_PAGE if query.tags or query.owner else limit,
+                page_size=EVALUATED_PER_PAGE if query.tags or query.owner or query.excluded_namespaces else limit,
                 last_evaluated_key=start_key(query, token, partition, GSI1_KEYS),
             )
             candidates, last_key = _first_page(result)
@@ -292,7 +298,11 @@ class DynamoSearchStore:
 def _model_matches(item: ModelItem, query: ModelQuery) -> bool:
     tags = item.record.get("tags") or {}
     owners = item.record.get("owners") or []
-    return all(tags.get(key) == value for key, value in query.tags) and (query.owner is None or query.owner in owners)
+    return (
+        all(tags.get(key) == value for key, value in query.tags)
+        and (query.owner is None or query.owner in owners)
+        and namespace_of(str(item.record.get("name") or "")) not in query.excluded_namespaces
+    )
 
 
 def _with_pointers(models: list[ModelItem]) -> list[ModelMatch]:

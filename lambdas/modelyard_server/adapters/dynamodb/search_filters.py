@@ -22,6 +22,7 @@ from modelyard_server.adapters.dynamodb.search_keys import (
     tag_key,
     workflow_path,
 )
+from modelyard_server.domain.names import namespace_of
 from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.ports.search import MetricCondition, VersionQuery
 
@@ -112,6 +113,7 @@ def key_filter(query: VersionQuery, choice: KeyChoice) -> Condition | None:
             parts.append(attribute == value)
     if query.model_prefix:
         parts.append(item.model.startswith(query.model_prefix))
+    parts += [~item.model.startswith(namespace + "/") for namespace in query.excluded_namespaces]
     if query.commit:
         parts.append(item.commit.startswith(query.commit))
     if query.parent and choice.served != "parent":
@@ -155,6 +157,7 @@ def matches(version: VersionRecord, holds: set[str], query: VersionQuery) -> boo
     checks = [
         query.model is None or version.model == query.model,
         query.model_prefix is None or version.model.startswith(query.model_prefix),
+        namespace_of(version.model) not in query.excluded_namespaces,
         all(version.tags.get(key) == value for key, value in query.tags),
         all(m.metric in version.metrics and _compares(version.metrics[m.metric], m) for m in query.metrics),
         query.framework is None or version.framework == query.framework,

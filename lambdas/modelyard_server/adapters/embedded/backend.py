@@ -22,6 +22,7 @@ from modelyard_server.adapters.embedded.file_blobs import FileBlobStore
 from modelyard_server.adapters.embedded.governance import SqliteGovernanceStore
 from modelyard_server.adapters.embedded.housekeeping import Housekeeping
 from modelyard_server.adapters.embedded.models import SqliteModelStore
+from modelyard_server.adapters.embedded.namespaces import SqliteNamespaceStore
 from modelyard_server.adapters.embedded.notifications import SqliteNotificationStore
 from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.adapters.embedded.parameters import SqliteParameters
@@ -103,6 +104,7 @@ def open_embedded(
         search=EmbeddedSearch(db, now),
         parameters=parameters,
         dead_letters=SqliteDeadLetters(db),
+        namespaces=SqliteNamespaceStore(db),
         close=db.close,
         outbox=Outbox(db),
         housekeeping=housekeeping,

@@ -8,6 +8,7 @@ from typing import Any
 from modelyard_server.adapters.embedded.codec import record_json
 from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.events import append_event
+from modelyard_server.adapters.embedded.governance_trail import append_governance_event
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_str
 from modelyard_server.adapters.embedded.pointers import pointer_record
 from modelyard_server.domain.event_record import EventRecord
@@ -83,7 +84,7 @@ class SqliteModelStore:
                 raise ConditionFailed({"model"})
             append_event(connection, event)
 
-    def update_model_with_event(self, model: ModelRecord, event: EventRecord) -> None:
+    def update_model_with_event(self, model: ModelRecord, event: EventRecord, audit: EventRecord | None = None) -> None:
         with self._db.write() as connection:
             updated = connection.execute(
                 "UPDATE models SET record = ? WHERE name = ?", (model_json(model), model.name)
@@ -91,3 +92,5 @@ class SqliteModelStore:
             if updated == 0:
                 raise ConditionFailed({"model"})
             append_event(connection, event)
+            if audit is not None:
+                append_governance_event(connection, audit)

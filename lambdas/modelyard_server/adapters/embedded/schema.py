@@ -252,8 +252,23 @@ CREATE TABLE role_grants (
 );
 """
 
+
+# Namespaces (issue 12): few records, read whole.
+VERSION_6 = """
+CREATE TABLE namespaces (
+    name TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    revision INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE namespace_policies (       -- a namespace's policy layer (admins), between registry and model
+    namespace TEXT PRIMARY KEY REFERENCES namespaces (name),
+    record TEXT NOT NULL,
+    revision INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4, VERSION_5)
+MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -31,6 +31,9 @@ it). The pointers holding each match come from the pointers primary key.
 Models, ordered by name: holds ``stage`` walks pointers_by_name (kind='stage', name, model), a name
 prefix walks the models primary key from the prefix, otherwise the whole primary key; tags and owner
 are checked in each walked model's record (json_each), with the same budget per page.
+
+Private namespaces the caller may not see (``excluded_namespaces``) are one more per-entry check of both
+walks (the model name does not start with ``ns/``): their models are never matched, so pages are full.
 """
 
 from __future__ import annotations
@@ -138,6 +141,15 @@ def _created_ordered_source(query: VersionQuery, params: dict[str, Any]) -> tupl
     return "versions AS d", "1"
 
 
+def _outside(namespaces: tuple[str, ...], column: str, params: dict[str, Any]) -> list[str]:
+    """Conditions leaving out the models of these namespaces (names `ns/...`), on the row being read."""
+    conditions = []
+    for i, namespace in enumerate(namespaces):
+        params[f"hidden{i}"] = namespace + "/"
+        conditions.append(f"substr({column}, 1, length(:hidden{i})) <> :hidden{i}")
+    return conditions
+
+
 def _version_filters(query: VersionQuery, params: dict[str, Any]) -> list[str]:
     """Every filter, as conditions on the version `v` (each a lookup by primary key or on v's row)."""
     conditions: list[str] = []
@@ -148,6 +160,7 @@ def _version_filters(query: VersionQuery, params: dict[str, Any]) -> list[str]:
     if query.model_prefix is not None:
         params["model_prefix"] = query.model_prefix
         conditions.append("substr(v.model, 1, length(:model_prefix)) = :model_prefix")
+    conditions += _outside(query.excluded_namespaces, "v.model", params)
     if query.commit is not None:
         params["commit"] = query.commit
         conditions.append("substr(v.commit_sha, 1, length(:commit)) = :commit")
@@ -295,6 +308,7 @@ class EmbeddedSearch:
         if query.owner is not None:
             params["owner"] = query.owner
             filters.append("EXISTS (SELECT 1 FROM json_each(m.record, '$.owners') AS o WHERE o.value = :owner)")
+        filters += _outside(query.excluded_namespaces, "m.name", params)
         joined = f"{driver.table} JOIN models AS m ON m.name = {driver.keys[0]}"
         select = f"m.record, m.latest_version, {MODEL_POINTERS} FROM {joined}"
         with self._db.read() as connection:

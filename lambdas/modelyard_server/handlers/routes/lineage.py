@@ -37,4 +37,4 @@ Depth = Annotated[
     tags=["versions"],
 )
 def lineage(uri: ModelUriQuery, caller: Caller, depth: Depth = DEFAULT_DEPTH) -> lineage_tree.LineageTree:
-    return lineage_tree.lineage_of(uri, depth)
+    return lineage_tree.lineage_of(uri, caller, depth)

@@ -37,4 +37,4 @@ def search_versions(
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
 ) -> search.VersionHitPage:
-    return search.search_versions(filters, limit, next_token)
+    return search.search_versions(filters, limit, next_token, caller)

@@ -1,0 +1,62 @@
+"""Who can see which models: the one place that decides. A model in a private namespace exists only for the
+namespace's members (and registry admins); to everyone else it is exactly a model that does not exist.
+
+Two questions, each answered with at most ONE storage read whatever the number of versions involved:
+
+* :func:`require_visible` — a request names models (a path's name, `uri=`, `base=`/`head=`): a hidden one
+  raises the very 404 a missing model raises.
+* :func:`hidden_namespaces` — a listing (search, models, lineage): the private namespaces the caller may not
+  see. Searches hand them to the store, which leaves their models out of what it reads (see the search
+  port), so pages are not thinned after the fact.
+
+Both read the namespace list (one read: namespaces are few), once per request, and only when they must: no
+read for an admin, nor when the request names no namespaced model and lists nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar
+
+from modelyard_server.domain import access
+from modelyard_server.domain.errors import ModelNotFound
+from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.namespace_members import is_member
+from modelyard_server.domain.principal import Principal
+from modelyard_server.ports import backend
+
+# The last caller's answer, per thread or task: holding the principal itself keeps the identity check exact.
+_last_answer: ContextVar[tuple[Principal, tuple[str, ...]] | None] = ContextVar("hidden_namespaces", default=None)
+
+
+def missing_model(name: str) -> ModelNotFound:
+    """The error of a model that does not exist: what every route answers for one (and for a hidden one)."""
+    return ModelNotFound(f"there is no model '{name}'")
+
+
+def hidden_namespaces(principal: Principal) -> tuple[str, ...]:
+    """The private namespaces whose models `principal` may not see, sorted: one read of the namespace list
+    per request (none for an admin). A request authenticates its caller once, so the answer is kept for that
+    principal: the route's own listing reuses what authentication read."""
+    if "admin" in access.bootstrap_roles(principal):
+        return ()
+    kept = _last_answer.get()
+    if kept is not None and kept[0] is principal:  # the same request (a new one has a new principal)
+        return kept[1]
+    private = [namespace for namespace in backend().namespaces.list_namespaces() if namespace.private]
+    grants = backend().roles.all_grants() if private else []  # one read for every namespace, only when needed
+    hidden = tuple(sorted(namespace.name for namespace in private if not is_member(principal, namespace, grants)))
+    _last_answer.set((principal, hidden))
+    return hidden
+
+
+def is_hidden(model_name: str, hidden: tuple[str, ...]) -> bool:
+    return namespace_of(model_name) in hidden
+
+
+def require_visible(principal: Principal, model_names: Iterable[str]) -> None:
+    """Raise the missing-model 404 for the first of `model_names` the caller may not see (no read when none
+    has a namespace)."""
+    for name in model_names:
+        if namespace_of(name) is not None and is_hidden(name, hidden_namespaces(principal)):
+            raise missing_model(name)
