@@ -27,6 +27,9 @@ CALLERS = ("no role", "owner", *GRANTED, "bootstrap admin")
 ADMINS = {"admin", "bootstrap admin"}
 DEVELOPERS = {"owner", "developer"} | ADMINS
 EVERYONE = set(CALLERS)
+NS_OWNERS = {"owner"} | ADMINS
+NAMESPACE = "ns"
+SECOND_OWNER_ID = "515151"  # a second owner repository of the model (an admin added it), so one may go
 
 # Seeded: v1 and v2 ready, staging moved v1 -> v2 (a rollback goes back to v1), alias champion -> v1,
 # v3 ready and held by nothing, v4 archived, v5 registered with its bytes stored but not completed.
@@ -102,6 +105,46 @@ ROWS = [
     row("PUT", "/v1/notifications", "/v1/notifications", ADMINS, body={"routes": []}),
     row("POST", "/v1/roles", "/v1/roles", ADMINS, body={"role": "reader", "scope": "*", "team": "acme/new"}),
     row("DELETE", "/v1/roles", "/v1/roles", ADMINS, query={"scope": "*", "role": "reader", "team": "acme/leaving"}),
+    # Namespaces: admins create them and set their policy layer; a namespace's owners (here the model's owner
+    # repository is one, beside the team acme/second) change it and its owners. A model outside namespaces
+    # changes owners by admins only.
+    row("POST", "/v1/namespaces", "/v1/namespaces", ADMINS, body={"name": "fresh", "owners": [{"team": "acme/a"}]}),
+    row("PATCH", "/v1/namespaces/<namespace>", f"/v1/namespaces/{NAMESPACE}", NS_OWNERS, body={"description": "x"}),
+    row(
+        "POST",
+        "/v1/namespaces/<namespace>/owners",
+        f"/v1/namespaces/{NAMESPACE}/owners",
+        NS_OWNERS,
+        body={"team": "acme/c"},
+    ),
+    row(
+        "DELETE",
+        "/v1/namespaces/<namespace>/owners",
+        f"/v1/namespaces/{NAMESPACE}/owners",
+        NS_OWNERS,
+        query={"team": "acme/second"},
+    ),
+    row(
+        "PUT",
+        "/v1/namespaces/<namespace>/policy",
+        f"/v1/namespaces/{NAMESPACE}/policy",
+        ADMINS,
+        body={"document": {}, "expected_revision": 0},
+    ),
+    row(
+        "POST",
+        "/v1/models/<name>/owners",
+        f"/v1/models/{MODEL}/owners",
+        ADMINS,
+        body={"repository_id": "424242", "repository": "acme/new-owner"},
+    ),
+    row(
+        "DELETE",
+        "/v1/models/<name>/owners",
+        f"/v1/models/{MODEL}/owners",
+        ADMINS,
+        query={"repository": SECOND_OWNER_ID},
+    ),
 ]
 # Write routes that take no registry token: each authenticates its caller its own way.
 NO_CALLER = {
@@ -139,6 +182,10 @@ def _seed(api: EmbeddedApi) -> None:
         grant = {"role": role, "scope": "*", "repository": api.repository_id(f"acme/{role}"), "label": f"acme/{role}"}
         api.ok("POST", "/v1/roles", admin, body=grant)
     api.ok("POST", "/v1/roles", admin, body={"role": "reader", "scope": "*", "team": "acme/leaving"})
+    owners = [{"repository": api.repository_id(OWNER)}, {"team": "acme/second"}]
+    api.ok("POST", "/v1/namespaces", admin, body={"name": NAMESPACE, "owners": owners})
+    second = {"repository_id": SECOND_OWNER_ID, "repository": "acme/second-owner"}
+    api.ok("POST", f"/v1/models/{MODEL}/owners", admin, body=second)
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +229,8 @@ def _state() -> dict[str, Any]:
         "roles": sorted(grant.key().model_dump_json() for grant in store.roles.all_grants()),
         "policy": store.governance.get_registry_policy(),
         "notifications": store.notifications.get_config(),
+        "namespaces": [n.model_dump(exclude={"updated_at"}) for n in store.namespaces.list_namespaces()],
+        "namespace policy": store.namespaces.get_namespace_policy(NAMESPACE),
     }
 
 

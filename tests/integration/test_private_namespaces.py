@@ -86,7 +86,7 @@ ROUTES: dict[str, Call] = {
     ),
     "GET /v1/models/{name}/versions/{version}/reviews": Call("GET /v1/models/{name}/versions/1/reviews", 200, 200),
     "POST /v1/models/{name}/versions/{version}/reviews": Call(
-        "POST /v1/models/{name}/versions/1/reviews", 403, 403, body={"verdict": "approve"}
+        "POST /v1/models/{name}/versions/1/reviews", 403, 201, body={"verdict": "approve"}
     ),
     "GET /v1/models/{name}/versions/{version}/upload-parts": Call(
         "GET /v1/models/{name}/versions/3/upload-parts", 200, 200, query={"upload_id": "upload-1"}

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from modelyard_server.domain import access
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.role_grants import RoleGrant
 from modelyard_server.ports import backend
 
 if TYPE_CHECKING:
     from modelyard_server.domain.namespace_records import Grantee, NamespaceRecord
+    from modelyard_server.domain.role_grants import RoleGrant
 
 
 def is_grantee(principal: Principal, grantee: Grantee) -> bool:
@@ -34,6 +33,8 @@ def is_namespace_owner(principal: Principal, namespace: NamespaceRecord) -> bool
 
 def is_registry_admin(principal: Principal, grants: list[RoleGrant] | None = None) -> bool:
     """An admin of the whole registry (settings or a `*` grant); `grants` when the caller already read them."""
+    from modelyard_server.domain import access  # on use: authentication loads this module at every cold start
+
     if "admin" in access.bootstrap_roles(principal):
         return True
     grants = backend().roles.all_grants() if grants is None else grants
@@ -49,6 +50,8 @@ def is_member(principal: Principal, namespace: NamespaceRecord, grants: list[Rol
     """Who sees a private namespace and may register new models in it: its owners, and whoever holds any role
     in it (granted at the namespace or registry-wide, or by the deployment's settings: admins included).
     `grants` when the caller already read them (one read for many namespaces)."""
+    from modelyard_server.domain import access  # on use, as above
+
     if is_namespace_owner(principal, namespace) or access.bootstrap_roles(principal):
         return True
     grants = backend().roles.all_grants() if grants is None else grants

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextvars import ContextVar
 
-from modelyard_server.domain import access
 from modelyard_server.domain.errors import ModelNotFound
 from modelyard_server.domain.names import namespace_of
 from modelyard_server.domain.namespace_members import is_member
@@ -38,6 +37,8 @@ def hidden_namespaces(principal: Principal) -> tuple[str, ...]:
     """The private namespaces whose models `principal` may not see, sorted: one read of the namespace list
     per request (none for an admin). A request authenticates its caller once, so the answer is kept for that
     principal: the route's own listing reuses what authentication read."""
+    from modelyard_server.domain import access  # on use: authentication loads this module at every cold start
+
     if "admin" in access.bootstrap_roles(principal):
         return ()
     kept = _last_answer.get()
