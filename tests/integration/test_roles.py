@@ -44,6 +44,11 @@ def _grant(api: EmbeddedApi, **grant: Any) -> Any:
     return api.call("POST", "/v1/roles", _admin(api), body=grant)
 
 
+def _marketing(api: EmbeddedApi) -> None:
+    """The namespace `marketing` (a grant at a namespace needs it to exist)."""
+    api.ok("POST", "/v1/namespaces", _admin(api), body={"name": "marketing", "owners": [{"team": "acme/marketing"}]})
+
+
 def _in_production(api: EmbeddedApi) -> None:
     """fraud: v1 then v2 in production (a policy without approvals: no GitHub App here)."""
     loose = {"stages": {"production": {"min_approvals": 0, "prevent_self_approval": False, "from_stages": []}}}
@@ -68,6 +73,7 @@ def test_a_grant_is_new_once_then_already_granted_and_listed(api: EmbeddedApi) -
     again = _grant(api, role="ops", scope="*", team=OPS_TEAM)
     assert again.status == 200 and again.body["already_granted"] is True
     assert again.body["grant"]["label"] == "SRE on call"  # the grant in force, unchanged
+    _marketing(api)
     _grant(api, role="developer", scope="marketing", repository="123456")
     listed = api.ok("GET", "/v1/roles", _admin(api))["items"]
     assert [(g["scope"], g["role"], g["grantee_kind"], g["grantee"]) for g in listed] == [
@@ -125,6 +131,7 @@ def test_only_admins_read_or_change_roles(api: EmbeddedApi) -> None:
 
 
 def test_grants_and_revocations_are_in_the_audit_trail_with_before_and_after(api: EmbeddedApi) -> None:
+    _marketing(api)
     _grant(api, role="reviewer", scope="marketing", person=str(PAT), label="pat")
     _grant(api, role="reviewer", scope="marketing", person=str(PAT))  # no change: no event
     _grant(api, role="ops", scope="*", team=OPS_TEAM)
@@ -188,6 +195,7 @@ def test_a_person_with_no_role_cannot_roll_back(api: EmbeddedApi) -> None:
 
 def test_whoami_shows_the_callers_roles_per_scope(api: EmbeddedApi) -> None:
     _grant(api, role="ops", scope="*", team=OPS_TEAM)
+    _marketing(api)
     _grant(api, role="reviewer", scope="marketing", person=str(PAT))
     _grant(api, role="developer", scope="marketing", team="acme/other")
     me = api.ok("GET", "/v1/whoami", api.person(PAT, "pat", teams=(OPS_TEAM,)))
@@ -261,3 +269,11 @@ def test_a_sign_off_counts_while_its_reviewer_holds_the_role(api: EmbeddedApi) -
     promoted = api.call("POST", "/v1/models/fraud/stages/staging/promote", staging_job, body={"version": 1})
     assert promoted.status == 200, promoted
     assert api.ok("GET", "/v1/models/fraud", staging_job)["stages"]["staging"]["version"] == 1
+
+
+def test_a_grant_in_a_namespace_that_does_not_exist_is_a_404_and_stores_nothing(api: EmbeddedApi) -> None:
+    answer = _grant(api, role="developer", scope="nowhere", repository="123456")
+    assert answer.status == 404, answer
+    assert "there is no namespace 'nowhere'" in answer.problem["detail"]
+    assert api.ok("GET", "/v1/roles", _admin(api))["items"] == []
+    assert api.ok("GET", "/v1/audit", _admin(api), query={"kind": "roles.granted"})["items"] == []

@@ -1,7 +1,8 @@
 """Use cases on role grants (admins): list, grant (idempotent), revoke; each change is in the governance trail.
 
 A grant at `*` is governed by the registry (`registry:roles`), a grant at a namespace by that namespace
-(`namespace:<name>`). Namespaces are not checked to exist here: any well-formed name is a scope.
+(`namespace:<name>`). A grant needs its namespace to exist (a typo must not grant a role nobody can see);
+a revocation does not (a grant outlives nothing it could not be taken back from).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from modelyard_server.domain import access
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Contention, DomainError
 from modelyard_server.domain.governance_audit import ROLES_GRANTED, ROLES_REVOKED, governance_event
+from modelyard_server.domain.namespaces import visible_namespace
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.role_grants import (
     ONE_GRANTEE,
@@ -60,6 +62,8 @@ def _find(key: GrantKey) -> RoleGrant | None:
 
 def grant_role(request: GrantRoleRequest, principal: Principal) -> GrantAnswer:
     access.require(principal, "administer", action="granting roles")
+    if request.scope != REGISTRY_SCOPE:
+        visible_namespace(request.scope, principal)  # an admin sees every namespace: 404 only when missing
     grant = RoleGrant(
         scope=request.scope,
         role=request.role,

@@ -51,8 +51,8 @@ NAMES_A_MODEL_IN_THE_QUERY: frozenset[Operation] = frozenset(
 )
 # Operations without path parameters that name a role grant (in the query): 404 when there is none.
 NAMES_A_GRANT_IN_THE_QUERY: frozenset[Operation] = frozenset({("delete", "/v1/roles")})
-# Operations whose body names a namespace that may not exist (a new model `ns/x`): 404 when there is none.
-NAMES_A_NAMESPACE_IN_THE_BODY: frozenset[Operation] = frozenset({("post", "/v1/models")})
+# Operations whose body names a namespace that may not exist (a new model `ns/x`, a grant): 404 when there is none.
+NAMES_A_NAMESPACE_IN_THE_BODY: frozenset[Operation] = frozenset({("post", "/v1/models"), ("post", "/v1/roles")})
 # Operations answering an `ETag` and honouring `If-None-Match` with 304 (handlers/not_modified.py).
 CONDITIONAL_GETS: frozenset[Operation] = frozenset({("get", "/v1/resolve")})
 ETAG_HEADER: dict[str, Any] = {
