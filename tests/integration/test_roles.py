@@ -261,3 +261,19 @@ def test_a_sign_off_counts_while_its_reviewer_holds_the_role(api: EmbeddedApi) -
     promoted = api.call("POST", "/v1/models/fraud/stages/staging/promote", staging_job, body={"version": 1})
     assert promoted.status == 200, promoted
     assert api.ok("GET", "/v1/models/fraud", staging_job)["stages"]["staging"]["version"] == 1
+
+
+def test_an_admin_of_a_namespace_administers_its_models_and_no_others(api: EmbeddedApi) -> None:
+    """The table's admin row holds in the scope it was granted in: model policies of the namespace's models."""
+    owner_id = api.repository_id(OWNER)
+    for namespace in ("marketing", "risk"):
+        body = {"name": namespace, "owners": [{"repository": owner_id}]}
+        api.ok("POST", "/v1/namespaces", _admin(api), body=body)
+        api.ok("POST", "/v1/models", api.workflow(OWNER), body={"name": f"{namespace}/churn"})
+    _grant(api, role="admin", scope="marketing", person="4343")
+    nadia = api.person(4343, "nadia")
+    override = {"document": {}, "expected_revision": 0}
+    own = api.call("PUT", "/v1/models/marketing/churn/policy", nadia, body=override)
+    other = api.call("PUT", "/v1/models/risk/churn/policy", nadia, body=override)
+    assert own.status == 200, own
+    assert other.status == 403, other

@@ -187,7 +187,7 @@ def set_model_policy(name: str, request: SetPolicyRequest, principal: Principal)
     loaded = backend().models.load_model(name)
     if loaded is None:  # before the admin check: a missing model answers alike to all (and so a hidden one)
         raise ModelNotFound(f"there is no model '{name}'")
-    access.require(principal, "administer", action="setting a model's policy override")
+    access.require(principal, "administer", loaded.model, action="setting a model's policy override")
     record = _record(request, principal)
     event = new_event("model.policy.set", name, principal, after={"digest": record["digest"]})
     override = loaded.policy_override
