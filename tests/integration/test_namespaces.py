@@ -9,7 +9,7 @@ import pytest
 from modelyard_local.github_people import GitHubPeople
 from modelyard_server.handlers.wiring import forget_configuration
 from tests.integration.conftest import Registry
-from tests.integration.test_sessions import _session, github, people  # noqa: F401 (fixtures)
+from tests.integration.test_sessions import _session, people  # noqa: F401 (fixtures)
 
 ADMIN = "acme/platform"
 TEAM = "acme/marketing-ml"
