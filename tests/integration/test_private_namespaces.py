@@ -315,3 +315,21 @@ def test_an_owner_repository_added_to_a_hidden_model_can_use_it(hidden: Registry
     added = hidden.token(repository="acme/five", repository_id=EXTRA_OWNER_ID)  # added by the fixture
     assert hidden.call("GET", f"/v1/models/{HIDDEN}", token=added).status == 200
     assert hidden.call("POST", f"/v1/models/{HIDDEN}/versions", body=_ARTIFACT, token=added).status == 201
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/v1/models/{name}/versions", {"status": "nonsense"}), ("/v1/models/{name}/events", {"next_token": "forged"})],
+)
+def test_a_bad_parameter_does_not_tell_a_private_namespace_from_none(
+    hidden: Registry, path: str, query: dict[str, str]
+) -> None:
+    """A route that judges its parameters before it looks the model up must not answer a hidden model's
+    namespace (404 at authentication) otherwise than a namespace that does not exist."""
+    nowhere = "nowhere/churn"
+    answers = [
+        hidden.call("GET", path.replace("{name}", name), query=query, token=_outsider(hidden))
+        for name in (HIDDEN, nowhere)
+    ]
+    renamed = json.loads(json.dumps(answers[0].body).replace(HIDDEN, nowhere))
+    assert (answers[0].status, renamed) == (answers[1].status, answers[1].body)
