@@ -575,3 +575,21 @@ def test_a_verdict_against_a_holder_that_has_since_moved_does_not_count(
     assert f"stage:production held version {first}" in refused.problem["detail"]
     assert f"now holds version {newer}" in refused.problem["detail"]
     assert _production(governed) == newer
+
+
+def test_a_retried_promotion_is_answered_as_already_held_though_its_verdict_compared_with_the_holder_it_replaced(
+    governed: Registry, github: LocalGitHub
+) -> None:
+    """The release job's promotion succeeded but its answer was lost: the retry finds production holding the
+    very version, which is not a newer holder the verdict knew nothing about."""
+    first = _validated_in_staging(governed, b"v1", 0.9)
+    github.approve("acme/fraud", "1001", "alice", "production")
+    assert _promote_production(governed, first).status == 200
+    second = _validated_in_staging(governed, b"v2", 0.95)  # its verdict compared with v1 in production
+    github.approve("acme/fraud", "2002", "alice", "production")
+    assert _promote_production(governed, second, run_id="2002").status == 200
+
+    retried = _promote_production(governed, second, run_id="2002")
+    assert retried.status == 200, retried
+    assert retried.body["already_held"] is True
+    assert _production(governed) == second

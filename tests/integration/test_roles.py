@@ -277,3 +277,17 @@ def test_a_grant_in_a_namespace_that_does_not_exist_is_a_404_and_stores_nothing(
     assert "there is no namespace 'nowhere'" in answer.problem["detail"]
     assert api.ok("GET", "/v1/roles", _admin(api))["items"] == []
     assert api.ok("GET", "/v1/audit", _admin(api), query={"kind": "roles.granted"})["items"] == []
+
+
+def test_an_admin_of_a_namespace_may_not_replace_its_models_stage_rules(api: EmbeddedApi) -> None:
+    """A model's override replaces whole stage rules, so it could loosen production's: registry admins only.
+    (A namespace's admin restores its archived versions: restoring only undoes an archive.)"""
+    owner_id = api.repository_id(OWNER)
+    api.ok("POST", "/v1/namespaces", _admin(api), body={"name": "marketing", "owners": [{"repository": owner_id}]})
+    api.ok("POST", "/v1/models", api.workflow(OWNER), body={"name": "marketing/churn"})
+    _grant(api, role="admin", scope="marketing", person="4343")
+    nadia = api.person(4343, "nadia")
+    override = {"document": {}, "expected_revision": 0}
+    refused = api.call("PUT", "/v1/models/marketing/churn/policy", nadia, body=override)
+    assert refused.status == 403, refused
+    assert api.ok("PUT", "/v1/models/marketing/churn/policy", _admin(api), body=override)["override"] is not None

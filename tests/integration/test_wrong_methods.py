@@ -29,3 +29,14 @@ def test_a_method_the_path_does_not_take_is_405_naming_those_it_does(
 def test_a_path_the_api_does_not_serve_is_still_404(registry: Registry) -> None:
     answer = registry.call("GET", "/v1/nothing-here")
     assert answer.status == 404 and answer.body["type"].endswith("no-such-route")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PATCH", "/v1/models/marketing/churn/aliases/champion"), ("GET", "/v1/models/marketing/churn/nothing")],
+)
+def test_a_namespaced_path_is_quoted_back_as_it_was_sent(registry: Registry, method: str, path: str) -> None:
+    """The routing joins a namespaced name's two segments internally; the answer names the path the caller sent."""
+    answer = registry.call(method, path, body={} if method == "PATCH" else None)
+    assert answer.status in (404, 405), answer
+    assert f"{path} " in answer.body["detail"], answer.body["detail"]

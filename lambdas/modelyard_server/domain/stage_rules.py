@@ -197,10 +197,11 @@ def check_admission(
 def _check_baselines(number: int, baselines: Mapping[str, int | None], holders: Mapping[str, int | None]) -> None:
     """A no-regression verdict holds against the versions it compared with: when another release has moved
     one of those pointers since, the verdict says nothing about the new holder (and an older run approved
-    late would put its version back over a newer one)."""
+    late would put its version back over a newer one). A pointer that holds this very version now is no newer
+    holder: a retried promotion finds its own move done."""
     for pointer, then in sorted(baselines.items()):
         held_now = holders.get(pointer)
-        if held_now != then:
+        if held_now not in (then, number):
             raise PolicyViolation(
                 f"version {number} was validated when {pointer} held {_held(then)}; it now holds {_held(held_now)}: "
                 "validate it again against what it holds now"

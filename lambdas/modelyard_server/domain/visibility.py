@@ -4,7 +4,7 @@ namespace's members (and registry admins); to everyone else it is exactly a mode
 Two questions, each answered with at most ONE storage read whatever the number of versions involved:
 
 * :func:`require_visible` — a request names models (a path's name, `uri=`, `base=`/`head=`): a hidden one
-  raises the very 404 a missing model raises.
+  raises the very 404 a missing model raises (as does a name in a namespace that does not exist).
 * :func:`hidden_namespaces` — a listing (search, models, lineage): the private namespaces the caller may not
   see. Searches hand them to the store, which leaves their models out of what it reads (see the search
   port), so pages are not thinned after the fact.
@@ -25,7 +25,9 @@ from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
 
 # The last caller's answer, per thread or task: holding the principal itself keeps the identity check exact.
-_last_answer: ContextVar[tuple[Principal, tuple[str, ...]] | None] = ContextVar("hidden_namespaces", default=None)
+_last_answer: ContextVar[tuple[Principal, tuple[str, ...], frozenset[str]] | None] = ContextVar(
+    "hidden_namespaces", default=None
+)
 
 
 def missing_model(name: str) -> ModelNotFound:
@@ -37,18 +39,25 @@ def hidden_namespaces(principal: Principal) -> tuple[str, ...]:
     """The private namespaces whose models `principal` may not see, sorted: one read of the namespace list
     per request (none for an admin). A request authenticates its caller once, so the answer is kept for that
     principal: the route's own listing reuses what authentication read."""
+    return _namespaces_seen(principal)[0]
+
+
+def _namespaces_seen(principal: Principal) -> tuple[tuple[str, ...], frozenset[str] | None]:
+    """(the hidden namespaces, every namespace that exists); None for the latter when the caller sees all."""
     from modelyard_server.domain import access  # on use: authentication loads this module at every cold start
 
     if "admin" in access.bootstrap_roles(principal):
-        return ()
+        return (), None
     kept = _last_answer.get()
     if kept is not None and kept[0] is principal:  # the same request (a new one has a new principal)
-        return kept[1]
-    private = [namespace for namespace in backend().namespaces.list_namespaces() if namespace.private]
+        return kept[1], kept[2]
+    every = backend().namespaces.list_namespaces()
+    private = [namespace for namespace in every if namespace.private]
     grants = backend().roles.all_grants() if private else []  # one read for every namespace, only when needed
     hidden = tuple(sorted(namespace.name for namespace in private if not is_member(principal, namespace, grants)))
-    _last_answer.set((principal, hidden))
-    return hidden
+    existing = frozenset(namespace.name for namespace in every)
+    _last_answer.set((principal, hidden, existing))
+    return hidden, existing
 
 
 def is_hidden(model_name: str, hidden: tuple[str, ...]) -> bool:
@@ -57,7 +66,12 @@ def is_hidden(model_name: str, hidden: tuple[str, ...]) -> bool:
 
 def require_visible(principal: Principal, model_names: Iterable[str]) -> None:
     """Raise the missing-model 404 for the first of `model_names` the caller may not see (no read when none
-    has a namespace)."""
+    has a namespace). A name in a namespace that does not exist is as missing, here too: were it answered
+    later, after the route judged its parameters, a bad parameter would tell a private namespace from none."""
     for name in model_names:
-        if namespace_of(name) is not None and is_hidden(name, hidden_namespaces(principal)):
+        namespace = namespace_of(name)
+        if namespace is None:
+            continue
+        hidden, existing = _namespaces_seen(principal)
+        if namespace in hidden or (existing is not None and namespace not in existing):
             raise missing_model(name)

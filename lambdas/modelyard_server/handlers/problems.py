@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.adapters.oidc import TokenRejected
 from modelyard_server.domain.errors import DomainError
+from modelyard_server.handlers.model_paths import NAME_JOINER
 from modelyard_server.observability import logger
 from modelyard_server.ports.records import BadPageToken, StorageBusy, StorageFull
 
@@ -137,12 +138,13 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
     def _no_route(_: Exception) -> Response[str]:
         event = app.current_event
         allowed = methods_serving(app, event.path)
+        sent = event.path.replace(NAME_JOINER, "/")  # a namespaced name as the caller wrote it, not as routed
         if allowed:
             refusal = problem(
                 405,
                 "method-not-allowed",
                 "Method not allowed",
-                f"{event.path} takes {', '.join(allowed)}, not {event.http_method} (see /v1/openapi.json)",
+                f"{sent} takes {', '.join(allowed)}, not {event.http_method} (see /v1/openapi.json)",
             )
             refusal.headers["Allow"] = ", ".join(allowed)
             return refusal
@@ -150,7 +152,7 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
             404,
             "no-such-route",
             "No such route",
-            f"{event.http_method} {event.path} is not part of the modelyard API (see /v1/openapi.json)",
+            f"{event.http_method} {sent} is not part of the modelyard API (see /v1/openapi.json)",
         )
 
     @app.exception_handler(Exception)
