@@ -306,11 +306,6 @@ def test_a_visible_child_does_not_name_its_hidden_parent_to_an_outsider(hidden: 
     assert children[0] == children[1]  # a hidden parent answers as a missing one: no children
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="visibility counts namespace owners and role holders, not the model's owner repositories: an owner "
-    "added with POST /v1/models/{name}/owners is told its own model does not exist",
-)
 def test_an_owner_repository_added_to_a_hidden_model_can_use_it(hidden: Registry) -> None:
     added = hidden.token(repository="acme/five", repository_id=EXTRA_OWNER_ID)  # added by the fixture
     assert hidden.call("GET", f"/v1/models/{HIDDEN}", token=added).status == 200

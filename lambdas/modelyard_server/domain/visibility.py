@@ -73,5 +73,17 @@ def require_visible(principal: Principal, model_names: Iterable[str]) -> None:
         if namespace is None:
             continue
         hidden, existing = _namespaces_seen(principal)
-        if namespace in hidden or (existing is not None and namespace not in existing):
+        if existing is not None and namespace not in existing:
             raise missing_model(name)
+        if namespace in hidden and not _owns(principal, name):
+            raise missing_model(name)
+
+
+def _owns(principal: Principal, name: str) -> bool:
+    """Whether the caller is one of the model's owner repositories (by id): an owner an admin or the namespace's
+    owners added sees its own model, even in a private namespace it is no member of. One read, and only for a
+    caller the namespace hides."""
+    from modelyard_server.domain import access  # on use, as above
+
+    model = backend().models.get_model(name)
+    return model is not None and access.owns(model, principal)
