@@ -20,7 +20,7 @@ from modelyard_server.domain.errors import (
     VersionNotFound,
     VersionStateConflict,
 )
-from modelyard_server.domain.lineage import attest_lineage
+from modelyard_server.domain.lineage import LineageRefused, attest_lineage
 from modelyard_server.domain.names import VersionRef, parse_model_uri, parse_version_ref, version_uri
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import InvalidReference, get_version_by_number, resolve_number, resolve_uri
@@ -37,7 +37,7 @@ from modelyard_server.domain.schemas import (
     VersionRecord,
     VersionSummary,
 )
-from modelyard_server.domain.visibility import require_visible
+from modelyard_server.domain.visibility import parents_named_outside, require_visible
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import BlobFacts, ConditionFailed, blob_key
 from modelyard_server.settings import get_settings
@@ -95,6 +95,13 @@ def register_version(
     if request.semver is not None and backend().versions.get_semver_claim(name, request.semver) is not None:
         raise SemverTaken(f"model '{name}' already has a version labelled {request.semver}")
     lineage = attest_lineage(request.lineage, principal, lambda uri: visible_parent(uri, principal))
+    if exposed := parents_named_outside(name, lineage.parents):
+        problems = [f"lineage.parents: {uri} is in private namespace '{namespace}'" for uri, namespace in exposed]
+        raise LineageRefused(
+            "; ".join(problems) + f"; a version of '{name}', outside it, may not name it as a parent (whoever "
+            "reads the version would learn the parent's name)",
+            violations=problems,
+        )
 
     already_stored = backend().versions.verified_blob(request.artifact.sha256) is not None
     expected_latest = model.latest_version

@@ -87,3 +87,17 @@ def _owns(principal: Principal, name: str) -> bool:
 
     model = backend().models.get_model(name)
     return model is not None and access.owns(model, principal)
+
+
+def parents_named_outside(model_name: str, parents: Iterable[str]) -> list[tuple[str, str]]:
+    """(URI, namespace) of each of `parents` in a private namespace other than `model_name`'s. Whoever may read
+    the child reads its lineage (its parents, compare, `parent=` searches): naming such a parent from outside
+    its namespace would tell outsiders its name. One read of the namespace list, only when a parent is in
+    another namespace."""
+    own = namespace_of(model_name)
+    named = [(uri, namespace_of(uri.removeprefix("models:/").rsplit("/", 1)[0])) for uri in parents]
+    foreign = {namespace for _, namespace in named if namespace is not None and namespace != own}
+    if not foreign:
+        return []
+    private = {record.name for record in backend().namespaces.list_namespaces() if record.private}
+    return [(uri, namespace) for uri, namespace in named if namespace is not None and namespace in foreign & private]
