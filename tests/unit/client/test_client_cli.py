@@ -285,3 +285,19 @@ def test_a_version_in_other_digits_is_a_usage_error_not_a_crash(
     code, out, err = run(capsys, "archive", "fraud", version, "--reason", "gone")
     assert code == 2, (out, err)
     assert "version" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("search", "--model-p", "fraud"),  # --model-prefix, abbreviated
+        ("register", "fraud", "model.onnx", "--framew", "sklearn"),  # --framework
+        ("whoami", "--js"),  # --json
+    ],
+)
+def test_an_abbreviated_option_is_a_usage_error_not_a_guess(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2, (out, err)
+    assert "unrecognized arguments" in err or "unrecognized" in err
