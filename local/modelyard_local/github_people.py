@@ -264,8 +264,13 @@ def _teams(person: Person) -> list[dict[str, Any]]:
     return teams
 
 
+def organization_id(login: str) -> int:
+    """The stand-in's id of an organization (stable per login, as GitHub's ids are per account)."""
+    return int(local_user_id(f"org:{login}")) % 10_000_000
+
+
 def _orgs(person: Person) -> list[dict[str, Any]]:
-    return [{"login": org, "id": int(local_user_id(f"org:{org}")) % 10_000_000} for org in sorted(person.organizations)]
+    return [{"login": org, "id": organization_id(org)} for org in sorted(person.organizations)]
 
 
 def parse_form(body: bytes, content_type: str) -> dict[str, str]:

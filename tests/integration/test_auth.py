@@ -141,3 +141,20 @@ def test_a_recreated_repository_with_the_owners_name_is_not_the_owner(registry: 
         "POST", "/v1/models/fraud/versions", body={"artifact": {"sha256": "c" * 64, "size": 1}}, token=owner
     )
     assert allowed.status == 201
+
+
+def test_an_owner_allowed_by_id_admits_that_account_only_not_its_old_name(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An organization renamed away leaves its name free to register: `id:<owner id>` admits the account."""
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    monkeypatch.setenv("MODELYARD_ALLOWED_OWNERS", "id:4242")
+    forget_configuration()
+    ours = registry.token(repository="acme/models", repository_owner="acme", repository_owner_id="4242")
+    squatter = registry.token(repository="acme/models", repository_owner="acme", repository_owner_id="9999")
+    assert registry.call("GET", "/v1/models", token=ours).status == 200
+    refused = registry.call("POST", "/v1/models", body={"name": "squatted"}, token=squatter)
+    assert refused.status == 403, refused
+    assert "9999" in refused.problem["detail"]
+    assert registry.call("GET", "/v1/models/squatted", token=ours).status == 404

@@ -143,6 +143,20 @@ def test_only_members_of_the_allowed_organizations_sign_in(
     assert "not a member of acme" in answer.problem["detail"]
 
 
+def test_people_are_admitted_by_their_organizations_id_when_the_owner_is_given_by_id(
+    registry: Registry, people: GitHubPeople, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelyard_local.github_people import organization_id
+    from modelyard_server.handlers.wiring import forget_settings
+
+    monkeypatch.setenv("MODELYARD_ALLOWED_OWNERS", f"id:{organization_id('acme')}")
+    forget_settings()
+    assert _session(registry, people, "member", orgs=("acme",))["user"]["login"] == "member"
+    people.add_person("stranger", orgs=("acme-renamed-away",))
+    refused = _sign_in(registry, people.token_for("stranger"))
+    assert refused.status == 403, refused
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -37,15 +37,15 @@ class GitHubUserApi:
             for team in self._pages("/user/teams", user_token)
             if isinstance(team, dict) and isinstance(team.get("organization"), dict) and team.get("slug")
         }
-        organizations = {
-            str(org["login"]).lower() for org in self._pages("/user/orgs", user_token) if isinstance(org, dict)
-        }
-        organizations |= {team.split("/", 1)[0] for team in teams}
+        orgs = [org for org in self._pages("/user/orgs", user_token) if isinstance(org, dict) and org.get("login")]
+        organizations = {str(org["login"]).lower() for org in orgs} | {team.split("/", 1)[0] for team in teams}
+        organization_ids = {str(org["login"]).lower(): str(org["id"]) for org in orgs if isinstance(org.get("id"), int)}
         return GitHubIdentity(
             user_id=int(user["id"]),
             login=str(user["login"]),
             teams=tuple(sorted(teams)),
             organizations=tuple(sorted(organizations)),
+            organization_ids=tuple(sorted(organization_ids.items())),
         )
 
     def _pages(self, path: str, token: str) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -182,6 +183,23 @@ class Principal:
         return {name: self.claims[name] for name in PROVENANCE_CLAIMS if name in self.claims}
 
 
+OWNER_ID_PREFIX = "id:"
+
+
+def owner_admitted(allowed_owners: tuple[str, ...], accounts: Iterable[tuple[str | None, str | None]]) -> bool:
+    """Whether one of `accounts` ((name, id) of a GitHub user or organization) is among `allowed_owners`.
+
+    An entry `id:<account id>` admits that account whatever it is called; a bare name admits whoever holds
+    the name now (a renamed organization's old name can be registered by someone else: prefer ids).
+    """
+    ids = {entry.removeprefix(OWNER_ID_PREFIX) for entry in allowed_owners if entry.startswith(OWNER_ID_PREFIX)}
+    names = {entry.lower() for entry in allowed_owners if not entry.startswith(OWNER_ID_PREFIX)}
+    return any(
+        (account_id is not None and account_id in ids) or (name is not None and name.lower() in names)
+        for name, account_id in accounts
+    )
+
+
 def require_allowed_owner(principal: Principal, allowed_owners: tuple[str, ...]) -> None:
     """Any repository on github.com can mint an Actions token for our audience: admit only our owners.
 
@@ -190,5 +208,7 @@ def require_allowed_owner(principal: Principal, allowed_owners: tuple[str, ...])
     owner = principal.claims.get("repository_owner")
     if not allowed_owners or owner is None:
         return
-    if str(owner).lower() not in {allowed.lower() for allowed in allowed_owners}:
-        raise Forbidden(f"this registry does not accept tokens from repositories of '{owner}'")
+    owner_id = principal.claims.get("repository_owner_id")
+    if not owner_admitted(allowed_owners, [(str(owner), str(owner_id) if owner_id is not None else None)]):
+        shown = f"'{owner}' (id {owner_id})" if owner_id is not None else f"'{owner}'"
+        raise Forbidden(f"this registry does not accept tokens from repositories of {shown}")

@@ -15,7 +15,7 @@ from pydantic import Field
 from modelyard_server.domain import access
 from modelyard_server.domain.errors import DomainError, Forbidden, Unauthenticated
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
-from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.principal import Principal, owner_admitted
 from modelyard_server.domain.role_grants import ScopeRoles
 from modelyard_server.ports.identity import GitHubIdentity, GitHubTokenRefused, GitHubUnreachable, GitHubUsers
 
@@ -97,10 +97,9 @@ def open_session(
         raise Unauthenticated(f"{error}; run `modelyard login` again") from None
     except GitHubUnreachable as error:
         raise SignInUnavailable(f"{error}; try again shortly", error.retry_after) from None
-    allowed = {owner.lower() for owner in allowed_owners}
-    if allowed and not allowed & ({person.login.lower(), *person.organizations}):
+    if allowed_owners and not owner_admitted(allowed_owners, person.accounts()):
         # the same rule as for workflows: only members of the registry's organizations get in
-        raise Forbidden(f"GitHub user '{person.login}' is not a member of {', '.join(sorted(allowed))}")
+        raise Forbidden(f"GitHub user '{person.login}' is not a member of {', '.join(sorted(allowed_owners))}")
     token, expires = tokens.issue(person)
     return SessionGrant(
         token=token,

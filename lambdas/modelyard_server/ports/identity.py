@@ -14,6 +14,12 @@ class GitHubIdentity:
     login: str
     teams: tuple[str, ...]  # `org/team-slug`, sorted
     organizations: tuple[str, ...]  # organization logins, lowercase, sorted
+    organization_ids: tuple[tuple[str, str], ...] = ()  # (login, id) of the organizations GitHub lists
+
+    def accounts(self) -> list[tuple[str | None, str | None]]:
+        """(name, id) of the person and of each organization they belong to: what an allowed owner matches."""
+        named = dict(self.organization_ids)
+        return [(self.login, str(self.user_id)), *((org, named.get(org)) for org in self.organizations)]
 
 
 class GitHubTokenRefused(Exception):
