@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn, get_args
 
 from modelyard_server.domain.errors import Forbidden
 from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.principal import is_grantee
 from modelyard_server.domain.role_grants import REGISTRY_SCOPE, ROLES, Role, RoleGrant, ScopeRoles
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
@@ -73,12 +74,7 @@ def bootstrap_roles(principal: Principal) -> set[Role]:
 
 
 def grant_matches(grant: RoleGrant, principal: Principal) -> bool:
-    if grant.grantee_kind == "team":
-        return principal.is_person and grant.grantee in {team.casefold() for team in principal.teams}
-    if grant.grantee_kind == "person":
-        return principal.is_person and principal.login_id == grant.grantee
-    repository_id = principal.claims.get("repository_id")
-    return not principal.is_person and repository_id is not None and str(repository_id) == grant.grantee
+    return is_grantee(principal, grant.grantee_kind, grant.grantee)
 
 
 def granted_roles(principal: Principal, namespace: str | None, grants: list[RoleGrant]) -> set[Role]:

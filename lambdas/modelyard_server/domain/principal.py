@@ -183,6 +183,21 @@ class Principal:
         return {name: self.claims[name] for name in PROVENANCE_CLAIMS if name in self.claims}
 
 
+def is_grantee(principal: Principal, kind: str, grantee: str) -> bool:
+    """Whether the caller is the grantee of a role or a namespace's ownership, matched by what cannot be
+    renamed or re-taken: a `team` (`org/team`) by a person's session teams (case-insensitively), a `person` by
+    GitHub user id (a person's session, never a run they triggered), a `repository` by the `repository_id`
+    claim of its workflow's token. Never by login or repository name."""
+    if kind == "team":
+        return principal.is_person and grantee.casefold() in {team.casefold() for team in principal.teams}
+    if kind == "person":
+        return principal.is_person and principal.login_id == grantee
+    repository_id = principal.claims.get("repository_id")
+    return (
+        kind == "repository" and not principal.is_person and repository_id is not None and str(repository_id) == grantee
+    )
+
+
 OWNER_ID_PREFIX = "id:"
 
 
