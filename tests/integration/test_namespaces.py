@@ -198,3 +198,24 @@ def test_model_owners_change_by_admins_with_events_and_patch_points_at_the_route
     assert [e["model"] for e in trail.body["items"]] == ["model:fraud", "model:fraud"]
     events = admins.call("GET", "/v1/models/fraud/events").body["items"]
     assert [e["type"] for e in events][-2:] == ["model.owners.changed", "model.owners.changed"]
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "query"),
+    [
+        ("POST", {"repository_id": "abc", "repository": "acme/x"}, None),  # an id is digits
+        ("POST", {"repository_id": "43"}, None),  # the full name is required
+        ("POST", {"repository_id": "43", "repository": "not a repo"}, None),
+        ("POST", {"repository_id": "43", "repository": "acme/x", "extra": 1}, None),
+        ("DELETE", None, {}),  # which owner?
+        ("DELETE", None, {"repository": "acme/fraud"}),  # by id, not by name
+    ],
+)
+def test_a_malformed_model_owner_change_is_refused_and_changes_nothing(
+    admins: Registry, method: str, body: dict[str, Any] | None, query: dict[str, str] | None
+) -> None:
+    admins.create_model("fraud", repository_id="42")
+    answer = admins.call(method, "/v1/models/fraud/owners", body=body, query=query, token=_admin(admins))
+    assert answer.status in (400, 422), answer
+    model = admins.call("GET", "/v1/models/fraud").body
+    assert (model["owners"], model["owner_ids"]) == (["acme/fraud"], ["42"])
