@@ -88,7 +88,7 @@ class BodyLimit:
         if undecodable is not None:
             return problem_answer(400, "malformed-request", "Malformed request", f"{undecodable} is not UTF-8")
         headers = {name.decode().lower(): value.decode() for name, value in scope.get("headers", [])}
-        return body_problem(headers, body, self.limit)
+        return body_problem(headers, body, self.limit, str(scope.get("path", "")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

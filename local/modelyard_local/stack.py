@@ -41,6 +41,7 @@ from botocore.config import Config as BotoConfig
 from modelyard_local.github import APP_ID as GITHUB_APP_ID
 from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from modelyard_local.local_sign_in import LOCAL_SIGN_IN_PATH, LocalSignInLinks, with_local_sign_in
 from modelyard_local.moto_server import MotoServer
 from modelyard_local.ports import listen_on
 from modelyard_local.template_resources import create_bucket, create_table
@@ -140,6 +141,7 @@ class LocalStack:
 
         self._with_github = github
         self._github: LocalGitHub | None = None
+        self._sign_in_links: LocalSignInLinks | None = None
         self._session_key = secrets.token_urlsafe(48)
         self._moto: MotoServer | None = None
         self._moto_url: str | None = None
@@ -480,8 +482,17 @@ class LocalStack:
         operator = Principal(claims={"sub": "local:modelyard-dev", "actor": "modelyard dev", "iss": "modelyard-local"})
         store_notifications(request, operator)
 
+    def sign_in_link(self, login: str) -> str:
+        """A one-time link that signs a browser in to the web pages as `login` (a GitHub stand-in person)."""
+        if self._sign_in_links is None:
+            raise RuntimeError("LocalStack signs people in only when started with github=True")
+        return f"{self.api_url}{LOCAL_SIGN_IN_PATH}?code={self._sign_in_links.issue(login)}"
+
     def _start_api(self) -> None:
         app = self._app_factory()
+        if self._github is not None:
+            self._sign_in_links = LocalSignInLinks(self._github.people)
+            app = with_local_sign_in(app, self._sign_in_links)
         sock = self._api_socket = self._reserved.pop("api")
         config = uvicorn.Config(
             app,

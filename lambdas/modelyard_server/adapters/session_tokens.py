@@ -8,6 +8,9 @@ session issuer), `aud` (a session audience, never the OIDC one), `sub` (`github-
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Callable
@@ -53,6 +56,13 @@ class SessionTokens:
             "jti": secrets.token_urlsafe(16),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"typ": "JWT"}), expires
+
+    def tag(self, purpose: str, value: str) -> str:
+        """A MAC of `value` for one `purpose` under the session key (base64url): what binds a web form to its
+        session (CSRF) or a sign-in cookie to this registry. Purposes never collide: each is part of the input."""
+        message = f"modelyard:{purpose}\0{value}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a session token this registry signed, for its audience, not expired."""

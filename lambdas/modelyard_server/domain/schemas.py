@@ -234,6 +234,9 @@ class PointerState(RegistryModel):
     version: int
     updated_at: datetime
     updated_by: str
+    metrics: dict[str, float] = Field(
+        default_factory=dict, description="The held version's metrics, as the pointer carries them (no extra read)"
+    )
 
 
 class ModelRecord(RegistryModel):

@@ -16,6 +16,8 @@ from typing import Any
 from modelyard_server.handlers.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
 JSON_MEDIA_TYPE = "application/json"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+PAGES_PREFIX = "/ui/"  # the web pages' forms post URL-encoded fields, which their routes read themselves
 
 
 def problem_answer(status: int, slug: str, title: str, detail: str) -> dict[str, Any]:
@@ -36,9 +38,9 @@ def oversize_problem(body_length: int, limit: int) -> dict[str, Any] | None:
     )
 
 
-def _is_json_media_type(content_type: str) -> bool:
+def _is_utf8_media_type(content_type: str, wanted: str) -> bool:
     media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
-    if media_type != JSON_MEDIA_TYPE:
+    if media_type != wanted:
         return False
     for parameter in parameters:
         name, _, value = parameter.partition("=")
@@ -47,16 +49,17 @@ def _is_json_media_type(content_type: str) -> bool:
     return True
 
 
-def body_problem(headers: Mapping[str, str], body: bytes, limit: int) -> dict[str, Any] | None:
+def body_problem(headers: Mapping[str, str], body: bytes, limit: int, path: str = "") -> dict[str, Any] | None:
     """Why the API cannot read this request's body (a problem answer), or None when it can.
 
-    `headers` must have lower-case names.
+    `headers` must have lower-case names. A web page's form (`path` under /ui/) may be URL-encoded instead.
     """
     too_large = oversize_problem(len(body), limit)
     if too_large is not None or not body:
         return too_large
     content_type = headers.get("content-type", "")
-    if not _is_json_media_type(content_type):
+    is_page_form = path.startswith(PAGES_PREFIX) and _is_utf8_media_type(content_type, FORM_MEDIA_TYPE)
+    if not is_page_form and not _is_utf8_media_type(content_type, JSON_MEDIA_TYPE):
         said = f"'{content_type[:100]}'" if content_type else "no Content-Type"
         return problem_answer(
             415,
@@ -87,4 +90,8 @@ def lambda_body_problem(event: Mapping[str, Any], limit: int) -> dict[str, Any] 
     else:
         body = raw.encode("utf-8", "surrogatepass")
     headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
-    return body_problem(headers, body, limit)
+    stage = (event.get("requestContext") or {}).get("stage")
+    path = str(event.get("rawPath") or "")
+    if isinstance(stage, str) and stage != "$default":
+        path = path.removeprefix(f"/{stage}")
+    return body_problem(headers, body, limit, path)

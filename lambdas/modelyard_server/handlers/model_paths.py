@@ -1,4 +1,5 @@
-"""A namespaced model's name takes two path segments: `/v1/models/marketing/churn/versions/7`.
+"""A namespaced model's name takes two path segments: `/v1/models/marketing/churn/versions/7` (and the web
+page `/ui/models/marketing/churn`).
 
 API Gateway's HTTP APIs decode `%2F` before the function sees the path, and so does every ASGI server, so
 the name cannot travel as one encoded segment. Both entry points (the Lambda handler and the local ASGI app)
@@ -16,18 +17,21 @@ from typing import Any
 from modelyard_server.domain.names import MODEL_PATH_WORDS
 
 MODELS_PREFIX = "/v1/models/"
+PAGES_PREFIX = "/ui/models/"  # the web pages name models the same way
+MODEL_PREFIXES = (MODELS_PREFIX, PAGES_PREFIX)
 NAME_JOINER = "%2F"  # the router's `<name>` matches `%`; no model name holds one, so nothing else is read so
 
 
 def route_path(path: str) -> str:
     """`path` with a namespaced model's two name segments joined into the one the routes declare."""
-    if not path.startswith(MODELS_PREFIX):
+    prefix = next((prefix for prefix in MODEL_PREFIXES if path.startswith(prefix)), None)
+    if prefix is None:
         return path
-    segments = path[len(MODELS_PREFIX) :].split("/")
+    segments = path[len(prefix) :].split("/")
     if len(segments) < 2 or segments[1] in MODEL_PATH_WORDS or not segments[0] or not segments[1]:
         return path
     joined = [segments[0] + NAME_JOINER + segments[1], *segments[2:]]
-    return MODELS_PREFIX + "/".join(joined)
+    return prefix + "/".join(joined)
 
 
 def routed_event(event: dict[str, Any]) -> dict[str, Any]:

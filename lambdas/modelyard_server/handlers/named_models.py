@@ -11,7 +11,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Request
 
 from modelyard_server.domain.names import parse_model_uri
-from modelyard_server.handlers.model_paths import MODELS_PREFIX, NAME_JOINER
+from modelyard_server.handlers.model_paths import MODEL_PREFIXES, NAME_JOINER
 
 URI_PARAMETERS = ("uri", "base", "head")
 
@@ -21,7 +21,7 @@ def models_named(request: Request) -> list[str]:
     names: list[str] = []
     path = request.path_parameters or {}
     name = path.get("name")
-    if request.route.startswith(MODELS_PREFIX) and isinstance(name, str):
+    if request.route.startswith(MODEL_PREFIXES) and isinstance(name, str):
         names.append(name.replace(NAME_JOINER, "/"))  # a namespaced name's two segments, as routed
     query = request.query_parameters or {}
     for parameter in URI_PARAMETERS:

@@ -18,9 +18,11 @@ from modelyard_server.domain.errors import DomainError
 from modelyard_server.handlers.model_paths import NAME_JOINER
 from modelyard_server.observability import logger
 from modelyard_server.ports.records import BadPageToken, StorageBusy, StorageFull
+from modelyard_server.ui.sign_in_needed import SignInNeeded
 
 PROBLEM_BASE = "https://modelyard.dev/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+PAGES_PREFIX = "/ui/"
 
 
 def problem_document(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -82,7 +84,25 @@ def _validation_problem(error: RequestValidationError) -> Response[str]:
     return problem(422, "validation-failed", "Request validation failed", summary, errors=fields)
 
 
+def for_pages(app: ApiGatewayResolver, answer: Response[str]) -> Response[str]:
+    """The problem as it is, or for a web page (/ui/) the same status and words as a page."""
+    if not app.current_event.path.startswith(PAGES_PREFIX):
+        return answer
+    from modelyard_server.ui.error_pages import problem_page  # Jinja loads only for the pages
+
+    return problem_page(answer)
+
+
 def register_problem_handlers(app: ApiGatewayResolver) -> None:
+    def paged(answer: Response[str]) -> Response[str]:
+        return for_pages(app, answer)
+
+    @app.exception_handler(SignInNeeded)
+    def _sign_in(error: SignInNeeded) -> Response[str]:
+        from modelyard_server.ui.error_pages import sign_in_first
+
+        return sign_in_first(error.next_page)
+
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[str]:
         logger.info("request refused", extra={"problem": error.slug, "status": error.status})
@@ -90,7 +110,7 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             answer.headers["Retry-After"] = str(retry_after)
-        return answer
+        return paged(answer)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
@@ -98,41 +118,45 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
         # (imported here: query_parameters builds its answer with this module's `problem`)
         from modelyard_server.handlers.query_parameters import query_parameters_problem
 
-        return query_parameters_problem(app) or _validation_problem(error)
+        return paged(query_parameters_problem(app) or _validation_problem(error))
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(error: RequestUnsupportedContentType) -> Response[str]:
         said = app.current_event.headers.get("content-type") or "no Content-Type"
-        return problem(
-            415,
-            "unsupported-media-type",
-            "Unsupported media type",
-            f"the body was sent with '{said[:100]}'; send JSON with 'Content-Type: application/json'",
+        return paged(
+            problem(
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                f"the body was sent with '{said[:100]}'; send JSON with 'Content-Type: application/json'",
+            )
         )
 
     @app.exception_handler(TokenRejected)
     def _token(error: TokenRejected) -> Response[str]:
         logger.info("token rejected", extra={"reason": str(error)})
-        return problem(401, "invalid-token", "Invalid bearer token", str(error))
+        return paged(problem(401, "invalid-token", "Invalid bearer token", str(error)))
 
     @app.exception_handler(GitHubUnavailable)
     def _github(error: GitHubUnavailable) -> Response[str]:
         logger.warning("GitHub unavailable", extra={"reason": str(error)})
-        return problem(502, "github-unavailable", "GitHub could not be reached", str(error))
+        return paged(problem(502, "github-unavailable", "GitHub could not be reached", str(error)))
 
     @app.exception_handler([StorageFull, StorageBusy])
     def _storage(error: StorageFull | StorageBusy) -> Response[str]:
         document, headers = storage_problem(error)
-        return Response(
-            status_code=document["status"],
-            content_type=PROBLEM_CONTENT_TYPE,
-            body=json.dumps(document),
-            headers=headers or None,
+        return paged(
+            Response(
+                status_code=document["status"],
+                content_type=PROBLEM_CONTENT_TYPE,
+                body=json.dumps(document),
+                headers=headers or None,
+            )
         )
 
     @app.exception_handler(BadPageToken)
     def _page(error: BadPageToken) -> Response[str]:
-        return problem(400, "invalid-next-token", "Invalid pagination token", str(error))
+        return paged(problem(400, "invalid-next-token", "Invalid pagination token", str(error)))
 
     @app.not_found
     def _no_route(_: Exception) -> Response[str]:
@@ -147,15 +171,19 @@ def register_problem_handlers(app: ApiGatewayResolver) -> None:
                 f"{sent} takes {', '.join(allowed)}, not {event.http_method} (see /v1/openapi.json)",
             )
             refusal.headers["Allow"] = ", ".join(allowed)
-            return refusal
-        return problem(
-            404,
-            "no-such-route",
-            "No such route",
-            f"{event.http_method} {sent} is not part of the modelyard API (see /v1/openapi.json)",
+            return paged(refusal)
+        return paged(
+            problem(
+                404,
+                "no-such-route",
+                "No such route",
+                f"{event.http_method} {sent} is not part of the modelyard API (see /v1/openapi.json)",
+            )
         )
 
     @app.exception_handler(Exception)
     def _bug(error: Exception) -> Response[str]:
         logger.exception("unhandled error")
-        return problem(500, "internal-error", "Internal error", "the registry failed unexpectedly; this is a bug")
+        return paged(
+            problem(500, "internal-error", "Internal error", "the registry failed unexpectedly; this is a bug")
+        )

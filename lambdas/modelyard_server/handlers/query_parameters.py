@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, 
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from pydantic import BaseModel
 
-from modelyard_server.handlers.problems import problem
+from modelyard_server.handlers.problems import for_pages, problem
 
 Operation = tuple[str, str]  # (method, OpenAPI path), as openapi_contract names operations
 
@@ -150,4 +150,5 @@ def query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
 
 def refuse_unknown_query_parameters(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Middleware (after powertools' validation, whose error handler asks the same question first)."""
-    return query_parameters_problem(app) or next_middleware(app)
+    refusal = query_parameters_problem(app)
+    return next_middleware(app) if refusal is None else for_pages(app, refusal)

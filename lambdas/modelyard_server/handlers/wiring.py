@@ -34,6 +34,7 @@ from modelyard_server.handlers.routes import (
     versions,
 )
 from modelyard_server.settings import get_settings
+from modelyard_server.ui.routes import assets, catalog, sign_in
 
 # Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
 RESOLVER_OPTIONS: dict[str, Any] = {
@@ -52,6 +53,7 @@ def forget_settings() -> None:
     get_settings.cache_clear()
     token_verifier.cache_clear()
     forget_sessions()
+    sign_in.web_flow.cache_clear()
     github_app.cache_clear()
     s3_blobs.reset_client()
     bus.reset_client()
@@ -82,6 +84,9 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         roles.router,
         github_webhook.router,
         sessions.router,
+        assets.router,
+        catalog.router,
+        sign_in.router,
     ):
         app.include_router(router)
     register_problem_handlers(app)

@@ -28,7 +28,13 @@ def model_record(item: ModelItem, pointers: Sequence[PointerItem] = ()) -> Model
         data = pointer.record
         if pointer.version is None:
             continue
-        state = PointerState(version=int(pointer.version), updated_at=data["updated_at"], updated_by=data["updated_by"])
+        target = data.get("target") or {}
+        state = PointerState(
+            version=int(pointer.version),
+            updated_at=data["updated_at"],
+            updated_by=data["updated_by"],
+            metrics=target.get("metrics") or {},
+        )
         (record.stages if data["kind"] == "stage" else record.aliases)[data["name"]] = state
     return record
 

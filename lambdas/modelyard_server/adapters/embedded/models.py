@@ -29,7 +29,12 @@ def model_record(record: str, latest_version: int, pointers: list[PointerRecord]
     for pointer in pointers or []:
         if pointer.version is None:
             continue
-        state = PointerState(version=pointer.version, updated_at=pointer.updated_at, updated_by=pointer.updated_by)
+        state = PointerState(
+            version=pointer.version,
+            updated_at=pointer.updated_at,
+            updated_by=pointer.updated_by,
+            metrics=pointer.target.metrics if pointer.target is not None else {},
+        )
         (model.stages if pointer.kind == "stage" else model.aliases)[pointer.name] = state
     return model
 
