@@ -8,9 +8,11 @@ a second signal ends it at once.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -18,6 +20,7 @@ import urllib.parse
 from pathlib import Path
 from types import FrameType
 
+from modelyard_local.issuer import local_user_id
 from modelyard_local.ports import PortUnavailable
 from modelyard_local.stack import (
     DEFAULT_API_PORT,
@@ -124,13 +127,31 @@ def _storage_line(stack: LocalStack) -> str:
     return f"  moto     {stack.moto_url}  (table {stack.table_name}, bucket {stack.bucket_name}; in memory)"
 
 
-def _banner(stack: LocalStack) -> str:
+def local_login() -> str:
+    """The local user's GitHub login in the stand-in: the account name, as GitHub would spell a login."""
+    try:
+        account = getpass.getuser()
+    except (OSError, KeyError):
+        account = ""
+    login = re.sub(r"[^A-Za-z0-9-]+", "-", account).strip("-")[:39]
+    return login or "developer"
+
+
+def _with_local_admin(login: str) -> str:
+    """MODELYARD_ADMIN_SUBJECTS as set, plus the local user."""
+    given = os.environ.get("MODELYARD_ADMIN_SUBJECTS", "")
+    return ",".join(part for part in (given, f"github-user:{local_user_id(login)}") if part)
+
+
+def _banner(stack: LocalStack, login: str) -> str:
     return "\n".join(
         [
             "",
             "modelyard local stack is running",
             f"  API      {stack.api_url}",
             f"  Swagger  {stack.api_url}/v1/docs",
+            f"  Web UI   {stack.sign_in_link(login)}",
+            f"           (signs a browser in as {login}, a registry admin here; the link works once, for 10 minutes)",
             f"  issuer   {stack.issuer_url}",
             _storage_line(stack),
             "",
@@ -225,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     stopper = _Stopper()
     stopper.install()
+    login = local_login()
     stack = LocalStack(
         args.host,
         args.port,
@@ -238,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         backend=args.backend,
         data_dir=args.data_dir if args.backend == "sqlite" else None,
         public_url=args.public_url,
+        # the person at this machine administers their own registry (their web sign-in link is below)
+        extra_env={"MODELYARD_ADMIN_SUBJECTS": _with_local_admin(login)},
     )
     try:
         try:
@@ -249,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"could not start the local stack: {error}", file=sys.stderr)
             return 1
         stopper.running = True
-        print(_banner(stack), flush=True)
+        print(_banner(stack, login), flush=True)
         while not stopper.requested.wait(timeout=1):
             pass
         print("stopping...", flush=True)

@@ -23,6 +23,7 @@ class ApiResponse:
     headers: dict[str, str]
     body: Any
     raw: str
+    cookies: list[str] = field(default_factory=list)  # Set-Cookie values (payload v2 answers them apart)
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -40,6 +41,7 @@ def http_event(
     raw_body: str | None = None,
     query: dict[str, str] | list[tuple[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    cookies: list[str] | None = None,
 ) -> dict[str, Any]:
     all_headers = {"content-type": "application/json", "user-agent": "pytest"}
     if token is not None:
@@ -80,6 +82,8 @@ def http_event(
         event["queryStringParameters"] = joined
     if text is not None:
         event["body"] = text
+    if cookies:
+        event["cookies"] = cookies  # payload v2 carries the Cookie header's pairs here, not in `headers`
     return event
 
 
@@ -90,4 +94,10 @@ def invoke(handler: Any, event: dict[str, Any]) -> ApiResponse:
         parsed = json.loads(raw) if raw else None
     except ValueError:
         parsed = raw
-    return ApiResponse(status=answer["statusCode"], headers=answer.get("headers") or {}, body=parsed, raw=raw)
+    return ApiResponse(
+        status=answer["statusCode"],
+        headers=answer.get("headers") or {},
+        body=parsed,
+        raw=raw,
+        cookies=list(answer.get("cookies") or []),
+    )
