@@ -79,6 +79,10 @@ class Settings:
     # People sign in with GitHub's device flow: the OAuth (or GitHub App) client id, and GitHub's web host.
     github_url: str = field(default="https://github.com", metadata=_env("MODELYARD_GITHUB_URL"))
     github_client_id: str | None = field(default=None, metadata=_env("MODELYARD_GITHUB_CLIENT_ID"))
+    # The web pages sign people in with GitHub's web flow, which exchanges the code with the client's secret
+    # (inline, or a Secrets Manager secret's ARN).
+    github_client_secret: str | None = field(default=None, repr=False, metadata=_env("MODELYARD_GITHUB_CLIENT_SECRET"))
+    github_client_secret_arn: str | None = field(default=None, metadata=_env("MODELYARD_GITHUB_CLIENT_SECRET_ARN"))
     # The registry's own session tokens (HS256): who issues them, for which audience, for how long, and the
     # key (inline, or a Secrets Manager secret; the embedded registry keeps one in its data directory).
     session_issuer: str | None = field(default=None, metadata=_env("MODELYARD_SESSION_ISSUER"))

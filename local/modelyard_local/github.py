@@ -129,11 +129,13 @@ def _handler_for(github: LocalGitHub) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(body).encode() if body is not None else b""
+            headers = dict(headers or {})
+            # a str body is a page for the browser (the web flow's), sent as it is with its own Content-Type
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode() if body is not None else b""
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json; charset=utf-8"))
             self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)

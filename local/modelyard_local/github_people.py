@@ -1,9 +1,10 @@
-"""People in the local GitHub stand-in: the OAuth device flow, user tokens, `/user`, `/user/teams`, `/user/orgs`.
+"""People in the local GitHub stand-in: the OAuth device and web flows, user tokens, `/user`, its teams and orgs.
 
 Shaped after GitHub's documentation ("Authorizing OAuth apps: device flow", REST "Users" and
 "Teams"). Tests and `modelyard dev` add people and team memberships, approve or deny a pending
 device code the way a person would on github.com/login/device, force `slow_down` or expiry, and
-revoke tokens. Loopback-only helpers live under `/_local/device/`.
+revoke tokens. Loopback-only helpers live under `/_local/device/`. The web flow (a browser sent to
+`/login/oauth/authorize`, the code exchanged with the client secret) is `web_flow` (github_web_flow.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelyard_local.github_web_flow import WebFlow
 from modelyard_local.issuer import local_user_id
 
 CLIENT_ID = "Iv1.modelyardlocal"
@@ -50,6 +52,7 @@ class GitHubPeople:
     def __init__(self, base_url: str = "", interval: int = 5, expires_in: int = 900, page_size: int = 100) -> None:
         self.base_url = base_url  # where this stand-in answers (set once its server listens)
         self.client_id = CLIENT_ID
+        self.client_secret = secrets.token_hex(20)  # a new one per start, as after "Generate a new client secret"
         self.interval = interval
         self.expires_in = expires_in
         self.page_size = page_size  # GitHub's per_page cap is 100; tests shrink it to see pagination
@@ -57,8 +60,19 @@ class GitHubPeople:
         self._tokens: dict[str, int] = {}
         self._codes: dict[str, DeviceCode] = {}
         self._lock = threading.Lock()
+        self.web_flow = WebFlow(self.client_id, self.client_secret, self.token_for)
 
     # ---------------------------------------------------------------------- arranging (tests, demo)
+
+    def sign_in_browser(self, login: str | None) -> None:
+        """`login` is signed in at GitHub in "this browser" (None: nobody); added as a person when new."""
+        if login is not None and self._find(login) is None:
+            self.add_person(login)
+        self.web_flow.sign_in_browser(login)
+
+    def deny_next_authorization(self) -> None:
+        """The next visit to /login/oauth/authorize is answered as if the person pressed Cancel."""
+        self.web_flow.deny_next_authorization()
 
     def add_person(
         self, login: str, *, user_id: int | None = None, teams: tuple[str, ...] = (), orgs: tuple[str, ...] = ()
@@ -124,7 +138,12 @@ class GitHubPeople:
         route, _, query = path.partition("?")
         if method == "POST" and route == "/login/device/code":
             return self._device_code(form)
+        if method == "GET" and route == "/login/oauth/authorize":
+            return self.web_flow.authorize({k: v[0] for k, v in urllib.parse.parse_qs(query).items()})
         if method == "POST" and route == "/login/oauth/access_token":
+            # one endpoint, two grants: a device code (device flow) or an authorization code (web flow)
+            if form.get("grant_type") != DEVICE_GRANT and "code" in form:
+                return self.web_flow.exchange(form)
             return self._access_token(form)
         if method == "POST" and route.startswith("/_local/device/"):
             return self._local(route.removeprefix("/_local/device/"), form, loopback)

@@ -242,10 +242,11 @@ class LocalStack:
             env["MODELYARD_GITHUB_APP_ID"] = GITHUB_APP_ID
             env["MODELYARD_GITHUB_APP_PRIVATE_KEY"] = self._github.private_key_pem
             env["MODELYARD_GITHUB_API_URL"] = self._github.url
-            # people sign in through the stand-in's device flow; the embedded registry keeps its session key
-            # in the data directory, the moto one gets a key for this run
+            # people sign in through the stand-in's device flow (CLI) or web flow (browser); the embedded registry
+            # keeps its session key in the data directory, the moto one gets a key for this run
             env["MODELYARD_GITHUB_URL"] = self._github.url
             env["MODELYARD_GITHUB_CLIENT_ID"] = self._github.people.client_id
+            env["MODELYARD_GITHUB_CLIENT_SECRET"] = self._github.people.client_secret
             if self.backend == "moto":
                 env["MODELYARD_SESSION_KEY"] = self._session_key
         env.update(self._extra_env)

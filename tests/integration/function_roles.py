@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +32,7 @@ import botocore.session
 
 from modelyard_local.template_resources import create_bucket, create_table
 from tests.integration.expanded_template import REGION, expand_template
+from tests.integration.template_conditions import apply_conditions, parameter_values
 
 ACCOUNT = "123456789012"  # moto's default account
 STACK_NAME = "modelyard-test"
@@ -151,7 +152,7 @@ def create_stack_resources(session: boto3.session.Session, table: str, bucket: s
         for logical_id, value in secret_values.items()
     }
     template = expand_template()
-    parameters = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+    parameters = parameter_values(template)
     refs = {
         **PSEUDO_PARAMETERS,
         **parameters,
@@ -178,9 +179,15 @@ def create_stack_resources(session: boto3.session.Session, table: str, bucket: s
     )
 
 
-def function_policies(resolver: Resolver | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Per function (logical id), its role's inline policies in the expanded template (resolved, given a resolver)."""
-    resources = expand_template()["Resources"]
+def function_policies(
+    resolver: Resolver | None = None, parameters: Mapping[str, str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per function (logical id), its role's inline policies in the expanded template (resolved, given a resolver).
+
+    Conditional statements are decided for the template's parameter defaults, or these `parameters`.
+    """
+    template = expand_template()
+    resources = apply_conditions(template["Resources"], template, parameter_values(template, parameters))
     policies: dict[str, list[dict[str, Any]]] = {}
     for logical_id, resource in resources.items():
         if resource["Type"] != "AWS::Lambda::Function":

@@ -126,6 +126,7 @@ def test_stack_sets_every_variable_the_deployed_function_gets(stack: LocalStack)
         # sign-in: the client id comes with the GitHub stand-in (github=True); the session key is in the data
         # directory (or, on moto, MODELYARD_SESSION_KEY), not in Secrets Manager; the lifetime keeps its default
         "MODELYARD_GITHUB_CLIENT_ID",
+        "MODELYARD_GITHUB_CLIENT_SECRET_ARN",  # the stand-in's client secret comes inline (github=True)
         "MODELYARD_SESSION_KEY_SECRET",
         "MODELYARD_SESSION_TTL_SECONDS",
     }

@@ -6,6 +6,7 @@ import ast
 import copy
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from cfnlint.api import lint_file
 from modelyard_local.template_resources import TEMPLATE_PATH, load_template
 from modelyard_server.domain.notifications import EVENT_TYPES
 from tests.integration.expanded_template import expand_template
+from tests.integration.template_conditions import apply_conditions, parameter_values
 
 TABLE_ACTIONS = {
     "dynamodb:GetItem",
@@ -39,9 +41,13 @@ def template() -> dict[str, Any]:
     return copy.deepcopy(load_template())
 
 
-def _policy_statements(template: dict[str, Any], function: str = "ApiFunction") -> list[dict[str, Any]]:
+def _policy_statements(
+    template: dict[str, Any], function: str = "ApiFunction", parameters: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The function's statements as a stack with these parameters (default: the defaults) gets them."""
+    decided = apply_conditions(template["Resources"][function], template, parameter_values(template, parameters))
     statements: list[dict[str, Any]] = []
-    for policy in template["Resources"][function]["Properties"]["Policies"]:
+    for policy in decided["Properties"]["Policies"]:
         assert isinstance(policy, dict), f"ApiFunction uses a managed/SAM policy by name: {policy!r}"
         statements.extend(policy["Statement"])
     return statements
@@ -75,6 +81,32 @@ def test_api_statements_are_scoped_to_the_table_and_the_blobs(template: dict[str
         {"Fn::GetAtt": ["RegistryTable", "Arn"]},
         {"Fn::Sub": "${RegistryTable.Arn}/index/*"},
     ]
+
+
+def test_the_web_flows_client_secret_is_read_from_exactly_the_operators_secret(template: dict[str, Any]) -> None:
+    """The operator names the secret; only the API function may read it, and nothing at all is granted without one."""
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:modelyard/github-client-AbCdEf"
+    environment = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["MODELYARD_GITHUB_CLIENT_SECRET_ARN"] == {"Ref": "GitHubClientSecretArn"}
+    parameter = template["Parameters"]["GitHubClientSecretArn"]
+    assert parameter["Default"] == ""
+    for allowed in ("", arn):
+        assert re.fullmatch(parameter["AllowedPattern"], allowed)
+    for refused in ("*", "arn:aws:secretsmanager:us-east-1:123456789012:secret:", "arn:aws:s3:::bucket"):
+        assert not re.fullmatch(parameter["AllowedPattern"], refused), refused  # a wildcard would open every secret
+
+    assert not [s for s in _policy_statements(template) if s.get("Sid") == "GitHubClientSecret"]
+    configured = {"GitHubClientSecretArn": arn}
+    statement = next(
+        s for s in _policy_statements(template, parameters=configured) if s.get("Sid") == "GitHubClientSecret"
+    )
+    assert (statement["Action"], statement["Resource"]) == (
+        ["secretsmanager:GetSecretValue"],
+        {"Ref": "GitHubClientSecretArn"},
+    )
+    for function, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function" and function != "ApiFunction":
+            assert "GitHubClientSecretArn" not in json.dumps(resource), function
 
 
 def test_gate_function_reads_the_table_and_its_secrets(template: dict[str, Any]) -> None:

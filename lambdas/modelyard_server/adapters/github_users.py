@@ -81,7 +81,7 @@ class GitHubUserApi:
             if status == 401:
                 raise GitHubTokenRefused("GitHub did not accept the token: revoked or expired") from None
             if status in (403, 429) and (headers.get("Retry-After") or headers.get("X-RateLimit-Remaining") == "0"):
-                raise GitHubUnreachable(f"GitHub's rate limit for {path}", _retry_after(headers)) from None
+                raise GitHubUnreachable(f"GitHub's rate limit for {path}", retry_after(headers)) from None
             if status == 403:
                 raise GitHubTokenRefused(f"GitHub refused {path} to this token (it needs the read:org scope)") from None
             raise GitHubUnreachable(f"GitHub answered {status} to GET {path}") from None
@@ -89,7 +89,8 @@ class GitHubUserApi:
             raise GitHubUnreachable(f"GitHub could not be reached for GET {path}: {type(error).__name__}") from None
 
 
-def _retry_after(headers: Any) -> int:
+def retry_after(headers: Any) -> int:
+    """Seconds to wait before asking GitHub again: its Retry-After, else until its rate limit resets, else a minute."""
     if str(headers.get("Retry-After") or "").isdigit():
         return max(1, int(headers["Retry-After"]))
     reset = str(headers.get("X-RateLimit-Reset") or "")

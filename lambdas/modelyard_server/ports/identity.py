@@ -23,7 +23,15 @@ class GitHubIdentity:
 
 
 class GitHubTokenRefused(Exception):
-    """GitHub does not accept the user token (revoked, expired, or never valid)."""
+    """GitHub does not accept the user token (revoked, expired, or never valid), or refuses to hand one out.
+
+    `error` is GitHub's own error code when it gave one (the web flow's code exchange:
+    "bad_verification_code", "incorrect_client_credentials", "redirect_uri_mismatch", ...).
+    """
+
+    def __init__(self, reason: str, error: str = "") -> None:
+        super().__init__(reason)
+        self.error = error
 
 
 class GitHubUnreachable(Exception):
