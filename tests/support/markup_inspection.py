@@ -12,6 +12,10 @@ class Element:
     tag: str
     attrs: dict[str, str | None]
     depth: int
+    text: str = ""  # all the text inside it, its children's included
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
 
 
 @dataclass
@@ -30,6 +34,9 @@ class ParsedMarkup:
     def with_tag(self, tag: str) -> list[Element]:
         return [element for element in self.elements if element.tag == tag]
 
+    def with_class(self, name: str) -> list[Element]:
+        return [element for element in self.elements if name in element.classes()]
+
 
 class _Collector(HTMLParser):
     _VOID = frozenset({"br", "hr", "img", "input", "meta", "link"})
@@ -37,24 +44,31 @@ class _Collector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.result = ParsedMarkup()
-        self._depth = 0
+        self._open: list[Element] = []
         self._text: list[str] = []
 
+    @property
+    def _depth(self) -> int:
+        return len(self._open)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.result.elements.append(Element(tag, dict(attrs), self._depth))
+        element = Element(tag, dict(attrs), self._depth)
+        self.result.elements.append(element)
         if tag not in self._VOID:
-            self._depth += 1
+            self._open.append(element)
             self.result.max_depth = max(self.result.max_depth, self._depth)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.result.elements.append(Element(tag, dict(attrs), self._depth))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag not in self._VOID:
-            self._depth -= 1
+        if tag not in self._VOID and self._open:
+            self._open.pop()
 
     def handle_data(self, data: str) -> None:
         self._text.append(data)
+        for element in self._open:
+            element.text += data
 
     def handle_comment(self, data: str) -> None:
         self.result.comments.append(data)
