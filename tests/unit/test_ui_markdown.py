@@ -12,7 +12,7 @@ ALLOWED_ELEMENTS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "del", "code", "pre", "ul", "ol", "li",
     "blockquote", "a", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "span",
 }  # fmt: skip
-ALLOWED_CLASSES = {"md-external", "md-link-host", "md-image", "md-align-left", "md-align-center", "md-align-right",
+ALLOWED_CLASSES = {"external", "md-link-host", "md-image", "md-align-left", "md-align-center", "md-align-right",
                    "md-truncated"}  # fmt: skip
 ALLOWED_ATTRIBUTES = {"href", "title", "rel", "class", "start"}  # start: an ordered list's first number
 ALLOWED_SCHEMES = {None, "http", "https", "mailto"}
@@ -117,7 +117,7 @@ def test_allowed_links_survive_with_rel_and_external_marked(source: str, href: s
     (anchor,) = parse_markup(render_markdown(source)).with_tag("a")
     assert anchor.attrs["href"] == href
     assert set((anchor.attrs["rel"] or "").split()) == {"nofollow", "noopener", "noreferrer"}
-    assert ("md-external" in (anchor.attrs.get("class") or "")) is external
+    assert ("external" in (anchor.attrs.get("class") or "")) is external
 
 
 def test_an_external_link_shows_the_host_it_really_leads_to() -> None:

@@ -6,7 +6,7 @@ the parsed tokens decides every element and attribute that reaches the page:
 
 * links only to web pages, mail addresses and places relative to the page (`url_safety`); any other
   link is shown as its text. Each link gets `rel="nofollow noopener noreferrer"`, and one leaving the
-  registry is marked `external`, followed by the host it leads to (unless its text is the URL itself);
+  registry has class `external`, followed by the host it leads to (unless its text is the URL itself);
 * images never load (no request leaves our pages): an image is its alt text, marked as an image, and a
   link to its URL when that is a web page;
 * no attribute from the input but a link's href and title; code blocks carry no language class,
@@ -15,7 +15,7 @@ the parsed tokens decides every element and attribute that reaches the page:
 * bounded work: input beyond MAX_SOURCE_CHARS is cut with a note, and nesting deeper than MAX_NESTING
   (quotes, lists, brackets, emphasis) is not parsed further, so no input can exhaust the stack.
 
-Classes emitted, for ui/static/modelyard.css: `md-external` (a link leaving the registry),
+Classes emitted, for ui/static/modelyard.css: `external` (a link leaving the registry, as in the lineage),
 `md-link-host` (the host shown after it), `md-image` (an image shown as its alt text),
 `md-align-left`, `md-align-center`, `md-align-right` (table cells), `md-truncated` (the note on cut input).
 """
@@ -29,12 +29,11 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from modelyard_server.ui.url_safety import LinkKind, link_kind, web_host
+from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, LinkKind, link_kind, web_host
 
 MAX_SOURCE_CHARS = 200_000
 MAX_NESTING = 20  # markdown-it's own CommonMark default, stated here because the tests rely on it
 HEADING_OFFSET = 1
-LINK_REL = "nofollow noopener noreferrer"
 
 # The only attributes any element may carry, whatever the parser or a future option produces.
 _ALLOWED_ATTRIBUTES = {
@@ -77,9 +76,9 @@ def _anchor(href: str, title: str | None) -> Token | None:
     attrs: dict[str, str | int | float] = {"href": href}
     if title:
         attrs["title"] = title
-    attrs["rel"] = LINK_REL
+    attrs["rel"] = EXTERNAL_LINK_REL  # on relative links too: a card's link is the card writer's, not ours
     if kind is LinkKind.WEB:
-        attrs["class"] = "md-external"
+        attrs["class"] = EXTERNAL_LINK_CLASS
     return Token("link_open", "a", 1, attrs=attrs)
 
 

@@ -12,6 +12,11 @@ import re
 from enum import Enum
 from urllib.parse import urlsplit
 
+# Every link leaving the registry, in a model card or the lineage, carries these: no referrer, no opener
+# handle, no ranking credit for whoever wrote the card; and one class the stylesheet marks it with.
+EXTERNAL_LINK_REL = "nofollow noopener noreferrer"
+EXTERNAL_LINK_CLASS = "external"
+
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 # Browsers drop tabs and newlines anywhere in a URL and strip leading controls and spaces, so any of
 # them could hide a scheme or a second slash from a check that reads the URL as written.
