@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from tests.support.markup_inspection import ParsedMarkup, parse_markup, scheme_of
 
-from modelyard_server.ui.markdown import MAX_NESTING, MAX_SOURCE_CHARS, render_markdown
+from modelyard_server.ui.markdown import MAX_LINK_URL_CHARS, MAX_LINKS, MAX_NESTING, MAX_SOURCE_CHARS, render_markdown
 
 ALLOWED_ELEMENTS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "del", "code", "pre", "ul", "ol", "li",
@@ -206,6 +206,32 @@ NESTED = {
 
 @pytest.mark.parametrize("source", NESTED.values(), ids=NESTED.keys())
 def test_deeply_nested_input_renders_bounded(source: str) -> None:
-    parsed = parse_markup(render_markdown(source))
+    html = render_markdown(source)
+    parsed = parse_markup(html)
     assert parsed.max_depth <= MAX_NESTING + 2
+    assert len(html) < 10 * len(source) + 1000
     _assert_inert(parsed)
+
+
+def test_one_reference_used_thousands_of_times_makes_a_bounded_number_of_links() -> None:
+    source = "[a]: https://docs.example/\n\n" + "[a] " * 5_000
+    html = render_markdown(source)
+    parsed = parse_markup(html)
+    assert len(parsed.hrefs()) == MAX_LINKS
+    assert parsed.text.count("[a]") == 0  # the rest still read as their text
+    assert parsed.text.count("a") >= 5_000
+    assert f"Links beyond the first {MAX_LINKS} are shown as text." in parsed.text
+    assert len(html) < 15 * len(source)
+
+
+def test_long_urls_reused_spend_the_url_budget() -> None:
+    url = "https://docs.example/" + "p" * 5_000
+    html = render_markdown(f"[a]: {url}\n\n" + "[a] ![i][a] " * 200)
+    parsed = parse_markup(html)
+    assert sum(len(href) for href in parsed.hrefs()) <= MAX_LINK_URL_CHARS
+    assert len(html) < 3 * MAX_LINK_URL_CHARS
+    assert "shown as text" in parsed.text
+
+
+def test_a_card_with_few_links_has_no_link_note() -> None:
+    assert "shown as text" not in render_markdown("[a](https://a.example/) " * 50)
