@@ -64,12 +64,12 @@ def _or_nothing(write: Callable[[Any], str]) -> Callable[[Any], str]:
 
 
 def _moment(value: datetime | str) -> str:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return utc_minute(value)
+    if not isinstance(value, str):
+        return utc_minute(value)
+    try:
+        return utc_minute(datetime.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 FILTERS: dict[str, Callable[[Any], str]] = {
