@@ -8,7 +8,7 @@ import pytest
 from tests.support.markup_inspection import Element, ParsedMarkup, parse_markup
 
 from modelyard_server.ui.formatting import metric_value
-from modelyard_server.ui.metric_chart import MAX_POINTS, metric_chart
+from modelyard_server.ui.metric_chart import MAX_MARKED_VERSIONS, MAX_POINTS, metric_chart
 
 SVG_ELEMENTS = {"svg", "title", "g", "line", "polyline", "circle", "text"}
 SVG_ATTRIBUTES = {
@@ -130,3 +130,16 @@ def test_two_metrics_get_different_ids_and_a_chosen_id_is_used() -> None:
     assert first.attrs["aria-labelledby"] != second.attrs["aria-labelledby"]
     chosen = parse_markup(metric_chart([(1, 0.1)], {}, "loss", chart_id="compare-loss")).with_tag("svg")[0]
     assert chosen.attrs["aria-labelledby"] == "compare-loss-title"
+
+
+def test_many_pointers_keep_the_chart_bounded() -> None:
+    points = [(version, version / 1000) for version in range(1, 1001)]
+    aliases = {f"alias-{version}": version for version in range(1, 1001)}
+    aliases |= {f"also-{n}": 1000 for n in range(500)}
+    markup = metric_chart(points, aliases, "loss")
+    parsed = _chart(points, aliases, "loss")
+    assert len(_points(parsed)) <= MAX_POINTS + MAX_MARKED_VERSIONS + 2
+    assert len(markup) < 60_000
+    marks = parsed.with_class("chart-holder")
+    assert len(marks) == MAX_MARKED_VERSIONS
+    assert marks[-1].text == "alias-1000, also-0, also-1 +498 more"

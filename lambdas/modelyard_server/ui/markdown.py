@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, LinkKind, link_kind, web_host
 
-MAX_SOURCE_CHARS = 65_536  # the API's own limit on a model card; parsing this much takes under a second
+MAX_SOURCE_CHARS = 65_536  # the API's own limit on a card; the worst such input takes about a second
 MAX_LINKS = 500
 MAX_LINK_URL_CHARS = 100_000
 MAX_NESTING = 20  # markdown-it's own CommonMark default, stated here because the tests rely on it

@@ -25,6 +25,8 @@ from markupsafe import Markup, escape
 from modelyard_server.ui.formatting import metric_value
 
 MAX_POINTS = 200
+MAX_MARKED_VERSIONS = 20  # held versions kept in a sample; more pointers than this is not a chart's job
+MAX_NAMES_PER_MARK = 3
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 72, 24, 40, 36  # room for value labels, holder labels and version labels
 _HOLDER_ROW = 14  # holder labels alternate between two rows so neighbours do not overprint
@@ -58,7 +60,8 @@ def _sample(points: list[tuple[int, float]], keep_versions: set[int]) -> list[tu
     chosen = {round(index * step) for index in range(MAX_POINTS)}
     values = [value for _, value in points]
     chosen |= {values.index(min(values)), values.index(max(values))}
-    chosen |= {index for index, (version, _) in enumerate(points) if version in keep_versions}
+    held = set(sorted(keep_versions)[-MAX_MARKED_VERSIONS:])  # the newest: where stages usually point
+    chosen |= {index for index, (version, _) in enumerate(points) if version in held}
     return [points[index] for index in sorted(chosen)]
 
 
@@ -94,17 +97,21 @@ def _axes(frame: _Frame) -> list[str]:
 
 
 def _holders(frame: _Frame, shown: list[tuple[int, float]], holders: Mapping[str, int]) -> list[str]:
-    """A ring and a label on each point that a stage or alias holds (several names share one label)."""
+    """A ring and a label on each point a stage or alias holds (several names share one label), for the
+    newest MAX_MARKED_VERSIONS such points."""
     value_of = dict(shown)
     names_by_version: dict[int, list[str]] = {}
     for name, version in sorted(holders.items()):
         if version in value_of:  # a holder whose version has no charted value has no point to mark
             names_by_version.setdefault(version, []).append(name)
     parts = []
-    for row, version in enumerate(sorted(names_by_version)):
+    marked = sorted(names_by_version)[-MAX_MARKED_VERSIONS:]  # the same newest ones `_sample` keeps
+    for row, version in enumerate(marked):
         x, y = frame.x(version), frame.y(value_of[version])
         label_y = TOP - 8 - (row % 2) * _HOLDER_ROW
-        names = escape(", ".join(names_by_version[version]))
+        every_name = names_by_version[version]
+        more = len(every_name) - MAX_NAMES_PER_MARK
+        names = escape(", ".join(every_name[:MAX_NAMES_PER_MARK]) + (f" +{more} more" if more > 0 else ""))
         anchor = "end" if x > WIDTH * 0.75 else "start" if x < WIDTH * 0.25 else "middle"  # stay inside
         parts.append(
             f'<g class="chart-holder"><circle class="chart-holder-mark" cx="{x:.1f}" cy="{y:.1f}" r="7" '
