@@ -24,10 +24,11 @@ def test_a_card_is_placed_as_html_and_its_raw_html_stays_text() -> None:
 
 def test_values_are_formatted_and_escaped() -> None:
     page = _render(
-        "{{ value|metric }} {{ size|bytes }} {{ sha|digest }} {{ at|utc }}",
+        "{{ value|metric_value }} {{ size|size }} {{ sha|short_digest }} {{ at|when }} {{ none|metric_value }}",
         value=0.93412, size=5 * 1024**2, sha="ab12cd34" + "0" * 56, at=datetime(2026, 11, 30, 3, 37, tzinfo=UTC),
+        none=None,
     )  # fmt: skip
-    assert page == "0.9341 5.0 MiB sha256:ab12cd34… 2026-11-30T03:37Z"
+    assert page == "0.9341 5.0 MiB sha256:ab12cd34… 2026-11-30T03:37Z \u2013"
 
 
 def test_a_chart_is_placed_as_svg() -> None:

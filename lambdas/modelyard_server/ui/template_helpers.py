@@ -2,7 +2,8 @@
 
 The Jinja environment (ui/rendering.py) takes them whole, `env.filters.update(FILTERS)` and
 `env.globals.update(GLOBALS)`, so a template writes `{{ version.model_card|markdown }}`,
-`{{ value|metric }}`, `{{ version.size|bytes }}`, `{{ version.sha256|digest }}`, `{{ event.at|utc }}`,
+`{{ value|metric_value }}`, `{{ version.size|size }}`, `{{ version.sha256|short_digest }}`, `{{ event.at|when }}`
+(formatting.FILTERS: a missing value shows as a dash),
 `{{ metric_chart(points, holders, name) }}` and `{{ lineage_graph(tree, lineage, link_for) }}`.
 The drawn parts return Markup, which autoescaping leaves as it is; the filters return text it escapes.
 """
@@ -12,16 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from modelyard_server.ui.formatting import byte_size, metric_value, short_digest, utc_minute
+from modelyard_server.ui import formatting
 from modelyard_server.ui.lineage_graph import lineage_graph
 from modelyard_server.ui.markdown import render_markdown
 from modelyard_server.ui.metric_chart import metric_chart
 
-FILTERS: dict[str, Callable[..., Any]] = {
-    "markdown": render_markdown,
-    "metric": metric_value,
-    "bytes": byte_size,
-    "digest": short_digest,
-    "utc": utc_minute,
-}
+FILTERS: dict[str, Callable[..., Any]] = {**formatting.FILTERS, "markdown": render_markdown}
 GLOBALS: dict[str, Callable[..., Any]] = {"metric_chart": metric_chart, "lineage_graph": lineage_graph}
