@@ -52,3 +52,16 @@ def test_the_api_defines_no_routes_models_until_a_request_reaches_one() -> None:
 def test_the_gate_and_the_events_consumer_define_no_registry_model_at_import() -> None:
     assert not _domain(_cold_start("gate")["at_import"]) & set(USE_CASES)
     assert _cold_start("events")["at_import"] == []  # not even pydantic's model machinery
+
+
+PAGES_AT_IMPORT = """
+import json, sys
+__import__("modelyard_server.handlers.api")
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("jinja2", "markdown_it", "markupsafe"))))
+"""
+
+
+def test_the_api_loads_no_template_engine_until_a_page_is_asked_for() -> None:
+    loaded = cold_start(PAGES_AT_IMPORT, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true")
+
+    assert loaded == []
