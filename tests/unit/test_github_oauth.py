@@ -171,6 +171,36 @@ def test_an_answer_that_is_not_json_is_unreachable_not_a_crash() -> None:
             flow.exchange_code("code", "v" * 43, CALLBACK)
 
 
+def test_a_redirect_is_not_followed_with_the_secret() -> None:
+    followed: list[str] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            followed.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_GET
+
+    with serving_handler(Elsewhere) as elsewhere:
+
+        class Redirecting(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                self.send_response(302)  # urllib would follow it (as a GET) unless told not to
+                self.send_header("Location", f"{elsewhere}/collect")
+                self.end_headers()
+
+        with serving_handler(Redirecting) as github, pytest.raises(GitHubUnreachable):
+            GitHubWebFlow(github, "Iv1.x", "secret").exchange_code("code", "v" * 43, CALLBACK)
+    assert followed == []
+
+
 def test_plain_http_to_another_host_is_never_sent() -> None:
     flow = GitHubWebFlow("http://github.example.com", "Iv1.x", "secret")
     with pytest.raises(GitHubUnreachable, match="plain HTTP"):
