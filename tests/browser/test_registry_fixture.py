@@ -27,3 +27,12 @@ def test_each_person_holds_their_role_registry_wide(registry: LocalStack, person
     login, roles = _session_roles(registry, person)
     assert login == person.login
     assert roles == [{"scope": "*", "roles": [role]}]
+
+
+def test_the_registry_is_the_stand_ins_web_flow_client(registry: LocalStack) -> None:
+    """What the sign-in pages need: GitHub's host, the client id and its secret (the stand-in makes one per start)."""
+    env = registry.environment()
+    people = registry.github.people
+    assert (env["MODELYARD_GITHUB_URL"], env["MODELYARD_GITHUB_CLIENT_ID"]) == (registry.github.url, people.client_id)
+    assert env["MODELYARD_GITHUB_CLIENT_SECRET"] == people.client_secret
+    assert len(people.client_secret) >= 40
