@@ -7,6 +7,11 @@ STAMP  := $(VENV)/.installed
 # (its Lambda workers run on its interpreter: the project's packages must not be importable there).
 MINISTACK_VERSION := 1.5.33
 MINISTACK_STAMP   := .venv-ministack/.installed
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here). Installed when missing:
+# as root on CI, through sudo elsewhere; without `apt-get update` first, and with it when the lists are stale.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_GET  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: demo dev test lint bench openapi deploy clean lock bundle test-deployed aws-local
 
@@ -20,13 +25,17 @@ $(MINISTACK_STAMP): Makefile
 	.venv-ministack/bin/pip install --quiet --disable-pip-version-check 'ministack[full]==$(MINISTACK_VERSION)'
 	touch $(MINISTACK_STAMP)
 
+$(CHROMIUM):
+	$(APT_GET) install -y --no-install-recommends chromium \
+		|| ($(APT_GET) update && $(APT_GET) install -y --no-install-recommends chromium)
+
 demo: $(STAMP)  ## full local release: register -> validate -> sign-off -> promote with approval -> notification -> ops rollback
 	PYTHONPATH=examples $(BIN)/python -m release_demo
 
 dev: $(STAMP)   ## run the local stack until Ctrl-C
 	$(BIN)/modelyard dev
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP) $(CHROMIUM)  ## the whole test suite (the browser tier needs chromium: installed when missing)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-deployed: $(STAMP) $(MINISTACK_STAMP)  ## the template deployed to the MiniStack emulator, a release driven through it

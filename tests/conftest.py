@@ -1,4 +1,5 @@
-"""Suite-wide: tests that run the local stack over HTTP (tests/e2e, tests/actions) carry the `e2e` marker."""
+"""Suite-wide: tests that run the local stack over HTTP (tests/e2e, tests/actions) carry the `e2e` marker, the
+ones that drive chromium (tests/browser) the `browser` marker."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from pathlib import Path
 import pytest
 
 STACK_SUITES = {Path(__file__).parent / "e2e", Path(__file__).parent / "actions"}
+BROWSER_SUITE = Path(__file__).parent / "browser"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if STACK_SUITES & set(Path(str(item.fspath)).parents):
+        folders = set(Path(str(item.fspath)).parents)
+        if STACK_SUITES & folders:
             item.add_marker(pytest.mark.e2e)
+        if BROWSER_SUITE in folders:
+            item.add_marker(pytest.mark.browser)

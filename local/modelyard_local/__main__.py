@@ -169,6 +169,8 @@ def _banner(stack: LocalStack, login: str) -> str:
             """    -d '{"repository": "acme/models", "run_id": "42", "login": "alice", "environment": "production"}'""",
             "  people sign in with its device flow (`modelyard login`); approve the code it prints as alice:",
             f"  curl -X POST {stack.github.url}/_local/device/approve -d user_code=ABCD-EFGH -d login=alice",
+            "  and with its web flow (the web pages' sign-in); be signed in at GitHub in your browser as alice:",
+            f"  curl -X POST {stack.github.url}/_local/browser/sign-in -d login=alice",
             "",
             "Events pipeline: each notification is printed here"
             + (" and posted to the configured channels" if stack.notifications_configured else "")

@@ -3,8 +3,9 @@
 Shaped after GitHub's documentation ("Authorizing OAuth apps: device flow", REST "Users" and
 "Teams"). Tests and `modelyard dev` add people and team memberships, approve or deny a pending
 device code the way a person would on github.com/login/device, force `slow_down` or expiry, and
-revoke tokens. Loopback-only helpers live under `/_local/device/`. The web flow (a browser sent to
-`/login/oauth/authorize`, the code exchanged with the client secret) is `web_flow` (github_web_flow.py).
+revoke tokens. Loopback-only helpers live under `/_local/device/` and `/_local/browser/`. The web
+flow (a browser sent to `/login/oauth/authorize`, the code exchanged with the client secret) is
+`web_flow` (github_web_flow.py).
 """
 
 from __future__ import annotations
@@ -147,6 +148,8 @@ class GitHubPeople:
             return self._access_token(form)
         if method == "POST" and route.startswith("/_local/device/"):
             return self._local(route.removeprefix("/_local/device/"), form, loopback)
+        if method == "POST" and route.startswith("/_local/browser/"):
+            return self._local_browser(route.removeprefix("/_local/browser/"), form, loopback)
         if method == "GET" and route in ("/user", "/user/teams", "/user/orgs"):
             person = self._bearer(auth)
             if person is None:
@@ -226,6 +229,18 @@ class GitHubPeople:
                 return 404, {"message": "Not Found"}, {}
         except KeyError:
             return 404, {"message": f"no pending device code {user_code!r}"}, {}
+        return 200, {"ok": True}, {}
+
+    def _local_browser(self, action: str, form: dict[str, str], loopback: bool) -> Answer:
+        """`modelyard dev` by hand: who is signed in at "GitHub" in the browser (`login=`, empty: nobody)."""
+        if not loopback:
+            return 403, {"message": "local helpers answer loopback callers only"}, {}
+        if action == "sign-in":
+            self.sign_in_browser(form.get("login") or None)
+        elif action == "deny-next":
+            self.deny_next_authorization()
+        else:
+            return 404, {"message": "Not Found"}, {}
         return 200, {"ok": True}, {}
 
     def _page(self, route: str, items: list[dict[str, Any]], query: dict[str, list[str]]) -> Answer:

@@ -93,7 +93,8 @@ class WebFlow:
         with self._lock:
             login, denied, self._deny_next = self._browser_login, self._deny_next, False
             if login is None:
-                return 200, _page("Sign in to GitHub", "No one is signed in to GitHub in this browser."), HTML
+                hint = "No one is signed in to GitHub in this browser (the local stand-in: POST /_local/browser/sign-in"
+                return 200, _page("Sign in to GitHub", hint + " with login=<name>, then try again)."), HTML
             if denied:
                 return _redirect(
                     redirect_uri,

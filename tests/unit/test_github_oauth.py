@@ -4,7 +4,6 @@ browser follows, the code exchange, GitHub's refusals, and GitHub being away."""
 from __future__ import annotations
 
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from tests.support.loopback_http import serving_handler
 
 from modelyard_local.github import LocalGitHub
 from modelyard_server.adapters import secrets
@@ -165,15 +165,40 @@ def test_an_answer_that_is_not_json_is_unreachable_not_a_crash() -> None:
             self.end_headers()
             self.wfile.write(b"<html>captive portal</html>")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HtmlPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        flow = GitHubWebFlow(f"http://127.0.0.1:{server.server_address[1]}", "Iv1.x", "secret")
+    with serving_handler(HtmlPage) as url:
+        flow = GitHubWebFlow(url, "Iv1.x", "secret")
         with pytest.raises(GitHubUnreachable):
             flow.exchange_code("code", "v" * 43, CALLBACK)
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+def test_a_redirect_is_not_followed_with_the_secret() -> None:
+    followed: list[str] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            followed.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_GET
+
+    with serving_handler(Elsewhere) as elsewhere:
+
+        class Redirecting(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                self.send_response(302)  # urllib would follow it (as a GET) unless told not to
+                self.send_header("Location", f"{elsewhere}/collect")
+                self.end_headers()
+
+        with serving_handler(Redirecting) as github, pytest.raises(GitHubUnreachable):
+            GitHubWebFlow(github, "Iv1.x", "secret").exchange_code("code", "v" * 43, CALLBACK)
+    assert followed == []
 
 
 def test_plain_http_to_another_host_is_never_sent() -> None:

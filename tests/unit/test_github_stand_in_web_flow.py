@@ -197,3 +197,18 @@ def test_the_device_flow_still_answers_on_the_same_endpoint(github: LocalGitHub)
     with urllib.request.urlopen(request, timeout=10) as answer:
         token = json.loads(answer.read())["access_token"]
     assert _user(github, token)["login"] == "alice"
+
+
+def test_by_hand_the_browsers_person_is_set_over_loopback(github: LocalGitHub) -> None:
+    def local(action: str, **fields: str) -> int:
+        data = urllib.parse.urlencode(fields).encode()
+        with urllib.request.urlopen(f"{github.url}/_local/browser/{action}", data=data, timeout=10) as answer:
+            return int(answer.status)
+
+    assert local("sign-in", login="bob") == 200
+    code = _authorize(github).redirect_query()["code"]
+    assert _user(github, _exchange(github, code)["access_token"])["login"] == "bob"
+    assert local("deny-next") == 200
+    assert _authorize(github).redirect_query()["error"] == "access_denied"
+    assert local("sign-in", login="") == 200
+    assert "No one is signed in" in _authorize(github).body

@@ -57,6 +57,16 @@ def new_state() -> str:
     return secrets.token_urlsafe(STATE_BYTES)
 
 
+class _RedirectsAreAnswers(urllib.request.HTTPRedirectHandler):
+    """A redirect is GitHub's answer (an error here), never followed: the exchange goes to GitHub and nowhere else."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RedirectsAreAnswers)
+
+
 class GitHubWebFlow:
     """One OAuth client (GitHub App or OAuth App) of one GitHub host."""
 
@@ -102,8 +112,10 @@ class GitHubWebFlow:
             return token
         error = answer.get("error")
         if isinstance(error, str) and error:
-            code = error[:64]  # GitHub's error code only: nothing we sent, nor its description, goes into the message
-            raise GitHubTokenRefused(f"GitHub refused the sign-in code: {code}", error=code)
+            refusal = error[
+                :64
+            ]  # GitHub's error code only: nothing we sent, nor its description, goes into the message
+            raise GitHubTokenRefused(f"GitHub refused the sign-in code: {refusal}", error=refusal)
         raise GitHubUnreachable("GitHub's code exchange answered neither a token nor an error")
 
     def _post(self, url: str, body: bytes) -> dict[str, Any]:
@@ -112,7 +124,7 @@ class GitHubWebFlow:
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
         request.add_header("User-Agent", "modelyard")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            with _NO_REDIRECTS.open(request, timeout=TIMEOUT_SECONDS) as response:
                 answer = json.loads(response.read(MAX_ANSWER_BYTES))
         except urllib.error.HTTPError as error:
             headers, status = error.headers, error.code
