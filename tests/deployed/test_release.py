@@ -196,3 +196,25 @@ def _deliver_webhook(target: Target, body: bytes, signature: str) -> HttpAnswer:
 
 def test_every_event_type_a_route_accepts_crosses_the_bus_rule(target: Target) -> None:
     check_every_event_type_crosses_the_bus_rule(target)
+
+
+def test_the_web_pages_answer_through_the_emulated_api_gateway(target: Target) -> None:
+    """A page read with a person's session cookie (API Gateway hands cookies to the function apart from the
+    headers), the stylesheet from the bundle, and a browser without a session sent to sign in."""
+    from modelyard_server.adapters.session_tokens import SessionTokens
+    from modelyard_server.ports.identity import GitHubIdentity
+
+    secret_name = f"{target.deployment.stack_name}/session-signing-key"
+    key = target.aws.client("secretsmanager").get_secret_value(SecretId=secret_name)["SecretString"].encode()
+    tokens = SessionTokens(key, "urn:modelyard:sessions", "modelyard-session", 600)  # no public URL configured
+    session, _ = tokens.issue(GitHubIdentity(583231, "octocat", ("acme/ml",), ()))
+
+    signed_in = http("GET", f"{target.api_url}/ui/", headers={"Cookie": f"__Host-modelyard-session={session}"})
+    stylesheet = http("GET", f"{target.api_url}/ui/static/modelyard.css")
+    sign_in = http("GET", f"{target.api_url}/ui/sign-in")
+
+    assert signed_in.status == 200, (signed_in.status, signed_in.headers, signed_in.body[:500])
+    assert b"Signed in as <strong>octocat</strong>" in signed_in.body
+    assert signed_in.headers["content-security-policy"].startswith("default-src 'none'")
+    assert stylesheet.status == 200 and stylesheet.headers["content-type"] == "text/css; charset=utf-8"
+    assert sign_in.status == 200 and b"<h1>Sign in</h1>" in sign_in.body

@@ -222,3 +222,17 @@ def test_the_sign_in_cookie_opens_only_untouched_and_in_time() -> None:
     assert opened(value, SessionTokens(b"j" * 32, "urn:i", "urn:a", 3600)) is None  # another registry's key
     assert opened(value, tokens, now=pending.expires + 1) is None
     assert opened(f"{payload}", tokens) is None
+
+
+def test_the_catalog_answers_with_or_without_its_trailing_slash(registry: Registry, signed_in: str) -> None:
+    for path in ("/ui", "/ui/"):
+        answer = _page(registry, path, signed_in)
+        assert answer.status == 200 and "<h1>Models</h1>" in answer.raw, path
+
+
+def test_a_session_cookie_in_the_cookie_header_counts_as_in_the_cookies_field(
+    registry: Registry, signed_in: str
+) -> None:
+    answer = registry.call("GET", "/ui/", token=None, headers={"cookie": f"theme=dark; {session_cookie(signed_in)[0]}"})
+
+    assert answer.status == 200 and "Signed in as octocat" in read_page(answer.raw).text

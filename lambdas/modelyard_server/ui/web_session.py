@@ -58,7 +58,14 @@ def session_cookie(token: str, expires_in: int) -> Cookie:
 
 
 def cookie_value(request: Request, name: str) -> str | None:
-    value = request.resolved_event.resolved_cookies_field.get(name)
+    """A cookie the browser sent: from API Gateway's `cookies` (payload v2), else from the Cookie header (the
+    local server, and emulators that leave the header as it came)."""
+    event = request.resolved_event
+    value = event.resolved_cookies_field.get(name)
+    if value is None:
+        header = event.headers.get("cookie") or ""
+        pairs = (pair.strip().partition("=") for pair in header.split(";"))
+        value = next((found for key, _, found in pairs if key == name), None)
     return value or None
 
 

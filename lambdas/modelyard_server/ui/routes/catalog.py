@@ -29,11 +29,9 @@ PAGE_SIZE = 25
 FilterText = Annotated[str, Query(max_length=300)]
 
 
+# "/ui" too: some gateways drop a path's trailing slash before the function sees it, so a redirect to "/ui/"
+# would come back as "/ui" for ever
 @router.get("/ui", include_in_schema=False)
-def catalog_root() -> Response[str]:
-    return rendering.redirect("/ui/")
-
-
 @router.get("/ui/", include_in_schema=False)
 def catalog(
     person: Person,
