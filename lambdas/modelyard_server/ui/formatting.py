@@ -1,4 +1,7 @@
-"""How values read on the pages: metric values, sizes, digests and times (the templates' filters)."""
+"""How the pages write values: metric numbers, sizes, digests and times (Jinja filters).
+
+Each returns plain text; the templates escape it like any other value.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +10,71 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-NOTHING = "\u2013"  # an en dash: no value
-SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+_SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
+_DIGEST_SHOWN = 8  # hex digits: enough to tell versions apart on one page, short enough for a table cell
 
 
-def metric_value(value: float | int | None) -> str:
-    """Four significant digits; integers as they are."""
-    if value is None:
-        return NOTHING
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
-        return str(int(value))
-    if not math.isfinite(value):
-        return str(value)
+def metric_value(value: float) -> str:
+    """A metric to 4 significant digits (0.93412 -> 0.9341); nan and infinities by name."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
     return f"{value:.4g}"
 
 
-def size(count: int | None) -> str:
-    if count is None:
-        return NOTHING
-    amount = float(count)
-    for unit in SIZE_UNITS:
-        if amount < 1024 or unit == SIZE_UNITS[-1]:
-            return f"{count} B" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return f"{count} B"
+def byte_size(size: int) -> str:
+    """A size in bytes, KiB, MiB, GiB or TiB (1024-based), to one decimal above bytes."""
+    if size < 1024:
+        return f"{size} B"
+    scaled = float(size)
+    for unit in _SIZE_UNITS:
+        scaled /= 1024
+        if scaled < 1024 or unit == _SIZE_UNITS[-1]:
+            return f"{scaled:.1f} {unit}"
+    raise AssertionError("unreachable: the last unit always returns")
 
 
-def short_digest(digest: str | None) -> str:
-    """`sha256:0123abcd…`: enough to tell two artifacts apart at a glance."""
-    if not digest:
-        return NOTHING
-    algorithm, _, hexdigest = digest.partition(":")
-    return f"{algorithm}:{hexdigest[:12]}…" if hexdigest else digest[:19]
+def short_digest(digest: str) -> str:
+    """`sha256:<first 8 hex digits>…` for a digest written with or without its algorithm."""
+    algorithm, _, hex_digits = digest.rpartition(":")
+    algorithm = algorithm or "sha256"
+    if len(hex_digits) <= _DIGEST_SHOWN:
+        return f"{algorithm}:{hex_digits}"
+    return f"{algorithm}:{hex_digits[:_DIGEST_SHOWN]}…"
 
 
-def when(moment: datetime | str | None) -> str:
-    """A time in UTC to the minute (`2026-11-30 03:40 UTC`)."""
-    if moment is None or moment == "":
-        return NOTHING
-    if isinstance(moment, str):
-        try:
-            parsed = datetime.fromisoformat(moment)
-        except ValueError:
-            return moment
-    else:
-        parsed = moment
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def utc_minute(moment: datetime) -> str:
+    """ISO 8601 in UTC to the minute (2026-11-30T03:37Z); a naive time is taken as UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-FILTERS: dict[str, Callable[..., Any]] = {
-    "metric_value": metric_value,
-    "size": size,
-    "short_digest": short_digest,
-    "when": when,
+NOTHING = "\u2013"  # an en dash: a cell with no value
+
+
+def _or_nothing(write: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`write` as a template filter: a missing value (None, "") shows as a dash rather than failing the page."""
+
+    def written(value: Any) -> str:
+        return NOTHING if value is None or value == "" else write(value)
+
+    return written
+
+
+def _moment(value: datetime | str) -> str:
+    if not isinstance(value, str):
+        return utc_minute(value)
+    try:
+        return utc_minute(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+FILTERS: dict[str, Callable[[Any], str]] = {
+    "metric_value": _or_nothing(metric_value),
+    "size": _or_nothing(byte_size),
+    "short_digest": _or_nothing(short_digest),
+    "when": _or_nothing(_moment),
 }

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from modelyard_server.ui import formatting, links
+from modelyard_server.ui import links, template_helpers
 
 HTML = "text/html; charset=utf-8"
 CONTENT_SECURITY_POLICY = (
@@ -43,7 +43,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["links"] = links
-    env.filters.update(formatting.FILTERS)
+    env.filters.update(template_helpers.FILTERS)
+    env.globals.update(template_helpers.GLOBALS)
     return env
 
 
