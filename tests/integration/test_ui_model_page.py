@@ -21,7 +21,7 @@ from modelyard_server.ui import links
 from modelyard_server.ui.web_session import SESSION_COOKIE
 from tests.support.api_events import ApiResponse, http_event, invoke
 from tests.support.embedded_api import EmbeddedApi, embedded_api
-from tests.support.markup_inspection import ParsedMarkup, parse_markup
+from tests.support.markup_inspection import ParsedMarkup, parse_markup, scheme_of
 
 OWNER, ADMIN, OPS_TEAM = "acme/fraud", "acme/platform", "acme/sre"
 PAT, VIEWER = 4242, 5151  # GitHub user ids: Pat is on call, Vic only reads
@@ -141,6 +141,12 @@ def test_the_page_shows_each_stage_and_alias_with_its_holder_and_history(release
     hrefs = markup.hrefs()
     assert links.version("fraud", 1) in hrefs and links.version("fraud", 3) in hrefs
     assert links.model_audit("fraud") in hrefs
+    runs = [
+        e
+        for e in markup.with_tag("a")
+        if (e.attrs.get("href") or "").endswith("/acme/fraud/actions/runs/1001/attempts/1")
+    ]
+    assert runs and all(e.text == f"workflow run {RUN}" and "noopener" in (e.attrs["rel"] or "") for e in runs)
 
 
 def test_the_header_shows_the_description_owners_latest_version_and_tags_as_catalog_links(
@@ -190,6 +196,10 @@ def test_the_versions_table_shows_three_metric_columns_by_default_and_the_ones_c
 def test_the_chart_draws_the_chosen_metric_with_its_values_as_a_table(released: EmbeddedApi) -> None:
     markup = shown(page(released, links.model("fraud"), person=_viewer(released), metric="loss"))
 
+    [chart] = markup.with_tag("svg")
+    assert chart.attrs["role"] == "img"
+    assert "loss across versions 1-4" in chart.text
+    assert "production" in chart.text and "@champion" in chart.text  # the holders, marked
     values = _table_rows(markup, "chart-values")
     assert values[0] == ["Version", "loss", "Held by"]
     assert values[1] == ["v1", "0.19", "production"]
@@ -280,7 +290,11 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"'
 
 
 def test_hostile_descriptions_tags_and_comments_render_as_text(api: EmbeddedApi, github: LocalGitHub) -> None:
-    _model(api, description=HOSTILE, tags={"team": HOSTILE[:60]})
+    _model(
+        api,
+        description=HOSTILE + " [click](javascript:alert(3)) ![x](https://evil.example/t.png)",
+        tags={"team": HOSTILE[:60]},
+    )
     for data in (b"one", b"two"):
         _register(api, "fraud", data, {HOSTILE[:40]: 1.0})
     github.approve(OWNER, RUN, "alice", "production", comment=HOSTILE)
@@ -294,3 +308,6 @@ def test_hostile_descriptions_tags_and_comments_render_as_text(api: EmbeddedApi,
     assert not {"script", "img"} & markup.tags()
     assert not [e for e in markup.elements if any(name.startswith("on") for name in e.attrs)]
     assert HOSTILE in markup.text  # shown, as text
+    anchors = [e.attrs.get("href") or "" for e in markup.with_tag("a")]
+    assert not [href for href in anchors if scheme_of(href) not in (None, "http", "https")]
+    assert not [e for e in markup.elements if "src" in e.attrs]  # the image is named, never loaded

@@ -36,6 +36,11 @@ class ChartPoint:
     value: float
     held_by: list[str]
 
+    @property
+    def as_pair(self) -> tuple[int, float]:
+        """(version, value): what the chart draws."""
+        return self.version, self.value
+
 
 @dataclass(frozen=True)
 class CompareChoices:

@@ -4,7 +4,7 @@ with which approvers (rollbacks with their reason).
 The moves are read from ONE page of the model's latest events (`audit.latest_events`), not from each
 pointer's history: the promote event is where a promotion keeps its approvers and sign-offs, and one read
 serves every pointer. Events are written by the registry but carry what callers sent (comments, logins from
-GitHub), so every field is read defensively.
+GitHub), so every field is read defensively and a run URL becomes a link only when it is a web address.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.schemas import ModelRecord, PointerState
 from modelyard_server.ui import links
+from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, is_web_url
 
 PointerKind = Literal["stage", "alias"]
 # event type -> (pointer kind, what the page calls the move)
@@ -45,16 +46,22 @@ class Move:
     at: datetime
     by: str  # a person's login, or `actor via owner/repository` for a workflow (as the API's history says)
     by_person: bool
-    run_url: str | None  # as the event recorded it (the caller's claim): shown as text
+    run_url: str | None  # as the event recorded it; a link only when it is a web address (`run_link`)
     run_id: str | None
     comment: str | None
     approvers: list[Approver] = field(default_factory=list)
     signed_off_by: list[str] = field(default_factory=list)
     authority: str | None = None  # a rollback's: `environment` (a deployment job) or `operate` (ops, from anywhere)
+    link_class: ClassVar[str] = EXTERNAL_LINK_CLASS  # the run link leaves the registry, as a model card's links do
+    link_rel: ClassVar[str] = EXTERNAL_LINK_REL
 
     @property
     def is_rollback(self) -> bool:
         return self.verb == "rolled back"
+
+    @property
+    def run_link(self) -> str | None:
+        return self.run_url if self.run_url and is_web_url(self.run_url) else None
 
 
 @dataclass(frozen=True)

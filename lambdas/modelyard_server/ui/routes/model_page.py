@@ -68,6 +68,7 @@ def model_page(
         compare=model_view.compare_choices(name, versions.items),
         chart_metric=charted,
         chart_points=points,
+        holders=held,
         page_token=next_token or "",
         first_page=model_view.page_link(name, columns.shown, metric, None) if next_token else None,
         next_page=model_view.page_link(name, columns.shown, metric, versions.next_token)
