@@ -60,3 +60,17 @@ def test_a_model_keeps_its_counter_when_its_description_changes(registry: Driver
     model = backend.models.get_model("fraud")
     assert model is not None
     assert model.latest_version == 1
+
+
+def test_the_latest_events_come_newest_first_and_no_more_than_asked(registry: Driver, backend: Backend) -> None:
+    registry.create_model("fraud")
+    registry.create_model("churn")
+    for description in ("one", "two", "three"):
+        backend.events.record_event(registry.event("fraud", f"model.noted.{description}"))
+
+    latest = backend.events.latest_events("fraud", 2)
+
+    assert [event.type for event in latest] == ["model.noted.three", "model.noted.two"]
+    everything = [event.type for event in backend.events.latest_events("fraud", 50)]
+    assert everything == list(reversed(event_types(backend, "fraud")))
+    assert backend.events.latest_events("ghost", 5) == []

@@ -52,17 +52,19 @@ class EmbeddedApi:
         assert 200 <= answer.status < 300, (method, path, answer)
         return answer.body
 
-    def upload(self, model: str, data: bytes, token: str) -> int:
-        """Register `data` as a version of `model`, store its bytes, complete it: its number."""
-        number = self.register(model, data, token, store=True)
+    def upload(self, model: str, data: bytes, token: str, **fields: Any) -> int:
+        """Register `data` as a version of `model` (with `fields`: metrics, tags...), store its bytes, complete
+        it: its number."""
+        number = self.register(model, data, token, store=True, **fields)
         self.ok("POST", f"/v1/models/{model}/versions/{number}/complete", token, body={})
         return number
 
-    def register(self, model: str, data: bytes, token: str, *, store: bool) -> int:
+    def register(self, model: str, data: bytes, token: str, *, store: bool, **fields: Any) -> int:
         """Phase one; with `store`, the bytes land where an upload would put them (phase two not called)."""
         from modelyard_server.ports import backend
 
-        body = {"artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "format": "joblib"}}
+        artifact = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "format": "joblib"}
+        body = {"artifact": artifact, **fields}
         answer = self.ok("POST", f"/v1/models/{model}/versions", token, body=body)
         if store:
             path = backend().blobs.files.blob_path(answer["version"]["artifact"]["key"])  # type: ignore[attr-defined]

@@ -65,6 +65,14 @@ def list_events(model: str, limit: int, next_token: str | None) -> EventPage:
     return EventPage(items=page.items, next_token=page.next_token)
 
 
+def latest_events(model: str, limit: int) -> list[EventRecord]:
+    """The model's latest `limit` events, newest first (one read: what its page shows of its recent history)."""
+    events = backend().events.latest_events(model, limit)
+    if not events and backend().models.get_model(model) is None:
+        raise ModelNotFound(f"there is no model '{model}'")
+    return events
+
+
 def record_owner_refusal(event: EventRecord) -> None:
     """A refusal of one of the model's own owners (a policy said no): it belongs in the model's trail."""
     backend().events.record_event(event)

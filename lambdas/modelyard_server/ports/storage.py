@@ -158,6 +158,9 @@ class EventLog(Protocol):
     def list_events(self, model: str, limit: int, token: str | None) -> Page[EventRecord]:
         """A model's events, oldest first."""
 
+    def latest_events(self, model: str, limit: int) -> list[EventRecord]:
+        """A model's latest `limit` events, newest first: one read, whatever the length of its trail."""
+
     def record_event(self, event: EventRecord) -> None:
         """An event with no state change of its own (a refusal, for the audit trail)."""
 

@@ -16,6 +16,7 @@ SIGN_IN_GITHUB = "/ui/sign-in/github"
 SIGN_IN_CALLBACK = "/ui/sign-in/callback"
 SIGN_OUT = "/ui/sign-out"
 REGISTRY_AUDIT = "/ui/audit"
+COMPARE = "/ui/compare"
 
 
 def _name(model: str) -> str:
@@ -54,7 +55,7 @@ def version_uri(name: str, number: int) -> str:
 
 def compare(base: str, head: str) -> str:
     """Two versions side by side; `base` and `head` are model URIs (`models:/churn/3`, `models:/churn@champion`)."""
-    return f"{UI_PREFIX}compare" + _query([("base", base), ("head", head)])
+    return COMPARE + _query([("base", base), ("head", head)])
 
 
 def model_audit(name: str) -> str:

@@ -20,5 +20,15 @@ class DynamoEventLog:
         items, next_token = one_page(result)
         return Page([EventRecord.model_validate(i.record) for i in items if isinstance(i, EventItem)], next_token)
 
+    def latest_events(self, model: str, limit: int) -> list[EventRecord]:
+        result = RegistryItem.query(
+            model_pk(model),
+            RegistryItem.sk.startswith("E#"),
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        return [EventRecord.model_validate(item.record) for item in result if isinstance(item, EventItem)]
+
     def record_event(self, event: EventRecord) -> None:
         event_item(event).save()

@@ -38,6 +38,13 @@ class SqliteEventLog:
         kept, next_token = page_of(rows, limit, listing, lambda row: str(row[0]))
         return Page([EventRecord.model_validate_json(row[1]) for row in kept], next_token)
 
+    def latest_events(self, model: str, limit: int) -> list[EventRecord]:
+        with self._db.read() as connection:
+            rows = connection.execute(
+                "SELECT record FROM events WHERE model = ? ORDER BY id DESC LIMIT ?", (model, max(limit, 1))
+            ).fetchall()
+        return [EventRecord.model_validate_json(row[0]) for row in rows]
+
     def record_event(self, event: EventRecord) -> None:
         with self._db.write() as connection:
             append_event(connection, event)
