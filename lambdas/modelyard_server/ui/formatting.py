@@ -20,7 +20,7 @@ def metric_value(value: float | None) -> str:
     """A metric to 4 significant digits (0.93412 -> 0.9341); integers as they are; nan and infinities by name."""
     if value is None:
         return NOTHING
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int):
         return str(value)
     if math.isnan(value):
         return "NaN"
