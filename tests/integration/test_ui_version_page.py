@@ -373,3 +373,27 @@ def test_the_page_reads_storage_a_fixed_number_of_times_whatever_the_number_of_v
 
     assert many == few
     assert sum(many.values()) <= 20, many
+
+
+def test_a_lapsed_sign_off_is_marked_and_a_stage_moving_off_the_version_is_among_its_events(api: EmbeddedApi) -> None:
+    admin, owner = api.workflow(ADMIN), api.workflow(OWNER, environment="staging")
+    grant = {"role": "reviewer", "scope": "*", "person": str(REVIEWER)}
+    api.ok("POST", "/v1/roles", admin, body=grant)
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    _register(api, "fraud", b"one")
+    _register(api, "fraud", b"two")
+    api.ok("POST", "/v1/models/fraud/versions/1/reviews", api.person(REVIEWER, "rev"), body={"verdict": "approve"})
+    api.ok("DELETE", "/v1/roles", admin, query=grant)
+    for number in (1, 2):
+        api.ok("POST", "/v1/models/fraud/stages/staging/promote", owner, body={"version": number})
+
+    page = parse_markup(_page(api, links.version("fraud", 1), _reader(api)).raw)
+
+    [(who, decision, _, _)] = [row for row in _cells(page) if row and row[0].startswith("rev ")]
+    assert "lapsed" in who and decision == "approved"
+    assert "0 counted approvals" in " ".join(page.text.split())
+    moves = [row for row in _cells(page) if len(row) == 5 and row[1] == "version.promoted"]
+    assert [(change, note) for _, _, _, change, note in moves] == [
+        ("version: 1 → 2", "stage staging"),
+        (f"version: {NOTHING} → 1", "stage staging"),
+    ]

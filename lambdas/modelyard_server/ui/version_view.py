@@ -19,6 +19,7 @@ from modelyard_server.ui.url_safety import is_web_url
 
 if TYPE_CHECKING:
     from modelyard_server.domain.event_record import EventRecord
+    from modelyard_server.domain.lineage_tree import LineageTree
     from modelyard_server.domain.review_records import ReviewList
     from modelyard_server.domain.schemas import ModelRecord, VersionRecord
 
@@ -114,9 +115,10 @@ def provenance_facts(version: VersionRecord) -> list[Fact]:
     return facts
 
 
-def parent_link(version: VersionRecord) -> str | None:
-    """`Compare with parent`: the version against its first parent of the same model (or any first parent)."""
-    parents = version.lineage.parents
+def parent_link(version: VersionRecord, tree: LineageTree) -> str | None:
+    """`Compare with parent`: the version against its first parent of the same model, else its first parent.
+    Parents come from the lineage tree, which leaves out the versions the reader may not see."""
+    parents = [node.uri for node in tree.ancestors if node.status is not None]
     if not parents:
         return None
     same_model = [uri for uri in parents if uri.startswith(f"models:/{version.model}/")]

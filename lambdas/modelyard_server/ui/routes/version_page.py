@@ -61,7 +61,7 @@ def version_page(name: ModelNameParam, number: VersionNumberParam, person: Perso
         downloadable=version_view.downloadable(version),
         held=version_view.holds(model, number),
         provenance=version_view.provenance_facts(version),
-        compare_with_parent=version_view.parent_link(version),
+        compare_with_parent=version_view.parent_link(version, tree),
         model_card=markdown.render_markdown(version.model_card) if version.model_card else None,
         description=markdown.render_markdown(version.description) if version.description else None,
         lineage=lineage_graph.lineage_graph(tree, version.lineage, links.version, get_settings().github_url),
