@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from modelyard_server.ui import links
-from modelyard_server.ui.formatting import NOTHING
+from modelyard_server.ui.formatting import NOTHING, short_digest
 from modelyard_server.ui.url_safety import is_web_url
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ WARNED_STATUSES = {
     "pending_upload": "This version is waiting for its artifact: nothing can be downloaded yet.",
     "verifying": "This version's artifact is being verified: it is not ready yet.",
 }
+DIGEST_FIELDS = frozenset({"sha256", "digest", "policy_digest"})
 DOWNLOADABLE = frozenset({"ready", "archived", "deprecated", "verifying", "rejected"})
 # Provenance claims shown, in this order, with their labels (the rest stay in the API's answer).
 PROVENANCE_SHOWN = (
@@ -151,13 +152,15 @@ def _change(event: EventRecord) -> str:
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if old != new:
-            shown.append(f"{key}: {_plain(old)} → {_plain(new)}")
+            shown.append(f"{key}: {_plain(old, key)} → {_plain(new, key)}")
     return "; ".join(shown)
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, key: str) -> str:
     if value is None:
         return NOTHING
+    if key in DIGEST_FIELDS and isinstance(value, str):
+        return short_digest(value)  # the full digest is in the Artifact section
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
