@@ -56,7 +56,6 @@ def version_page(name: ModelNameParam, number: VersionNumberParam, person: Perso
         viewer=person,
         csrf=csrf,
         version=version,
-        model=model,
         warning=version_view.warning(version),
         downloadable=version_view.downloadable(version),
         held=version_view.holds(model, number),
