@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.ids import new_ulid
+from modelyard_server.domain.ids import first_ulid_at, new_ulid
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import Actor, EventPage
+from modelyard_server.domain.schemas import Actor, EventPage, VersionRecord
 from modelyard_server.observability import logger, metrics
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 
 OUTSIDER_REFUSAL = "registry.write.refused"
+# A version's events are looked for from a little before its creation time: event ids take the machine's
+# clock, its `created_at` the registry's, and the two may disagree by a moment.
+CLOCK_MARGIN = timedelta(minutes=1)
 
 
 def new_event(
@@ -71,6 +76,29 @@ def latest_events(model: str, limit: int) -> list[EventRecord]:
     if not events and backend().models.get_model(model) is None:
         raise ModelNotFound(f"there is no model '{model}'")
     return events
+
+
+@dataclass(frozen=True)
+class VersionEvents:
+    """The events of a model that concern one version (it moved, or a pointer moved onto or off it).
+
+    `more`: the model's trail goes on past the events looked at, so later ones may concern it too.
+    """
+
+    items: list[EventRecord]
+    more: bool
+
+
+def concerns(event: EventRecord, number: int) -> bool:
+    return event.version == number or (event.before or {}).get("version") == number
+
+
+def version_events(version: VersionRecord, looked_at: int) -> VersionEvents:
+    """The events concerning `version` among the first `looked_at` of its model's events since it was
+    registered: one read, whatever the number of versions (nothing happens to a version before it exists)."""
+    since = first_ulid_at(version.created_at - CLOCK_MARGIN)
+    page = backend().events.list_events_from(version.model, since, looked_at)
+    return VersionEvents([e for e in page.items if concerns(e, version.version)], page.next_token is not None)
 
 
 def record_owner_refusal(event: EventRecord) -> None:

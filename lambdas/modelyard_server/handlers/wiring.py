@@ -34,7 +34,7 @@ from modelyard_server.handlers.routes import (
     versions,
 )
 from modelyard_server.settings import get_settings
-from modelyard_server.ui.routes import assets, catalog, model_page, sign_in
+from modelyard_server.ui.routes import assets, catalog, model_page, sign_in, version_page
 
 # Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
 RESOLVER_OPTIONS: dict[str, Any] = {
@@ -87,6 +87,7 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         assets.router,
         catalog.router,
         model_page.router,
+        version_page.router,
         sign_in.router,
     ):
         app.include_router(router)

@@ -8,6 +8,8 @@ from modelyard_server.adapters.dynamodb.transactions import event_item
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.ports.records import Page
 
+LAST_EVENT_KEY = "E#~"  # after every `E#<ULID>`: ULIDs are written in 0-9 and A-Z, all before `~`
+
 
 class DynamoEventLog:
     def list_events(self, model: str, limit: int, token: str | None) -> Page[EventRecord]:
@@ -29,6 +31,15 @@ class DynamoEventLog:
             page_size=limit,
         )
         return [EventRecord.model_validate(item.record) for item in result if isinstance(item, EventItem)]
+
+    def list_events_from(self, model: str, first_id: str, limit: int) -> Page[EventRecord]:
+        result = RegistryItem.query(
+            model_pk(model),
+            RegistryItem.sk.between(f"E#{first_id}", LAST_EVENT_KEY),
+            page_size=limit,
+        )
+        items, next_token = one_page(result)  # the last key read: `list_events` continues from it
+        return Page([EventRecord.model_validate(i.record) for i in items if isinstance(i, EventItem)], next_token)
 
     def record_event(self, event: EventRecord) -> None:
         event_item(event).save()
