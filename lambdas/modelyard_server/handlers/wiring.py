@@ -34,7 +34,7 @@ from modelyard_server.handlers.routes import (
     versions,
 )
 from modelyard_server.settings import get_settings
-from modelyard_server.ui.routes import assets, catalog, sign_in
+from modelyard_server.ui.routes import assets, audit_pages, catalog, compare_page, incidents, sign_in
 
 # Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
 RESOLVER_OPTIONS: dict[str, Any] = {
@@ -86,6 +86,9 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         sessions.router,
         assets.router,
         catalog.router,
+        compare_page.router,
+        audit_pages.router,
+        incidents.router,
         sign_in.router,
     ):
         app.include_router(router)

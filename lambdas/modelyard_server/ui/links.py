@@ -57,8 +57,14 @@ def compare(base: str, head: str) -> str:
     return f"{UI_PREFIX}compare" + _query([("base", base), ("head", head)])
 
 
-def model_audit(name: str) -> str:
-    return f"{UI_PREFIX}models/{_name(name)}/events"
+def model_audit(name: str, next_token: str = "") -> str:
+    """A model's audit trail (a later page with `next_token`)."""
+    return f"{UI_PREFIX}models/{_name(name)}/events" + _query([("next_token", next_token)])
+
+
+def registry_audit(**filters: str) -> str:
+    """The registry's governance trail, with its filters (`kind`, `actor`, `after`, `before`, `order`)."""
+    return REGISTRY_AUDIT + _query(list(filters.items()))
 
 
 def rollback(name: str, stage: str) -> str:
