@@ -15,7 +15,7 @@ import pytest
 
 from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import LocalIssuer
-from tests.support.embedded_api import EmbeddedApi, embedded_api
+from tests.support.embedded_api import EmbeddedApi, embedded_api, github_settings
 from tests.support.page_calls import csrf_of, page_call, read_page
 
 OWNER, ADMIN = "acme/fraud", "acme/platform"
@@ -29,12 +29,7 @@ REASON = "v2 flags every refund as fraud"
 def api(
     issuer: LocalIssuer, github: LocalGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[EmbeddedApi]:
-    env = {
-        "MODELYARD_ADMIN_REPOSITORIES": ADMIN,
-        "MODELYARD_GITHUB_URL": github.url,
-        "MODELYARD_GITHUB_API_URL": github.url,
-        "MODELYARD_GITHUB_CLIENT_ID": github.people.client_id,
-    }
+    env = {"MODELYARD_ADMIN_REPOSITORIES": ADMIN, **github_settings(github)}
     with embedded_api(monkeypatch, issuer, tmp_path / "data", **env) as running:
         _in_production(running)
         yield running

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import LocalIssuer
 from tests.support.api_events import ApiResponse, http_event, invoke
 
@@ -52,22 +53,33 @@ class EmbeddedApi:
         assert 200 <= answer.status < 300, (method, path, answer)
         return answer.body
 
-    def upload(self, model: str, data: bytes, token: str) -> int:
-        """Register `data` as a version of `model`, store its bytes, complete it: its number."""
-        number = self.register(model, data, token, store=True)
+    def upload(self, model: str, data: bytes, token: str, **fields: Any) -> int:
+        """Register `data` as a version of `model` (with the registration's other `fields`), store its bytes,
+        complete it: its number."""
+        number = self.register(model, data, token, store=True, **fields)
         self.ok("POST", f"/v1/models/{model}/versions/{number}/complete", token, body={})
         return number
 
-    def register(self, model: str, data: bytes, token: str, *, store: bool) -> int:
+    def register(self, model: str, data: bytes, token: str, *, store: bool, **fields: Any) -> int:
         """Phase one; with `store`, the bytes land where an upload would put them (phase two not called)."""
         from modelyard_server.ports import backend
 
-        body = {"artifact": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "format": "joblib"}}
+        artifact = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "format": "joblib"}
+        body = {"artifact": artifact, **fields}
         answer = self.ok("POST", f"/v1/models/{model}/versions", token, body=body)
         if store:
             path = backend().blobs.files.blob_path(answer["version"]["artifact"]["key"])  # type: ignore[attr-defined]
             path.write_bytes(data)
         return int(answer["version"]["version"])
+
+
+def github_settings(github: LocalGitHub) -> dict[str, str]:
+    """The settings of a registry whose people sign in through the GitHub stand-in (sessions, team membership)."""
+    return {
+        "MODELYARD_GITHUB_URL": github.url,
+        "MODELYARD_GITHUB_API_URL": github.url,
+        "MODELYARD_GITHUB_CLIENT_ID": github.people.client_id,
+    }
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, issuer: LocalIssuer, data_dir: Path, **env: str) -> None:

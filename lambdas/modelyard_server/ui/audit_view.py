@@ -3,6 +3,7 @@ what was done, to which version(s), and the reason or comment given."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from modelyard_server.ui import links
 from modelyard_server.ui.formatting import NOTHING
 
 RUN_LINK_SCHEMES = ("https://", "http://")
+MAX_CHANGE_SHOWN = 4000  # characters of a governance change's before/after (a policy document can be long)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class AuditEntry:
     versions: str
     version_link: str | None
     reason: str | None
+    change: str | None  # a governance change: what it was before and after, as JSON
 
 
 def run_link(url: str | None) -> str | None:
@@ -48,6 +51,13 @@ def versions_moved(event: EventRecord) -> str:
     return _version(event.version) or ""
 
 
+def governance_change(event: EventRecord) -> str | None:
+    if event.before is None and event.after is None:
+        return None
+    shown = json.dumps({"before": event.before, "after": event.after}, indent=1, sort_keys=True, default=str)
+    return shown if len(shown) <= MAX_CHANGE_SHOWN else shown[:MAX_CHANGE_SHOWN] + "\n…"
+
+
 def entry(event: EventRecord) -> AuditEntry:
     detail = event.detail
     person = detail.get("actor_kind") == "person"
@@ -68,6 +78,7 @@ def entry(event: EventRecord) -> AuditEntry:
         versions=versions_moved(event),
         version_link=links.version(event.model, event.version) if model_event and event.version else None,
         reason=str(reason) if reason else None,
+        change=None if model_event else governance_change(event),
     )
 
 
@@ -79,7 +90,7 @@ def governance_filters(kind: str, actor: str, after: str, before: str, order: st
     )
 
 
-def next_registry_page(filters: AuditFilters, next_token: str | None) -> str | None:
+def next_registry_page(filters: AuditFilters, limit: int, next_token: str | None) -> str | None:
     if next_token is None:
         return None
     chosen = {
@@ -88,10 +99,11 @@ def next_registry_page(filters: AuditFilters, next_token: str | None) -> str | N
         "after": filters.after or "",
         "before": filters.before or "",
         "order": filters.order or "",
+        "limit": str(limit),
         "next_token": next_token,
     }
     return links.registry_audit(**chosen)
 
 
-def next_model_page(name: str, next_token: str | None) -> str | None:
-    return links.model_audit(name, next_token=next_token) if next_token else None
+def next_model_page(name: str, limit: int, next_token: str | None) -> str | None:
+    return links.model_audit(name, limit=str(limit), next_token=next_token) if next_token else None

@@ -57,9 +57,9 @@ def compare(base: str, head: str) -> str:
     return f"{UI_PREFIX}compare" + _query([("base", base), ("head", head)])
 
 
-def model_audit(name: str, next_token: str = "") -> str:
-    """A model's audit trail (a later page with `next_token`)."""
-    return f"{UI_PREFIX}models/{_name(name)}/events" + _query([("next_token", next_token)])
+def model_audit(name: str, **paging: str) -> str:
+    """A model's audit trail; `paging` is `limit` and `next_token` for a later page."""
+    return f"{UI_PREFIX}models/{_name(name)}/events" + _query(list(paging.items()))
 
 
 def registry_audit(**filters: str) -> str:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.routes.deferred import Deferred
-from modelyard_server.handlers.routes.params import ModelNameParam, NextTokenQuery
+from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery
 from modelyard_server.ui.web_session import csrf_token, signed_in
 
 if TYPE_CHECKING:
@@ -41,11 +41,12 @@ def registry_audit(
     after: FilterText = "",
     before: FilterText = "",
     order: FilterText = "",
+    limit: LimitQuery = PAGE_SIZE,
     next_token: NextTokenQuery = None,
 ) -> Response[str]:
     # a form sends its empty fields too: an empty field is no filter (the API refuses empty filters instead)
     filters = audit_view.governance_filters(kind, actor, after, before, order)
-    found = governance_audit.list_governance_events(person, filters, PAGE_SIZE, next_token)
+    found = governance_audit.list_governance_events(person, filters, limit, next_token)
     return rendering.page(
         "registry_audit.html",
         viewer=person,
@@ -53,13 +54,15 @@ def registry_audit(
         filters=filters,
         kind=",".join(filters.kind or []),
         entries=[audit_view.entry(event) for event in found.items],
-        next_page=audit_view.next_registry_page(filters, found.next_token),
+        next_page=audit_view.next_registry_page(filters, limit, found.next_token),
     )
 
 
 @router.get("/ui/models/<name>/events", include_in_schema=False)
-def model_audit(name: ModelNameParam, person: Person, csrf: Csrf, next_token: NextTokenQuery = None) -> Response[str]:
-    found = audit.list_events(name, PAGE_SIZE, next_token)
+def model_audit(
+    name: ModelNameParam, person: Person, csrf: Csrf, limit: LimitQuery = PAGE_SIZE, next_token: NextTokenQuery = None
+) -> Response[str]:
+    found = audit.list_events(name, limit, next_token)
     model = catalog.get_model(name)
     return rendering.page(
         "model_audit.html",
@@ -67,6 +70,6 @@ def model_audit(name: ModelNameParam, person: Person, csrf: Csrf, next_token: Ne
         csrf=csrf,
         model=model,
         entries=[audit_view.entry(event) for event in found.items],
-        next_page=audit_view.next_model_page(name, found.next_token),
+        next_page=audit_view.next_model_page(name, limit, found.next_token),
         may_operate=access.can(person, "operate", model),
     )
