@@ -16,14 +16,14 @@ from modelyard_local.issuer import LocalIssuer
 from tests.support.embedded_api import EmbeddedApi, embedded_api
 from tests.support.page_calls import page_call, read_page
 
-OWNER = "acme/fraud"
+OWNER, ADMIN = "acme/fraud", "acme/platform"
 NO_VALUE = "\u2013"  # what a page shows for a value a side does not have
 HOSTILE = '<script>alert("x")</script>'
 
 
 @pytest.fixture
 def api(issuer: LocalIssuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedApi]:
-    with embedded_api(monkeypatch, issuer, tmp_path / "data") as running:
+    with embedded_api(monkeypatch, issuer, tmp_path / "data", MODELYARD_ADMIN_REPOSITORIES=ADMIN) as running:
         owner = running.workflow(OWNER)
         running.ok("POST", "/v1/models", owner, body={"name": "fraud"})
         _register(
@@ -162,3 +162,15 @@ def test_signed_out_the_page_is_a_sign_in(api: EmbeddedApi) -> None:
     answer = page_call(None, "GET", "/ui/compare", query={"base": "models:/fraud/1", "head": "models:/fraud/2"})
     assert answer.status == 303
     assert answer.headers["Location"].startswith("/ui/sign-in")
+
+
+def test_archiving_is_offered_to_the_models_developers_only(api: EmbeddedApi) -> None:
+    api.ok(
+        "POST", "/v1/roles", api.workflow(ADMIN), body={"role": "developer", "scope": "*", "team": "acme/fraud-devs"}
+    )
+    developer = api.person(32, "dana", teams=("acme/fraud-devs",))
+    query = {"base": "models:/fraud/1", "head": "models:/fraud/2"}
+    offered = read_page(page_call(developer, "GET", "/ui/compare", query=query)).links
+    assert "/ui/models/fraud/versions/1/archive" in offered and "/ui/models/fraud/versions/2/archive" in offered
+    reader = read_page(page_call(_person(api), "GET", "/ui/compare", query=query)).links
+    assert not [link for link in reader if link.endswith("/archive")]

@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from modelyard_server.domain import access
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.schemas import ModelRecord
 from modelyard_server.ui.web_session import FormRefused
 
 MAX_REASON = 1000
@@ -18,6 +21,13 @@ ARCHIVE_STATUSES = ("archived", "deprecated")
 ROLLBACK_FIELDS = ("reason", "confirm", "expected_version")
 ARCHIVE_FIELDS = ("reason", "confirm", "status")
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
+# as versions.archive_version requires: owners retire their own versions, ops any
+ARCHIVING: tuple[access.Capability, ...] = ("develop", "operate")
+
+
+def may_archive(person: Principal, model: ModelRecord) -> bool:
+    """Whether to offer archiving `model`'s versions to `person` (the domain decides again when it is posted)."""
+    return any(access.can(person, capability, model) for capability in ARCHIVING)
 
 
 @dataclass

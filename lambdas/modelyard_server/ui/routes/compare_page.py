@@ -14,11 +14,14 @@ from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.ui.web_session import csrf_token, signed_in
 
 if TYPE_CHECKING:
+    from modelyard_server.domain import catalog
     from modelyard_server.domain import compare as comparing
-    from modelyard_server.ui import compare_view, rendering
+    from modelyard_server.ui import compare_view, incident_forms, rendering
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
+    catalog = Deferred("modelyard_server.domain.catalog")
     comparing = Deferred("modelyard_server.domain.compare")
     compare_view = Deferred("modelyard_server.ui.compare_view")
+    incident_forms = Deferred("modelyard_server.ui.incident_forms")
     rendering = Deferred("modelyard_server.ui.rendering")
 
 router = Router()
@@ -34,6 +37,9 @@ def compare_page(person: Person, csrf: Csrf, base: UriText = "", head: UriText =
     if chosen is None:
         return rendering.page("compare.html", viewer=person, csrf=csrf, base=base, head=head, comparison=None)
     comparison = comparing.compare_uris(*chosen)
+    # who may archive either version (its model's developers, ops, admins): one read per model compared
+    models = {name: catalog.get_model(name) for name in {comparison.base.model, comparison.head.model}}
+    may_archive = {name: incident_forms.may_archive(person, model) for name, model in models.items()}
     return rendering.page(
         "compare.html",
         viewer=person,
@@ -43,4 +49,5 @@ def compare_page(person: Person, csrf: Csrf, base: UriText = "", head: UriText =
         comparison=comparison,
         metrics=[compare_view.metric_row(metric) for metric in comparison.metrics],
         view=compare_view,
+        may_archive=may_archive,
     )

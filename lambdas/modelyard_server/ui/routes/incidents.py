@@ -87,7 +87,7 @@ def _archive_page(
         model=model,
         version=version,
         holders=holders,
-        may_archive=any(access.can(person, capability, model) for capability in ("develop", "operate")),
+        may_archive=incident_forms.may_archive(person, model),
         form=form,
     )
 
