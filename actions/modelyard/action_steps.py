@@ -67,8 +67,9 @@ def step_register(runner: Runner, inputs: Inputs) -> int:
     if len(key) > MAX_IDEMPOTENCY_KEY:
         raise InputError("idempotency-key", f"`idempotency-key` is {len(key)} characters long; at most 128")
 
+    client = inputs.client(env)
     result = versions.register(
-        inputs.client(env),
+        client,
         model,
         artifact,
         lineage={"data_uri": inputs.get("data-uri"), "data_version": inputs.get("data-version")},
@@ -86,7 +87,7 @@ def step_register(runner: Runner, inputs: Inputs) -> int:
     )
     outputs = {"version": result.number, "model-uri": result.uri, "digest": result.digest}
     runner.set_outputs({**outputs, "artifact-uri": result.artifact_uri})
-    runner.summary(summary.registration_summary(model, result, env))
+    runner.summary(summary.registration_summary(model, result, env, registry_url=client.url))
     runner.notice(f"{result.uri} registered ({result.digest})", title=f"modelyard registered {model} v{result.number}")
     return 0
 
@@ -150,7 +151,10 @@ def step_validate(runner: Runner, inputs: Inputs) -> int:
             ) from None
         raise
     runner.set_outputs({"passed": "true" if result.passed else "false", "report-id": result.data.get("id", "")})
-    runner.summary(summary.validation_summary(model, result, stage=stage, policy_applied=policy is not None))
+    shown = summary.validation_summary(
+        model, result, stage=stage, policy_applied=policy is not None, registry_url=client.url
+    )
+    runner.summary(shown)
     if not result.passed:
         for check in result.failed:
             detail = f" ({check.get('detail')})" if check.get("detail") else ""
@@ -183,7 +187,7 @@ def step_promote(runner: Runner, inputs: Inputs) -> int:
     runner.set_outputs(
         {"version": moved.version, "previous-version": "" if previous is None else previous, "changed": "true"}
     )
-    runner.summary(summary.promotion_summary(model, stage, moved, runner.env))
+    runner.summary(summary.promotion_summary(model, stage, moved, runner.env, registry_url=client.url))
     runner.notice(
         f"{stage} now holds v{moved.version} (was {f'v{previous}' if previous is not None else 'empty'})",
         title=f"modelyard promoted {model}",
@@ -202,7 +206,7 @@ def step_rollback(runner: Runner, inputs: Inputs) -> int:
     moved = pointers.rollback(client, model, stage=stage, to_version=target, comment=comment, read_before=True)
     previous = moved.previous_version
     runner.set_outputs({"version": moved.version, "previous-version": "" if previous is None else previous})
-    runner.summary(summary.rollback_summary(model, stage, moved, comment, runner.env))
+    runner.summary(summary.rollback_summary(model, stage, moved, comment, runner.env, registry_url=client.url))
     runner.notice(
         f"{stage} now holds v{moved.version} (rolled back from v{previous})", title=f"modelyard rolled {model}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from modelyard import page_links
 from modelyard.commands.pointers import PointerMove, StageHolder
 from modelyard.commands.versions import Registration, Validation
 from modelyard.comparison import comparison_rows, with_candidate_metrics
@@ -99,6 +100,18 @@ def _lineage_rows(version: Mapping[str, Any], env: Mapping[str, str]) -> list[li
     return rows
 
 
+def page_rows(model: str, number: Any, registry_url: str | None, *, previous: Any = None) -> list[list[str]]:
+    """Links to the version's page on the registry and, after a move, to its comparison with the holder before."""
+    page = page_links.absolute(registry_url, page_links.version(model, number)) if isinstance(number, int) else None
+    if page is None:
+        return []
+    rows = [["registry page", link(f"v{number}", page)]]
+    if isinstance(previous, int) and previous != number:
+        path = page_links.compare(page_links.version_uri(model, previous), page_links.version_uri(model, number))
+        rows.append(["compared", link(f"v{previous} → v{number}", page_links.absolute(registry_url, path))])
+    return rows
+
+
 def _size(value: Any) -> str:
     if not isinstance(value, int):
         return "-"
@@ -107,7 +120,9 @@ def _size(value: Any) -> str:
     return f"{human_bytes(value)} ({value:,} bytes)"
 
 
-def registration_summary(model: str, result: Registration, env: Mapping[str, str]) -> str:
+def registration_summary(
+    model: str, result: Registration, env: Mapping[str, str], *, registry_url: str | None = None
+) -> str:
     version, number = result.data, result.number
     holder = result.compared_with
     record = version.get("artifact") or {}
@@ -119,6 +134,7 @@ def registration_summary(model: str, result: Registration, env: Mapping[str, str
         ["artifact", f"{code(record.get('filename', ''))}, {md(record.get('format'))}, {_size(record.get('size'))}"],
         ["framework", md(version.get("framework"))],
         *_lineage_rows(version, env),
+        *page_rows(model, number, registry_url),
     ]
     label = holder.label() if holder is not None else ""
     parts = [
@@ -131,7 +147,9 @@ def registration_summary(model: str, result: Registration, env: Mapping[str, str
     return "\n\n".join(parts) + "\n"
 
 
-def validation_summary(model: str, result: Validation, *, stage: str | None, policy_applied: bool) -> str:
+def validation_summary(
+    model: str, result: Validation, *, stage: str | None, policy_applied: bool, registry_url: str | None = None
+) -> str:
     report, number, checks = result.data, result.number, result.checks
     verdict = "passed" if result.passed else f"failed ({len(result.failed)} of {len(checks)} checks)"
     rows = [
@@ -158,6 +176,7 @@ def validation_summary(model: str, result: Validation, *, stage: str | None, pol
                 ["report", code(report.get("id", ""))],
                 ["policy", code(report.get("policy_digest", ""))],
                 ["repository policy", md("applied" if policy_applied else "none")],
+                *page_rows(model, number, registry_url),
             ],
         ),
         table(["", "check", "expected", "actual", "detail"], rows) if rows else "_No gates apply to this model._",
@@ -166,10 +185,13 @@ def validation_summary(model: str, result: Validation, *, stage: str | None, pol
     return "\n\n".join(parts) + "\n"
 
 
-def _move_summary(heading: str, moved: PointerMove, env: Mapping[str, str], *, was: str, role: str, **rows: Any) -> str:
+def _move_summary(
+    heading: str, model: str, moved: PointerMove, env: Mapping[str, str], *, was: str, role: str, **rows: Any
+) -> str:
     """A stage move: what it holds now, held before, who moved it (plus ``rows``), and the metrics of both.
 
-    ``rows`` may hold ``model_uri`` (shown first), ``comment`` and ``tail`` (a closing line).
+    ``rows`` may hold ``model_uri`` (shown first), ``comment``, ``tail`` (a closing line) and ``registry_url``
+    (links to the pages of the version and of its comparison with the holder before).
     """
     previous = moved.previous_version
     facts = [
@@ -180,6 +202,7 @@ def _move_summary(heading: str, moved: PointerMove, env: Mapping[str, str], *, w
         ["by", md(moved.data.get("updated_by"))],
         *([["comment", md(rows.get("comment"))]] if "comment" in rows else []),
         ["workflow run", link("run", run_url(env))],
+        *page_rows(model, moved.version, rows.get("registry_url"), previous=previous),
     ]
     prefix = was.removesuffix(" from")
     label = moved.before.label(prefix) if moved.before is not None else f"{prefix}: (empty)"
@@ -192,15 +215,19 @@ def _move_summary(heading: str, moved: PointerMove, env: Mapping[str, str], *, w
     return "\n\n".join(parts) + "\n"
 
 
-def promotion_summary(model: str, stage: str, moved: PointerMove, env: Mapping[str, str]) -> str:
+def promotion_summary(
+    model: str, stage: str, moved: PointerMove, env: Mapping[str, str], *, registry_url: str | None = None
+) -> str:
     return _move_summary(
         f"### modelyard: promoted {code(model)} v{moved.version} to {code(stage)}",
+        model,
         moved,
         env,
         was="previous",
         role="promoted",
         model_uri=f"models:/{model}/stage/{stage}",
         tail=f"Roll back with `actions/rollback` (stage `{stage}`) to return to the previous holder.",
+        registry_url=registry_url,
     )
 
 
@@ -208,12 +235,22 @@ def already_held_summary(model: str, stage: str, moved: PointerMove) -> str:
     return f"### modelyard: {code(stage)} of {code(model)} already holds v{moved.version}; nothing changed\n"
 
 
-def rollback_summary(model: str, stage: str, moved: PointerMove, comment: str | None, env: Mapping[str, str]) -> str:
+def rollback_summary(
+    model: str,
+    stage: str,
+    moved: PointerMove,
+    comment: str | None,
+    env: Mapping[str, str],
+    *,
+    registry_url: str | None = None,
+) -> str:
     return _move_summary(
         f"### modelyard: rolled {code(stage)} of {code(model)} back to v{moved.version}",
+        model,
         moved,
         env,
         was="rolled back from",
         role="restored",
         comment=comment,
+        registry_url=registry_url,
     )

@@ -29,6 +29,7 @@ from modelyard_server.domain import notifier
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.notifications import DEFAULT_ROUTE_EVENTS, Notice, build_notice, current_config
 from modelyard_server.handlers.events import consume
+from modelyard_server.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -46,6 +47,7 @@ def describe(channel: notifier.AnyChannel | None, notice: Notice) -> str:
     lines += [f"    {delta.name}: {delta.text()}" for delta in notice.metrics]
     if notice.rollback_command:
         lines.append(f"    roll back: {notice.rollback_command}")
+    lines += [f"    {page.label}: {page.url}" for page in notice.pages]
     return "\n".join(lines)
 
 
@@ -116,7 +118,7 @@ class InProcessBus:
     def publish(self, event: EventRecord) -> None:
         config = current_config()
         if not config.channels_for(event) and event.type in DEFAULT_ROUTE_EVENTS:
-            self._printer(describe(None, build_notice(event)))
+            self._printer(describe(None, build_notice(event, get_settings().public_url)))
         self.deliveries.extend(notifier.notify(event, config, observer=self._show))
 
 

@@ -60,6 +60,8 @@ def test_promote_from_the_stage_environment(
     assert f"promoted `{model_name}` v2 to `staging`" in second.summary
     assert "| `auc` | 0.86 | 0.81 | +0.05 |" in second.summary
     assert "previous: v1" in second.summary
+    page = runner.api_url.rstrip("/") + f"/ui/models/{model_name}/versions/2"
+    assert f"| registry page | [v2]({page}) |" in second.summary  # the version's page on the registry it used
     events = [e for e in client.events(model_name) if e["type"] == "model.version.promoted"]
     assert events[-1]["run_id"] == staging.run_id
 

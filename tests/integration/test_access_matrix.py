@@ -152,6 +152,15 @@ NO_CALLER = {
     ("POST", "/v1/github/webhook"): "GitHub's HMAC signature of the delivery",
 }
 
+# The web pages' forms: a person's session cookie and the form's CSRF token, then the same domain function as
+# the API route named (so the rows above hold for them too); tests/integration/test_ui_incidents.py refuses
+# each caller the API refuses.
+PAGE_FORMS = {
+    ("POST", "/ui/models/<name>/stages/<stage>/rollback"): ("POST", "/v1/models/<name>/stages/<stage>/rollback"),
+    ("POST", "/ui/models/<name>/versions/<version>/archive"): ("POST", "/v1/models/<name>/versions/<version>/archive"),
+    ("POST", "/ui/sign-out"): None,  # changes nothing stored: it clears the browser's cookie
+}
+
 
 def _write_routes() -> dict[tuple[str, str], Any]:
     from modelyard_server.handlers.api import app
@@ -162,8 +171,10 @@ def _write_routes() -> dict[tuple[str, str], Any]:
 
 def test_every_write_route_has_a_row() -> None:
     routes = _write_routes()
-    covered = {(r.method, r.route) for r in ROWS} | set(NO_CALLER)
+    covered = {(r.method, r.route) for r in ROWS} | set(NO_CALLER) | set(PAGE_FORMS)
     assert set(routes) == covered, "a write route needs its row in the access table (or a reason to need no token)"
+    for api_route in filter(None, PAGE_FORMS.values()):
+        assert api_route in {(r.method, r.route) for r in ROWS}, api_route
     for key in NO_CALLER:
         assert "caller" not in inspect.signature(routes[key].func).parameters, f"{key} authenticates a caller"
 

@@ -581,3 +581,22 @@ def test_the_documented_receiver_snippet_verifies_our_deliveries_and_the_spec_ve
     message = webhook.render(event, "https://example.com/hook", SECRET)
     headers = message.headers_at(int(time.time()))
     assert verify(SECRET, headers, message.body)
+
+
+def test_messages_link_to_the_registrys_pages_on_its_public_url(
+    chatops: ChatOps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelyard_server.handlers.wiring import forget_settings
+
+    monkeypatch.setenv("MODELYARD_PUBLIC_URL", "https://models.acme.example")
+    forget_settings()
+    assert chatops.configure().status == 200
+    _two_versions_with_v1_in_production(chatops)
+    chatops.pipeline.drain()
+
+    compare = "https://models.acme.example/ui/compare?base=models%3A%2Ffraud%2F1&head=models%3A%2Ffraud%2F2"
+    version = "https://models.acme.example/ui/models/fraud/versions/2"
+    slack = json.dumps(chatops.slack.received[1].json())
+    assert f"<{compare}|Compare v1 with v2>" in slack and f"<{version}|Open v2>" in slack
+    actions = chatops.teams.received[1].json()["attachments"][0]["content"]["actions"]
+    assert [action["url"] for action in actions][:2] == [compare, version]

@@ -15,7 +15,7 @@ import pytest
 
 from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import LocalIssuer
-from tests.support.embedded_api import EmbeddedApi, embedded_api
+from tests.support.embedded_api import EmbeddedApi, embedded_api, github_settings
 
 OWNER, ADMIN = "acme/fraud", "acme/platform"
 OPS_TEAM = "acme/sre"
@@ -26,12 +26,7 @@ PAT = 4242  # a GitHub user id: Pat is on call
 def api(
     issuer: LocalIssuer, github: LocalGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[EmbeddedApi]:
-    env = {
-        "MODELYARD_ADMIN_REPOSITORIES": ADMIN,
-        "MODELYARD_GITHUB_URL": github.url,
-        "MODELYARD_GITHUB_API_URL": github.url,
-        "MODELYARD_GITHUB_CLIENT_ID": github.people.client_id,
-    }
+    env = {"MODELYARD_ADMIN_REPOSITORIES": ADMIN, **github_settings(github)}
     with embedded_api(monkeypatch, issuer, tmp_path / "data", **env) as running:
         yield running
 

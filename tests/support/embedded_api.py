@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import LocalIssuer
 from tests.support.api_events import ApiResponse, http_event, invoke
 
@@ -70,6 +71,15 @@ class EmbeddedApi:
             path = backend().blobs.files.blob_path(answer["version"]["artifact"]["key"])  # type: ignore[attr-defined]
             path.write_bytes(data)
         return int(answer["version"]["version"])
+
+
+def github_settings(github: LocalGitHub) -> dict[str, str]:
+    """The settings of a registry whose people sign in through the GitHub stand-in (sessions, team membership)."""
+    return {
+        "MODELYARD_GITHUB_URL": github.url,
+        "MODELYARD_GITHUB_API_URL": github.url,
+        "MODELYARD_GITHUB_CLIENT_ID": github.people.client_id,
+    }
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, issuer: LocalIssuer, data_dir: Path, **env: str) -> None:

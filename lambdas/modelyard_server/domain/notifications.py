@@ -30,6 +30,7 @@ from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConfigChanged
 from modelyard_server.settings import get_settings
+from modelyard_server.ui.notice_links import PageLink, page_links
 
 # The event types a route may name. infra/template.yaml's bus rule forwards exactly these to the notifier
 # (tests/integration/test_template.py holds the two lists equal), so what a route accepts is delivered.
@@ -323,6 +324,7 @@ class Notice:
     more_metrics: int = 0
     comment: str | None = None
     rollback_command: str | None = None
+    pages: list[PageLink] = field(default_factory=list)  # the registry's pages about it (its public URL set)
 
     @property
     def run_url(self) -> str | None:
@@ -356,7 +358,8 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def build_notice(event: EventRecord) -> Notice:
+def build_notice(event: EventRecord, public_url: str | None = None) -> Notice:
+    """What a message about `event` says; it links to the registry's pages on `public_url`, when given."""
     detail = event.detail
     before = (event.before or {}).get("version")
     after = (event.after or {}).get("version", event.version)
@@ -403,4 +406,5 @@ def build_notice(event: EventRecord) -> Notice:
         more_metrics=max(0, len(deltas) - MAX_METRIC_ROWS),
         comment=str(comment) if comment else None,
         rollback_command=rollback,
+        pages=page_links(event, public_url),
     )

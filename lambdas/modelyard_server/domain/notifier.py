@@ -122,7 +122,7 @@ def notify(
     channels = chosen.channels_for(event)
     if not channels:
         return []
-    notice = build_notice(event)
+    notice = build_notice(event, get_settings().public_url)
     return [deliver_to(channel, notice, observer) for channel in channels]
 
 
@@ -145,7 +145,7 @@ def _redeliver(event: EventRecord, name: str, config: NotificationConfig, observ
         return Delivery(name, "failed", 0, f"channel '{name}' is no longer configured; left in the queue")
     if backend().notifications.already_sent(event.id, name):
         return Delivery(name, "duplicate")
-    outcome = _attempt(channel, build_notice(event), observer)
+    outcome = _attempt(channel, build_notice(event, get_settings().public_url), observer)
     if not outcome.delivered:
         return Delivery(name, "failed", outcome.attempts, outcome.reason)
     backend().notifications.mark_sent(event.id, name)

@@ -34,7 +34,16 @@ from modelyard_server.handlers.routes import (
     versions,
 )
 from modelyard_server.settings import get_settings
-from modelyard_server.ui.routes import assets, catalog, model_page, sign_in, version_page
+from modelyard_server.ui.routes import (
+    assets,
+    audit_pages,
+    catalog,
+    compare_page,
+    incidents,
+    model_page,
+    sign_in,
+    version_page,
+)
 
 # Every resolver (Lambda, ASGI, the OpenAPI generator) validates requests and reads JSON bodies the one strict way.
 RESOLVER_OPTIONS: dict[str, Any] = {
@@ -88,6 +97,9 @@ def configure(app: ApiGatewayResolver) -> ApiGatewayResolver:
         catalog.router,
         model_page.router,
         version_page.router,
+        compare_page.router,
+        audit_pages.router,
+        incidents.router,
         sign_in.router,
     ):
         app.include_router(router)

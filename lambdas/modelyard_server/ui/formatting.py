@@ -10,12 +10,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+NOTHING = "\u2013"  # an en dash: a cell with no value
 _SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 _DIGEST_SHOWN = 8  # hex digits: enough to tell versions apart on one page, short enough for a table cell
 
 
-def metric_value(value: float) -> str:
-    """A metric to 4 significant digits (0.93412 -> 0.9341); nan and infinities by name."""
+def metric_value(value: float | None) -> str:
+    """A metric to 4 significant digits (0.93412 -> 0.9341); nan and infinities by name; none as a dash."""
+    if value is None:
+        return NOTHING
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -49,9 +52,6 @@ def utc_minute(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-NOTHING = "\u2013"  # an en dash: a cell with no value
 
 
 def _or_nothing(write: Callable[[Any], str]) -> Callable[[Any], str]:

@@ -58,8 +58,14 @@ def compare(base: str, head: str) -> str:
     return COMPARE + _query([("base", base), ("head", head)])
 
 
-def model_audit(name: str) -> str:
-    return f"{UI_PREFIX}models/{_name(name)}/events"
+def model_audit(name: str, **paging: str) -> str:
+    """A model's audit trail; `paging` is `limit` and `next_token` for a later page."""
+    return f"{UI_PREFIX}models/{_name(name)}/events" + _query(list(paging.items()))
+
+
+def registry_audit(**filters: str) -> str:
+    """The registry's governance trail, with its filters (`kind`, `actor`, `after`, `before`, `order`)."""
+    return REGISTRY_AUDIT + _query(list(filters.items()))
 
 
 def rollback(name: str, stage: str) -> str:

@@ -86,3 +86,26 @@ def test_a_registry_without_comparisons_leaves_the_summary_to_compare(loopback: 
     refusing = loopback(lambda seen: Answer(403, {"title": "Forbidden", "status": 403}))
     with pytest.raises(RegistryError):
         compare_with_holder(Client(url=refusing.url, token="t"), "fraud", 7, HOLDER)
+
+
+def test_summaries_link_to_the_version_and_the_comparison_on_the_registry() -> None:
+    registry = "https://models.acme.example/"
+    pointer = {"version": 7, "previous_version": 6, "target": {"version": 7, "sha256": "ab", "metrics": {}}}
+    moved = PointerMove(pointer, HOLDER, COMPARISON)
+    version = "https://models.acme.example/ui/models/fraud/versions/7"
+    compared = "https://models.acme.example/ui/compare?base=models%3A%2Ffraud%2F6&head=models%3A%2Ffraud%2F7"
+    promoted = promotion_summary("fraud", "production", moved, {}, registry_url=registry)
+    assert f"| registry page | [v7]({version}) |" in promoted
+    assert f"| compared | [v6 → v7]({compared}) |" in promoted
+    rolled = rollback_summary("fraud", "production", moved, "bad", {}, registry_url=registry)
+    assert f"| registry page | [v7]({version}) |" in rolled
+    validated = validation_summary(
+        "fraud", Validation(REPORT, HOLDER), stage=None, policy_applied=False, registry_url=registry
+    )
+    assert f"| registry page | [v7]({version}) |" in validated
+
+
+def test_without_a_registry_url_a_summary_has_no_page_links() -> None:
+    pointer = {"version": 7, "previous_version": 6, "target": {"version": 7, "sha256": "ab", "metrics": {}}}
+    text = promotion_summary("fraud", "production", PointerMove(pointer, HOLDER, COMPARISON), {})
+    assert "registry page" not in text and "/ui/" not in text

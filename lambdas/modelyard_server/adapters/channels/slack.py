@@ -63,6 +63,10 @@ def blocks(notice: Notice) -> list[dict[str, Any]]:
         result.append({"type": "section", "text": _mrkdwn(f"*Comment*\n>{_escape(notice.comment)}")})
     if notice.rollback_command:
         result.append({"type": "section", "text": _mrkdwn(f"*Roll back*\n`{_escape(notice.rollback_command)}`")})
+    if notice.pages:
+        # registry URLs built from its configured public URL and a model name (a slug): no `|` or `>` to escape
+        pages = " · ".join(f"<{page.url}|{_escape(page.label)}>" for page in notice.pages)
+        result.append({"type": "section", "text": _mrkdwn(f"*In the registry*\n{pages}")})
     context = [_mrkdwn(f"event `{event.id}` · {event.type} · {event.at.isoformat()}")]
     if notice.run_url:
         context.insert(0, _mrkdwn(f"<{notice.run_url}|workflow run {event.run_id or ''}>".replace(" >", ">")))

@@ -45,8 +45,11 @@ def card(notice: Notice) -> dict[str, Any]:
         ]
     body.append(_text(f"event {event.id} · {event.type} · {event.at.isoformat()}", size="Small", isSubtle=True))
     content: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION, "body": body}
+    actions = [{"type": "Action.OpenUrl", "title": page.label, "url": page.url} for page in notice.pages]
     if notice.run_url:
-        content["actions"] = [{"type": "Action.OpenUrl", "title": "Open workflow run", "url": notice.run_url}]
+        actions.append({"type": "Action.OpenUrl", "title": "Open workflow run", "url": notice.run_url})
+    if actions:
+        content["actions"] = actions
     return content
 
 

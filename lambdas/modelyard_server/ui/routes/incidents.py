@@ -1,0 +1,109 @@
+"""Incident actions from the pages: roll a stage back, archive or deprecate a version.
+
+Each is two steps: a GET page says what will happen and asks for a reason and a confirmation, and its POST
+does it with the person's own principal through the same domain functions as the API's routes, so who may
+do it, the events and the audit trail are the API's. Success is a 303 to the model's audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from aws_lambda_powertools.event_handler import Request, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+
+from modelyard_server.domain.principal import Principal
+from modelyard_server.handlers.routes.deferred import Deferred
+from modelyard_server.handlers.routes.params import ModelNameParam, PointerNameParam, VersionNumberParam
+from modelyard_server.ui import links
+from modelyard_server.ui.web_session import csrf_token, form_fields, signed_in
+
+if TYPE_CHECKING:
+    from modelyard_server.domain import access, catalog, pointers, schemas, versions
+    from modelyard_server.ui import incident_forms, rendering
+else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
+    access = Deferred("modelyard_server.domain.access")
+    catalog = Deferred("modelyard_server.domain.catalog")
+    pointers = Deferred("modelyard_server.domain.pointers")
+    schemas = Deferred("modelyard_server.domain.schemas")
+    versions = Deferred("modelyard_server.domain.versions")
+    incident_forms = Deferred("modelyard_server.ui.incident_forms")
+    rendering = Deferred("modelyard_server.ui.rendering")
+
+router = Router()
+Person = Annotated[Principal, Depends(signed_in)]
+Csrf = Annotated[str, Depends(csrf_token)]
+ROLLBACK = "/ui/models/<name>/stages/<stage>/rollback"
+ARCHIVE = "/ui/models/<name>/versions/<version>/archive"
+
+
+def _rollback_page(
+    name: str, stage: str, person: Principal, csrf: str, form: incident_forms.IncidentForm, status: int = 200
+) -> Response[str]:
+    model = catalog.get_model(name)
+    pointer = pointers.get_pointer(name, "stage", stage)
+    return rendering.page(
+        "rollback.html",
+        status=status,
+        viewer=person,
+        csrf=csrf,
+        model=model,
+        pointer=pointer,
+        target=pointer.earlier_versions[-1] if pointer.version is not None and pointer.earlier_versions else None,
+        may_operate=access.can(person, "operate", model),
+        form=form,
+    )
+
+
+@router.get(ROLLBACK, include_in_schema=False)
+def confirm_rollback(name: ModelNameParam, stage: PointerNameParam, person: Person, csrf: Csrf) -> Response[str]:
+    return _rollback_page(name, stage, person, csrf, incident_forms.IncidentForm())
+
+
+@router.post(ROLLBACK, include_in_schema=False)
+def roll_back(
+    name: ModelNameParam, stage: PointerNameParam, person: Person, csrf: Csrf, request: Request
+) -> Response[str]:
+    form, seen = incident_forms.rollback_form(form_fields(request, incident_forms.ROLLBACK_FIELDS))
+    if form.errors:
+        return _rollback_page(name, stage, person, csrf, form, status=422)
+    pointers.rollback(name, stage, schemas.RollbackRequest(expected_version=seen, comment=form.reason), person)
+    return rendering.redirect(links.model_audit(name))
+
+
+def _archive_page(
+    name: str, number: int, person: Principal, csrf: str, form: incident_forms.IncidentForm, status: int = 200
+) -> Response[str]:
+    version = versions.get_version(name, number)
+    model = catalog.get_model(name)
+    holders = [f"stage {stage}" for stage, held in sorted(model.stages.items()) if held.version == number]
+    holders += [f"alias {alias}" for alias, held in sorted(model.aliases.items()) if held.version == number]
+    return rendering.page(
+        "archive.html",
+        status=status,
+        viewer=person,
+        csrf=csrf,
+        model=model,
+        version=version,
+        holders=holders,
+        may_archive=incident_forms.may_archive(person, model),
+        form=form,
+    )
+
+
+@router.get(ARCHIVE, include_in_schema=False)
+def confirm_archive(name: ModelNameParam, version: VersionNumberParam, person: Person, csrf: Csrf) -> Response[str]:
+    return _archive_page(name, version, person, csrf, incident_forms.IncidentForm())
+
+
+@router.post(ARCHIVE, include_in_schema=False)
+def archive(
+    name: ModelNameParam, version: VersionNumberParam, person: Person, csrf: Csrf, request: Request
+) -> Response[str]:
+    form = incident_forms.archive_form(form_fields(request, incident_forms.ARCHIVE_FIELDS))
+    if form.errors:
+        return _archive_page(name, version, person, csrf, form, status=422)
+    marking = schemas.ArchiveVersionRequest(status=form.status, reason=form.reason)
+    versions.archive_version(name, version, marking, person)
+    return rendering.redirect(links.model_audit(name))

@@ -1,0 +1,124 @@
+"""The audit pages: the registry's governance trail for admins (filters and pages as `GET /v1/audit` has them),
+and a model's trail for everyone who can read the model; each entry says when, who, what, which version, why.
+
+In-process on the embedded backend (tests/support/embedded_api.py), as a browser calls the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelyard_local.github import LocalGitHub
+from modelyard_local.issuer import LocalIssuer
+from tests.support.embedded_api import EmbeddedApi, embedded_api, github_settings
+from tests.support.page_calls import page_call, read_page
+
+OWNER, ADMIN = "acme/fraud", "acme/platform"
+ADMINS, OPS_TEAM = "acme/platform-team", "acme/sre"
+ALEX, PAT = 1001, 4242  # GitHub user ids: Alex is an admin, Pat is on call
+
+
+@pytest.fixture
+def api(
+    issuer: LocalIssuer, github: LocalGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmbeddedApi]:
+    env = {"MODELYARD_ADMIN_REPOSITORIES": ADMIN, **github_settings(github)}
+    with embedded_api(monkeypatch, issuer, tmp_path / "data", **env) as running:
+        admin = running.workflow(ADMIN)
+        running.ok("POST", "/v1/roles", admin, body={"role": "admin", "scope": "*", "team": ADMINS})
+        running.ok("POST", "/v1/roles", admin, body={"role": "ops", "scope": "*", "team": OPS_TEAM})
+        yield running
+
+
+def _alex(api: EmbeddedApi) -> str:
+    return api.person(ALEX, "alex", teams=(ADMINS,))
+
+
+def _pat(api: EmbeddedApi) -> str:
+    return api.person(PAT, "pat", teams=(OPS_TEAM,))
+
+
+def _audit(session: str, **query: str) -> object:
+    return page_call(session, "GET", "/ui/audit", query=query)
+
+
+def test_an_admin_reads_the_governance_trail_newest_first_with_who_and_what(api: EmbeddedApi) -> None:
+    answer = page_call(_alex(api), "GET", "/ui/audit")
+    assert answer.status == 200, answer
+    text = read_page(answer).text
+    granted = f"dev via {ADMIN} {ADMIN} workflow run roles.granted registry:roles"
+    assert text.count(granted) == 2
+    assert text.index(f'"grantee": "{OPS_TEAM}"') < text.index(f'"grantee": "{ADMINS}"')  # newest first
+    assert "Kind" in text and "Actor (subject)" in text and "Order" in text  # the filters
+
+
+def test_the_trail_is_filtered_and_paged_as_the_api_offers(api: EmbeddedApi) -> None:
+    alex = _alex(api)
+    api.ok("POST", "/v1/namespaces", api.workflow(ADMIN), body={"name": "marketing", "owners": [{"team": "acme/m"}]})
+    only = read_page(page_call(alex, "GET", "/ui/audit", query={"kind": "namespace.created", "actor": ""}))
+    assert "namespace.created" in only.text and "roles.granted" not in only.text
+
+    first = page_call(alex, "GET", "/ui/audit", query={"order": "oldest", "limit": "1"})
+    page = read_page(first)
+    assert page.text.count("roles.granted") == 1
+    [later] = [link for link in page.links if "next_token=" in link]
+    assert "order=oldest" in later and "limit=1" in later
+    path, _, query = later.partition("?")
+    from urllib.parse import parse_qsl
+
+    second = page_call(alex, "GET", path, query=parse_qsl(query))
+    assert second.status == 200, second
+    assert read_page(second).text.count("roles.granted") == 1
+    assert second.raw != first.raw
+
+
+def test_a_malformed_filter_is_a_400_page_naming_it(api: EmbeddedApi) -> None:
+    answer = page_call(_alex(api), "GET", "/ui/audit", query={"after": "yesterday"})
+    assert answer.status == 400, answer
+    assert "after" in read_page(answer).text
+    assert page_call(_alex(api), "GET", "/ui/audit", query={"colour": "red"}).status == 400
+
+
+def test_someone_who_is_no_admin_gets_the_domains_403_page(api: EmbeddedApi) -> None:
+    answer = page_call(_pat(api), "GET", "/ui/audit")
+    assert answer.status == 403, answer
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "reading the governance audit trail is for admins" in read_page(answer).text
+
+
+def test_a_models_trail_shows_each_change_with_its_actor_run_and_reason(api: EmbeddedApi) -> None:
+    owner = api.workflow(OWNER, environment="production", run_id="777")
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    api.upload("fraud", b"one", owner)
+    api.ok(
+        "POST",
+        "/v1/models/fraud/versions/1/archive",
+        api.workflow(OWNER),
+        body={"status": "deprecated", "reason": "<b>stale</b> data"},
+    )
+    reader = api.person(5, "someone")
+    answer = page_call(reader, "GET", "/ui/models/fraud/events")
+    assert answer.status == 200, answer
+    page = read_page(answer)
+    assert f"dev via {OWNER} {OWNER} workflow run model.version.deprecated v1 <b>stale</b> data" in page.text
+    assert "&lt;b&gt;stale&lt;/b&gt; data" in answer.raw  # escaped, never markup
+    assert any(link.endswith(f"/{OWNER}/actions/runs/777/attempts/1") for link in page.links)  # the run
+    assert "/ui/models/fraud/versions/1" in page.links
+    assert "/ui/models/fraud/stages/production/rollback" not in page.links  # nothing held; and no ops role
+
+
+def test_a_models_trail_is_paged(api: EmbeddedApi) -> None:
+    owner = api.workflow(OWNER)
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    for data in (b"one", b"two"):
+        api.upload("fraud", data, owner)
+    first = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"limit": "1"}))
+    [later] = [link for link in first.links if "next_token=" in link]
+    assert later.startswith("/ui/models/fraud/events?limit=1&next_token=")
+
+
+def test_a_missing_model_has_no_trail(api: EmbeddedApi) -> None:
+    assert page_call(_pat(api), "GET", "/ui/models/nobody/events").status == 404
