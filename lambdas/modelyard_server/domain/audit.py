@@ -70,6 +70,29 @@ def list_events(model: str, limit: int, next_token: str | None) -> EventPage:
     return EventPage(items=page.items, next_token=page.next_token)
 
 
+@dataclass(frozen=True)
+class VersionEvents:
+    """The events of a model that concern one version (it moved, or a pointer moved onto or off it).
+
+    `more`: the model's trail goes on past the events looked at, so later ones may concern it too.
+    """
+
+    items: list[EventRecord]
+    more: bool
+
+
+def concerns(event: EventRecord, number: int) -> bool:
+    return event.version == number or (event.before or {}).get("version") == number
+
+
+def version_events(version: VersionRecord, looked_at: int) -> VersionEvents:
+    """The events concerning `version` among the first `looked_at` of its model's events since it was
+    registered: one read, whatever the number of versions (nothing happens to a version before it exists)."""
+    since = first_ulid_at(version.created_at - CLOCK_MARGIN)
+    page = backend().events.list_events_from(version.model, since, looked_at)
+    return VersionEvents([e for e in page.items if concerns(e, version.version)], page.next_token is not None)
+
+
 def record_owner_refusal(event: EventRecord) -> None:
     """A refusal of one of the model's own owners (a policy said no): it belongs in the model's trail."""
     backend().events.record_event(event)
@@ -95,26 +118,3 @@ def list_security_events(principal: Principal, limit: int, next_token: str | Non
     access.require(principal, "administer", action="reading the security log")
     page = backend().security.list_refusals(limit, next_token)
     return EventPage(items=page.items, next_token=page.next_token)
-
-
-@dataclass(frozen=True)
-class VersionEvents:
-    """The events of a model that concern one version (it moved, or a pointer moved onto or off it).
-
-    `more`: the model's trail goes on past the events looked at, so later ones may concern it too.
-    """
-
-    items: list[EventRecord]
-    more: bool
-
-
-def concerns(event: EventRecord, number: int) -> bool:
-    return event.version == number or (event.before or {}).get("version") == number
-
-
-def version_events(version: VersionRecord, looked_at: int) -> VersionEvents:
-    """The events concerning `version` among the first `looked_at` of its model's events since it was
-    registered: one read, whatever the number of versions (nothing happens to a version before it exists)."""
-    since = first_ulid_at(version.created_at - CLOCK_MARGIN)
-    page = backend().events.list_events_from(version.model, since, looked_at)
-    return VersionEvents([e for e in page.items if concerns(e, version.version)], page.next_token is not None)

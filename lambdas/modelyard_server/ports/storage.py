@@ -158,12 +158,12 @@ class EventLog(Protocol):
     def list_events(self, model: str, limit: int, token: str | None) -> Page[EventRecord]:
         """A model's events, oldest first."""
 
-    def record_event(self, event: EventRecord) -> None:
-        """An event with no state change of its own (a refusal, for the audit trail)."""
-
     def list_events_from(self, model: str, first_id: str, limit: int) -> Page[EventRecord]:
         """A model's events whose ids are `first_id` or later, oldest first, in one read: what happened
         since a moment (event ids are ULIDs, ordered by time). Its `next_token` continues with `list_events`."""
+
+    def record_event(self, event: EventRecord) -> None:
+        """An event with no state change of its own (a refusal, for the audit trail)."""
 
 
 class GovernanceStore(Protocol):

@@ -1,6 +1,7 @@
-"""How the pages write values: metric numbers, sizes, digests and times (Jinja filters).
+"""How the pages write values: metric numbers, sizes, digests and times (the templates' filters).
 
-Each returns plain text; the templates escape it like any other value.
+Each returns plain text; the templates escape it like any other value. The filters take a missing value
+(None) too and show it as an en dash.
 """
 
 from __future__ import annotations
@@ -10,16 +11,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+NOTHING = "\u2013"  # an en dash: no value
 _SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 _DIGEST_SHOWN = 8  # hex digits: enough to tell versions apart on one page, short enough for a table cell
 
 
-def metric_value(value: float) -> str:
-    """A metric to 4 significant digits (0.93412 -> 0.9341); nan and infinities by name."""
+def metric_value(value: float | None) -> str:
+    """A metric to 4 significant digits (0.93412 -> 0.9341); integers as they are; nan and infinities by name."""
+    if value is None:
+        return NOTHING
+    if isinstance(value, int):
+        return str(value)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value)) if abs(value) < 1e4 else f"{value:.4g}"
     return f"{value:.4g}"
 
 
@@ -35,8 +43,14 @@ def byte_size(size: int) -> str:
     raise AssertionError("unreachable: the last unit always returns")
 
 
-def short_digest(digest: str) -> str:
+def size(count: int | None) -> str:
+    return NOTHING if count is None else byte_size(count)
+
+
+def short_digest(digest: str | None) -> str:
     """`sha256:<first 8 hex digits>…` for a digest written with or without its algorithm."""
+    if not digest:
+        return NOTHING
     algorithm, _, hex_digits = digest.rpartition(":")
     algorithm = algorithm or "sha256"
     if len(hex_digits) <= _DIGEST_SHOWN:
@@ -51,30 +65,25 @@ def utc_minute(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-NOTHING = "\u2013"  # an en dash: a cell with no value
+def when(moment: datetime | str | None) -> str:
+    """A time in UTC to the minute (`2026-11-30 03:40 UTC`)."""
+    if moment is None or moment == "":
+        return NOTHING
+    if isinstance(moment, str):
+        try:
+            parsed = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    else:
+        parsed = moment
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _or_nothing(write: Callable[[Any], str]) -> Callable[[Any], str]:
-    """`write` as a template filter: a missing value (None, "") shows as a dash rather than failing the page."""
-
-    def written(value: Any) -> str:
-        return NOTHING if value is None or value == "" else write(value)
-
-    return written
-
-
-def _moment(value: datetime | str) -> str:
-    if not isinstance(value, str):
-        return utc_minute(value)
-    try:
-        return utc_minute(datetime.fromisoformat(value))
-    except ValueError:
-        return value
-
-
-FILTERS: dict[str, Callable[[Any], str]] = {
-    "metric_value": _or_nothing(metric_value),
-    "size": _or_nothing(byte_size),
-    "short_digest": _or_nothing(short_digest),
-    "when": _or_nothing(_moment),
+FILTERS: dict[str, Callable[..., Any]] = {
+    "metric_value": metric_value,
+    "size": size,
+    "short_digest": short_digest,
+    "when": when,
 }

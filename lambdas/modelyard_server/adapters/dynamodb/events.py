@@ -22,9 +22,6 @@ class DynamoEventLog:
         items, next_token = one_page(result)
         return Page([EventRecord.model_validate(i.record) for i in items if isinstance(i, EventItem)], next_token)
 
-    def record_event(self, event: EventRecord) -> None:
-        event_item(event).save()
-
     def list_events_from(self, model: str, first_id: str, limit: int) -> Page[EventRecord]:
         result = RegistryItem.query(
             model_pk(model),
@@ -33,3 +30,6 @@ class DynamoEventLog:
         )
         items, next_token = one_page(result)  # the last key read: `list_events` continues from it
         return Page([EventRecord.model_validate(i.record) for i in items if isinstance(i, EventItem)], next_token)
+
+    def record_event(self, event: EventRecord) -> None:
+        event_item(event).save()

@@ -38,10 +38,6 @@ class SqliteEventLog:
         kept, next_token = page_of(rows, limit, listing, lambda row: str(row[0]))
         return Page([EventRecord.model_validate_json(row[1]) for row in kept], next_token)
 
-    def record_event(self, event: EventRecord) -> None:
-        with self._db.write() as connection:
-            append_event(connection, event)
-
     def list_events_from(self, model: str, first_id: str, limit: int) -> Page[EventRecord]:
         """Oldest first from `first_id`; the page's token is `list_events`' own (the same listing)."""
         with self._db.read() as connection:
@@ -51,3 +47,7 @@ class SqliteEventLog:
             ).fetchall()
         kept, next_token = page_of(rows, limit, f"events/{model}", lambda row: str(row[0]))
         return Page([EventRecord.model_validate_json(row[1]) for row in kept], next_token)
+
+    def record_event(self, event: EventRecord) -> None:
+        with self._db.write() as connection:
+            append_event(connection, event)
