@@ -33,7 +33,8 @@ WARNED_STATUSES = {
     "verifying": "This version's artifact is being verified: it is not ready yet.",
 }
 DIGEST_FIELDS = frozenset({"sha256", "digest", "policy_digest"})
-DOWNLOADABLE = frozenset({"ready", "archived", "deprecated", "verifying", "rejected"})
+# The page offers verified bytes only (the download route answers as the API does for the rest).
+DOWNLOADABLE = frozenset({"ready", "archived", "deprecated"})
 # Provenance claims shown, in this order, with their labels (the rest stay in the API's answer).
 PROVENANCE_SHOWN = (
     ("repository", "Repository"),
