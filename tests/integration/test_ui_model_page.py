@@ -141,6 +141,7 @@ def test_the_page_shows_each_stage_and_alias_with_its_holder_and_history(release
     hrefs = markup.hrefs()
     assert links.version("fraud", 1) in hrefs and links.version("fraud", 3) in hrefs
     assert links.model_audit("fraud") in hrefs
+    assert links.compare("models:/fraud/3", "models:/fraud/1") in hrefs  # what the rollback undid
     runs = [
         e
         for e in markup.with_tag("a")
