@@ -100,6 +100,8 @@ def test_register_writes_outputs_summary_and_a_ready_version(
     assert f"(https://github.com/{OWNER}/actions/runs/{job.run_id}/attempts/1)" in summary
     assert "`s3://data/fraud/2026-11`" in summary
     assert "| `auc` | 0.91 | - | - |" in summary  # nothing in production yet
+    page = runner.api_url.rstrip("/") + f"/ui/models/{model_name}/versions/1"
+    assert f"| registry page | [v1]({page}) |" in summary
     assert "production: (empty)" in summary
     assert "nightly retrain \\| &lt;b&gt;bold&lt;/b&gt;" in summary  # user text cannot break the table or inject HTML
 

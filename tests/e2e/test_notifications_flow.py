@@ -132,6 +132,10 @@ def test_a_promotion_sends_exactly_one_message_per_channel(
     )
     card = receivers["teams"].received[1].json()["attachments"][0]["content"]
     assert {f["title"]: f["value"] for f in card["body"][1]["facts"]}["Approved by"] == "carol"
+    # both link to the registry's comparison of the new holder with the previous one, on its public URL
+    compare = f"{stack.public_url}/ui/compare?base=models%3A%2Fchurn%2F1&head=models%3A%2Fchurn%2F2"
+    assert f"<{compare}|Compare v1 with v2>" in json.dumps(slack)
+    assert card["actions"][0] == {"type": "Action.OpenUrl", "title": "Compare v1 with v2", "url": compare}
 
     hook = receivers["hook"].received[1]
     assert webhook.verify(SECRET, hook.headers, hook.body, now=int(time.time()))

@@ -43,6 +43,7 @@ def signed_in(registry: Registry, github: LocalGitHub, monkeypatch: pytest.Monke
 
 def _page(registry: Registry, path: str, cookie: str | None, method: str = "GET", **kwargs: Any) -> ApiResponse:
     cookies = session_cookie(cookie) if cookie else None
+    kwargs["headers"] = {"accept": "text/html,*/*;q=0.8", **kwargs.get("headers", {})}
     return registry.call(method, path, token=None, cookies=cookies, **kwargs)
 
 
@@ -137,7 +138,9 @@ def test_a_failed_page_is_a_page_with_the_api_status_and_the_api_stays_json(regi
     unknown = _page(registry, "/ui/", signed_in, query={"colour": "red"})
     missing_route = _page(registry, "/ui/nowhere", signed_in)
     api = registry.call("GET", "/v1/models", query={"colour": "red"})
+    not_a_browser = registry.call("GET", "/ui/", token=None, cookies=session_cookie(signed_in), query={"colour": "r"})
 
+    assert not_a_browser.status == 400 and not_a_browser.problem["unknown"] == ["colour"]  # no HTML asked for
     assert unknown.status == 400 and unknown.headers["Content-Type"].startswith("text/html")
     assert "'colour' is not a parameter of GET /ui/" in read_page(unknown.raw).text
     assert missing_route.status == 404 and missing_route.headers["Content-Type"].startswith("text/html")

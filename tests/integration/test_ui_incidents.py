@@ -232,3 +232,22 @@ def test_signed_out_the_action_is_a_sign_in_and_nothing_moves(api: EmbeddedApi) 
     assert answer.status == 303
     assert answer.headers["Location"].startswith("/ui/sign-in")
     assert _production(api) == 2
+
+
+def test_a_namespaced_models_stage_is_rolled_back_from_its_two_segment_page(api: EmbeddedApi) -> None:
+    owner = {"repository": api.repository_id(OWNER)}
+    api.ok("POST", "/v1/namespaces", _admin(api), body={"name": "marketing", "owners": [owner]})
+    token = api.workflow(OWNER, environment="production")
+    api.ok("POST", "/v1/models", token, body={"name": "marketing/churn"})
+    for data in (b"churn one", b"churn two"):
+        number = api.upload("marketing/churn", data, token)
+        api.ok("POST", "/v1/models/marketing/churn/stages/production/promote", token, body={"version": number})
+    pat, path = _pat(api), "/ui/models/marketing/churn/stages/production/rollback"
+    shown = read_page(page_call(pat, "GET", path))
+    assert "production goes back from v2 to v1" in shown.text and path in shown.forms
+    answer = page_call(pat, "POST", path, form={**shown.hidden, "reason": REASON, "confirm": "yes"})
+    assert answer.status == 303, answer
+    assert answer.headers["Location"] == "/ui/models/marketing/churn/events"
+    trail = read_page(page_call(pat, "GET", "/ui/models/marketing/churn/events"))
+    assert f"model.version.rolled_back (production) v2 → v1 {REASON}" in trail.text
+    assert api.ok("GET", "/v1/models/marketing/churn", _admin(api))["stages"]["production"]["version"] == 1

@@ -61,7 +61,12 @@ def page_call(
     """`path` as a browser asks it: the session cookie (when signed in), a form body, no bearer token."""
     from modelyard_server.handlers.api import lambda_handler
 
-    sent = {"sec-fetch-site": "same-origin", **({"content-type": FORM} if form is not None else {}), **(headers or {})}
+    sent = {
+        "sec-fetch-site": "same-origin",
+        "accept": "text/html,application/xhtml+xml",
+        **({"content-type": FORM} if form is not None else {}),
+        **(headers or {}),
+    }
     event: dict[str, Any] = http_event(
         method, path, raw_body=urlencode(form) if form is not None else None, query=query, headers=sent
     )

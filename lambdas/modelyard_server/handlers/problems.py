@@ -85,8 +85,10 @@ def _validation_problem(error: RequestValidationError) -> Response[str]:
 
 
 def for_pages(app: ApiGatewayResolver, answer: Response[str]) -> Response[str]:
-    """The problem as it is, or for a web page (/ui/) the same status and words as a page."""
-    if not app.current_event.path.startswith(PAGES_PREFIX):
+    """The problem as it is, or for a browser on a web page (/ui/, HTML accepted) the same status and words as a
+    page. A client that does not ask for HTML (curl, a script) gets the problem JSON on /ui/ as on /v1/."""
+    event = app.current_event
+    if not event.path.startswith(PAGES_PREFIX) or "text/html" not in (event.headers.get("accept") or ""):
         return answer
     from modelyard_server.ui.error_pages import problem_page  # Jinja loads only for the pages
 
