@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.ui.audit_view import entry, run_link
+from modelyard_server.ui.audit_view import entry
+from modelyard_server.ui.url_safety import web_link as run_link
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.governance_audit import AuditFilters
 from modelyard_server.ui import links
 from modelyard_server.ui.formatting import NOTHING
+from modelyard_server.ui.url_safety import web_link
 
-RUN_LINK_SCHEMES = ("https://", "http://")
 MAX_CHANGE_SHOWN = 4000  # characters of a governance change's before/after (a policy document can be long)
 
 
@@ -29,13 +29,6 @@ class AuditEntry:
     version_link: str | None
     reason: str | None
     change: str | None  # a governance change: what it was before and after, as JSON
-
-
-def run_link(url: str | None) -> str | None:
-    """A workflow run link, only when it is a web address (it came from a verified token, but pages stay safe)."""
-    if url and url.startswith(RUN_LINK_SCHEMES) and not any(c <= " " for c in url):
-        return url
-    return None
 
 
 def _version(value: Any) -> str | None:
@@ -72,7 +65,7 @@ def entry(event: EventRecord) -> AuditEntry:
         at=event.at,
         who=who,
         who_detail=str(who_detail) if who_detail else None,
-        run_link=None if person else run_link(event.run_url),
+        run_link=None if person else web_link(event.run_url),
         action=action,
         subject=event.model,
         versions=versions_moved(event),

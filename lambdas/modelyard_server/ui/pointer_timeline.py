@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.schemas import ModelRecord, PointerState
 from modelyard_server.ui import links
-from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, is_web_url
+from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, web_link
 
 PointerKind = Literal["stage", "alias"]
 # event type -> (pointer kind, what the page calls the move)
@@ -61,7 +61,7 @@ class Move:
 
     @property
     def run_link(self) -> str | None:
-        return self.run_url if self.run_url and is_web_url(self.run_url) else None
+        return web_link(self.run_url)
 
 
 @dataclass(frozen=True)

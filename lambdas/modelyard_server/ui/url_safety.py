@@ -58,3 +58,8 @@ def web_host(url: str) -> str | None:
 def is_web_url(url: str) -> bool:
     """True for an http(s) URL with a host, the only URLs from registry data that lead off the registry."""
     return link_kind(url) is LinkKind.WEB
+
+
+def web_link(url: str | None) -> str | None:
+    """`url` when it may become a link on our pages (a web page), else None: it is then shown as text."""
+    return url if url and is_web_url(url) else None

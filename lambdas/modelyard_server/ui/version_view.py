@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard_server.ui import links
 from modelyard_server.ui.formatting import NOTHING, short_digest
-from modelyard_server.ui.url_safety import is_web_url
+from modelyard_server.ui.url_safety import web_link
 
 if TYPE_CHECKING:
     from modelyard_server.domain.event_record import EventRecord
@@ -81,11 +81,6 @@ class ReviewRow:
     at: datetime
     lapsed: bool
     self_review: bool
-
-
-def web_link(url: str | None) -> str | None:
-    """`url` when it may become a link on our pages (a web page), else None: it is then shown as text."""
-    return url if url and is_web_url(url) else None
 
 
 def warning(version: VersionRecord) -> str | None:

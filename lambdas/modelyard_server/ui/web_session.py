@@ -13,9 +13,11 @@ so it is valid for that session only. A post is also refused when the browser sa
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools.event_handler import Request
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from modelyard_server.adapters.oidc import TokenRejected
@@ -142,3 +144,8 @@ def form_fields(request: Request, accepted: tuple[str, ...]) -> dict[str, str]:
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise CsrfRefused("the form's token does not belong to your session: reload the page and try again")
     return {name: values[0] for name, values in parsed.items() if name != CSRF_FIELD}
+
+
+# What a page route declares to get the signed-in person and the CSRF token its forms carry.
+Person = Annotated[Principal, Depends(signed_in)]
+Csrf = Annotated[str, Depends(csrf_token)]

@@ -6,13 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery
-from modelyard_server.ui.web_session import csrf_token, signed_in
+from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
     from modelyard_server.domain import access, audit, catalog, governance_audit
@@ -26,8 +24,6 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
     rendering = Deferred("modelyard_server.ui.rendering")
 
 router = Router()
-Person = Annotated[Principal, Depends(signed_in)]
-Csrf = Annotated[str, Depends(csrf_token)]
 PAGE_SIZE = 50
 FilterText = Annotated[str, Query(max_length=1024)]
 

@@ -7,17 +7,16 @@ do it, the events and the audit trail are the API's. Success is a 303 to the mod
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler import Request, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.depends import Depends
 
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelNameParam, PointerNameParam, VersionNumberParam
 from modelyard_server.ui import links
-from modelyard_server.ui.web_session import csrf_token, form_fields, signed_in
+from modelyard_server.ui.web_session import Csrf, Person, form_fields
 
 if TYPE_CHECKING:
     from modelyard_server.domain import access, catalog, pointers, schemas, versions
@@ -32,8 +31,6 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
     rendering = Deferred("modelyard_server.ui.rendering")
 
 router = Router()
-Person = Annotated[Principal, Depends(signed_in)]
-Csrf = Annotated[str, Depends(csrf_token)]
 ROLLBACK = "/ui/models/<name>/stages/<stage>/rollback"
 ARCHIVE = "/ui/models/<name>/versions/<version>/archive"
 

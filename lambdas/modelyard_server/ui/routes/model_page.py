@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelNameParam, NextTokenQuery
 from modelyard_server.settings import get_settings
-from modelyard_server.ui.web_session import csrf_token, signed_in
+from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
     from modelyard_server.domain import audit, catalog, search, search_params
@@ -33,8 +31,6 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
     rendering = Deferred("modelyard_server.ui.rendering")
 
 router = Router()
-Person = Annotated[Principal, Depends(signed_in)]
-Csrf = Annotated[str, Depends(csrf_token)]
 PAGE_SIZE = 25
 TIMELINE_EVENTS = 100  # the latest events read for the stages' history; older moves are in the audit trail
 MetricName = Annotated[str, Query(max_length=128)]

@@ -8,22 +8,20 @@ events are one page), whatever the number of versions the model has.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.depends import Depends
 
-from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelNameParam, VersionNumberParam
 from modelyard_server.settings import get_settings
 from modelyard_server.ui import links
-from modelyard_server.ui.web_session import csrf_token, signed_in
+from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
     from modelyard_server.domain import audit, catalog, lineage_tree, reviews, validations, versions
-    from modelyard_server.ui import lineage_graph, markdown, rendering, version_view
+    from modelyard_server.ui import lineage_graph, markdown, rendering, url_safety, version_view
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
     audit = Deferred("modelyard_server.domain.audit")
     catalog = Deferred("modelyard_server.domain.catalog")
@@ -35,10 +33,9 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
     markdown = Deferred("modelyard_server.ui.markdown")
     rendering = Deferred("modelyard_server.ui.rendering")
     version_view = Deferred("modelyard_server.ui.version_view")
+    url_safety = Deferred("modelyard_server.ui.url_safety")
 
 router = Router()
-Person = Annotated[Principal, Depends(signed_in)]
-Csrf = Annotated[str, Depends(csrf_token)]
 EVENTS_LOOKED_AT = 100  # the model's events read (one page) from the version's registration on
 
 
@@ -65,7 +62,7 @@ def version_page(name: ModelNameParam, number: VersionNumberParam, person: Perso
         description=markdown.render_markdown(version.description) if version.description else None,
         lineage=lineage_graph.lineage_graph(tree, version.lineage, links.version, get_settings().github_url),
         report=report,
-        report_run=version_view.web_link(report.run_url) if report else None,
+        report_run=url_safety.web_link(report.run_url) if report else None,
         reviews=version_view.review_rows(sign_offs, version),
         review_summary=sign_offs.summary,
         events=version_view.event_rows(events.items),
