@@ -8,6 +8,9 @@ words are what a person reads, the API what a deployment follows.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
 from modelyard_local.stack import LocalStack
@@ -58,6 +61,46 @@ def test_a_person_finds_a_model_by_tag_opens_a_version_follows_lineage_and_compa
         ["recall", "0.62", "0.66", "+0.04", "+6.45 %"],
     ]
     assert table_rows(page.locator("table.params")) == [["max_depth", "changed", "4", "6"]]
+
+
+def test_a_version_downloads_the_bytes_whose_digest_its_page_shows(
+    page: Page, registry: LocalStack, arranged: Arranged
+) -> None:
+    signed_in_locally(page, registry, DEVELOPER.login)
+    page.locator("table.catalog").get_by_role("link", name=MODEL, exact=True).click()
+    page.locator("table.versions").get_by_role("link", name="v2", exact=True).click()
+    shown = page.locator("code.digest").inner_text()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download churn-2.joblib").click()
+
+    assert download.value.suggested_filename == "churn-2.joblib"
+    data = Path(download.value.path()).read_bytes()
+    assert shown == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert data == b"churn weights 2"
+
+
+def test_the_model_page_charts_the_metric_chosen_and_shows_the_columns_ticked(
+    page: Page, registry: LocalStack, arranged: Arranged
+) -> None:
+    signed_in_locally(page, registry, DEVELOPER.login)
+    page.locator("table.catalog").get_by_role("link", name=MODEL, exact=True).click()
+
+    page.get_by_role("combobox", name="Metric").select_option("recall")
+    page.get_by_role("button", name="Draw").click()
+
+    expect(page.locator("figure.metric-figure svg")).to_be_visible()
+    assert [row[:2] for row in table_rows(page.locator("table.chart-values"))] == [
+        ["v1", "0.62"],
+        ["v2", "0.66"],
+        ["v3", "0.71"],
+    ]
+    page.get_by_role("checkbox", name="log_loss").uncheck()
+    page.get_by_role("button", name="Show these columns").click()
+
+    headers = page.locator("table.versions thead th")
+    expect(headers).to_have_text(["Version", "Status", "Created", "Holds", "auc", "recall"])
+    expect(page.get_by_role("combobox", name="Metric")).to_have_value("recall")  # the chart's choice is kept
 
 
 def test_an_ops_person_rolls_production_back_and_the_trail_shows_them_and_the_reason(
