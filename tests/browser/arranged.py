@@ -3,7 +3,8 @@
 `churn` (tags team=retention, tier=gold) has three versions with metrics, params and a signature: v3 was made
 from v2 (its parent) on a known data version and commit. v1, v2 and then v3 went through staging to
 production, each with the GitHub App's approval of its workflow run. v2 was validated and signed off by a reviewer.
-v2's model card and the model's description are hostile: every markdown injection a card may try.
+v2's model card and the model's description are hostile: every markdown injection a card may try; so are
+v2's description and v1's data URI.
 `fraud` (team=risk) is there so that finding by tag has something to leave out.
 """
 
@@ -46,6 +47,7 @@ HOSTILE_DESCRIPTION = (
     f"Churn risk <script>alert('description')</script> <img src=x onerror=alert(5)> "
     f"![d](https://{EVIL_HOST}/d.png) [click](javascript:alert(6))"
 )
+HOSTILE_DATA_URI = "javascript://crm%0Aalert(8)"  # v1's lineage: a URL that must never become a link
 METRICS = (
     {"auc": 0.81, "recall": 0.62, "log_loss": 0.41},
     {"auc": 0.86, "recall": 0.66, "log_loss": 0.37},
@@ -113,7 +115,7 @@ def arrange(registry: LocalStack, workdir: Path) -> Arranged:
             signature=SIGNATURE,
             model_card=INJECTION if number == 2 else f"# Churn v{number}\n\nRetrained monthly.",
             lineage={
-                "data_uri": "s3://acme-data/crm/churn",
+                "data_uri": HOSTILE_DATA_URI if number == 1 else "s3://acme-data/crm/churn",
                 "data_version": DATA_VERSION if number == 3 else f"crm-2026-{8 + number:02d}",
                 "commit": COMMIT,
                 "parents": [f"models:/{MODEL}/{number - 1}"] if number > 1 else [],

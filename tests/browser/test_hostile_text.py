@@ -14,7 +14,7 @@ from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
 
 from modelyard_local.stack import LocalStack
 from modelyard_server.ui import links
-from tests.browser.arranged import EVIL_HOST, MODEL, Arranged
+from tests.browser.arranged import EVIL_HOST, HOSTILE_DATA_URI, MODEL, Arranged
 from tests.browser.conftest import DEVELOPER
 from tests.browser.harness import RequestLog
 from tests.browser.reading import signed_in_locally
@@ -67,7 +67,8 @@ PAGES = {
     "catalog": links.catalog(),
     "model": links.model(MODEL),
     "version": links.version(MODEL, 2),
-    "compare": links.compare(links.version_uri(MODEL, 2), links.version_uri(MODEL, 3)),
+    "lineage": links.version(MODEL, 1),
+    "compare": links.compare(links.version_uri(MODEL, 1), links.version_uri(MODEL, 2)),
     "model-audit": links.model_audit(MODEL),
 }
 
@@ -111,3 +112,11 @@ def test_the_model_card_shows_every_attempt_as_text(page: Page, arranged: Arrang
     description = page.locator("div.description")
     expect(description).to_contain_text("<script>alert('description')</script>")
     expect(description).to_contain_text("[click](javascript:alert(6))")
+
+
+def test_a_script_url_in_the_lineage_is_text_not_a_link(page: Page, arranged: Arranged, watched: Watched) -> None:
+    page.goto(links.version(MODEL, 1))
+    lineage = page.locator("section", has=page.get_by_role("heading", name="Lineage"))
+
+    expect(lineage).to_contain_text(f"Data: {HOSTILE_DATA_URI}")
+    expect(lineage.get_by_role("link", name=HOSTILE_DATA_URI)).to_have_count(0)
