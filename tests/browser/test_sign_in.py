@@ -31,14 +31,18 @@ def test_the_web_flow_signs_in_with_github_and_returns_to_the_page_first_asked_f
 ) -> None:
     registry.github.people.sign_in_browser(ADMIN.login)
 
-    page.goto("/ui/audit?order=oldest")  # a link someone sent: it needs a session first
+    asked_for = "/ui/audit?kind=roles.granted&order=oldest"  # a link someone sent: it needs a session first
+    page.goto(asked_for)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     page.get_by_role("link", name="Sign in with GitHub").click()
 
-    expect(page).to_have_url(f"{registry.api_url}/ui/audit?order=oldest")
+    expect(page).to_have_url(f"{registry.api_url}{asked_for}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Governance audit trail")
     expect(signed_in_as(page)).to_have_text(ADMIN.login)
+    expect(page.get_by_label("Kind")).to_have_value("roles.granted")
     expect(page.get_by_label("Order")).to_have_value("oldest")
+    actions = page.locator("table.audit tbody tr td:nth-child(3)")
+    expect(actions).to_have_text(["roles.granted", "roles.granted"])  # the registry fixture's two grants
 
 
 def test_cancelling_on_github_leaves_the_person_signed_out_and_says_so(page: Page, registry: LocalStack) -> None:
