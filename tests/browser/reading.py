@@ -37,6 +37,14 @@ def table_rows(table: Locator) -> list[list[str]]:
     return rows
 
 
+def headings(page: Page) -> list[tuple[int, str]]:
+    """The page's headings in document order: (level, text)."""
+    found: list[list[Any]] = page.evaluate(
+        "[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => [Number(h.localName[1]), h.innerText])"
+    )
+    return [(int(level), " ".join(str(text).split())) for level, text in found]
+
+
 def sideways_overflow(page: Page) -> int:
     """How many CSS pixels the page itself scrolls sideways (0: none; a table scrolling in its wrapper is fine)."""
     overflow: int = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
