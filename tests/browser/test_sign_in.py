@@ -20,7 +20,9 @@ def test_the_one_time_link_signs_the_local_user_in_and_works_once(page: Page, re
     expect(signed_in_as(page)).to_have_text(DEVELOPER.login)
 
     page.context.clear_cookies()
-    page.goto(link)  # the same link again, in a browser signed out
+    answer = page.goto(link)  # the same link again, in a browser signed out
+    assert answer is not None and answer.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in link not valid")
     expect(signed_in_as(page)).to_have_count(0)
     page.goto("/ui/")
     expect(page).to_have_url(f"{registry.api_url}/ui/sign-in?next=%2Fui%2F")
