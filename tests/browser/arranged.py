@@ -5,7 +5,8 @@ from v2 (its parent) on a known data version and commit. v1, v2 and then v3 went
 production, each with the GitHub App's approval of its workflow run. v2 was validated and signed off by a reviewer.
 v2's model card and the model's description are hostile: every markdown injection a card may try; so are
 v2's description and v1's data URI.
-`fraud` (team=risk) is there so that finding by tag has something to leave out.
+`fraud` (team=risk) is there so that finding by tag has something to leave out. `marketing/churn`, a model in
+namespace marketing, has two versions (v2 made from v1), both through staging.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelyard.client_namespaces import grantee
+from modelyard_local.issuer import local_repository_id
 from modelyard_local.stack import LocalStack
 from tests.browser.people import ADMIN_REPOSITORY
 from tests.e2e.conftest import http, sdk, write_bytes
@@ -22,6 +25,8 @@ from tests.e2e.conftest import http, sdk, write_bytes
 OWNER = "acme/retention"
 MODEL = "churn"
 OTHER_MODEL = "fraud"
+NAMESPACE = "marketing"
+NAMESPACED = f"{NAMESPACE}/churn"
 TAG = "team=retention"
 COMMIT = "5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
 DATA_VERSION = "crm-2026-11"
@@ -136,4 +141,21 @@ def arrange(registry: LocalStack, workdir: Path) -> Arranged:
     other = sdk(registry, registry.mint(repository="acme/risk"))
     other.create_model(OTHER_MODEL, description="Card fraud scores", tags={"team": "risk"})
     other.register(OTHER_MODEL, write_bytes(workdir / "fraud.bin", b"fraud"), metrics={"auc": 0.9})
+    _namespaced(registry, admin, workdir)
     return Arranged(registry, admin)
+
+
+def _namespaced(registry: LocalStack, admin: Any, workdir: Path) -> None:
+    admin.create_namespace(NAMESPACE, [grantee(repository=local_repository_id(OWNER))])
+    owner = sdk(registry, registry.mint(repository=OWNER))
+    owner.create_model(NAMESPACED, tags={"team": "growth"})
+    for number in (1, 2):
+        owner.register(
+            NAMESPACED,
+            write_bytes(workdir / f"marketing-{number}.bin", f"marketing churn {number}".encode()),
+            metrics={"auc": 0.7 + number / 100},
+            lineage={"parents": [f"models:/{NAMESPACED}/1"]} if number == 2 else None,
+        )
+    staging = sdk(registry, registry.mint(repository=OWNER, environment="staging"))
+    for number in (1, 2):
+        staging.promote(NAMESPACED, number, stage="staging")

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from modelyard_local.stack import LocalStack
 from modelyard_server.ui import links
-from tests.browser.arranged import MODEL, Arranged
+from tests.browser.arranged import MODEL, NAMESPACED, Arranged
 from tests.browser.conftest import DEVELOPER, OPS
 from tests.browser.harness import RequestLog
 from tests.browser.reading import signed_in_locally, table_rows
@@ -67,6 +67,22 @@ def test_an_ops_person_rolls_production_back_and_the_trail_shows_them_and_the_re
     expect(production.locator("p.holder")).to_contain_text("Holds version 2")
     expect(production.locator("li.move").first).to_contain_text("rollback Rolled back to v2 (was v3)")
     expect(production.locator("li.move").first).to_contain_text(f"Reason: {REASON}")
+
+
+def test_an_ops_person_rolls_back_a_namespaced_models_stage(
+    page: Page, registry: LocalStack, arranged: Arranged
+) -> None:
+    signed_in_locally(page, registry, OPS.login)
+    page.locator("table.catalog").get_by_role("link", name=NAMESPACED).click()
+    page.get_by_role("link", name=f"Audit trail of {NAMESPACED}").click()
+    page.get_by_role("link", name="Roll back staging…").click()
+
+    page.get_by_label("Reason (recorded in the audit trail)").fill("v2 scores every lead zero")
+    page.get_by_label("I confirm").check()
+    page.get_by_role("button", name="Roll back staging to v1").click()
+
+    expect(page).to_have_url(f"{registry.api_url}{links.model_audit(NAMESPACED)}")
+    assert arranged.admin.get_stage(NAMESPACED, "staging")["version"] == 1
 
 
 def test_a_developer_is_shown_no_rollback_and_a_forged_submission_is_refused(

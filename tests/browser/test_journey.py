@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from modelyard_local.stack import LocalStack
 from modelyard_server.ui import links
-from tests.browser.arranged import MODEL, OTHER_MODEL, TAG, Arranged
+from tests.browser.arranged import MODEL, NAMESPACE, NAMESPACED, OTHER_MODEL, TAG, Arranged
 from tests.browser.conftest import DEVELOPER
 from tests.browser.reading import signed_in_locally, table_rows
 
@@ -56,6 +56,26 @@ def test_a_person_finds_a_model_by_tag_opens_a_version_follows_lineage_and_compa
         ["recall", "0.62", "0.66", "+0.04", "+6.45 %"],
     ]
     assert table_rows(page.locator("table.params")) == [["max_depth", "changed", "4", "6"]]
+
+
+def test_a_namespaced_model_is_found_by_namespace_and_its_pages_link_to_each_other(
+    page: Page, registry: LocalStack, arranged: Arranged
+) -> None:
+    signed_in_locally(page, registry, DEVELOPER.login)
+    page.get_by_label("Namespace").fill(NAMESPACE)
+    page.get_by_role("button", name="Find").click()
+
+    catalog = page.locator("table.catalog")
+    assert [row[0] for row in table_rows(catalog)] == [NAMESPACED]
+    catalog.get_by_role("link", name=NAMESPACED).click()
+    expect(page).to_have_url(f"{registry.api_url}/ui/models/{NAMESPACED}")
+    page.locator("table.versions").get_by_role("link", name="v2", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{NAMESPACED} version 2")
+    page.get_by_role("link", name="Compare with parent").click()
+
+    assert table_rows(page.locator("table.metrics")) == [["auc", "0.71", "0.72", "+0.01", "+1.41 %"]]
+    page.get_by_role("link", name=f"{NAMESPACED} v1", exact=True).click()
+    expect(page).to_have_url(f"{registry.api_url}{links.version(NAMESPACED, 1)}")
 
 
 def test_a_version_downloads_the_bytes_whose_digest_its_page_shows(
