@@ -21,6 +21,13 @@ from tests.browser.reading import signed_in_locally, table_rows
 REASON = "v3 marks every annual-plan customer as churning"
 
 
+def confirm_with_reason(page: Page, reason: str, button: str) -> None:
+    """What every incident form asks of a person: a reason, the confirmation ticked, then its button."""
+    page.get_by_label("Reason (recorded in the audit trail)").fill(reason)
+    page.get_by_label("I confirm").check()
+    page.get_by_role("button", name=button).click()
+
+
 def test_the_browser_will_not_send_a_rollback_without_a_reason_and_a_confirmation(
     page: Page, registry: LocalStack, arranged: Arranged, requests_seen: RequestLog
 ) -> None:
@@ -49,9 +56,7 @@ def test_an_ops_person_rolls_production_back_and_the_trail_shows_them_and_the_re
     page.get_by_role("link", name="Roll back production…").click()
 
     expect(page.locator("p.plan")).to_have_text("production goes back from v3 to v2.")
-    page.get_by_label("Reason (recorded in the audit trail)").fill(REASON)
-    page.get_by_label("I confirm").check()
-    page.get_by_role("button", name="Roll back production to v2").click()
+    confirm_with_reason(page, REASON, "Roll back production to v2")
 
     expect(page).to_have_url(f"{registry.api_url}{links.model_audit(MODEL)}")
     assert arranged.production() == 2
@@ -77,9 +82,7 @@ def test_an_ops_person_rolls_back_a_namespaced_models_stage(
     page.get_by_role("link", name=f"Audit trail of {NAMESPACED}").click()
     page.get_by_role("link", name="Roll back staging…").click()
 
-    page.get_by_label("Reason (recorded in the audit trail)").fill("v2 scores every lead zero")
-    page.get_by_label("I confirm").check()
-    page.get_by_role("button", name="Roll back staging to v1").click()
+    confirm_with_reason(page, "v2 scores every lead zero", "Roll back staging to v1")
 
     expect(page).to_have_url(f"{registry.api_url}{links.model_audit(NAMESPACED)}")
     assert arranged.admin.get_stage(NAMESPACED, "staging")["version"] == 1
@@ -138,9 +141,7 @@ def test_an_ops_person_archives_a_version_from_the_compare_page(
     page.get_by_role("link", name=f"Archive {MODEL} v1…").click()
 
     page.get_by_role("radio", name="archived").check()
-    page.get_by_label("Reason (recorded in the audit trail)").fill("trained on the leaky September extract")
-    page.get_by_label("I confirm").check()
-    page.get_by_role("button", name="Mark v1").click()
+    confirm_with_reason(page, "trained on the leaky September extract", "Mark v1")
 
     expect(page).to_have_url(f"{registry.api_url}{links.model_audit(MODEL)}")
     assert arranged.admin.get_version(MODEL, 1)["status"] == "archived"
