@@ -2,9 +2,10 @@
 
 `churn` (tags team=retention, tier=gold) has three versions with metrics, params and a signature: v3 was made
 from v2 (its parent) on a known data version and commit. v1, v2 and then v3 went through staging to
-production, each with the GitHub App's approval of its workflow run. v2 was validated and signed off by a reviewer.
-v2's model card and the model's description are hostile: every markdown injection a card may try; so are
-v2's description and v1's data URI.
+production, each with the GitHub App's approval of its workflow run. v2 was validated and signed off by a
+reviewer. v2's model card and the model's description are hostile (every markdown injection a card may try),
+and so are v2's description and v1's data URI.
+
 `fraud` (team=risk) is there so that finding by tag has something to leave out. `marketing/churn`, a model in
 namespace marketing, has two versions (v2 made from v1), both through staging.
 """
@@ -105,7 +106,17 @@ def arrange(registry: LocalStack, workdir: Path) -> Arranged:
     )
     admin.grant_role("reviewer", "*", team=REVIEWER_TEAM, label="Model reviewers")
     registry.github.people.add_person(REVIEWER, teams=(REVIEWER_TEAM,))
+    _churn(registry, workdir)
+    _released(registry)
+    other = sdk(registry, registry.mint(repository="acme/risk"))
+    other.create_model(OTHER_MODEL, description="Card fraud scores", tags={"team": "risk"})
+    other.register(OTHER_MODEL, write_bytes(workdir / "fraud.bin", b"fraud"), metrics={"auc": 0.9})
+    _namespaced(registry, admin, workdir)
+    return Arranged(registry, admin)
 
+
+def _churn(registry: LocalStack, workdir: Path) -> None:
+    """churn's three versions, v2 validated for production and signed off."""
     owner = sdk(registry, registry.mint(repository=OWNER, sha=COMMIT))
     owner.create_model(MODEL, description=HOSTILE_DESCRIPTION, tags={"team": "retention", "tier": "gold"})
     for number in (1, 2, 3):
@@ -130,6 +141,9 @@ def arrange(registry: LocalStack, workdir: Path) -> Arranged:
     owner.validate(MODEL, 2, stage="production")
     person_sdk(registry, REVIEWER).review(MODEL, 2, "approve", comment="card reviewed: data and intended use stated")
 
+
+def _released(registry: LocalStack) -> None:
+    """Each churn version to staging, then to production by its release run once the GitHub App sees it approved."""
     staging = sdk(registry, registry.mint(repository=OWNER, environment="staging"))
     for number in (1, 2, 3):
         staging.promote(MODEL, number, stage="staging")
@@ -137,12 +151,6 @@ def arrange(registry: LocalStack, workdir: Path) -> Arranged:
         registry.github.approve(OWNER, run_id, APPROVER, "production", comment=f"ship v{number}")
         deployer = sdk(registry, registry.mint(repository=OWNER, environment="production", run_id=run_id))
         deployer.promote(MODEL, number, stage="production", comment=f"release {number}")
-
-    other = sdk(registry, registry.mint(repository="acme/risk"))
-    other.create_model(OTHER_MODEL, description="Card fraud scores", tags={"team": "risk"})
-    other.register(OTHER_MODEL, write_bytes(workdir / "fraud.bin", b"fraud"), metrics={"auc": 0.9})
-    _namespaced(registry, admin, workdir)
-    return Arranged(registry, admin)
 
 
 def _namespaced(registry: LocalStack, admin: Any, workdir: Path) -> None:
