@@ -6,6 +6,7 @@ Fixtures (see tests/README.md):
 * ``registry`` (module): ``LocalStack(github=True)``, embedded, with three people at the GitHub
   stand-in: ``ADMIN`` (registry admin), ``OPS`` (ops role through team acme/sre) and ``DEVELOPER``
   (developer role through team acme/ml). Nobody is signed in at "GitHub" when a test starts.
+* ``arranged`` (module): the registry with the models of tests/browser/arranged.py (churn and fraud).
 * ``site_origins``: (the registry's origin, the origins allowed for sign-in navigations): what
   ``page`` holds requests to. A module that serves something else overrides it.
 * ``context`` (function): a fresh browser context (no cookies), at desktop width.
@@ -17,30 +18,18 @@ Fixtures (see tests/README.md):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from modelyard_local.stack import LocalStack
+from tests.browser.arranged import Arranged, arrange
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, DESKTOP_WIDTH, HEIGHTS, RequestLog
+from tests.browser.people import ADMIN, ADMIN_REPOSITORY, DEVELOPER, OPS, PEOPLE, Person
 from tests.e2e.conftest import sdk
 
-ADMIN_REPOSITORY = "acme/platform"  # a workflow of this repository is a registry admin (it grants the roles below)
-
-
-@dataclass(frozen=True)
-class Person:
-    login: str
-    user_id: int
-    team: str
-
-
-ADMIN = Person("ada", 7101, "acme/platform-admins")
-OPS = Person("omar", 7102, "acme/sre")
-DEVELOPER = Person("devi", 7103, "acme/ml")
-PEOPLE = (ADMIN, OPS, DEVELOPER)
+__all__ = ["ADMIN", "ADMIN_REPOSITORY", "DEVELOPER", "OPS", "PEOPLE", "Person"]  # the tests import them from here
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +53,11 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         admin.grant_role("ops", "*", team=OPS.team, label="SRE on call")
         admin.grant_role("developer", "*", team=DEVELOPER.team, label="ML engineers")
         yield stack
+
+
+@pytest.fixture(scope="module")
+def arranged(registry: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Arranged:
+    return arrange(registry, tmp_path_factory.mktemp("artifacts"))
 
 
 @pytest.fixture

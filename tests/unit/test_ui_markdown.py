@@ -176,6 +176,12 @@ def test_headings_sit_under_the_page_title_and_carry_no_ids() -> None:
     assert all(element.attrs == {} for element in parsed.elements)
 
 
+def test_headings_go_as_far_down_as_the_page_asks_and_no_further_than_h6() -> None:
+    parsed = parse_markup(render_markdown("# One\n## Two\n##### Five", heading_offset=2))
+    assert [element.tag for element in parsed.elements] == ["h3", "h4", "h6"]
+    assert [element.tag for element in parse_markup(render_markdown("# One")).elements] == ["h2"]  # not kept
+
+
 def test_fenced_code_keeps_its_text_and_drops_the_language_class() -> None:
     parsed = parse_markup(render_markdown("```python\nprint('<b>')\n```"))
     assert [element.attrs for element in parsed.with_tag("code")] == [{}]

@@ -11,7 +11,8 @@ the parsed tokens decides every element and attribute that reaches the page:
   link to its URL when that is a web page;
 * no attribute from the input but a link's href and title; code blocks carry no language class,
   headings no ids, table cells a class instead of the parser's inline style (the CSP forbids it);
-* headings start one level down (a card's `#` is an h2), under the page's own h1;
+* headings start one level down (a `#` is an h2), under the page's own h1, or as many as the page asks
+  (`heading_offset`: a card under a section's h2 starts at h3);
 * bounded work and size: input beyond MAX_SOURCE_CHARS is cut with a note; nesting deeper than
   MAX_NESTING (quotes, lists, brackets, emphasis) is not parsed further, so no input can exhaust the
   stack; and links beyond MAX_LINKS (or MAX_LINK_URL_CHARS of URLs) are shown as text with a note, as
@@ -174,7 +175,7 @@ def _sanitize(state: StateCore) -> None:
         if token.type == "inline":
             token.children = _inline(token.children or [], budget)
         elif token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + HEADING_OFFSET, 6)}"
+            token.tag = f"h{min(int(token.tag[1]) + state.env['heading_offset'], 6)}"
         elif token.type in ("th_open", "td_open"):
             align = _ALIGN_CLASSES.get(str(token.attrGet("style") or ""))
             token.attrs = {"class": align} if align else {}
@@ -203,9 +204,13 @@ def _parser() -> MarkdownIt:
 _PARSER = _parser()
 
 
-def render_markdown(text: str) -> Markup:
-    """`text` as safe HTML: CommonMark with tables and strikethrough, hostile markup inert."""
-    env: dict[str, Any] = {}
+def render_markdown(text: str, *, heading_offset: int = HEADING_OFFSET) -> Markup:
+    """`text` as safe HTML: CommonMark with tables and strikethrough, hostile markup inert.
+
+    `heading_offset`: how many levels down its headings go, so that they sit under the page's heading of the
+    text (a card under the version page's h2 "Model card" takes 2: its `#` is an h3).
+    """
+    env: dict[str, Any] = {"heading_offset": heading_offset}
     html = _PARSER.render(text[:MAX_SOURCE_CHARS], env)
     if env.get("links_cut"):
         html += f'<p class="md-truncated">Links beyond the first {MAX_LINKS} are shown as text.</p>\n'

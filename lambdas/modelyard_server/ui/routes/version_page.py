@@ -20,6 +20,8 @@ from modelyard_server.ui import links
 from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
+    from markupsafe import Markup
+
     from modelyard_server.domain import audit, catalog, lineage_tree, reviews, validations, versions
     from modelyard_server.ui import lineage_graph, markdown, rendering, url_safety, version_view
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
@@ -37,6 +39,11 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
 
 router = Router()
 EVENTS_LOOKED_AT = 100  # the model's events read (one page) from the version's registration on
+CARD_HEADING_OFFSET = 2  # the card sits under the page's h2 "Model card": its `#` is an h3
+
+
+def _model_card(text: str | None) -> Markup | None:
+    return markdown.render_markdown(text, heading_offset=CARD_HEADING_OFFSET) if text else None
 
 
 @router.get("/ui/models/<name>/versions/<number>", include_in_schema=False)
@@ -58,7 +65,7 @@ def version_page(name: ModelNameParam, number: VersionNumberParam, person: Perso
         held=version_view.holds(model, number),
         provenance=version_view.provenance_facts(version),
         compare_with_parent=version_view.parent_link(version, tree),
-        model_card=markdown.render_markdown(version.model_card) if version.model_card else None,
+        model_card=_model_card(version.model_card),
         description=markdown.render_markdown(version.description) if version.description else None,
         lineage=lineage_graph.lineage_graph(tree, version.lineage, links.version, get_settings().github_url),
         report=report,
