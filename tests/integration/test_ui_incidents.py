@@ -251,3 +251,18 @@ def test_a_namespaced_models_stage_is_rolled_back_from_its_two_segment_page(api:
     trail = read_page(page_call(pat, "GET", "/ui/models/marketing/churn/events"))
     assert f"model.version.rolled_back (production) v2 → v1 {REASON}" in trail.text
     assert api.ok("GET", "/v1/models/marketing/churn", _admin(api))["stages"]["production"]["version"] == 1
+
+
+def test_the_model_page_offers_rollback_and_the_version_page_archiving_to_who_may(api: EmbeddedApi) -> None:
+    held = _production(api)
+
+    def offered(session: str, path: str) -> list[str]:
+        shown = read_page(page_call(session, "GET", path)).links
+        return [link for link in shown if link.endswith(("/rollback", "/archive"))]
+
+    assert offered(_pat(api), "/ui/models/fraud") == ["/ui/models/fraud/stages/production/rollback"]
+    assert offered(_dana(api), "/ui/models/fraud") == []
+    assert offered(_dana(api), "/ui/models/fraud/versions/3") == ["/ui/models/fraud/versions/3/archive"]
+    assert offered(api.person(SAM, "sam"), "/ui/models/fraud/versions/3") == []
+    assert offered(_pat(api), "/ui/models/fraud/versions/3") == ["/ui/models/fraud/versions/3/archive"]
+    assert offered(_pat(api), f"/ui/models/fraud/versions/{held}") == []  # production holds it

@@ -19,9 +19,10 @@ from modelyard_server.settings import get_settings
 from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import audit, catalog, search, search_params
+    from modelyard_server.domain import access, audit, catalog, search, search_params
     from modelyard_server.ui import model_view, pointer_timeline, rendering
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
+    access = Deferred("modelyard_server.domain.access")
     audit = Deferred("modelyard_server.domain.audit")
     catalog = Deferred("modelyard_server.domain.catalog")
     search = Deferred("modelyard_server.domain.search")
@@ -65,6 +66,7 @@ def model_page(
         chart_metric=charted,
         chart_points=points,
         holders=held,
+        may_operate=access.can(person, "operate", model),
         page_token=next_token or "",
         first_page=model_view.page_link(name, columns.shown, metric, None) if next_token else None,
         next_page=model_view.page_link(name, columns.shown, metric, versions.next_token)

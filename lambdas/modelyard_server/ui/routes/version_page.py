@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from modelyard_server.domain import audit, catalog, lineage_tree, reviews, validations, versions
-    from modelyard_server.ui import lineage_graph, markdown, rendering, url_safety, version_view
+    from modelyard_server.ui import incident_forms, lineage_graph, markdown, rendering, url_safety, version_view
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
     audit = Deferred("modelyard_server.domain.audit")
     catalog = Deferred("modelyard_server.domain.catalog")
@@ -34,6 +34,7 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
     lineage_graph = Deferred("modelyard_server.ui.lineage_graph")
     markdown = Deferred("modelyard_server.ui.markdown")
     rendering = Deferred("modelyard_server.ui.rendering")
+    incident_forms = Deferred("modelyard_server.ui.incident_forms")
     version_view = Deferred("modelyard_server.ui.version_view")
     url_safety = Deferred("modelyard_server.ui.url_safety")
 
@@ -57,6 +58,10 @@ def version_page(name: ModelNameParam, number: VersionNumberParam, person: Perso
     events = audit.version_events(version, EVENTS_LOOKED_AT)
     return rendering.page(
         "version.html",
+        # a version a stage holds cannot be archived (the stage would point at nothing): no offer to
+        may_archive=version.status != "archived"
+        and not any(held.version == number for held in model.stages.values())
+        and incident_forms.may_archive(person, model),
         viewer=person,
         csrf=csrf,
         version=version,
