@@ -122,3 +122,10 @@ def test_a_models_trail_is_paged(api: EmbeddedApi) -> None:
 
 def test_a_missing_model_has_no_trail(api: EmbeddedApi) -> None:
     assert page_call(_pat(api), "GET", "/ui/models/nobody/events").status == 404
+
+
+def test_the_header_offers_the_governance_trail_to_admins_only(api: EmbeddedApi) -> None:
+    def offered(session: str) -> bool:
+        return "/ui/audit" in read_page(page_call(session, "GET", "/ui/")).links
+
+    assert offered(_alex(api)) and not offered(_pat(api))

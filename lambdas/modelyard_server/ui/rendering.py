@@ -14,6 +14,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from modelyard_server.domain import access
+from modelyard_server.domain.principal import Principal
 from modelyard_server.ui import links, template_helpers
 
 HTML = "text/html; charset=utf-8"
@@ -33,6 +35,11 @@ SECURITY_HEADERS = {
 }
 
 
+def administers(person: Principal) -> bool:
+    """Whether the header offers the registry's governance trail (only admins may read it)."""
+    return access.can(person, "administer")
+
+
 @functools.cache
 def environment() -> Environment:
     env = Environment(
@@ -43,6 +50,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["links"] = links
+    env.globals["administers"] = administers
     env.filters.update(template_helpers.FILTERS)
     env.globals.update(template_helpers.GLOBALS)
     return env
