@@ -115,9 +115,23 @@ def test_a_models_trail_is_paged(api: EmbeddedApi) -> None:
     api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
     for data in (b"one", b"two"):
         api.upload("fraud", data, owner)
-    first = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"limit": "1"}))
+    first = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"order": "oldest", "limit": "1"}))
     [later] = [link for link in first.links if "next_token=" in link]
-    assert later.startswith("/ui/models/fraud/events?limit=1&next_token=")
+    assert later.startswith("/ui/models/fraud/events?order=oldest&limit=1&next_token=")
+
+
+def test_a_models_trail_shows_the_latest_changes_first_by_default(api: EmbeddedApi) -> None:
+    owner = api.workflow(OWNER)
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    for data in (b"one", b"two"):
+        api.upload("fraud", data, owner)
+
+    newest = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"limit": "2"}))
+    oldest = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"order": "oldest"}))
+
+    assert newest.text.index("model.version.ready v2") < newest.text.index("model.version.registered v2")
+    assert "model.created" not in newest.text  # the latest two only
+    assert oldest.text.index("model.created") < oldest.text.index("model.version.ready v2")
 
 
 def test_a_missing_model_has_no_trail(api: EmbeddedApi) -> None:

@@ -99,4 +99,4 @@ def next_registry_page(filters: AuditFilters, limit: int, next_token: str | None
 
 
 def next_model_page(name: str, limit: int, next_token: str | None) -> str | None:
-    return links.model_audit(name, limit=str(limit), next_token=next_token) if next_token else None
+    return links.model_audit(name, order="oldest", limit=str(limit), next_token=next_token) if next_token else None

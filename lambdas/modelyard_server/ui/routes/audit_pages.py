@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -24,6 +24,7 @@ else:  # loaded by the first page that needs them (see handlers/routes/deferred.
     rendering = Deferred("modelyard_server.ui.rendering")
 
 router = Router()
+TrailOrder = Annotated[Literal["newest", "oldest"], Query(description="newest: the latest events; oldest: every page")]
 PAGE_SIZE = 50
 FilterText = Annotated[str, Query(max_length=1024)]
 
@@ -56,16 +57,28 @@ def registry_audit(
 
 @router.get("/ui/models/<name>/events", include_in_schema=False)
 def model_audit(
-    name: ModelNameParam, person: Person, csrf: Csrf, limit: LimitQuery = PAGE_SIZE, next_token: NextTokenQuery = None
+    name: ModelNameParam,
+    person: Person,
+    csrf: Csrf,
+    order: TrailOrder = "newest",
+    limit: LimitQuery = PAGE_SIZE,
+    next_token: NextTokenQuery = None,
 ) -> Response[str]:
-    found = audit.list_events(name, limit, next_token)
+    # newest first (what someone in an incident wants): the latest `limit` events in one read; the whole trail
+    # is read oldest first, a page at a time, as the API serves it
+    if order == "newest" and next_token is None:
+        items, later = audit.latest_events(name, limit), None
+    else:
+        found = audit.list_events(name, limit, next_token)
+        items, later = found.items, audit_view.next_model_page(name, limit, found.next_token)
     model = catalog.get_model(name)
     return rendering.page(
         "model_audit.html",
         viewer=person,
         csrf=csrf,
         model=model,
-        entries=[audit_view.entry(event) for event in found.items],
-        next_page=audit_view.next_model_page(name, limit, found.next_token),
+        newest_first=order == "newest" and next_token is None,
+        entries=[audit_view.entry(event) for event in items],
+        next_page=later,
         may_operate=access.can(person, "operate", model),
     )
