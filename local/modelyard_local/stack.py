@@ -228,6 +228,8 @@ class LocalStack:
             {
                 "MODELYARD_TRUSTED_ISSUERS": self.issuer_url,
                 "MODELYARD_AUDIENCE": self.audience,
+                # the pages' links (notifications, GitHub's sign-in callback) and, embedded, artifact transfers
+                "MODELYARD_PUBLIC_URL": self.public_url,
                 "POWERTOOLS_SERVICE_NAME": "modelyard",
                 "POWERTOOLS_METRICS_NAMESPACE": "modelyard",
                 "POWERTOOLS_TRACE_DISABLED": "true",
@@ -257,7 +259,6 @@ class LocalStack:
             return {
                 "MODELYARD_BACKEND": "sqlite",
                 "MODELYARD_DATA_DIR": str(self.data_dir),
-                "MODELYARD_PUBLIC_URL": self.public_url,  # artifact upload and download URLs point here
             }
         return {
             "MODELYARD_BACKEND": "dynamodb",
