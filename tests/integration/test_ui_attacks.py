@@ -1,0 +1,159 @@
+"""The web pages attacked from outside (Lambda path, payload v2, embedded backend): what a browser, a hostile
+registrant or another site can send, and what the pages must never do with it: show a private model, fail
+with a 500, let another site act for a signed-in person, or answer a browser with anything but a page.
+
+Each test holds one defect found by reviewing the pages as an outside attacker would (and fixed since).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelyard_local.issuer import LocalIssuer
+from modelyard_server.ui import links
+from modelyard_server.ui.rendering import SECURITY_HEADERS
+from tests.support.api_events import ApiResponse, http_event, invoke
+from tests.support.embedded_api import EmbeddedApi, embedded_api
+from tests.support.markup_inspection import parse_markup
+from tests.support.page_calls import FORM, SESSION_COOKIE, page_call, read_page
+
+OWNER, ADMIN = "acme/fraud", "acme/platform"
+SECRET_BYTES = b"hidden plans"
+
+
+@pytest.fixture
+def api(issuer: LocalIssuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedApi]:
+    """fraud (public, v1 and v2) and secret/churn (v1) in the private namespace `secret` of acme/fraud."""
+    with embedded_api(monkeypatch, issuer, tmp_path / "data", MODELYARD_ADMIN_REPOSITORIES=ADMIN) as running:
+        owner = running.workflow(OWNER)
+        running.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+        running.upload("fraud", b"one", owner, metrics={"auc": 0.8})
+        running.upload("fraud", b"two", owner, metrics={"auc": 0.9})
+        owners = [{"repository": running.repository_id(OWNER)}]
+        namespace = {"name": "secret", "private": True, "owners": owners}
+        running.ok("POST", "/v1/namespaces", running.workflow(ADMIN), body=namespace)
+        running.ok("POST", "/v1/models", owner, body={"name": "secret/churn"})
+        running.upload("secret/churn", SECRET_BYTES, owner, metrics={"secret_metric": 0.5})
+        yield running
+
+
+def _outsider(api: EmbeddedApi) -> str:
+    """A signed-in person in no team: reads public models, not the private namespace's."""
+    return api.person(31, "riley")
+
+
+def _raw_call(
+    session: str | None, method: str, path: str, body: str, headers: dict[str, str], *, b64: bool = False
+) -> ApiResponse:
+    from modelyard_server.handlers.api import lambda_handler
+
+    sent = {"accept": "text/html,application/xhtml+xml", "sec-fetch-site": "same-origin", **headers}
+    event = http_event(method, path, raw_body=body, headers=sent)
+    event["isBase64Encoded"] = b64
+    if session is not None:
+        event["cookies"] = [f"{SESSION_COOKIE}={session}"]
+    return invoke(lambda_handler, event)
+
+
+def _is_page(answer: ApiResponse) -> bool:
+    return answer.headers.get("Content-Type", "").startswith("text/html") and all(
+        answer.headers.get(name) == value for name, value in SECURITY_HEADERS.items()
+    )
+
+
+@pytest.mark.parametrize(
+    "padded", [" models:/secret/churn/1", "models:/secret/churn/1\u00a0", "models:/secret/churn/latest\n"]
+)
+def test_a_private_model_padded_with_spaces_is_missing_on_the_compare_page(api: EmbeddedApi, padded: str) -> None:
+    # the page trims what the form sent; the visibility check must judge the URI the page then compares
+    answer = page_call(_outsider(api), "GET", links.COMPARE, query={"base": padded, "head": "models:/fraud/1"})
+
+    assert answer.status == 404, answer.raw[:500]
+    assert "secret_metric" not in answer.raw
+
+
+def test_a_tag_filter_longer_than_the_api_takes_is_a_400_page_not_a_500(api: EmbeddedApi) -> None:
+    answer = page_call(_outsider(api), "GET", "/ui/", query={"tag": "team=" + "x" * 5000})
+
+    assert answer.status == 400, answer.raw[:300]
+    assert _is_page(answer)
+
+
+def test_another_site_cannot_sign_a_person_out(api: EmbeddedApi) -> None:
+    # SameSite=Lax keeps the cookie off another site's form post, so the CSRF token cannot be checked; the
+    # browser's Sec-Fetch-Site still says where the post came from, and such a post must not clear the cookie
+    answer = page_call(None, "POST", links.SIGN_OUT, form={}, headers={"sec-fetch-site": "cross-site"})
+
+    assert answer.status == 403
+    assert answer.cookies == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "b64", "status"),
+    [
+        ("reason=a&confirm=yes", "text/plain", False, 415),  # what <form enctype="text/plain"> sends
+        ("reason=a", "multipart/form-data; boundary=x", False, 415),
+        (base64.b64encode(b"reason=\xe9&confirm=yes").decode(), FORM, True, 400),  # Latin-1, not UTF-8
+        ("reason=" + "x" * 1_100_000, FORM, False, 413),
+    ],
+)
+def test_a_form_the_api_refuses_before_routing_is_a_page_for_a_browser(
+    api: EmbeddedApi, body: str, content_type: str, b64: bool, status: int
+) -> None:
+    path = links.rollback("fraud", "production")
+    answer = _raw_call(_outsider(api), "POST", path, body, {"content-type": content_type}, b64=b64)
+
+    assert answer.status == status
+    assert _is_page(answer), answer.headers
+    assert "JSON" not in read_page(answer).text  # a browser sent a form: the page does not ask for JSON
+
+
+def test_the_same_refusal_stays_problem_json_for_a_client_that_does_not_ask_for_html(api: EmbeddedApi) -> None:
+    answer = _raw_call(None, "POST", links.SIGN_OUT, "a=b", {"content-type": "text/plain", "accept": "*/*"})
+
+    assert answer.status == 415
+    assert answer.problem["status"] == 415
+
+
+def test_an_error_at_ui_without_its_slash_is_a_page_too(api: EmbeddedApi) -> None:
+    answer = page_call(_outsider(api), "POST", "/ui")
+
+    assert answer.status == 405
+    assert _is_page(answer), answer.headers
+
+
+def test_an_alias_name_is_no_class_of_the_stylesheet_on_the_version_page(api: EmbeddedApi) -> None:
+    # a developer names aliases: `skip` is the stylesheet's off-screen class, `archived` its red badge
+    owner = api.workflow(OWNER)
+    for alias in ("skip", "archived"):
+        api.ok("PUT", f"/v1/models/fraud/aliases/{alias}", owner, body={"version": 2})
+
+    markup = parse_markup(page_call(_outsider(api), "GET", links.version("fraud", 2)).raw)
+
+    badges = [element for element in markup.with_class("badge") if "alias" in element.text]
+    assert sorted(element.text for element in badges) == ["alias archived", "alias skip"]
+    assert all(element.classes() == {"badge"} for element in badges), [e.attrs for e in badges]
+
+
+def test_the_stylesheet_leaves_with_the_pages_security_headers(api: EmbeddedApi) -> None:
+    answer = page_call(None, "GET", links.static("modelyard.css"))
+
+    assert answer.status == 200
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Cross-Origin-Resource-Policy"):
+        assert answer.headers.get(name) == SECURITY_HEADERS[name], name
+
+
+def test_a_workflow_token_is_no_session_on_the_pages(api: EmbeddedApi) -> None:
+    # decided: the pages are for people signed in with the cookie; a bearer token (a workflow's OIDC token, or
+    # a person's session token sent as one) opens no page, and so can never be tricked into posting a form
+    event = http_event("GET", "/ui/", token=api.workflow(ADMIN), headers={"accept": "text/html"})
+    from modelyard_server.handlers.api import lambda_handler
+
+    answer = invoke(lambda_handler, event)
+
+    assert answer.status == 303
+    assert answer.headers["Location"].startswith(links.SIGN_IN)
