@@ -123,11 +123,18 @@ def csrf_token(request: Request) -> str:
     return tokens.tag(CSRF_PURPOSE, token)
 
 
-def form_fields(request: Request, accepted: tuple[str, ...]) -> dict[str, str]:
-    """The posted form's fields, after the CSRF check: each accepted field at most once, nothing else."""
+def refuse_other_sites(request: Request) -> None:
+    """Refuse a post the browser says another site sent (`Sec-Fetch-Site`), signed in or not: such a post
+    arrives without the SameSite=Lax cookie, so no CSRF token can be checked, yet its answer's Set-Cookie
+    would still reach the browser."""
     fetched_from = request.resolved_event.headers.get("sec-fetch-site")
     if fetched_from is not None and fetched_from not in SAME_SITE_FETCHES:
         raise CsrfRefused(f"the browser says this form was sent from another site ({fetched_from[:30]})")
+
+
+def form_fields(request: Request, accepted: tuple[str, ...]) -> dict[str, str]:
+    """The posted form's fields, after the CSRF check: each accepted field at most once, nothing else."""
+    refuse_other_sites(request)
     body = request.resolved_event.decoded_body or ""
     try:
         parsed = parse_qs(body, keep_blank_values=True, strict_parsing=bool(body), max_num_fields=MAX_FORM_FIELDS)
