@@ -157,3 +157,24 @@ def test_a_workflow_token_is_no_session_on_the_pages(api: EmbeddedApi) -> None:
 
     assert answer.status == 303
     assert answer.headers["Location"].startswith(links.SIGN_IN)
+
+
+def test_a_parent_whose_namespace_turned_private_is_not_named_on_the_compare_page(api: EmbeddedApi) -> None:
+    # registering refuses a parent in another private namespace; a namespace made private afterwards must not
+    # be named through the lineage of the public versions made from it either (the lineage graph leaves it out)
+    owner, admin = api.workflow(OWNER), api.workflow(ADMIN)
+    owners = [{"repository": api.repository_id(OWNER)}]
+    api.ok("POST", "/v1/namespaces", admin, body={"name": "lab", "owners": owners})
+    api.ok("POST", "/v1/models", owner, body={"name": "lab/churn"})
+    api.upload("lab/churn", b"churn", owner)
+    api.upload("fraud", b"three", owner, lineage={"parents": ["models:/fraud/2", "models:/lab/churn/1"]})
+    api.ok("PATCH", "/v1/namespaces/lab", admin, body={"private": True})
+
+    sides = {"base": "models:/fraud/1", "head": "models:/fraud/3"}
+    answer = page_call(_outsider(api), "GET", links.COMPARE, query=sides)
+    by_api = api.ok("GET", "/v1/compare", _outsider(api), query=sides)  # the same domain answer
+
+    assert answer.status == 200
+    assert "models:/fraud/2" in read_page(answer).text  # the visible parent is still named
+    assert "lab/churn" not in answer.raw
+    assert by_api["lineage"]["parents_added"] == ["models:/fraud/2"]

@@ -34,7 +34,7 @@ def compare_page(person: Person, csrf: Csrf, base: UriText = "", head: UriText =
     if chosen is None:
         return rendering.page("compare.html", viewer=person, csrf=csrf, base=base, head=head, comparison=None)
     visibility.require_visible(person, compare_view.models_of(chosen))  # a hidden model is a missing one (404)
-    comparison = comparing.compare_uris(*chosen)
+    comparison = comparing.compare_uris(*chosen, person)
     # who may archive either version (its model's developers, ops, admins): one read per model compared
     models = {name: catalog.get_model(name) for name in {comparison.base.model, comparison.head.model}}
     may_archive = {name: incident_forms.may_archive(person, model) for name, model in models.items()}
