@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from modelyard_local.stack import LocalStack
 from modelyard_server.ui import links
 from modelyard_server.ui.rendering import SECURITY_HEADERS
+from tests.e2e.conftest import OWNER, sdk, write_bytes
 
 HTML = "text/html,application/xhtml+xml"
 
@@ -85,3 +87,23 @@ def test_a_one_time_link_opened_by_several_tabs_at_once_signs_in_one(stack: Loca
         tab.join()
 
     assert sorted(statuses) == [303] + [400] * 5
+
+
+def test_an_artifact_downloaded_from_the_pages_origin_is_never_a_page_there(stack: LocalStack, tmp_path: Path) -> None:
+    # the embedded blob store answers on the pages' own origin: bytes a registrant chose (here an HTML document)
+    # must not be rendered there, where a script could read the pages' forms and post them
+    hostile = b"<!doctype html><script>fetch('/ui/')</script>"
+    artifact = write_bytes(tmp_path / "card.html", hostile)
+    version = sdk(stack, stack.mint(repository=OWNER)).register("hostile-bytes", artifact, create_model=True)
+    link = urlsplit(stack.sign_in_link("alice"))
+    cookie = str(_ask(stack, "GET", f"{link.path}?{link.query}", {}).getheader("Set-Cookie")).split(";")[0]
+    redirect = _ask(stack, "GET", links.download("hostile-bytes", version["version"]), {"Cookie": cookie})
+    blob = urlsplit(str(redirect.getheader("Location")))
+
+    answer = _ask(stack, "GET", f"{blob.path}?{blob.query}", {"Accept": HTML})
+
+    assert answer.status == 200
+    assert str(answer.getheader("Content-Disposition")).startswith("attachment")
+    assert answer.getheader("Content-Type") == "application/octet-stream"
+    assert answer.getheader("X-Content-Type-Options") == "nosniff"
+    assert "sandbox" in str(answer.getheader("Content-Security-Policy"))
