@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -19,7 +20,7 @@ from modelyard_server.ui.rendering import SECURITY_HEADERS
 from tests.support.api_events import ApiResponse, http_event, invoke
 from tests.support.embedded_api import EmbeddedApi, embedded_api
 from tests.support.markup_inspection import parse_markup
-from tests.support.page_calls import FORM, SESSION_COOKIE, page_call, read_page
+from tests.support.page_calls import FORM, SESSION_COOKIE, csrf_of, page_call, read_page
 
 OWNER, ADMIN = "acme/fraud", "acme/platform"
 SECRET_BYTES = b"hidden plans"
@@ -178,3 +179,42 @@ def test_a_parent_whose_namespace_turned_private_is_not_named_on_the_compare_pag
     assert "models:/fraud/2" in read_page(answer).text  # the visible parent is still named
     assert "lab/churn" not in answer.raw
     assert by_api["lineage"]["parents_added"] == ["models:/fraud/2"]
+
+
+PRIVATE_PAGES = [
+    ("GET", links.model("secret/churn"), None),
+    ("GET", links.model("secret/churn", metric="secret_metric"), None),
+    ("GET", links.version("secret/churn", 1), None),
+    ("GET", links.download("secret/churn", 1), None),
+    ("GET", links.model_audit("secret/churn"), None),
+    ("GET", links.rollback("secret/churn", "production"), None),
+    ("GET", links.archive("secret/churn", 1), None),
+    ("POST", links.rollback("secret/churn", "production"), {"reason": "r", "confirm": "yes", "expected_version": "1"}),
+    ("POST", links.archive("secret/churn", 1), {"reason": "r", "confirm": "yes", "status": "archived"}),
+    ("GET", links.compare("models:/secret/churn/1", "models:/fraud/1"), None),
+    ("GET", links.compare("models:/fraud/1", "models:/secret/churn/latest"), None),
+]
+
+
+@pytest.mark.parametrize(("method", "address", "form"), PRIVATE_PAGES)
+def test_every_page_of_a_private_model_is_the_missing_page_to_an_outsider(
+    api: EmbeddedApi, method: str, address: str, form: dict[str, str] | None
+) -> None:
+    outsider = _outsider(api)
+    path, _, query = address.partition("?")
+    sent = dict(form or {}, csrf=csrf_of(outsider)) if form is not None else None
+    pairs = [tuple(pair.split("=", 1)) for pair in query.split("&")] if query else None
+
+    answer = page_call(outsider, method, path, form=sent, query=[(k, unquote(v)) for k, v in pairs or []])
+
+    assert answer.status == 404, (answer.status, answer.raw[:300])
+    assert "Location" not in answer.headers
+    assert "secret_metric" not in answer.raw
+
+
+def test_the_catalog_lists_no_private_model_to_an_outsider_whatever_the_filter(api: EmbeddedApi) -> None:
+    outsider = _outsider(api)
+    for query in ({}, {"namespace": "secret"}, {"name_prefix": "secret/"}, {"owner": OWNER}):
+        answer = page_call(outsider, "GET", links.UI_PREFIX, query=query)
+        assert answer.status == 200
+        assert "secret/churn" not in answer.raw, query
