@@ -19,7 +19,7 @@ from modelyard_server.ui import links
 from modelyard_server.ui.rendering import SECURITY_HEADERS
 from tests.support.api_events import ApiResponse, http_event, invoke
 from tests.support.embedded_api import EmbeddedApi, embedded_api
-from tests.support.markup_inspection import parse_markup
+from tests.support.markup_inspection import parse_markup, scheme_of
 from tests.support.page_calls import FORM, SESSION_COOKIE, csrf_of, page_call, read_page
 
 OWNER, ADMIN = "acme/fraud", "acme/platform"
@@ -218,3 +218,79 @@ def test_the_catalog_lists_no_private_model_to_an_outsider_whatever_the_filter(a
         answer = page_call(outsider, "GET", links.UI_PREFIX, query=query)
         assert answer.status == 200
         assert "secret/churn" not in answer.raw, query
+
+
+HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+SCRIPT_LINKS = "[a](javascript:alert(3)) [b](data:text/html,x) [c](vbscript:x) ![d](https://evil.example/t.png)"
+RUNNABLE_TAGS = {"script", "img", "iframe", "object", "embed", "style", "base", "frame", "video", "audio", "source"}
+
+
+def _hostile_registry(api: EmbeddedApi) -> None:
+    """fraud v3 and v4 with every field a registrant writes hostile; stages moved and rolled back with hostile
+    comments, an alias named after a stylesheet class, v2 deprecated with a hostile reason."""
+    text = HOSTILE[:60]
+    token = api.workflow(OWNER, ref=text, workflow=text, actor="bob")
+    policy = {"stages": {"production": {"min_approvals": 0, "prevent_self_approval": False, "from_stages": []}}}
+    api.ok("PUT", "/v1/policy", api.workflow(ADMIN), body={"document": policy, "expected_revision": 0})
+    api.ok("PATCH", "/v1/models/fraud", api.workflow(OWNER), body={"description": HOSTILE + SCRIPT_LINKS})
+    for data in (b"three", b"four"):
+        fields = {
+            "description": HOSTILE + SCRIPT_LINKS,
+            "framework": text,
+            "params": {text: HOSTILE},
+            "metrics": {text: 0.5, "auc": 0.7},
+            "tags": {"note": text},
+            "signature": {"inputs": [{"name": text, "type": text}]},
+            "model_card": f"# {HOSTILE}\n\n{SCRIPT_LINKS}\n\n<iframe src=//evil.example></iframe>",
+            "lineage": {"data_uri": "javascript://x%0aalert(1)", "data_version": text, "parents": ["models:/fraud/1"]},
+        }
+        api.upload("fraud", data, token, **fields)
+    for stage, number in (("staging", 3), ("production", 3), ("production", 4)):
+        promoter = api.workflow(OWNER, environment=stage, ref=text)
+        api.ok(
+            "POST", f"/v1/models/fraud/stages/{stage}/promote", promoter, body={"version": number, "comment": HOSTILE}
+        )
+    api.ok("PUT", "/v1/models/fraud/aliases/skip", api.workflow(OWNER), body={"version": 4})
+    api.ok("POST", "/v1/models/fraud/stages/production/rollback", api.workflow(ADMIN), body={"comment": HOSTILE})
+    api.ok(
+        "POST",
+        "/v1/models/fraud/versions/2/archive",
+        api.workflow(OWNER),
+        body={"status": "deprecated", "reason": HOSTILE},
+    )
+
+
+HOSTILE_PAGES = [
+    links.catalog(),
+    links.model("fraud"),
+    links.model("fraud", metric=HOSTILE[:60], column=[HOSTILE[:60], "auc"]),
+    links.version("fraud", 2),
+    links.version("fraud", 3),
+    links.version("fraud", 4),
+    links.model_audit("fraud"),
+    links.compare("models:/fraud/1", "models:/fraud/4"),
+    links.rollback("fraud", "production"),
+    links.archive("fraud", 4),
+]
+
+
+def test_what_a_registrant_writes_is_inert_text_on_every_page(api: EmbeddedApi) -> None:
+    _hostile_registry(api)
+    reader = api.person(31, "riley")
+
+    for address in HOSTILE_PAGES:
+        path, _, query = address.partition("?")
+        pairs = [(key, unquote(value)) for key, value in (pair.split("=", 1) for pair in query.split("&") if pair)]
+        answer = page_call(reader, "GET", path, query=pairs)
+        markup = parse_markup(answer.raw)
+
+        assert answer.status == 200, (address, answer.raw[:300])
+        assert not markup.tags() & RUNNABLE_TAGS, (address, markup.tags() & RUNNABLE_TAGS)
+        for element in markup.elements:
+            names = set(element.attrs)
+            assert not {name for name in names if name.startswith("on")} and "style" not in names, (address, element)
+            href = element.attrs.get("href") or "/"
+            assert scheme_of(href) in (None, "http", "https", "mailto") or href == "data:,", (address, element)
+            assert element.attrs.get("class") != "badge skip", (address, element)
+        incident_form = address.endswith(("/archive", "/rollback"))  # these show no registrant text
+        assert HOSTILE[:30] in markup.text or incident_form, address  # shown, as text
