@@ -294,3 +294,17 @@ def test_what_a_registrant_writes_is_inert_text_on_every_page(api: EmbeddedApi) 
             assert element.attrs.get("class") != "badge skip", (address, element)
         incident_form = address.endswith(("/archive", "/rollback"))  # these show no registrant text
         assert HOSTILE[:30] in markup.text or incident_form, address  # shown, as text
+
+
+def test_the_session_cookie_opens_no_api_route(api: EmbeddedApi) -> None:
+    # the API reads bearer tokens only: a page's cookie, which the browser adds to any request to the registry,
+    # must not let another site's request act on the API for the person (no CSRF through /v1)
+    admin = api.person(1, "ada", teams=("acme/admins",))
+    api.ok("POST", "/v1/roles", api.workflow(ADMIN), body={"role": "admin", "scope": "*", "team": "acme/admins"})
+    event = http_event("POST", "/v1/models", body={"name": "planted"}, cookies=[f"{SESSION_COOKIE}={admin}"])
+    from modelyard_server.handlers.api import lambda_handler
+
+    answer = invoke(lambda_handler, event)
+
+    assert answer.status == 401
+    assert api.call("GET", "/v1/models/planted", api.workflow(ADMIN)).status == 404
