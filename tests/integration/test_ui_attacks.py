@@ -308,3 +308,12 @@ def test_the_session_cookie_opens_no_api_route(api: EmbeddedApi) -> None:
 
     assert answer.status == 401
     assert api.call("GET", "/v1/models/planted", api.workflow(ADMIN)).status == 404
+
+
+def test_the_page_a_sign_in_returns_to_is_written_in_plain_ascii() -> None:
+    # it becomes a Location header, whose value is ASCII: a crafted link's `next` must not break the redirect
+    from modelyard_server.ui.web_session import safe_next_page
+
+    assert safe_next_page("/ui/models/caf\u00e9?q=\u2603 x") == "/ui/models/caf%C3%A9?q=%E2%98%83%20x"
+    assert safe_next_page("/ui/\x7f") == links.UI_PREFIX
+    assert safe_next_page("/ui/?tag=team%3Drisk") == "/ui/?tag=team%3Drisk"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Annotated
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -35,6 +35,7 @@ SESSION_COOKIE = "__Host-modelyard-session"
 CSRF_FIELD = "csrf"
 CSRF_PURPOSE = "csrf"
 MAX_FORM_FIELDS = 20
+_PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))  # kept as they are in a page address (not a space)
 SAME_SITE_FETCHES = ("same-origin", "none")  # `none`: typed in the address bar or a bookmark
 
 
@@ -82,10 +83,16 @@ def page_address(request: Request) -> str:
 
 
 def safe_next_page(given: str | None) -> str:
-    """Where to go after signing in: a page of this registry's UI, never another site (`//evil`, `/\\evil`)."""
-    if not given or not given.startswith(links.UI_PREFIX) or "\\" in given or any(c < " " for c in given):
+    """Where to go after signing in: a page of this registry's UI, never another site (`//evil`, `/\\evil`);
+    written in plain ASCII (percent-encoded), as the Location header it becomes must be."""
+    if (
+        not given
+        or not given.startswith(links.UI_PREFIX)
+        or "\\" in given
+        or any(c < " " or c == "\x7f" for c in given)
+    ):
         return links.UI_PREFIX
-    return given
+    return quote(given, safe=_PRINTABLE_ASCII)
 
 
 def _tokens() -> SessionTokens | None:
