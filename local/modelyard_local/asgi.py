@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import HttpResolver
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from modelyard_local.blob_transfers import AsgiApp, with_blob_transfers
-from modelyard_server.handlers.limits import body_problem, oversize_problem, problem_answer
+from modelyard_server.handlers.limits import body_problem, oversize_problem, page_for_browsers, problem_answer
 from modelyard_server.handlers.model_paths import route_path
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_settings
 from modelyard_server.settings import get_settings
@@ -81,6 +81,12 @@ class BodyLimit:
         return self._slots
 
     def _refusal(self, scope: Scope, body: bytes, size: int) -> dict[str, Any] | None:
+        path = str(scope.get("path", ""))
+        accept = next((value for name, value in scope.get("headers", []) if name.lower() == b"accept"), b"")
+        refusal = self._problem(scope, body, size, path)
+        return None if refusal is None else page_for_browsers(refusal, path, accept.decode("latin-1"))
+
+    def _problem(self, scope: Scope, body: bytes, size: int, path: str) -> dict[str, Any] | None:
         too_large = oversize_problem(size, self.limit)
         if too_large is not None:
             return too_large
@@ -88,7 +94,7 @@ class BodyLimit:
         if undecodable is not None:
             return problem_answer(400, "malformed-request", "Malformed request", f"{undecodable} is not UTF-8")
         headers = {name.decode().lower(): value.decode() for name, value in scope.get("headers", [])}
-        return body_problem(headers, body, self.limit, str(scope.get("path", "")))
+        return body_problem(headers, body, self.limit, path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,10 +114,8 @@ class BodyLimit:
         problem = self._refusal(scope, replay, size)
         if problem is not None:
             body = problem["body"].encode()
-            headers = [
-                (b"content-type", problem["headers"]["Content-Type"].encode()),
-                (b"content-length", str(len(body)).encode()),
-            ]
+            headers = [(name.lower().encode(), str(value).encode()) for name, value in problem["headers"].items()]
+            headers.append((b"content-length", str(len(body)).encode()))
             await send({"type": "http.response.start", "status": problem["statusCode"], "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return

@@ -2,16 +2,23 @@
 stage or alias holder, `latest`), as `comparison.compare_versions` describes.
 
 Storage reads: each URI's resolution (see `resolution`: one or two reads for a number, stage or alias),
-and one read of the latest validation report of each validated version: six at most.
+and one read of the latest validation report of each validated version: six at most (and the namespace list,
+once per request, when a parent is in a namespace the reader may not see).
+
+Parents in a namespace hidden from the reader are left out of the lineage diff, as the lineage tree leaves them
+out: registering refuses such a parent, but a namespace can turn private after versions named it.
 """
 
 from __future__ import annotations
 
 from modelyard_server.domain.comparison import VersionComparison, compare_versions
 from modelyard_server.domain.gates import Check
+from modelyard_server.domain.names import parse_model_uri
+from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import resolve_record
 from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.domain.validations import ValidationReport
+from modelyard_server.domain.visibility import hidden_namespaces, is_hidden
 from modelyard_server.ports import backend
 
 
@@ -27,9 +34,22 @@ def _latest_checks(version: VersionRecord) -> list[Check] | None:
     return report.checks if report.id == summary.report_id else None  # a validation landed between the reads
 
 
-def compare_uris(base_uri: str, head_uri: str) -> VersionComparison:
+def _visible_parents(parents: list[str], reader: Principal) -> list[str]:
+    """`parents` without those in a namespace hidden from `reader` (no read when none is namespaced)."""
+    named = [(uri, parse_model_uri(uri)) for uri in parents]
+    if all(parsed is None or "/" not in parsed.model for _, parsed in named):
+        return parents
+    hidden = hidden_namespaces(reader)
+    return [uri for uri, parsed in named if parsed is None or not is_hidden(parsed.model, hidden)]
+
+
+def compare_uris(base_uri: str, head_uri: str, reader: Principal) -> VersionComparison:
     base = resolve_record(base_uri)
     head = base if head_uri == base_uri else resolve_record(head_uri)
     base_checks = _latest_checks(base)
     head_checks = base_checks if head.uri == base.uri else _latest_checks(head)
-    return compare_versions(base, head, base_checks, head_checks)
+    comparison = compare_versions(base, head, base_checks, head_checks)
+    lineage = comparison.lineage
+    lineage.parents_added = _visible_parents(lineage.parents_added, reader)
+    lineage.parents_removed = _visible_parents(lineage.parents_removed, reader)
+    return comparison

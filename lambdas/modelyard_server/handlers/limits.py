@@ -3,6 +3,7 @@
 What is refused here never reaches routing or validation: a body over the size limit (413), a body
 that does not say it is JSON (415: the API takes nothing else, and powertools would otherwise read a
 form or an untyped body as data), and bytes that are not UTF-8 (400: JSON is UTF-8, RFC 8259).
+A browser's request for a web page (`problems.wants_page`) is refused with a page saying the same.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from modelyard_server.handlers.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
+from modelyard_server.handlers.problems import PROBLEM_BASE, PROBLEM_CONTENT_TYPE, wants_page
 
 JSON_MEDIA_TYPE = "application/json"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
@@ -58,18 +59,20 @@ def body_problem(headers: Mapping[str, str], body: bytes, limit: int, path: str 
     if too_large is not None or not body:
         return too_large
     content_type = headers.get("content-type", "")
-    is_page_form = path.startswith(PAGES_PREFIX) and _is_utf8_media_type(content_type, FORM_MEDIA_TYPE)
+    on_pages = path.startswith(PAGES_PREFIX)
+    is_page_form = on_pages and _is_utf8_media_type(content_type, FORM_MEDIA_TYPE)
     if not is_page_form and not _is_utf8_media_type(content_type, JSON_MEDIA_TYPE):
         said = f"'{content_type[:100]}'" if content_type else "no Content-Type"
+        wanted = "the page's own form (URL-encoded UTF-8)" if on_pages else "JSON with 'Content-Type: application/json'"
         return problem_answer(
-            415,
-            "unsupported-media-type",
-            "Unsupported media type",
-            f"the body was sent with {said}; send JSON with 'Content-Type: application/json'",
+            415, "unsupported-media-type", "Unsupported media type", f"the body was sent with {said}; send {wanted}"
         )
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as error:
+        if on_pages:
+            detail = f"the form is not UTF-8 (byte {error.start}): send it again from the registry's page"
+            return problem_answer(400, "malformed-form", "The form could not be read", detail)
         return problem_answer(
             400,
             "malformed-json",
@@ -79,19 +82,37 @@ def body_problem(headers: Mapping[str, str], body: bytes, limit: int, path: str 
     return None
 
 
+def page_for_browsers(answer: dict[str, Any], path: str, accept: str | None) -> dict[str, Any]:
+    """`answer` (a problem refused before routing) as an HTML page, with the pages' headers, when a browser
+    asked a web page for it; as it is otherwise."""
+    if not wants_page(path, accept):
+        return answer
+    from aws_lambda_powertools.event_handler import Response  # only for the pages, as Jinja below
+
+    from modelyard_server.ui.error_pages import problem_page
+
+    problem = Response(answer["statusCode"], PROBLEM_CONTENT_TYPE, answer["body"], dict(answer["headers"]))
+    page = problem_page(problem)
+    return {"statusCode": page.status_code, "headers": dict(page.headers), "body": str(page.body)}
+
+
 def lambda_body_problem(event: Mapping[str, Any], limit: int) -> dict[str, Any] | None:
     """body_problem for an API Gateway event (which base64-encodes bodies that are not text)."""
-    raw = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            body = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            return problem_answer(400, "malformed-json", "Malformed JSON", "the request body could not be decoded")
-    else:
-        body = raw.encode("utf-8", "surrogatepass")
     headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
     stage = (event.get("requestContext") or {}).get("stage")
     path = str(event.get("rawPath") or "")
     if isinstance(stage, str) and stage != "$default":
         path = path.removeprefix(f"/{stage}")
-    return body_problem(headers, body, limit, path)
+    raw = event.get("body") or ""
+    refusal: dict[str, Any] | None
+    try:
+        body = (
+            base64.b64decode(raw, validate=True)
+            if event.get("isBase64Encoded")
+            else raw.encode("utf-8", "surrogatepass")
+        )
+    except (binascii.Error, ValueError):
+        refusal = problem_answer(400, "malformed-json", "Malformed JSON", "the request body could not be decoded")
+    else:
+        refusal = body_problem(headers, body, limit, path)
+    return None if refusal is None else page_for_browsers(refusal, path, headers.get("accept"))

@@ -84,11 +84,17 @@ def _validation_problem(error: RequestValidationError) -> Response[str]:
     return problem(422, "validation-failed", "Request validation failed", summary, errors=fields)
 
 
+def wants_page(path: str, accept: str | None) -> bool:
+    """Whether a failed request is a browser's on a web page (/ui or under /ui/, HTML accepted): its problem is
+    then answered as a page. A client that does not ask for HTML (curl, a script) gets the problem JSON."""
+    on_pages = path == PAGES_PREFIX.rstrip("/") or path.startswith(PAGES_PREFIX)
+    return on_pages and "text/html" in (accept or "")
+
+
 def for_pages(app: ApiGatewayResolver, answer: Response[str]) -> Response[str]:
-    """The problem as it is, or for a browser on a web page (/ui/, HTML accepted) the same status and words as a
-    page. A client that does not ask for HTML (curl, a script) gets the problem JSON on /ui/ as on /v1/."""
+    """The problem as it is, or for a browser on a web page (`wants_page`) the same status and words as a page."""
     event = app.current_event
-    if not event.path.startswith(PAGES_PREFIX) or "text/html" not in (event.headers.get("accept") or ""):
+    if not wants_page(event.path, event.headers.get("accept")):
         return answer
     from modelyard_server.ui.error_pages import problem_page  # Jinja loads only for the pages
 

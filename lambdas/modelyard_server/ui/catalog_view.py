@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.names import NAMESPACE_PATTERN
 from modelyard_server.domain.schemas import ModelRecord, PointerState
-from modelyard_server.domain.search_params import ModelFilters
+from modelyard_server.domain.search_params import InvalidFilter, ModelFilters
 from modelyard_server.ui import links
 
 HEADLINE_TAG = "headline_metric"  # a model tag naming the metric its catalog entry shows
@@ -60,7 +62,13 @@ def chosen_filters(name_prefix: str, namespace: str, tags: list[str] | None, own
     if namespace and re.fullmatch(NAMESPACE_PATTERN, namespace) is None:
         raise InvalidNamespace(f"namespace: '{namespace[:100]}' is not a namespace name (e.g. marketing)")
     chosen = [tag for tag in tags or [] if tag]
-    return ModelFilters(name_prefix=name_prefix or None, tag=chosen or None, owner=owner or None, stage=stage or None)
+    try:
+        return ModelFilters(
+            name_prefix=name_prefix or None, tag=chosen or None, owner=owner or None, stage=stage or None
+        )
+    except ValidationError as error:  # a value the query's own limits let through (each tag's length)
+        first = error.errors()[0]
+        raise InvalidFilter(f"{first['loc'][0]}: {first['msg']}") from None
 
 
 def with_namespace(filters: ModelFilters, namespace: str | None) -> ModelFilters:

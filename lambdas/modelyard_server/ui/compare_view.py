@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from modelyard_server.domain.comparison import FeatureChange, MetricComparison
 from modelyard_server.domain.errors import DomainError
-from modelyard_server.domain.names import MODEL_URI_PATTERN
+from modelyard_server.domain.names import MODEL_URI_PATTERN, parse_model_uri
 from modelyard_server.ui.formatting import NOTHING, metric_value
 
 _MODEL_URI = re.compile(MODEL_URI_PATTERN)
@@ -43,6 +43,12 @@ def chosen_uris(base: str, head: str) -> tuple[str, str] | None:
             shown = uri[:100] or "nothing"
             raise InvalidModelUri(f"{side}: '{shown}' is not a model URI (e.g. {URI_EXAMPLE})")
     return base, head
+
+
+def models_of(uris: tuple[str, str]) -> list[str]:
+    """The models two chosen URIs name (for the visibility check: the page trims what the form sent, so the
+    request's own `base=`/`head=`, which authentication judged, may not be the URIs compared)."""
+    return [parsed.model for parsed in map(parse_model_uri, uris) if parsed is not None]
 
 
 def metric_row(metric: MetricComparison) -> MetricRow:

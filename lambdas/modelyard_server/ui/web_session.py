@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Annotated
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -35,6 +35,7 @@ SESSION_COOKIE = "__Host-modelyard-session"
 CSRF_FIELD = "csrf"
 CSRF_PURPOSE = "csrf"
 MAX_FORM_FIELDS = 20
+_PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))  # kept as they are in a page address (not a space)
 SAME_SITE_FETCHES = ("same-origin", "none")  # `none`: typed in the address bar or a bookmark
 
 
@@ -82,10 +83,16 @@ def page_address(request: Request) -> str:
 
 
 def safe_next_page(given: str | None) -> str:
-    """Where to go after signing in: a page of this registry's UI, never another site (`//evil`, `/\\evil`)."""
-    if not given or not given.startswith(links.UI_PREFIX) or "\\" in given or any(c < " " for c in given):
+    """Where to go after signing in: a page of this registry's UI, never another site (`//evil`, `/\\evil`);
+    written in plain ASCII (percent-encoded), as the Location header it becomes must be."""
+    if (
+        not given
+        or not given.startswith(links.UI_PREFIX)
+        or "\\" in given
+        or any(c < " " or c == "\x7f" for c in given)
+    ):
         return links.UI_PREFIX
-    return given
+    return quote(given, safe=_PRINTABLE_ASCII)
 
 
 def _tokens() -> SessionTokens | None:
@@ -123,11 +130,18 @@ def csrf_token(request: Request) -> str:
     return tokens.tag(CSRF_PURPOSE, token)
 
 
-def form_fields(request: Request, accepted: tuple[str, ...]) -> dict[str, str]:
-    """The posted form's fields, after the CSRF check: each accepted field at most once, nothing else."""
+def refuse_other_sites(request: Request) -> None:
+    """Refuse a post the browser says another site sent (`Sec-Fetch-Site`), signed in or not: such a post
+    arrives without the SameSite=Lax cookie, so no CSRF token can be checked, yet its answer's Set-Cookie
+    would still reach the browser."""
     fetched_from = request.resolved_event.headers.get("sec-fetch-site")
     if fetched_from is not None and fetched_from not in SAME_SITE_FETCHES:
         raise CsrfRefused(f"the browser says this form was sent from another site ({fetched_from[:30]})")
+
+
+def form_fields(request: Request, accepted: tuple[str, ...]) -> dict[str, str]:
+    """The posted form's fields, after the CSRF check: each accepted field at most once, nothing else."""
+    refuse_other_sites(request)
     body = request.resolved_event.decoded_body or ""
     try:
         parsed = parse_qs(body, keep_blank_values=True, strict_parsing=bool(body), max_num_fields=MAX_FORM_FIELDS)

@@ -158,6 +158,9 @@ def open_range(handle: BinaryIO, filename: str, range_header: str | None) -> Dow
         "Content-Type": "application/octet-stream",
         "Content-Disposition": content_disposition(filename),
         "Accept-Ranges": "bytes",
+        # served on the web pages' origin: whatever the bytes are, no browser may render or run them there
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
     }
     match = RANGE.fullmatch(range_header.strip()) if range_header else None
     if match is None or match.groups() == ("", ""):  # no range, or one we do not serve: the whole file

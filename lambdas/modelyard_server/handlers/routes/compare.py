@@ -44,4 +44,4 @@ HeadUri = Annotated[
     tags=["versions"],
 )
 def compare(base: BaseUri, head: HeadUri, caller: Caller) -> comparison.VersionComparison:
-    return comparing.compare_uris(base, head)
+    return comparing.compare_uris(base, head, caller)

@@ -27,9 +27,10 @@ def static_file(file: AssetName) -> Response[str]:
     path = STATIC_FILES / file
     if not path.is_file():
         raise AssetNotFound(f"the pages have no file '{file}'")
+    from modelyard_server.ui.rendering import SECURITY_HEADERS  # on use: the pages load it anyway
+
+    # the pages' headers, but kept by caches a while: the stylesheet is the same for everyone
+    headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=300"}
     return Response(
-        status_code=200,
-        content_type=CONTENT_TYPES[path.suffix],
-        body=path.read_text(encoding="utf-8"),
-        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        status_code=200, content_type=CONTENT_TYPES[path.suffix], body=path.read_text(encoding="utf-8"), headers=headers
     )

@@ -12,11 +12,12 @@ from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import catalog
+    from modelyard_server.domain import catalog, visibility
     from modelyard_server.domain import compare as comparing
     from modelyard_server.ui import compare_view, incident_forms, rendering
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
     catalog = Deferred("modelyard_server.domain.catalog")
+    visibility = Deferred("modelyard_server.domain.visibility")
     comparing = Deferred("modelyard_server.domain.compare")
     compare_view = Deferred("modelyard_server.ui.compare_view")
     incident_forms = Deferred("modelyard_server.ui.incident_forms")
@@ -32,7 +33,8 @@ def compare_page(person: Person, csrf: Csrf, base: UriText = "", head: UriText =
     chosen = compare_view.chosen_uris(base.strip(), head.strip())
     if chosen is None:
         return rendering.page("compare.html", viewer=person, csrf=csrf, base=base, head=head, comparison=None)
-    comparison = comparing.compare_uris(*chosen)
+    visibility.require_visible(person, compare_view.models_of(chosen))  # a hidden model is a missing one (404)
+    comparison = comparing.compare_uris(*chosen, person)
     # who may archive either version (its model's developers, ops, admins): one read per model compared
     models = {name: catalog.get_model(name) for name in {comparison.base.model, comparison.head.model}}
     may_archive = {name: incident_forms.may_archive(person, model) for name, model in models.items()}

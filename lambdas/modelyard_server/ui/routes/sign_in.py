@@ -28,6 +28,7 @@ from modelyard_server.ui.web_session import (
     cookie,
     cookie_value,
     form_fields,
+    refuse_other_sites,
     safe_next_page,
     session_cookie,
     viewer,
@@ -125,6 +126,7 @@ def finish_web_flow(
 
 @router.post("/ui/sign-out", include_in_schema=False)
 def sign_out(request: Request) -> Response[str]:
+    refuse_other_sites(request)  # another site may not sign a person out either
     if viewer(request) is not None:
         form_fields(request, ())  # a signed-in person signs out only from the registry's own page (CSRF)
     return rendering.redirect(links.sign_in(), cookies=[cleared(SESSION_COOKIE)])
