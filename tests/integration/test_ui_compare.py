@@ -104,7 +104,7 @@ def test_params_lineage_and_signature_show_only_what_differs(api: EmbeddedApi) -
         "depth changed 6 8",
         "lr removed 0.1 n/a",
     ]
-    assert _rows(raw, "lineage") == [
+    assert _rows(raw, "lineage-diff") == [
         "data_version 2026-10 2026-11",
         f"commit {'a' * 40} {'b' * 40}",
         "parent n/a models:/fraud/1",
