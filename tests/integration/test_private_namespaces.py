@@ -336,3 +336,27 @@ def test_a_bad_parameter_does_not_tell_a_private_namespace_from_none(
     ]
     renamed = json.loads(json.dumps(answers[0].body).replace(HIDDEN, nowhere))
     assert (answers[0].status, renamed) == (answers[1].status, answers[1].body)
+
+
+def test_a_parent_whose_namespace_turned_private_is_left_out_of_the_childs_lineage_for_outsiders(
+    hidden: Registry,
+) -> None:
+    """A version named its parent while the parent's namespace was public; once the namespace is private, an
+    outsider reading the child (one version, the model's listing, a search) sees no parent, nor finds the
+    child by that parent. A member still sees it."""
+    _child_of_hidden(hidden)
+    parent = f"models:/{HIDDEN}/1"
+
+    def seen(token: str) -> list[list[str]]:
+        one = hidden.call("GET", "/v1/models/open/child/versions/1", token=token).body
+        listed = hidden.call("GET", "/v1/models/open/child/versions", token=token).body["items"]
+        found = hidden.call("GET", "/v1/versions", query={"model": "open/child"}, token=token).body["items"]
+        return [one["lineage"]["parents"], listed[0]["lineage"]["parents"], found[0]["lineage"]["parents"]]
+
+    def children(token: str) -> list[dict[str, Any]]:
+        return list(hidden.call("GET", "/v1/versions", query={"parent": parent}, token=token).body["items"])
+
+    assert seen(_outsider(hidden)) == [[], [], []]
+    assert children(_outsider(hidden)) == []
+    assert seen(_member(hidden)) == [[parent]] * 3
+    assert len(children(_member(hidden))) == 1

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from modelyard_server.domain.comparison import VersionComparison, compare_versions
 from modelyard_server.domain.gates import Check
-from modelyard_server.domain.names import parse_model_uri
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import resolve_record
 from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.domain.validations import ValidationReport
-from modelyard_server.domain.visibility import hidden_namespaces, is_hidden
+from modelyard_server.domain.visibility import visible_parents
 from modelyard_server.ports import backend
 
 
@@ -34,15 +33,6 @@ def _latest_checks(version: VersionRecord) -> list[Check] | None:
     return report.checks if report.id == summary.report_id else None  # a validation landed between the reads
 
 
-def _visible_parents(parents: list[str], reader: Principal) -> list[str]:
-    """`parents` without those in a namespace hidden from `reader` (no read when none is namespaced)."""
-    named = [(uri, parse_model_uri(uri)) for uri in parents]
-    if all(parsed is None or "/" not in parsed.model for _, parsed in named):
-        return parents
-    hidden = hidden_namespaces(reader)
-    return [uri for uri, parsed in named if parsed is None or not is_hidden(parsed.model, hidden)]
-
-
 def compare_uris(base_uri: str, head_uri: str, reader: Principal) -> VersionComparison:
     base = resolve_record(base_uri)
     head = base if head_uri == base_uri else resolve_record(head_uri)
@@ -50,6 +40,6 @@ def compare_uris(base_uri: str, head_uri: str, reader: Principal) -> VersionComp
     head_checks = base_checks if head.uri == base.uri else _latest_checks(head)
     comparison = compare_versions(base, head, base_checks, head_checks)
     lineage = comparison.lineage
-    lineage.parents_added = _visible_parents(lineage.parents_added, reader)
-    lineage.parents_removed = _visible_parents(lineage.parents_removed, reader)
+    lineage.parents_added = visible_parents(lineage.parents_added, reader)
+    lineage.parents_removed = visible_parents(lineage.parents_removed, reader)
     return comparison

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.model_base import RegistryModel
+from modelyard_server.domain.names import parse_model_uri
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import summarize
 from modelyard_server.domain.schemas import Lineage, ModelPage, VersionRecord, VersionSummary
@@ -23,7 +24,7 @@ from modelyard_server.domain.search_params import (
     model_query,
     version_query,
 )
-from modelyard_server.domain.visibility import hidden_namespaces
+from modelyard_server.domain.visibility import hidden_namespaces, is_hidden, with_visible_lineage
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import Page
 from modelyard_server.ports.search import VersionMatch
@@ -71,8 +72,8 @@ class ListedVersionPage(RegistryModel):
 # Both answers are built from field values, not dumps: nested records are taken as they are, not rebuilt.
 
 
-def _hit(match: VersionMatch) -> VersionHit:
-    version = match.version
+def _hit(match: VersionMatch, reader: Principal) -> VersionHit:
+    version = with_visible_lineage(match.version, reader)
     return VersionHit.model_validate(
         {
             **summarize(version).__dict__,
@@ -95,18 +96,25 @@ def search_versions(
     filters: VersionFilters, limit: int, next_token: str | None, principal: Principal
 ) -> VersionHitPage:
     """Versions across the registry matching every filter, in the asked order (none the caller may not see)."""
-    query = replace(version_query(filters), excluded_namespaces=hidden_namespaces(principal))
+    hidden = hidden_namespaces(principal)
+    query = replace(version_query(filters), excluded_namespaces=hidden)
+    parent = parse_model_uri(query.parent) if query.parent is not None else None
+    if parent is not None and is_hidden(parent.model, hidden):
+        return VersionHitPage(items=[], next_token=None)  # the children of a model that does not exist, for them
     page = backend().search.search_versions(query, limit, next_token)
-    return VersionHitPage(items=[_hit(match) for match in page.items], next_token=page.next_token)
+    hits = [_hit(match, principal) for match in page.items]
+    return VersionHitPage(items=hits, next_token=page.next_token)
 
 
-def list_versions(name: str, filters: ModelVersionFilters, limit: int, next_token: str | None) -> ListedVersionPage:
-    """A model's versions matching every filter (newest first unless asked otherwise)."""
+def list_versions(
+    name: str, filters: ModelVersionFilters, limit: int, next_token: str | None, reader: Principal
+) -> ListedVersionPage:
+    """A model's versions matching every filter (newest first unless asked otherwise), as `reader` may read them."""
     query = version_query(filters, model=name)
     page: Page[VersionMatch] = backend().search.search_versions(query, limit, next_token)
     if not page.items and next_token is None and page.next_token is None:
         require_model(name)  # an empty first page: is there a model at all?
-    items = [_listed(match) for match in page.items]
+    items = [with_visible_lineage(_listed(match), reader) for match in page.items]
     return ListedVersionPage(items=items, next_token=page.next_token)
 
 

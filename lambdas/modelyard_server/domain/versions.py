@@ -37,7 +37,7 @@ from modelyard_server.domain.schemas import (
     VersionRecord,
     VersionSummary,
 )
-from modelyard_server.domain.visibility import parents_named_outside, require_visible
+from modelyard_server.domain.visibility import parents_named_outside, require_visible, with_visible_lineage
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import BlobFacts, ConditionFailed, blob_key
 from modelyard_server.settings import get_settings
@@ -296,6 +296,11 @@ def parse_reference(name: str, value: str | int) -> VersionRef:
 
 def get_version(name: str, value: str | int) -> VersionRecord:
     return get_version_by_number(name, resolve_number(name, parse_reference(name, value)))
+
+
+def read_version(name: str, value: str | int, reader: Principal) -> VersionRecord:
+    """A version as `reader` may read it (its lineage without parents hidden from them)."""
+    return with_visible_lineage(get_version(name, value), reader)
 
 
 def archive_version(name: str, number: int, request: ArchiveVersionRequest, principal: Principal) -> VersionRecord:

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, TypeVar
 
 from modelyard_server.domain.errors import ModelNotFound
-from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.names import namespace_of, parse_model_uri
 from modelyard_server.domain.namespace_members import is_member
 from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
+
+if TYPE_CHECKING:  # authentication loads this module at every cold start: the models load with the routes
+    from modelyard_server.domain.schemas import VersionRecord
 
 # The last caller's answer, per thread or task: holding the principal itself keeps the identity check exact.
 _last_answer: ContextVar[tuple[Principal, tuple[str, ...], frozenset[str]] | None] = ContextVar(
@@ -101,3 +105,24 @@ def parents_named_outside(model_name: str, parents: Iterable[str]) -> list[tuple
         return []
     private = {record.name for record in backend().namespaces.list_namespaces() if record.private}
     return [(uri, namespace) for uri, namespace in named if namespace is not None and namespace in foreign & private]
+
+
+def visible_parents(parents: list[str], reader: Principal) -> list[str]:
+    """`parents` without those in a namespace hidden from `reader` (no read when none is namespaced). A version
+    may name a parent whose namespace turned private after it was registered: its name is not for outsiders."""
+    named = [(uri, parse_model_uri(uri)) for uri in parents]
+    if all(parsed is None or namespace_of(parsed.model) is None for _, parsed in named):
+        return parents
+    hidden = hidden_namespaces(reader)
+    return [uri for uri, parsed in named if parsed is None or not is_hidden(parsed.model, hidden)]
+
+
+Version = TypeVar("Version", bound="VersionRecord")
+
+
+def with_visible_lineage(version: Version, reader: Principal) -> Version:
+    """`version` as `reader` may read it: its lineage without the parents hidden from them."""
+    parents = visible_parents(version.lineage.parents, reader)
+    if parents == version.lineage.parents:
+        return version
+    return version.model_copy(update={"lineage": version.lineage.model_copy(update={"parents": parents})})

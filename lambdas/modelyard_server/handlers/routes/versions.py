@@ -109,12 +109,12 @@ def list_versions(
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
 ) -> search.ListedVersionPage:
-    return search.list_versions(name, filters, limit, next_token)
+    return search.list_versions(name, filters, limit, next_token, caller)
 
 
 @router.get("/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"])
 def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> schemas.VersionRecord:
-    return versions.get_version(name, ref)
+    return versions.read_version(name, ref, caller)
 
 
 @router.post(

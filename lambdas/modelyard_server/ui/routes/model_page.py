@@ -47,7 +47,7 @@ def model_page(
     next_token: NextTokenQuery = None,
 ) -> Response[str]:
     model = catalog.get_model(name)
-    versions = search.list_versions(name, search_params.ModelVersionFilters(), PAGE_SIZE, next_token)
+    versions = search.list_versions(name, search_params.ModelVersionFilters(), PAGE_SIZE, next_token, person)
     events = audit.latest_events(name, TIMELINE_EVENTS)
     columns = model_view.metric_columns(model, versions.items, column or [])
     charted = model_view.chart_metric(metric, columns)

@@ -49,7 +49,7 @@ def _model_card(text: str | None) -> Markup | None:
 
 @router.get("/ui/models/<name>/versions/<number>", include_in_schema=False)
 def version_page(name: ModelNameParam, number: VersionNumberParam, person: Person, csrf: Csrf) -> Response[str]:
-    version = versions.get_version(name, number)
+    version = versions.read_version(name, number, person)
     model = catalog.get_model(name)
     tree = lineage_tree.lineage_of(version.uri, person)
     # a version never validated has no report: asking would be the API's 404
