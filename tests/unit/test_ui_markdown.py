@@ -241,3 +241,14 @@ def test_long_urls_reused_spend_the_url_budget() -> None:
 
 def test_a_card_with_few_links_has_no_link_note() -> None:
     assert "shown as text" not in render_markdown("[a](https://a.example/) " * 50)
+
+
+def test_a_card_shown_again_is_not_rendered_again() -> None:
+    from modelyard_server.ui.markdown import _rendered
+
+    card = "# Churn\n\nscored **monthly**, shown twice"
+    first = render_markdown(card)
+    hits = _rendered.cache_info().hits
+
+    assert render_markdown(card) == first
+    assert _rendered.cache_info().hits == hits + 1

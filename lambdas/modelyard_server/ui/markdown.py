@@ -27,6 +27,7 @@ and on links shown as text).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from markupsafe import Markup
 
 from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, LinkKind, link_kind, web_host
 
+RENDERED_KEPT = 16  # cards kept rendered per warm function
 MAX_SOURCE_CHARS = 65_536  # the API's own limit on a card; the worst such input takes about a second
 MAX_LINKS = 500
 MAX_LINK_URL_CHARS = 100_000
@@ -210,8 +212,15 @@ def render_markdown(text: str, *, heading_offset: int = HEADING_OFFSET) -> Marku
     `heading_offset`: how many levels down its headings go, so that they sit under the page's heading of the
     text (a card under the version page's h2 "Model card" takes 2: its `#` is an h3).
     """
+    return Markup(_rendered(text, heading_offset))  # noqa: S704 (escaped by the renderer; see the module docstring)
+
+
+# A version's card never changes once registered, and the worst card costs about a second to render: a warm
+# function renders each card once (at most RENDERED_KEPT of them, a few MiB at the renderer's output bound).
+@functools.lru_cache(maxsize=RENDERED_KEPT)
+def _rendered(text: str, heading_offset: int) -> str:
     env: dict[str, Any] = {"heading_offset": heading_offset}
-    html = _PARSER.render(text[:MAX_SOURCE_CHARS], env)
+    html: str = _PARSER.render(text[:MAX_SOURCE_CHARS], env)
     if env.get("links_cut"):
         html += f'<p class="md-truncated">Links beyond the first {MAX_LINKS} are shown as text.</p>\n'
     if len(text) > MAX_SOURCE_CHARS:
@@ -219,4 +228,4 @@ def render_markdown(text: str, *, heading_offset: int = HEADING_OFFSET) -> Marku
             f'<p class="md-truncated">Shortened: the first {MAX_SOURCE_CHARS:,} of {len(text):,} characters '
             "are shown.</p>\n"
         )
-    return Markup(html)  # noqa: S704 (every piece was escaped by the renderer; see the module docstring)
+    return html
