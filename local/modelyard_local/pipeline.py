@@ -45,6 +45,8 @@ def describe(channel: notifier.AnyChannel | None, notice: Notice) -> str:
     lines = [f"[notify → {where}] {notice.fallback}"]
     lines += [f"    {label}: {value}" for label, value in notice.facts if label != "Model"]
     lines += [f"    {delta.name}: {delta.text()}" for delta in notice.metrics]
+    if notice.comment:
+        lines.append(f"    comment: {notice.comment}")
     if notice.rollback_command:
         lines.append(f"    roll back: {notice.rollback_command}")
     lines += [f"    {page.label}: {page.url}" for page in notice.pages]

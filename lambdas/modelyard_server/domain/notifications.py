@@ -371,7 +371,9 @@ def build_notice(event: EventRecord, public_url: str | None = None) -> Notice:
         verb = "promoted to" if event.type == "model.version.promoted" else "rolled back in"
         title = f"{event.model} {_version(after)} {verb} {stage}"
         facts += [("Stage", str(stage)), ("Version", f"{_version(before)} → {_version(after)}")]
-        facts += [("By", event.actor), ("Approved by", _approvers(detail))]
+        facts.append(("By", event.actor))
+        if event.type == "model.version.promoted" or detail.get("approvers"):
+            facts.append(("Approved by", _approvers(detail)))  # a rollback asks for none: its reason is the comment
         deltas = _metric_deltas(detail.get("metrics_before"), detail.get("metrics_after"))
         # an incident rollback (the ops role, from a terminal) says why: the registry refuses it otherwise
         rollback = f'modelyard rollback {event.model} --stage {stage} --comment "why"'
