@@ -324,3 +324,18 @@ def test_the_lambda_code_holds_only_what_runs_on_lambda(template: dict[str, Any]
             for name in names:
                 imported.setdefault(name.split(".")[0], set()).add(str(source.relative_to(code_root)))
     assert {name: files for name, files in imported.items() if name in DEV_TOOLING} == {}
+
+
+def test_the_public_url_reaches_the_api_and_the_notifier_and_takes_https_addresses_only(
+    template: dict[str, Any],
+) -> None:
+    """Chat messages link to the pages there and GitHub sends people back there: a typo must fail the deploy."""
+    for function in ("ApiFunction", "NotifierFunction"):
+        environment = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert environment["MODELYARD_PUBLIC_URL"] == {"Ref": "PublicUrl"}, function
+    parameter = template["Parameters"]["PublicUrl"]
+    assert parameter["Default"] == ""
+    for allowed in ("", "https://models.acme.example", "https://abc.execute-api.us-east-1.amazonaws.com/"):
+        assert re.fullmatch(parameter["AllowedPattern"], allowed), allowed
+    for refused in ("http://models.acme.example", "models.acme.example", "https://a b", "https:///x", "javascript:1"):
+        assert not re.fullmatch(parameter["AllowedPattern"], refused), refused
