@@ -44,6 +44,11 @@ class MiniStack:
         if not self._binary.exists():
             raise FileNotFoundError(f"{self._binary} is missing: run `make .venv-ministack/.installed`")
         self._state = tempfile.TemporaryDirectory(prefix="modelyard-ministack-")
+        # MiniStack unpacks a function's code (about 100 MB for ours) into a fresh temporary directory at
+        # every cold start and never removes it: its TMPDIR is kept inside the state directory, so stop()
+        # takes all of them away instead of leaving them to fill the machine's disk.
+        self.temp_dir = Path(self._state.name) / "tmp"
+        self.temp_dir.mkdir()
         self.log_path = log_path or Path(self._state.name) / "ministack.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -62,6 +67,7 @@ class MiniStack:
             "IOT_MTLS_ENABLED": "0",
             "MINISTACK_REGION": REGION,
             "STATE_DIR": self._state.name,
+            "TMPDIR": str(self.temp_dir),
             "LAMBDA_EXECUTOR": "local",
             "LOG_LEVEL": "INFO",
         }

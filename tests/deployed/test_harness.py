@@ -14,6 +14,7 @@ import pytest
 
 from modelyard_local.aws_deploy import TEMPLATE
 from modelyard_local.aws_local import AwsLocal
+from modelyard_local.emulator import MiniStack
 from modelyard_local.receivers import start_receiver, stop_receivers
 from tests.deployed.checks import (
     Target,
@@ -76,3 +77,20 @@ def test_a_wrong_handler_path_fails_the_tier(broken: Callable[..., Target]) -> N
 def test_a_missing_environment_variable_fails_the_tier(broken: Callable[..., Target]) -> None:
     with pytest.raises(AssertionError):
         check_api_answers(broken(_missing_table_variable))
+
+
+def test_the_emulators_unpacked_functions_stay_inside_its_own_directory(target: Target) -> None:
+    """MiniStack unpacks ~100 MB per cold start and never removes it: those copies must go when the emulator stops."""
+    check_api_answers(target)  # at least one cold start of the API function
+    emulator = target.aws.emulator
+    assert emulator is not None
+    unpacked = list(emulator.temp_dir.glob("ministack-lambda-*"))
+    assert unpacked, "the API function's code was unpacked somewhere other than the emulator's own directory"
+    assert all(path.is_relative_to(emulator.temp_dir) for path in unpacked)
+
+
+def test_a_stopped_emulator_leaves_nothing_behind() -> None:
+    emulator = MiniStack().start()
+    (emulator.temp_dir / "ministack-lambda-example").mkdir()  # what a cold start leaves
+    emulator.stop()
+    assert not emulator.temp_dir.exists()

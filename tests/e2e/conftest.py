@@ -27,6 +27,9 @@ import pytest
 
 from modelyard_local.stack import LocalStack
 
+# Each command gets its own data directory, all of them inside this one, removed when the session ends.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="modelyard-test-")
+
 REPO = Path(__file__).resolve().parents[2]
 ACTIONS_DIR = REPO / "actions"
 MIB = 1024 * 1024
@@ -83,7 +86,7 @@ def base_env() -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["MODELYARD_MAX_ATTEMPTS"] = "2"
     env["MODELYARD_TIMEOUT"] = "20"
-    env["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="modelyard-test-")  # `modelyard dev`'s default data directory
+    env["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="data-", dir=_SCRATCH.name)  # `modelyard dev` keeps its data here
     return env
 
 

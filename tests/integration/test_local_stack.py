@@ -24,6 +24,9 @@ from modelyard_local.stack import LocalStack
 from modelyard_local.template_resources import load_template
 from tests.support.terminal import Terminal
 
+# Each command gets its own data directory, all of them inside this one, removed when the session ends.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="modelyard-test-")
+
 REPO = Path(__file__).resolve().parents[2]
 Scope = dict[str, Any]
 
@@ -184,7 +187,7 @@ RUN_MAIN = textwrap.dedent(
 def _main_env() -> dict[str, str]:
     return {
         **os.environ,
-        "XDG_DATA_HOME": tempfile.mkdtemp(prefix="modelyard-test-"),  # the default data directory lives here
+        "XDG_DATA_HOME": tempfile.mkdtemp(prefix="data-", dir=_SCRATCH.name),  # the default data directory lives here
         "PYTHONPATH": os.pathsep.join([str(REPO / "lambdas"), str(REPO / "local"), str(REPO / "actions")]),
     }
 
