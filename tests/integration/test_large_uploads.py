@@ -8,6 +8,7 @@ AWS, with a permission it lacks failing here.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from modelyard_local.pipeline import StreamReader
 from modelyard_local.verifier import LocalVerifier
 from modelyard_server.domain.event_record import EventRecord
 from tests.integration.conftest import BUCKET, TABLE, Registry
+from tests.integration.function_roles import ADMIN as HARNESS
 
 THRESHOLD = 1024 * 1024
 PART = 5 * 1024 * 1024  # S3's smallest part
@@ -120,3 +122,64 @@ def test_the_verifier_rejects_bytes_that_are_not_the_declared_artifact_with_the_
 def test_below_the_threshold_completion_still_verifies_in_the_call(large: Registry) -> None:
     small = large.register("fraud", b"small weights")
     assert small["status"] == "ready"
+
+
+def _verification_dead_letters(registry: Registry, *letters: dict[str, Any]) -> str:
+    """The verification dead-letter queue holding `letters`, as Lambda's on-failure destination writes them."""
+    sqs = registry.admin.client("sqs")
+    url: str = sqs.create_queue(QueueName="verification-dlq")["QueueUrl"]
+    for letter in letters:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(letter))
+    return url
+
+
+def _left_in(registry: Registry, queue_url: str) -> int:
+    attributes = registry.admin.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_a_verification_that_failed_for_good_is_settled_by_the_redrive(large: Registry) -> None:
+    """The verifier gave up (its letter is in the dead-letter queue): the operator's redrive makes the version ready."""
+    from modelyard_server.handlers.verification_redrive import main as redrive
+
+    good, completion = _upload_in_parts(large, b"g" * (6 * 1024 * 1024))
+    assert large.call("POST", f"/v1/models/fraud/versions/{good}/complete", body=completion).status == 202
+    bad, completion = _upload_in_parts(large, b"d" * (6 * 1024 * 1024), stored=b"x" * (6 * 1024 * 1024))
+    assert large.call("POST", f"/v1/models/fraud/versions/{bad}/complete", body=completion).status == 202
+    events = large.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    verifying = [e for e in events if e["type"] == "model.version.verifying"]
+    letters = [
+        {"requestPayload": {"source": "modelyard", "detail-type": e["type"], "detail": e}, "responsePayload": {}}
+        for e in verifying
+    ]
+    queue_url = _verification_dead_letters(large, *letters, {"requestPayload": {"no": "detail"}})
+
+    with large.principals.acting_as(HARNESS):  # an operator, with their own credentials
+        assert redrive(["--queue-url", queue_url]) == 1  # the unreadable letter stays for a person
+
+    assert large.call("GET", f"/v1/models/fraud/versions/{good}").body["status"] == "ready"
+    assert large.call("GET", f"/v1/models/fraud/versions/{bad}").body["status"] == "rejected"
+    assert _left_in(large, queue_url) == 1
+    types = [e["type"] for e in large.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]]
+    assert types.count("model.version.ready") == 1 and types.count("model.version.rejected") == 1
+
+
+def test_a_redrive_of_an_already_settled_version_changes_nothing_and_empties_the_queue(large: Registry) -> None:
+    """The letter outlived a later success (Lambda retried once more and it worked): nothing is settled twice."""
+    from modelyard_server.handlers.verification_redrive import main as redrive
+
+    number, completion = _upload_in_parts(large, b"g" * (6 * 1024 * 1024))
+    assert large.call("POST", f"/v1/models/fraud/versions/{number}/complete", body=completion).status == 202
+    VerifierUnderItsRole(large).drain()
+    events = large.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    verifying = next(e for e in events if e["type"] == "model.version.verifying")
+    queue_url = _verification_dead_letters(large, {"requestPayload": {"detail": verifying}})
+
+    with large.principals.acting_as(HARNESS):
+        assert redrive(["--queue-url", queue_url]) == 0
+
+    assert _left_in(large, queue_url) == 0
+    after = large.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    assert len(after) == len(events)

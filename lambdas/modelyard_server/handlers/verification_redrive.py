@@ -1,0 +1,96 @@
+"""Verify again what the verifier gave up on: ``python -m modelyard_server.handlers.verification_redrive``.
+
+A large upload's verification runs in the verifier function; an invocation that keeps failing (the store
+unreachable, the function timing out) lands in the verification dead-letter queue (the stack's output
+``VerificationDeadLetterQueueUrl``) with its version left ``verifying``. This runs the same verification for
+each letter with the operator's AWS credentials and the verifier's settings (``MODELYARD_TABLE``,
+``MODELYARD_BUCKET``); a letter leaves the queue once its version is settled (ready or rejected) or gone.
+Exit status 1 when a letter is still there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from modelyard_server import bootstrap
+from modelyard_server.adapters.sqs_dead_letters import SqsDeadLetters
+from modelyard_server.domain import verification
+from modelyard_server.domain.event_record import EventRecord
+
+QUEUE_VARIABLE = "MODELYARD_VERIFY_DLQ_URL"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    letter: str  # what the letter was about: "model vN", or why it could not be read
+    status: str  # ready, rejected, gone, failed, unreadable
+    reason: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("ready", "rejected", "gone")
+
+
+def _trigger(body: dict[str, Any]) -> EventRecord:
+    """The `model.version.verifying` event a letter holds (Lambda's on-failure record, or the bus event itself)."""
+    payload = body.get("requestPayload", body)
+    if not isinstance(payload, dict) or not isinstance(payload.get("detail"), dict):
+        raise ValueError("the letter holds no bus event (no detail)")
+    trigger = EventRecord.model_validate(payload["detail"])
+    if trigger.type != verification.VERIFYING_EVENT or trigger.version is None:
+        raise ValueError(f"the letter holds a {trigger.type} event, not a verification")
+    return trigger
+
+
+def redrive(queue: SqsDeadLetters, limit: int) -> list[Outcome]:
+    """Verify each letter's version again; settled letters leave the queue, the others stay (visible again later)."""
+    outcomes: list[Outcome] = []
+    for letter in queue.receive(limit):
+        try:
+            trigger = _trigger(letter.body)
+        except (ValueError, ValidationError) as error:
+            outcomes.append(Outcome("a letter", "unreadable", str(error).splitlines()[0][:200]))
+            continue  # left for a person to read: nothing here knows what it was
+        subject = f"{trigger.model} v{trigger.version}"
+        try:
+            version = verification.settle(trigger)
+        except Exception as error:  # whatever failed the verifier may fail here too: report it, keep the letter
+            outcomes.append(Outcome(subject, "failed", f"{type(error).__name__}: {str(error)[:200]}"))
+            continue
+        status = "gone" if version is None else version.status
+        if status == "verifying":  # settle() leaves a version verifying only if its write lost a race: retry later
+            outcomes.append(Outcome(subject, "failed", "still verifying; run again"))
+            continue
+        outcomes.append(Outcome(subject, status, version.status_reason if version is not None else None))
+        queue.delete(letter)
+    return outcomes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name if __spec__ else __name__}", description=__doc__)
+    parser.add_argument("--queue-url", help=f"the verification dead-letter queue (default: ${QUEUE_VARIABLE})")
+    parser.add_argument("--limit", type=int, default=100, help="at most this many letters (default %(default)s)")
+    args = parser.parse_args(argv)
+    queue_url = args.queue_url or os.environ.get(QUEUE_VARIABLE)
+    if not queue_url:
+        parser.error(f"give --queue-url or set {QUEUE_VARIABLE} (the stack's VerificationDeadLetterQueueUrl output)")
+    if args.limit < 1:
+        parser.error("--limit must be at least 1")
+    bootstrap.install()
+    outcomes = redrive(SqsDeadLetters(queue_url), args.limit)
+    for outcome in outcomes:
+        why = f": {outcome.reason}" if outcome.reason else ""
+        print(f"{outcome.status:<10} {outcome.letter}{why}")
+    settled = sum(outcome.settled for outcome in outcomes)
+    print(f"{settled} of {len(outcomes)} settled")
+    return 0 if settled == len(outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
