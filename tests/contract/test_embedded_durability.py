@@ -3,6 +3,7 @@ hold on the data directory, and clear errors when the directory cannot be used."
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -10,6 +11,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -252,6 +254,50 @@ def test_a_received_dead_letter_is_hidden_until_deleted_or_its_visibility_lapses
             letters.delete(letter)
         now[0] += 31
         assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}, {"event": "e-2"}]
+    finally:
+        db.close()
+
+
+def test_dead_letters_expire_after_the_retention_sqs_gives_them(tmp_path: Path) -> None:
+    """The template's dead-letter queues keep a letter 14 days; the embedded queue must not grow forever."""
+    db = Database(tmp_path / "data")
+    now = [1000.0]
+    letters = SqliteDeadLetters(db, clock=lambda: now[0])
+    try:
+        letters.send({"event": "old"})
+        now[0] += 14 * 86400 - 1
+        letters.send({"event": "recent"})
+        assert [letter.body for letter in letters.receive(10)] == [{"event": "old"}, {"event": "recent"}]
+        now[0] += 2  # the first letter is now older than 14 days
+        letters.send({"event": "new"})
+        with db.read() as connection:
+            stored = [json.loads(body) for (body,) in connection.execute("SELECT body FROM dead_letters ORDER BY id")]
+        assert stored == [{"event": "recent"}, {"event": "new"}]
+        assert [letter.body for letter in letters.receive(10)] == [{"event": "new"}]  # "recent" is still hidden
+    finally:
+        db.close()
+
+
+def test_dead_letters_kept_before_they_could_expire_are_kept_for_the_retention_from_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "data")
+    SqliteDeadLetters(db).send({"event": "kept"})
+    db.close()
+    raw = sqlite3.connect(db.path)
+    raw.execute("DROP INDEX dead_letters_by_age")  # the database as schema 6 left it
+    raw.execute("ALTER TABLE dead_letters DROP COLUMN sent_at")
+    raw.execute("PRAGMA user_version = 6")
+    raw.commit()
+    raw.close()
+
+    db = Database(tmp_path / "data")
+    try:
+        letters = SqliteDeadLetters(db)
+        assert [letter.body for letter in letters.receive(10)] == [{"event": "kept"}]
+        with db.read() as connection:
+            (sent_at,) = connection.execute("SELECT sent_at FROM dead_letters").fetchone()
+        assert abs(sent_at - time.time()) < 60
     finally:
         db.close()
 

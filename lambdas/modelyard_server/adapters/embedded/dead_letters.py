@@ -1,5 +1,6 @@
 """Notifications that could not be delivered, kept like an SQS queue: a received letter is hidden from
-other readers until it is deleted or its visibility timeout lapses (then it is received again)."""
+other readers until it is deleted or its visibility timeout lapses (then it is received again), and a
+letter is dropped once it is older than the queue's retention, as SQS drops it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.ports.records import DeadLetter
 
 VISIBILITY_TIMEOUT_SECONDS = 30.0  # SQS's default
+RETENTION_SECONDS = 1209600.0  # 14 days: the MessageRetentionPeriod of infra/template.yaml's dead-letter queues
 POLL_SECONDS = 0.2
 
 
@@ -23,15 +25,21 @@ class SqliteDeadLetters:
         db: Database,
         *,
         visibility_timeout: float = VISIBILITY_TIMEOUT_SECONDS,
+        retention: float = RETENTION_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
         self._visibility = visibility_timeout
+        self._retention = retention
         self._clock = clock
 
     def send(self, body: dict[str, Any]) -> None:
+        now = self._clock()
         with self._db.write() as connection:
-            connection.execute("INSERT INTO dead_letters (body, visible_at) VALUES (?, 0)", (to_json(body),))
+            connection.execute("DELETE FROM dead_letters WHERE sent_at < ?", (now - self._retention,))
+            connection.execute(
+                "INSERT INTO dead_letters (body, visible_at, sent_at) VALUES (?, 0, ?)", (to_json(body), now)
+            )
 
     def receive(self, limit: int, wait_seconds: int = 0) -> Iterator[DeadLetter]:
         """Up to `limit` visible letters, claimed together (each gets a fresh receipt handle); waits up to
@@ -48,6 +56,7 @@ class SqliteDeadLetters:
             return []
         now = self._clock()
         with self._db.write() as connection:
+            connection.execute("DELETE FROM dead_letters WHERE sent_at < ?", (now - self._retention,))
             rows = connection.execute(
                 "SELECT id, body FROM dead_letters WHERE visible_at <= ? ORDER BY id LIMIT ?", (now, limit)
             ).fetchall()

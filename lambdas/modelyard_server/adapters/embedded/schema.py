@@ -267,8 +267,15 @@ CREATE TABLE namespace_policies (       -- a namespace's policy layer (admins), 
 ) WITHOUT ROWID;
 """
 
+# Dead letters expire as SQS's do (adapters/embedded/dead_letters.py); those already kept count from the upgrade.
+VERSION_7 = """
+ALTER TABLE dead_letters ADD COLUMN sent_at REAL NOT NULL DEFAULT 0;   -- epoch seconds
+UPDATE dead_letters SET sent_at = CAST(strftime('%s', 'now') AS REAL);
+CREATE INDEX dead_letters_by_age ON dead_letters (sent_at);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6)
+MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
