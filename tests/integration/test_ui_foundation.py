@@ -177,6 +177,16 @@ def test_signing_out_takes_the_pages_csrf_token_and_clears_the_cookie(registry: 
     assert cleared.startswith(";") and "Max-Age=0" in cleared
 
 
+def test_a_sign_out_that_brought_no_session_cookie_sets_no_cookie(registry: Registry, signed_in: str) -> None:
+    """What another site's form looks like from a browser that sends no Sec-Fetch-Site: the SameSite=Lax cookie
+    stays behind, so nothing proves the post came from our page, and an answer clearing the cookie would still
+    sign the person out."""
+    answer = _page(registry, "/ui/sign-out", None, method="POST", raw_body="", headers=FORM)
+
+    assert answer.status == 303 and answer.headers["Location"] == "/ui/sign-in"
+    assert "__Host-modelyard-session" not in set_cookies(answer.cookies)
+
+
 def test_a_form_with_fields_the_page_does_not_take_is_refused(registry: Registry, signed_in: str) -> None:
     csrf = _csrf(registry, signed_in)
     answer = _page(registry, "/ui/sign-out", signed_in, method="POST", raw_body=f"csrf={csrf}&x=1", headers=FORM)
