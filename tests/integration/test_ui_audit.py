@@ -48,7 +48,7 @@ def _audit(session: str, **query: str) -> object:
 def test_an_admin_reads_the_governance_trail_newest_first_with_who_and_what(api: EmbeddedApi) -> None:
     answer = page_call(_alex(api), "GET", "/ui/audit")
     assert answer.status == 200, answer
-    text = read_page(answer).text
+    text = read_page(answer).shown
     granted = f"dev via {ADMIN} {ADMIN} workflow run roles.granted registry:roles"
     assert text.count(granted) == 2
     assert text.index(f'"grantee": "{OPS_TEAM}"') < text.index(f'"grantee": "{ADMINS}"')  # newest first
@@ -59,26 +59,26 @@ def test_the_trail_is_filtered_and_paged_as_the_api_offers(api: EmbeddedApi) -> 
     alex = _alex(api)
     api.ok("POST", "/v1/namespaces", api.workflow(ADMIN), body={"name": "marketing", "owners": [{"team": "acme/m"}]})
     only = read_page(page_call(alex, "GET", "/ui/audit", query={"kind": "namespace.created", "actor": ""}))
-    assert "namespace.created" in only.text and "roles.granted" not in only.text
+    assert "namespace.created" in only.shown and "roles.granted" not in only.shown
 
     first = page_call(alex, "GET", "/ui/audit", query={"order": "oldest", "limit": "1"})
     page = read_page(first)
-    assert page.text.count("roles.granted") == 1
-    [later] = [link for link in page.links if "next_token=" in link]
+    assert page.shown.count("roles.granted") == 1
+    [later] = [link for link in page.hrefs() if "next_token=" in link]
     assert "order=oldest" in later and "limit=1" in later
     path, _, query = later.partition("?")
     from urllib.parse import parse_qsl
 
     second = page_call(alex, "GET", path, query=parse_qsl(query))
     assert second.status == 200, second
-    assert read_page(second).text.count("roles.granted") == 1
+    assert read_page(second).shown.count("roles.granted") == 1
     assert second.raw != first.raw
 
 
 def test_a_malformed_filter_is_a_400_page_naming_it(api: EmbeddedApi) -> None:
     answer = page_call(_alex(api), "GET", "/ui/audit", query={"after": "yesterday"})
     assert answer.status == 400, answer
-    assert "after" in read_page(answer).text
+    assert "after" in read_page(answer).shown
     assert page_call(_alex(api), "GET", "/ui/audit", query={"colour": "red"}).status == 400
 
 
@@ -86,7 +86,7 @@ def test_someone_who_is_no_admin_gets_the_domains_403_page(api: EmbeddedApi) -> 
     answer = page_call(_pat(api), "GET", "/ui/audit")
     assert answer.status == 403, answer
     assert answer.headers["Content-Type"].startswith("text/html")
-    assert "reading the governance audit trail is for admins" in read_page(answer).text
+    assert "reading the governance audit trail is for admins" in read_page(answer).shown
 
 
 def test_a_models_trail_shows_each_change_with_its_actor_run_and_reason(api: EmbeddedApi) -> None:
@@ -103,11 +103,11 @@ def test_a_models_trail_shows_each_change_with_its_actor_run_and_reason(api: Emb
     answer = page_call(reader, "GET", "/ui/models/fraud/events")
     assert answer.status == 200, answer
     page = read_page(answer)
-    assert f"dev via {OWNER} {OWNER} workflow run model.version.deprecated v1 <b>stale</b> data" in page.text
+    assert f"dev via {OWNER} {OWNER} workflow run model.version.deprecated v1 <b>stale</b> data" in page.shown
     assert "&lt;b&gt;stale&lt;/b&gt; data" in answer.raw  # escaped, never markup
-    assert any(link.endswith(f"/{OWNER}/actions/runs/777/attempts/1") for link in page.links)  # the run
-    assert "/ui/models/fraud/versions/1" in page.links
-    assert "/ui/models/fraud/stages/production/rollback" not in page.links  # nothing held; and no ops role
+    assert any(link.endswith(f"/{OWNER}/actions/runs/777/attempts/1") for link in page.hrefs())  # the run
+    assert "/ui/models/fraud/versions/1" in page.hrefs()
+    assert "/ui/models/fraud/stages/production/rollback" not in page.hrefs()  # nothing held; and no ops role
 
 
 def test_a_models_trail_is_paged(api: EmbeddedApi) -> None:
@@ -116,7 +116,7 @@ def test_a_models_trail_is_paged(api: EmbeddedApi) -> None:
     for data in (b"one", b"two"):
         api.upload("fraud", data, owner)
     first = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"order": "oldest", "limit": "1"}))
-    [later] = [link for link in first.links if "next_token=" in link]
+    [later] = [link for link in first.hrefs() if "next_token=" in link]
     assert later.startswith("/ui/models/fraud/events?order=oldest&limit=1&next_token=")
 
 
@@ -129,9 +129,9 @@ def test_a_models_trail_shows_the_latest_changes_first_by_default(api: EmbeddedA
     newest = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"limit": "2"}))
     oldest = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"order": "oldest"}))
 
-    assert newest.text.index("model.version.ready v2") < newest.text.index("model.version.registered v2")
-    assert "model.created" not in newest.text  # the latest two only
-    assert oldest.text.index("model.created") < oldest.text.index("model.version.ready v2")
+    assert newest.shown.index("model.version.ready v2") < newest.shown.index("model.version.registered v2")
+    assert "model.created" not in newest.shown  # the latest two only
+    assert oldest.shown.index("model.created") < oldest.shown.index("model.version.ready v2")
 
 
 def test_a_missing_model_has_no_trail(api: EmbeddedApi) -> None:
@@ -140,6 +140,6 @@ def test_a_missing_model_has_no_trail(api: EmbeddedApi) -> None:
 
 def test_the_header_offers_the_governance_trail_to_admins_only(api: EmbeddedApi) -> None:
     def offered(session: str) -> bool:
-        return "/ui/audit" in read_page(page_call(session, "GET", "/ui/")).links
+        return "/ui/audit" in read_page(page_call(session, "GET", "/ui/")).hrefs()
 
     assert offered(_alex(api)) and not offered(_pat(api))
