@@ -6,8 +6,10 @@ In-process on the embedded backend (tests/support/embedded_api.py), as a browser
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -132,6 +134,42 @@ def test_a_models_trail_shows_the_latest_changes_first_by_default(api: EmbeddedA
     assert newest.shown.index("model.version.ready v2") < newest.shown.index("model.version.registered v2")
     assert "model.created" not in newest.shown  # the latest two only
     assert oldest.shown.index("model.created") < oldest.shown.index("model.version.ready v2")
+
+
+def test_a_models_trail_pages_back_to_older_changes_newest_first(api: EmbeddedApi) -> None:
+    owner = api.workflow(OWNER)
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    for data in (b"one", b"two"):
+        api.upload("fraud", data, owner)  # five events: created, then registered and ready twice
+    pat = _pat(api)
+    whole = read_page(page_call(pat, "GET", "/ui/models/fraud/events", query={"limit": "50"})).shown
+
+    shown, address, pages = [], "/ui/models/fraud/events?limit=2", 0
+    while address:
+        page = read_page(page_call(pat, "GET", urlsplit(address).path, query=parse_qsl(urlsplit(address).query)))
+        shown += re.findall(r"model\.[a-z.]+(?: v\d)?", page.shown.split("Events", 1)[1])
+        older = [link.attrs["href"] or "" for link in page.with_tag("a") if link.text == "Older changes"]
+        address, pages = (older[0] if older else ""), pages + 1
+
+    assert pages == 3
+    assert shown == re.findall(r"model\.[a-z.]+(?: v\d)?", whole.split("Events", 1)[1])
+    assert shown[0] == "model.version.ready v2" and shown[-1] == "model.created"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"before": "not-an-event"}, 422),
+        ({"before": "01KB7ZQ0000000000000000000", "order": "oldest"}, 400),
+        ({"before": "01KB7ZQ0000000000000000000", "next_token": "abc"}, 400),
+    ],
+)
+def test_paging_back_takes_an_event_id_and_the_newest_first_trail_only(
+    api: EmbeddedApi, query: dict[str, str], status: int
+) -> None:
+    api.ok("POST", "/v1/models", api.workflow(OWNER), body={"name": "fraud"})
+
+    assert page_call(_pat(api), "GET", "/ui/models/fraud/events", query=query).status == status
 
 
 def test_a_missing_model_has_no_trail(api: EmbeddedApi) -> None:
