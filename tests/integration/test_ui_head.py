@@ -43,6 +43,7 @@ def _same_but_the_body(get: ApiResponse, head: ApiResponse) -> None:
 
 PAGES = [
     links.UI_PREFIX,
+    "/ui",  # the catalog without its trailing slash
     links.model("fraud"),
     links.version("fraud", 1),
     links.model_audit("fraud"),
