@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import HttpResolver
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from modelyard_local.blob_transfers import AsgiApp, with_blob_transfers
+from modelyard_server.handlers.head_requests import answered_as_get
 from modelyard_server.handlers.limits import body_problem, oversize_problem, page_for_browsers, problem_answer
 from modelyard_server.handlers.model_paths import route_path
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure, forget_settings
@@ -59,6 +60,15 @@ def _undecodable(scope: Scope) -> str | None:
     except UnicodeDecodeError:
         return "the query string"
     return None
+
+
+def _headers_only(send: Send) -> Send:
+    """`send` passing the answer's status and headers on, and none of its body (the answer to a HEAD)."""
+
+    async def send_headers(message: MutableMapping[str, Any]) -> None:
+        await send({**message, "body": b""} if message["type"] == "http.response.body" else message)
+
+    return send_headers
 
 
 class BodyLimit:
@@ -124,6 +134,8 @@ class BodyLimit:
             return {"type": "http.request", "body": replay, "more_body": False}
 
         routed = {**scope, "path": route_path(scope["path"])}
+        if answered_as_get(str(scope.get("method", "")), str(scope["path"])):  # a page's HEAD: its GET, no body
+            routed["method"], send = "GET", _headers_only(send)
         async with self._admission():
             await self.app(routed, replay_receive, send)
 

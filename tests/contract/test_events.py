@@ -79,6 +79,24 @@ def test_the_latest_events_come_newest_first_and_no_more_than_asked(registry: Dr
     assert backend.events.latest_events("ghost", 5) == []
 
 
+def test_the_events_before_one_come_newest_first_from_the_one_older(registry: Driver, backend: Backend) -> None:
+    """The trail paged back, newest first: each page starts just older than the last event shown."""
+    registry.create_model("fraud")
+    registry.create_model("churn")
+    for description in ("one", "two", "three", "four"):
+        backend.events.record_event(registry.event("fraud", f"model.noted.{description}"))
+    everything = backend.events.latest_events("fraud", 50)
+
+    newest = backend.events.latest_events("fraud", 2)
+    older = backend.events.latest_events("fraud", 2, before=newest[-1].id)
+    oldest = backend.events.latest_events("fraud", 50, before=older[-1].id)
+
+    assert [event.type for event in older] == ["model.noted.two", "model.noted.one"]
+    assert newest + older + oldest == everything  # nothing skipped or shown twice, and nothing of churn
+    assert backend.events.latest_events("fraud", 5, before=everything[-1].id) == []
+    assert backend.events.latest_events("ghost", 5, before=everything[0].id) == []
+
+
 def test_events_from_a_moment_start_there_and_continue_as_the_trail_does(registry: Driver, backend: Backend) -> None:
     registry.create_model("fraud")
     registry.create_model("other")

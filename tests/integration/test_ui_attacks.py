@@ -110,7 +110,7 @@ def test_a_form_the_api_refuses_before_routing_is_a_page_for_a_browser(
 
     assert answer.status == status
     assert _is_page(answer), answer.headers
-    assert "JSON" not in read_page(answer).text  # a browser sent a form: the page does not ask for JSON
+    assert "JSON" not in read_page(answer).shown  # a browser sent a form: the page does not ask for JSON
 
 
 def test_the_same_refusal_stays_problem_json_for_a_client_that_does_not_ask_for_html(api: EmbeddedApi) -> None:
@@ -176,7 +176,7 @@ def test_a_parent_whose_namespace_turned_private_is_not_named_on_the_compare_pag
     by_api = api.ok("GET", "/v1/compare", _outsider(api), query=sides)  # the same domain answer
 
     assert answer.status == 200
-    assert "models:/fraud/2" in read_page(answer).text  # the visible parent is still named
+    assert "models:/fraud/2" in read_page(answer).shown  # the visible parent is still named
     assert "lab/churn" not in answer.raw
     assert by_api["lineage"]["parents_added"] == ["models:/fraud/2"]
 

@@ -14,6 +14,7 @@ import pytest
 
 from modelyard_local.issuer import LocalIssuer
 from tests.support.embedded_api import EmbeddedApi, embedded_api
+from tests.support.markup_inspection import parse_markup
 from tests.support.page_calls import page_call, read_page
 
 OWNER, ADMIN = "acme/fraud", "acme/platform"
@@ -70,15 +71,7 @@ def _rows(raw: str, table: str) -> list[str]:
     """The text of each body row of the table with class `table`, its "no value" dashes written `n/a`."""
     section = raw.split(f'<table class="{table}">', 1)[1].split("</table>", 1)[0]
     body = section.split("<tbody>", 1)[1]
-    return [" ".join(read_page_text(row).replace(NO_VALUE, "n/a").split()) for row in body.split("<tr>")[1:]]
-
-
-def read_page_text(fragment: str) -> str:
-    from tests.support.page_calls import PageText
-
-    parsed = PageText()
-    parsed.feed(fragment)
-    return parsed.text
+    return [" ".join(parse_markup(row).shown.replace(NO_VALUE, "n/a").split()) for row in body.split("<tr>")[1:]]
 
 
 def test_two_versions_side_by_side_with_metric_changes_signed(api: EmbeddedApi) -> None:
@@ -94,7 +87,7 @@ def test_two_versions_side_by_side_with_metric_changes_signed(api: EmbeddedApi) 
     assert 'class="number change rise">+0.05<' in answer.raw
     assert 'class="number change fall">-0.1<' in answer.raw
     page = read_page(answer)
-    assert "/ui/models/fraud/versions/1" in page.links and "/ui/models/fraud/versions/2" in page.links
+    assert "/ui/models/fraud/versions/1" in page.hrefs() and "/ui/models/fraud/versions/2" in page.hrefs()
 
 
 def test_params_lineage_and_signature_show_only_what_differs(api: EmbeddedApi) -> None:
@@ -125,7 +118,7 @@ def test_hostile_names_are_shown_as_text(api: EmbeddedApi) -> None:
 def test_a_uri_naming_a_stage_or_alias_compares_the_version_it_names_now(api: EmbeddedApi) -> None:
     api.ok("PUT", "/v1/models/fraud/aliases/champion", api.workflow(OWNER), body={"version": 1})
     page = read_page(_compare(api, "models:/fraud@champion", "models:/fraud/2"))
-    assert "fraud v1 models:/fraud/1" in page.text
+    assert "fraud v1 models:/fraud/1" in page.shown
 
 
 def test_without_uris_the_page_is_a_form_to_type_them(api: EmbeddedApi) -> None:
@@ -148,7 +141,7 @@ def test_a_malformed_uri_is_a_400_page(api: EmbeddedApi, query: dict[str, str]) 
     answer = page_call(_person(api), "GET", "/ui/compare", query=query)
     assert answer.status == 400, answer
     assert answer.headers["Content-Type"].startswith("text/html")
-    assert "is not a model URI" in read_page(answer).text
+    assert "is not a model URI" in read_page(answer).shown
 
 
 def test_a_missing_version_is_a_404_page_and_an_unknown_parameter_a_400(api: EmbeddedApi) -> None:
@@ -170,7 +163,7 @@ def test_archiving_is_offered_to_the_models_developers_only(api: EmbeddedApi) ->
     )
     developer = api.person(32, "dana", teams=("acme/fraud-devs",))
     query = {"base": "models:/fraud/1", "head": "models:/fraud/2"}
-    offered = read_page(page_call(developer, "GET", "/ui/compare", query=query)).links
+    offered = read_page(page_call(developer, "GET", "/ui/compare", query=query)).hrefs()
     assert "/ui/models/fraud/versions/1/archive" in offered and "/ui/models/fraud/versions/2/archive" in offered
-    reader = read_page(page_call(_person(api), "GET", "/ui/compare", query=query)).links
+    reader = read_page(page_call(_person(api), "GET", "/ui/compare", query=query)).hrefs()
     assert not [link for link in reader if link.endswith("/archive")]

@@ -14,7 +14,7 @@ from modelyard_local.github import LocalGitHub
 from tests.integration.conftest import Registry
 from tests.integration.function_roles import SESSION_SIGNING_KEY
 from tests.support.api_events import ApiResponse
-from tests.support.pages import read_page, session_cookie, set_cookies
+from tests.support.page_calls import read_page, session_cookie, set_cookies
 
 PERSON_ID = 583231
 CSP = (
@@ -48,8 +48,8 @@ def _page(registry: Registry, path: str, cookie: str | None, method: str = "GET"
 
 
 def _csrf(registry: Registry, cookie: str) -> str:
-    catalog = read_page(_page(registry, "/ui/", cookie).raw)
-    sign_out = next(form for form in catalog.forms if form.action == "/ui/sign-out")
+    catalog = read_page(_page(registry, "/ui/", cookie))
+    sign_out = next(form for form in catalog.forms() if form.action == "/ui/sign-out")
     return sign_out.fields["csrf"]
 
 
@@ -92,10 +92,10 @@ def test_the_catalog_shows_models_with_their_stage_holders_and_headline_metric(
 
     assert answer.status == 200
     assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
-    page = read_page(answer.raw)
+    page = read_page(answer)
     assert page.link_to("/ui/models/fraud") == "fraud"
     assert page.link_to("/ui/models/fraud/versions/1") == "v1"
-    assert "auc 0.9134" in page.text
+    assert "auc 0.9134" in page.shown
     assert "/ui/models/churn" in page.hrefs()
 
 
@@ -106,8 +106,8 @@ def test_the_catalog_finds_models_by_tag_and_an_empty_form_field_filters_nothing
         registry.create_model(name)
         registry.call("PATCH", f"/v1/models/{name}", body={"tags": {"team": team}})
 
-    by_tag = read_page(_page(registry, "/ui/", signed_in, query=[("tag", "team=risk"), ("owner", "")]).raw)
-    everything = read_page(_page(registry, "/ui/", signed_in, query=[("name_prefix", ""), ("tag", "")]).raw)
+    by_tag = read_page(_page(registry, "/ui/", signed_in, query=[("tag", "team=risk"), ("owner", "")]))
+    everything = read_page(_page(registry, "/ui/", signed_in, query=[("name_prefix", ""), ("tag", "")]))
 
     assert "/ui/models/fraud" in by_tag.hrefs() and "/ui/models/churn" not in by_tag.hrefs()
     assert {"/ui/models/fraud", "/ui/models/churn"} <= set(everything.hrefs())
@@ -121,9 +121,9 @@ def test_a_hostile_description_and_tags_show_as_text(registry: Registry, signed_
 
     answer = _page(registry, "/ui/", signed_in)
 
-    page = read_page(answer.raw)
-    assert not [tag for tag, _ in page.elements if tag in ("script", "img", "b")]
-    assert "<script>alert(1)</script>" in page.text
+    page = read_page(answer)
+    assert not page.tags() & {"script", "img", "b"}
+    assert "<script>alert(1)</script>" in page.shown
 
 
 def test_every_page_leaves_with_a_no_script_content_security_policy(registry: Registry, signed_in: str) -> None:
@@ -142,7 +142,7 @@ def test_a_failed_page_is_a_page_with_the_api_status_and_the_api_stays_json(regi
 
     assert not_a_browser.status == 400 and not_a_browser.problem["unknown"] == ["colour"]  # no HTML asked for
     assert unknown.status == 400 and unknown.headers["Content-Type"].startswith("text/html")
-    assert "'colour' is not a parameter of GET /ui/" in read_page(unknown.raw).text
+    assert "'colour' is not a parameter of GET /ui/" in read_page(unknown).shown
     assert missing_route.status == 404 and missing_route.headers["Content-Type"].startswith("text/html")
     assert api.status == 400 and api.problem["type"].endswith("/unknown-query-parameter")
 
@@ -175,6 +175,16 @@ def test_signing_out_takes_the_pages_csrf_token_and_clears_the_cookie(registry: 
     assert signed_out.status == 303 and signed_out.headers["Location"] == "/ui/sign-in"
     cleared = set_cookies(signed_out.cookies)["__Host-modelyard-session"]
     assert cleared.startswith(";") and "Max-Age=0" in cleared
+
+
+def test_a_sign_out_that_brought_no_session_cookie_sets_no_cookie(registry: Registry, signed_in: str) -> None:
+    """What another site's form looks like from a browser that sends no Sec-Fetch-Site: the SameSite=Lax cookie
+    stays behind, so nothing proves the post came from our page, and an answer clearing the cookie would still
+    sign the person out."""
+    answer = _page(registry, "/ui/sign-out", None, method="POST", raw_body="", headers=FORM)
+
+    assert answer.status == 303 and answer.headers["Location"] == "/ui/sign-in"
+    assert "__Host-modelyard-session" not in set_cookies(answer.cookies)
 
 
 def test_a_form_with_fields_the_page_does_not_take_is_refused(registry: Registry, signed_in: str) -> None:
@@ -238,4 +248,4 @@ def test_a_session_cookie_in_the_cookie_header_counts_as_in_the_cookies_field(
 ) -> None:
     answer = registry.call("GET", "/ui/", token=None, headers={"cookie": f"theme=dark; {session_cookie(signed_in)[0]}"})
 
-    assert answer.status == 200 and "Signed in as octocat" in read_page(answer.raw).text
+    assert answer.status == 200 and "Signed in as octocat" in read_page(answer).shown

@@ -80,11 +80,11 @@ def test_the_rollback_page_says_what_will_happen_and_asks_for_a_reason_and_a_con
     answer = page_call(_pat(api), "GET", ROLLBACK)
     assert answer.status == 200, answer
     page = read_page(answer)
-    assert "production goes back from v2 to v1" in page.text
-    assert ROLLBACK in page.forms
-    assert page.hidden["expected_version"] == "2"
+    assert "production goes back from v2 to v1" in page.shown
+    assert ROLLBACK in page.post_actions()
+    assert page.hidden_fields()["expected_version"] == "2"
     assert 'name="reason"' in answer.raw and 'name="confirm"' in answer.raw
-    assert "/ui/compare?base=models%3A%2Ffraud%2F2&head=models%3A%2Ffraud%2F1" in page.links
+    assert "/ui/compare?base=models%3A%2Ffraud%2F2&head=models%3A%2Ffraud%2F1" in page.hrefs()
 
 
 def test_an_ops_person_rolls_production_back_and_the_trail_shows_who_and_why(api: EmbeddedApi) -> None:
@@ -98,18 +98,18 @@ def test_an_ops_person_rolls_production_back_and_the_trail_shows_who_and_why(api
     assert event["detail"]["comment"] == REASON
     assert event["detail"]["authority"] == "operate"
     trail = read_page(page_call(pat, "GET", "/ui/models/fraud/events"))
-    assert f"pat GitHub user {PAT} model.version.rolled_back (production) v2 → v1 {REASON}" in trail.text
+    assert f"pat GitHub user {PAT} model.version.rolled_back (production) v2 → v1 {REASON}" in trail.shown
 
 
 def test_a_developer_is_refused_the_rollback_as_the_api_refuses_it_and_nothing_moves(api: EmbeddedApi) -> None:
     dana = _dana(api)
-    shown = read_page(page_call(dana, "GET", ROLLBACK))
-    assert ROLLBACK not in shown.forms  # no button for who may not use it
-    assert "for people with the ops role" in shown.text
+    confirmation = read_page(page_call(dana, "GET", ROLLBACK))
+    assert ROLLBACK not in confirmation.post_actions()  # no button for who may not use it
+    assert "for people with the ops role" in confirmation.shown
     refused = _rollback(dana)
     assert refused.status == 403, refused
     assert refused.headers["Content-Type"].startswith("text/html")
-    assert "ops role" in read_page(refused).text
+    assert "ops role" in read_page(refused).shown
     assert _production(api) == 2
     assert _events(api, "model.version.rolled_back") == []
     [denied] = _events(api, "model.promotion.denied")  # an owner-side refusal stays in the model's trail
@@ -120,7 +120,7 @@ def test_a_person_with_no_role_is_refused_and_the_refusal_is_in_the_security_log
     sam = api.person(SAM, "sam", teams=("acme/finance",))
     refused = _rollback(sam)
     assert refused.status == 403, refused
-    assert "is for ops or admins" in read_page(refused).text
+    assert "is for ops or admins" in read_page(refused).shown
     assert _production(api) == 2
     log = api.ok("GET", "/v1/security/events", _admin(api))["items"]
     assert [(e["model"], e["detail"]["action"], e["detail"]["user_id"]) for e in log] == [
@@ -145,8 +145,8 @@ def test_no_reason_or_no_confirmation_shows_the_form_again_and_changes_nothing(
     answer = page_call(pat, "POST", ROLLBACK, form={k: v for k, v in form.items() if v is not None})
     assert answer.status == 422, answer
     page = read_page(answer)
-    assert "Nothing was changed" in page.text and error in page.text
-    assert ROLLBACK in page.forms  # the form again, to correct
+    assert "Nothing was changed" in page.shown and error in page.shown
+    assert ROLLBACK in page.post_actions()  # the form again, to correct
     assert _production(api) == 2
     assert _events(api, "model.version.rolled_back") == []
 
@@ -180,12 +180,12 @@ def test_another_sessions_token_is_refused(api: EmbeddedApi) -> None:
 
 def test_a_stage_that_moved_since_the_page_was_read_is_not_rolled_back(api: EmbeddedApi) -> None:
     pat = _pat(api)
-    seen = read_page(page_call(pat, "GET", ROLLBACK)).hidden
+    seen = read_page(page_call(pat, "GET", ROLLBACK)).hidden_fields()
     owner = api.workflow(OWNER, environment="production")
     api.ok("POST", "/v1/models/fraud/stages/production/promote", owner, body={"version": 3})
     answer = page_call(pat, "POST", ROLLBACK, form={**seen, "reason": REASON, "confirm": "yes"})
     assert answer.status == 409, answer
-    assert "holds version 3, not 2" in read_page(answer).text
+    assert "holds version 3, not 2" in read_page(answer).shown
     assert _production(api) == 3
     assert _events(api, "model.version.rolled_back") == []
 
@@ -193,9 +193,10 @@ def test_a_stage_that_moved_since_the_page_was_read_is_not_rolled_back(api: Embe
 def test_an_ops_person_archives_a_version_with_a_reason(api: EmbeddedApi) -> None:
     pat = _pat(api)
     path = "/ui/models/fraud/versions/3/archive"
-    shown = read_page(page_call(pat, "GET", path))
-    assert path in shown.forms
-    form = {"csrf": shown.hidden["csrf"], "status": "archived", "reason": "trained on leaked labels", "confirm": "yes"}
+    confirmation = read_page(page_call(pat, "GET", path))
+    assert path in confirmation.post_actions()
+    csrf = confirmation.hidden_fields()["csrf"]
+    form = {"csrf": csrf, "status": "archived", "reason": "trained on leaked labels", "confirm": "yes"}
     answer = page_call(pat, "POST", path, form=form)
     assert answer.status == 303, answer
     assert api.ok("GET", "/v1/models/fraud/versions/3", _admin(api))["status"] == "archived"
@@ -206,9 +207,9 @@ def test_an_ops_person_archives_a_version_with_a_reason(api: EmbeddedApi) -> Non
 def test_archiving_a_held_version_is_refused_and_changes_nothing(api: EmbeddedApi) -> None:
     pat = _pat(api)
     path = "/ui/models/fraud/versions/2/archive"
-    shown = read_page(page_call(pat, "GET", path))
-    assert "held by stage production" in shown.text
-    form = {"csrf": shown.hidden["csrf"], "status": "archived", "reason": "bad", "confirm": "yes"}
+    confirmation = read_page(page_call(pat, "GET", path))
+    assert "held by stage production" in confirmation.shown
+    form = {"csrf": confirmation.hidden_fields()["csrf"], "status": "archived", "reason": "bad", "confirm": "yes"}
     assert page_call(pat, "POST", path, form=form).status == 409
     assert api.ok("GET", "/v1/models/fraud/versions/2", _admin(api))["status"] == "ready"
 
@@ -223,8 +224,8 @@ def test_archiving_without_a_reason_shows_the_form_again(api: EmbeddedApi) -> No
 
 
 def test_the_model_trail_offers_rollback_only_to_who_may_operate(api: EmbeddedApi) -> None:
-    assert ROLLBACK in read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events")).links
-    assert ROLLBACK not in read_page(page_call(_dana(api), "GET", "/ui/models/fraud/events")).links
+    assert ROLLBACK in read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events")).hrefs()
+    assert ROLLBACK not in read_page(page_call(_dana(api), "GET", "/ui/models/fraud/events")).hrefs()
 
 
 def test_signed_out_the_action_is_a_sign_in_and_nothing_moves(api: EmbeddedApi) -> None:
@@ -243,13 +244,13 @@ def test_a_namespaced_models_stage_is_rolled_back_from_its_two_segment_page(api:
         number = api.upload("marketing/churn", data, token)
         api.ok("POST", "/v1/models/marketing/churn/stages/production/promote", token, body={"version": number})
     pat, path = _pat(api), "/ui/models/marketing/churn/stages/production/rollback"
-    shown = read_page(page_call(pat, "GET", path))
-    assert "production goes back from v2 to v1" in shown.text and path in shown.forms
-    answer = page_call(pat, "POST", path, form={**shown.hidden, "reason": REASON, "confirm": "yes"})
+    confirmation = read_page(page_call(pat, "GET", path))
+    assert "production goes back from v2 to v1" in confirmation.shown and path in confirmation.post_actions()
+    answer = page_call(pat, "POST", path, form={**confirmation.hidden_fields(), "reason": REASON, "confirm": "yes"})
     assert answer.status == 303, answer
     assert answer.headers["Location"] == "/ui/models/marketing/churn/events"
     trail = read_page(page_call(pat, "GET", "/ui/models/marketing/churn/events"))
-    assert f"model.version.rolled_back (production) v2 → v1 {REASON}" in trail.text
+    assert f"model.version.rolled_back (production) v2 → v1 {REASON}" in trail.shown
     assert api.ok("GET", "/v1/models/marketing/churn", _admin(api))["stages"]["production"]["version"] == 1
 
 
@@ -257,7 +258,7 @@ def test_the_model_page_offers_rollback_and_the_version_page_archiving_to_who_ma
     held = _production(api)
 
     def offered(session: str, path: str) -> list[str]:
-        shown = read_page(page_call(session, "GET", path)).links
+        shown = read_page(page_call(session, "GET", path)).hrefs()
         return [link for link in shown if link.endswith(("/rollback", "/archive"))]
 
     assert offered(_pat(api), "/ui/models/fraud") == ["/ui/models/fraud/stages/production/rollback"]

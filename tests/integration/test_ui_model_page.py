@@ -18,10 +18,10 @@ import pytest
 from modelyard_local.github import APP_ID, LocalGitHub
 from modelyard_local.issuer import LocalIssuer, local_repository_id
 from modelyard_server.ui import links
-from modelyard_server.ui.web_session import SESSION_COOKIE
-from tests.support.api_events import ApiResponse, http_event, invoke
+from tests.support.api_events import ApiResponse
 from tests.support.embedded_api import EmbeddedApi, embedded_api
 from tests.support.markup_inspection import ParsedMarkup, parse_markup, scheme_of
+from tests.support.page_calls import page_call
 
 OWNER, ADMIN, OPS_TEAM = "acme/fraud", "acme/platform", "acme/sre"
 PAT, VIEWER = 4242, 5151  # GitHub user ids: Pat is on call, Vic only reads
@@ -71,12 +71,7 @@ def _promote(api: EmbeddedApi, stage: str, number: int, name: str = "fraud") -> 
 def page(api: EmbeddedApi, path: str, *, person: str | None = None, **query: str | list[str]) -> ApiResponse:
     """`path` as a browser asks for it, signed in as `person` (a session token) when given."""
     pairs = [(key, item) for key, value in query.items() for item in ([value] if isinstance(value, str) else value)]
-    event = http_event("GET", path, query=pairs, headers={"accept": "text/html", "content-type": ""})
-    if person is not None:
-        event["cookies"] = [f"{SESSION_COOKIE}={person}"]
-    from modelyard_server.handlers.api import lambda_handler
-
-    return invoke(lambda_handler, event)
+    return page_call(person, "GET", path, query=pairs)
 
 
 def shown(answer: ApiResponse) -> ParsedMarkup:

@@ -13,7 +13,7 @@ import pytest
 from modelyard_local.github import LocalGitHub
 from tests.integration.conftest import Registry
 from tests.support.api_events import ApiResponse
-from tests.support.pages import read_page, session_cookie, set_cookies
+from tests.support.page_calls import read_page, session_cookie, set_cookies
 
 SIGN_IN_COOKIE = "__Host-modelyard-sign-in"
 PUBLIC_URL = "https://registry.example"
@@ -82,7 +82,7 @@ def test_a_person_signs_in_with_github_and_lands_on_the_page_they_asked_for(
     assert "Max-Age=0" in cookies[SIGN_IN_COOKIE]
     session = cookies["__Host-modelyard-session"].split(";")[0]
     catalog = registry.call("GET", "/ui/", token=None, cookies=session_cookie(session))
-    assert "Signed in as octocat" in read_page(catalog.raw).text
+    assert "Signed in as octocat" in read_page(catalog).shown
 
 
 def _query(url: str) -> list[tuple[str, str]]:
@@ -137,7 +137,7 @@ def test_a_person_who_refuses_on_github_is_told_so(registry: Registry, web_flow:
 
     answer = _get(registry, urllib.parse.urlsplit(back).path, {SIGN_IN_COOKIE: pending}, query=_query(back))
 
-    assert answer.status == 403 and "GitHub did not authorize the sign-in" in read_page(answer.raw).text
+    assert answer.status == 403 and "GitHub did not authorize the sign-in" in read_page(answer).shown
     assert "__Host-modelyard-session" not in set_cookies(answer.cookies)
 
 
@@ -152,11 +152,11 @@ def test_without_a_client_secret_the_sign_in_page_says_how_to_sign_in(
     page = _get(registry, "/ui/sign-in")
     started = _get(registry, "/ui/sign-in/github")
 
-    assert page.status == 200 and "does not sign people in with GitHub's web flow" in read_page(page.raw).text
+    assert page.status == 200 and "does not sign people in with GitHub's web flow" in read_page(page).shown
     assert started.status == 404 and not started.cookies
 
 
 def test_the_sign_in_link_carries_the_page_to_return_to(registry: Registry, web_flow: LocalGitHub) -> None:
-    page = read_page(_get(registry, "/ui/sign-in", query={"next": "/ui/models/fraud"}).raw)
+    page = read_page(_get(registry, "/ui/sign-in", query={"next": "/ui/models/fraud"}))
 
     assert page.link_to("/ui/sign-in/github?next=%2Fui%2Fmodels%2Ffraud") == "Sign in with GitHub"

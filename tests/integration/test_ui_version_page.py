@@ -20,10 +20,10 @@ import pytest
 from modelyard_local.issuer import LocalIssuer
 from modelyard_server.ui import links
 from modelyard_server.ui.formatting import NOTHING
-from modelyard_server.ui.web_session import SESSION_COOKIE
-from tests.support.api_events import ApiResponse, http_event, invoke
+from tests.support.api_events import ApiResponse
 from tests.support.embedded_api import EmbeddedApi, embedded_api
 from tests.support.markup_inspection import ParsedMarkup, parse_markup, scheme_of
+from tests.support.page_calls import page_call
 
 OWNER, ADMIN = "acme/fraud", "acme/platform"
 REVIEWER, READER = 5151, 6262  # GitHub user ids
@@ -39,12 +39,7 @@ def api(issuer: LocalIssuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def _page(api: EmbeddedApi, path: str, person: str | None, query: dict[str, str] | None = None) -> ApiResponse:
     """A browser's GET of a page, with the session cookie of `person` (a session token)."""
-    from modelyard_server.handlers.api import lambda_handler
-
-    event = http_event("GET", path, query=query, headers={"accept": "text/html"})
-    if person is not None:
-        event["cookies"] = [f"{SESSION_COOKIE}={person}"]
-    return invoke(lambda_handler, event)
+    return page_call(person, "GET", path, query=query)
 
 
 def _reader(api: EmbeddedApi) -> str:

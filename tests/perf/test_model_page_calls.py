@@ -1,11 +1,13 @@
 """DynamoDB round trips for a model's web page (/ui/models/<name>), for a model of 3 versions and one of 60
 versions with hundreds of events: the page reads the model with its pointers, one page of versions and one
-page of the latest events, so its cost does not grow with the model. The counts are printed
-(``pytest tests/perf -s``); the test asserts only that promise.
+page of the latest events, so its cost does not grow with the model; and for its trail (/ui/models/<name>/events)
+paged back newest first, each page one read of its events. The counts are printed (``pytest tests/perf -s``);
+the tests assert only those promises.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
@@ -96,3 +98,25 @@ def test_the_model_page_costs_the_same_round_trips_whatever_the_model_s_size(
     assert events > 100  # more than the page reads: the timeline's read is bounded, not the whole trail
     assert len(large["first page, chart of auc"]) == len(small["first page, chart of auc"])
     assert len(large["older versions"]) <= len(large["first page, chart of auc"])
+
+
+def test_paging_a_models_trail_back_costs_each_page_the_same_round_trips(
+    registry: Registry, person: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trail newest first (/ui/models/<name>/events), paged back: each page is one read of its events."""
+    _model(registry, "trail", SMALL * 4, stage_moves=STAGE_MOVES_LARGE // 2)
+    calls = count_dynamodb_calls(monkeypatch)
+    measured: list[tuple[str, list[str]]] = []
+    query = [("limit", "5")]
+    while query and len(measured) < 4:
+        answer, actions = calls.during(functools.partial(_page, registry, person, links.model_audit("trail"), query))
+        assert answer.status == 200, answer
+        measured.append((f"page {len(measured) + 1}", actions))
+        older = [a.attrs.get("href") or "" for a in parse_markup(answer.raw).with_tag("a") if a.text == "Older changes"]
+        query = parse_qsl(urlsplit(older[0]).query) if older else []
+
+    rows = [(label, len(actions), ", ".join(sorted(set(actions)))) for label, actions in measured]
+    title = "DynamoDB round trips for /ui/models/<name>/events, newest first, 5 a page"
+    print(format_table(title, ["page", "calls", "actions"], rows))
+    assert len(measured) == 4  # older changes were offered page after page
+    assert all(len(actions) == len(measured[0][1]) for _, actions in measured)

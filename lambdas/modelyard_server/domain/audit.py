@@ -70,12 +70,26 @@ def list_events(model: str, limit: int, next_token: str | None) -> EventPage:
     return EventPage(items=page.items, next_token=page.next_token)
 
 
-def latest_events(model: str, limit: int) -> list[EventRecord]:
-    """The model's latest `limit` events, newest first (one read: what its page shows of its recent history)."""
-    events = backend().events.latest_events(model, limit)
+def latest_events(model: str, limit: int, before: str | None = None) -> list[EventRecord]:
+    """The model's latest `limit` events, newest first (one read: what its page shows of its recent history);
+    with `before` (an event id), the latest of those older than that event."""
+    events = backend().events.latest_events(model, limit, before)
     if not events and backend().models.get_model(model) is None:
         raise ModelNotFound(f"there is no model '{model}'")
     return events
+
+
+@dataclass(frozen=True)
+class NewestFirstPage:
+    items: list[EventRecord]
+    older_than: str | None  # the id the next page back starts below; None: nothing older
+
+
+def newest_first_page(model: str, limit: int, before: str | None) -> NewestFirstPage:
+    """A page of the model's trail newest first, in one read (one event more than shown says if older remain)."""
+    events = latest_events(model, limit + 1, before)
+    shown = events[:limit]
+    return NewestFirstPage(shown, shown[-1].id if len(events) > limit else None)
 
 
 @dataclass(frozen=True)

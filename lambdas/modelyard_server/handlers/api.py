@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from modelyard_server import bootstrap
+from modelyard_server.handlers.head_requests import lambda_event_as_get, without_body
 from modelyard_server.handlers.limits import lambda_body_problem
 from modelyard_server.handlers.model_paths import routed_event
 from modelyard_server.handlers.wiring import RESOLVER_OPTIONS, configure
@@ -26,4 +27,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     refused = lambda_body_problem(event, get_settings().max_body_bytes)
     if refused is not None:
         return refused
-    return app.resolve(routed_event(event), context)
+    routed = routed_event(event)
+    head_as_get = lambda_event_as_get(routed)  # a page's HEAD is its GET without the body
+    if head_as_get is not None:
+        return without_body(app.resolve(head_as_get, context))
+    return app.resolve(routed, context)

@@ -34,12 +34,19 @@ def route_path(path: str) -> str:
     return prefix + "/".join(joined)
 
 
+def stage_prefix(event: dict[str, Any]) -> str:
+    """`/<stage>` when an API Gateway event's `rawPath` starts with its named stage, else empty."""
+    raw_path = event.get("rawPath")
+    stage = (event.get("requestContext") or {}).get("stage")
+    named = isinstance(stage, str) and stage != "$default"
+    return f"/{stage}" if named and isinstance(raw_path, str) and raw_path.startswith(f"/{stage}/") else ""
+
+
 def routed_event(event: dict[str, Any]) -> dict[str, Any]:
     """An API Gateway HTTP API event (payload v2) whose `rawPath` the routes can match (see `route_path`)."""
     raw_path = event.get("rawPath")
     if not isinstance(raw_path, str):
         return event
-    stage = (event.get("requestContext") or {}).get("stage")
-    prefix = f"/{stage}" if isinstance(stage, str) and stage != "$default" and raw_path.startswith(f"/{stage}/") else ""
+    prefix = stage_prefix(event)
     routed = prefix + route_path(raw_path[len(prefix) :])
     return event if routed == raw_path else {**event, "rawPath": routed}

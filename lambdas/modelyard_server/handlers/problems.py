@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from modelyard_server.adapters.github import GitHubUnavailable
 from modelyard_server.adapters.oidc import TokenRejected
 from modelyard_server.domain.errors import DomainError
+from modelyard_server.handlers.head_requests import methods_taken
 from modelyard_server.handlers.model_paths import NAME_JOINER
 from modelyard_server.observability import logger
 from modelyard_server.ports.records import BadPageToken, StorageBusy, StorageFull
@@ -32,7 +33,7 @@ def problem_document(status: int, slug: str, title: str, detail: str, **extra: A
 def methods_serving(app: ApiGatewayResolver, path: str) -> list[str]:
     """The methods the API's routes take at `path`, sorted; none when no route matches it."""
     routes = app._static_routes + app._dynamic_routes  # powertools is pinned; tests/integration/test_wrong_methods.py
-    return sorted({route.method for route in routes if route.rule.match(path)})
+    return methods_taken((route.method for route in routes if route.rule.match(path)), path)
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response[str]:

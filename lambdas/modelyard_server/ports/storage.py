@@ -158,8 +158,9 @@ class EventLog(Protocol):
     def list_events(self, model: str, limit: int, token: str | None) -> Page[EventRecord]:
         """A model's events, oldest first."""
 
-    def latest_events(self, model: str, limit: int) -> list[EventRecord]:
-        """A model's latest `limit` events, newest first: one read, whatever the length of its trail."""
+    def latest_events(self, model: str, limit: int, before: str | None = None) -> list[EventRecord]:
+        """A model's latest `limit` events, newest first: one read, whatever the length of its trail. With
+        `before` (an event id), the latest of those older than that event: the trail paged back."""
 
     def list_events_from(self, model: str, first_id: str, limit: int) -> Page[EventRecord]:
         """A model's events whose ids are `first_id` or later, oldest first, in one read: what happened

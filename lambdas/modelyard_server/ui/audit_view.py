@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.governance_audit import AuditFilters
 from modelyard_server.ui import links
@@ -15,6 +16,10 @@ from modelyard_server.ui.formatting import NOTHING
 from modelyard_server.ui.url_safety import web_link
 
 MAX_CHANGE_SHOWN = 4000  # characters of a governance change's before/after (a policy document can be long)
+
+
+class TrailPagingRefused(DomainError):
+    status, slug, title = 400, "invalid-paging", "The trail cannot be paged so"
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,17 @@ def next_registry_page(filters: AuditFilters, limit: int, next_token: str | None
         "next_token": next_token,
     }
     return links.registry_audit(**chosen)
+
+
+def newest_first(order: str, next_token: str | None, before: str | None) -> bool:
+    """Whether a model's trail is shown newest first (`before` pages it back), or oldest first (`next_token`)."""
+    if before is not None and (order == "oldest" or next_token is not None):
+        raise TrailPagingRefused("before= pages back the newest-first trail; next_token= the oldest-first one")
+    return order == "newest" and next_token is None
+
+
+def older_model_page(name: str, limit: int, older_than: str | None) -> str | None:
+    return links.model_audit(name, limit=str(limit), before=older_than) if older_than else None
 
 
 def next_model_page(name: str, limit: int, next_token: str | None) -> str | None:

@@ -59,7 +59,7 @@ def compare(base: str, head: str) -> str:
 
 
 def model_audit(name: str, **paging: str) -> str:
-    """A model's audit trail; `paging` is `limit` and `next_token` for a later page."""
+    """A model's audit trail; `paging`: `order`, `limit`, `next_token` (oldest first) or `before` (newest first)."""
     return f"{UI_PREFIX}models/{_name(name)}/events" + _query(list(paging.items()))
 
 

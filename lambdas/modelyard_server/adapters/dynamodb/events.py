@@ -22,15 +22,18 @@ class DynamoEventLog:
         items, next_token = one_page(result)
         return Page([EventRecord.model_validate(i.record) for i in items if isinstance(i, EventItem)], next_token)
 
-    def latest_events(self, model: str, limit: int) -> list[EventRecord]:
+    def latest_events(self, model: str, limit: int, before: str | None = None) -> list[EventRecord]:
+        # a key range includes its bounds: from `before`, one more is read and `before` itself left out
+        upper, read = (LAST_EVENT_KEY, limit) if before is None else (f"E#{before}", limit + 1)
         result = RegistryItem.query(
             model_pk(model),
-            RegistryItem.sk.startswith("E#"),
+            RegistryItem.sk.between("E#", upper),
             scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
+            limit=read,
+            page_size=read,
         )
-        return [EventRecord.model_validate(item.record) for item in result if isinstance(item, EventItem)]
+        events = [EventRecord.model_validate(item.record) for item in result if isinstance(item, EventItem)]
+        return [event for event in events if event.id != before][:limit]
 
     def list_events_from(self, model: str, first_id: str, limit: int) -> Page[EventRecord]:
         result = RegistryItem.query(

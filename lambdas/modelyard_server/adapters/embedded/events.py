@@ -38,10 +38,12 @@ class SqliteEventLog:
         kept, next_token = page_of(rows, limit, listing, lambda row: str(row[0]))
         return Page([EventRecord.model_validate_json(row[1]) for row in kept], next_token)
 
-    def latest_events(self, model: str, limit: int) -> list[EventRecord]:
+    def latest_events(self, model: str, limit: int, before: str | None = None) -> list[EventRecord]:
+        older_than = before if before is not None else "~"  # after every ULID (0-9, A-Z)
         with self._db.read() as connection:
             rows = connection.execute(
-                "SELECT record FROM events WHERE model = ? ORDER BY id DESC LIMIT ?", (model, max(limit, 1))
+                "SELECT record FROM events WHERE model = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                (model, older_than, max(limit, 1)),
             ).fetchall()
         return [EventRecord.model_validate_json(row[0]) for row in rows]
 

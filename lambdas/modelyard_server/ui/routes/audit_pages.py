@@ -27,6 +27,9 @@ router = Router()
 TrailOrder = Annotated[Literal["newest", "oldest"], Query(description="newest: the latest events; oldest: every page")]
 PAGE_SIZE = 50
 FilterText = Annotated[str, Query(max_length=1024)]
+EventIdQuery = Annotated[
+    str | None, Query(pattern=r"^[0-9A-Z]{26}$", description="the newest-first trail from just older than this event")
+]
 
 
 @router.get("/ui/audit", include_in_schema=False)
@@ -63,11 +66,14 @@ def model_audit(
     order: TrailOrder = "newest",
     limit: LimitQuery = PAGE_SIZE,
     next_token: NextTokenQuery = None,
+    before: EventIdQuery = None,
 ) -> Response[str]:
-    # newest first (what someone in an incident wants): the latest `limit` events in one read; the whole trail
-    # is read oldest first, a page at a time, as the API serves it
-    if order == "newest" and next_token is None:
-        items, later = audit.latest_events(name, limit), None
+    # newest first (what someone in an incident wants), paged back a read at a time from the latest events; or
+    # the whole trail oldest first, a page at a time, as the API serves it
+    newest_first = audit_view.newest_first(order, next_token, before)
+    if newest_first:
+        page = audit.newest_first_page(name, limit, before)
+        items, later = page.items, audit_view.older_model_page(name, limit, page.older_than)
     else:
         found = audit.list_events(name, limit, next_token)
         items, later = found.items, audit_view.next_model_page(name, limit, found.next_token)
@@ -77,7 +83,8 @@ def model_audit(
         viewer=person,
         csrf=csrf,
         model=model,
-        newest_first=order == "newest" and next_token is None,
+        newest_first=newest_first,
+        paged_back=before is not None,
         entries=[audit_view.entry(event) for event in items],
         next_page=later,
         may_operate=access.can(person, "operate", model),

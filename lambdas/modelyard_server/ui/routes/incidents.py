@@ -7,7 +7,7 @@ do it, the events and the audit trail are the API's. Success is a 303 to the mod
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Request, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -35,27 +35,33 @@ ROLLBACK = "/ui/models/<name>/stages/<stage>/rollback"
 ARCHIVE = "/ui/models/<name>/versions/<version>/archive"
 
 
-def _rollback_page(
-    name: str, stage: str, person: Principal, csrf: str, form: incident_forms.IncidentForm, status: int = 200
+def _confirmation_page(
+    template: str,
+    facts: dict[str, Any],
+    person: Principal,
+    csrf: str,
+    form: incident_forms.IncidentForm,
+    status: int = 200,
 ) -> Response[str]:
+    """An incident action's page: what it will do (`facts`), and the form to confirm it, as posted so far."""
+    return rendering.page(template, status=status, viewer=person, csrf=csrf, form=form, **facts)
+
+
+def _rollback_facts(name: str, stage: str, person: Principal) -> dict[str, Any]:
     model = catalog.get_model(name)
     pointer = pointers.get_pointer(name, "stage", stage)
-    return rendering.page(
-        "rollback.html",
-        status=status,
-        viewer=person,
-        csrf=csrf,
-        model=model,
-        pointer=pointer,
-        target=pointer.earlier_versions[-1] if pointer.version is not None and pointer.earlier_versions else None,
-        may_operate=access.can(person, "operate", model),
-        form=form,
-    )
+    return {
+        "model": model,
+        "pointer": pointer,
+        "target": pointer.earlier_versions[-1] if pointer.version is not None and pointer.earlier_versions else None,
+        "may_operate": access.can(person, "operate", model),
+    }
 
 
 @router.get(ROLLBACK, include_in_schema=False)
 def confirm_rollback(name: ModelNameParam, stage: PointerNameParam, person: Person, csrf: Csrf) -> Response[str]:
-    return _rollback_page(name, stage, person, csrf, incident_forms.IncidentForm())
+    facts = _rollback_facts(name, stage, person)
+    return _confirmation_page("rollback.html", facts, person, csrf, incident_forms.IncidentForm())
 
 
 @router.post(ROLLBACK, include_in_schema=False)
@@ -64,34 +70,28 @@ def roll_back(
 ) -> Response[str]:
     form, seen = incident_forms.rollback_form(form_fields(request, incident_forms.ROLLBACK_FIELDS))
     if form.errors:
-        return _rollback_page(name, stage, person, csrf, form, status=422)
+        return _confirmation_page("rollback.html", _rollback_facts(name, stage, person), person, csrf, form, 422)
     pointers.rollback(name, stage, schemas.RollbackRequest(expected_version=seen, comment=form.reason), person)
     return rendering.redirect(links.model_audit(name))
 
 
-def _archive_page(
-    name: str, number: int, person: Principal, csrf: str, form: incident_forms.IncidentForm, status: int = 200
-) -> Response[str]:
+def _archive_facts(name: str, number: int, person: Principal) -> dict[str, Any]:
     version = versions.get_version(name, number)
     model = catalog.get_model(name)
     holders = [f"stage {stage}" for stage, held in sorted(model.stages.items()) if held.version == number]
     holders += [f"alias {alias}" for alias, held in sorted(model.aliases.items()) if held.version == number]
-    return rendering.page(
-        "archive.html",
-        status=status,
-        viewer=person,
-        csrf=csrf,
-        model=model,
-        version=version,
-        holders=holders,
-        may_archive=incident_forms.may_archive(person, model),
-        form=form,
-    )
+    return {
+        "model": model,
+        "version": version,
+        "holders": holders,
+        "may_archive": incident_forms.may_archive(person, model),
+    }
 
 
 @router.get(ARCHIVE, include_in_schema=False)
 def confirm_archive(name: ModelNameParam, version: VersionNumberParam, person: Person, csrf: Csrf) -> Response[str]:
-    return _archive_page(name, version, person, csrf, incident_forms.IncidentForm())
+    facts = _archive_facts(name, version, person)
+    return _confirmation_page("archive.html", facts, person, csrf, incident_forms.IncidentForm())
 
 
 @router.post(ARCHIVE, include_in_schema=False)
@@ -100,7 +100,7 @@ def archive(
 ) -> Response[str]:
     form = incident_forms.archive_form(form_fields(request, incident_forms.ARCHIVE_FIELDS))
     if form.errors:
-        return _archive_page(name, version, person, csrf, form, status=422)
+        return _confirmation_page("archive.html", _archive_facts(name, version, person), person, csrf, form, 422)
     marking = schemas.ArchiveVersionRequest(status=form.status, reason=form.reason)
     versions.archive_version(name, version, marking, person)
     return rendering.redirect(links.model_audit(name))

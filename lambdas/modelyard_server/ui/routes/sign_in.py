@@ -127,6 +127,10 @@ def finish_web_flow(
 @router.post("/ui/sign-out", include_in_schema=False)
 def sign_out(request: Request) -> Response[str]:
     refuse_other_sites(request)  # another site may not sign a person out either
+    if cookie_value(request, SESSION_COOKIE) is None:
+        # Nothing of ours to clear. It is also what another site's form looks like from a browser that sends no
+        # Sec-Fetch-Site (the SameSite=Lax cookie stays behind): clearing the cookie would sign the person out.
+        return rendering.redirect(links.sign_in())
     if viewer(request) is not None:
         form_fields(request, ())  # a signed-in person signs out only from the registry's own page (CSRF)
     return rendering.redirect(links.sign_in(), cookies=[cleared(SESSION_COOKIE)])
