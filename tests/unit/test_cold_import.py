@@ -54,14 +54,26 @@ def test_the_gate_and_the_events_consumer_define_no_registry_model_at_import() -
     assert _cold_start("events")["at_import"] == []  # not even pydantic's model machinery
 
 
-PAGES_AT_IMPORT = """
+LOADED_AT_IMPORT = """
 import json, sys
-__import__("modelyard_server.handlers.api")
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("jinja2", "markdown_it", "markupsafe"))))
+__import__("modelyard_server.handlers." + sys.argv[1])
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & set(sys.argv[2:]))))
 """
+PAGE_MACHINERY = ("jinja2", "markdown_it", "markupsafe")
+
+
+def _loaded_at_import(handler: str, *packages: str) -> list[str]:
+    loaded: list[str] = cold_start(
+        LOADED_AT_IMPORT, handler, *packages, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true"
+    )
+    return loaded
 
 
 def test_the_api_loads_no_template_engine_until_a_page_is_asked_for() -> None:
-    loaded = cold_start(PAGES_AT_IMPORT, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true")
+    assert _loaded_at_import("api", *PAGE_MACHINERY) == []
 
-    assert loaded == []
+
+def test_the_api_and_the_gate_load_no_aws_sdk_until_a_request_reaches_aws() -> None:
+    # boto3 is about a third of a cold start: the backend (built on first use) and the webhook's secret load it
+    assert _loaded_at_import("api", "boto3") == []
+    assert _loaded_at_import("gate", "boto3") == []
