@@ -13,6 +13,7 @@ import pytest
 from modelyard_local.github import LocalGitHub
 from modelyard_server.adapters.github import signature_matches
 from tests.integration.conftest import Registry
+from tests.integration.function_roles import STACK_NAME
 from tests.integration.test_governance import _register, _run_token, governed, unconfigured  # noqa: F401 - fixtures
 
 SECRET = "whsec-test-secret"
@@ -165,6 +166,23 @@ def test_other_events_are_acknowledged_but_ignored(webhooks: Registry, github: L
         "comment": None,
     }
     assert _deliver(webhooks, {"action": "created"}, event="issues").body["handled"] is False
+
+
+def test_the_gate_reads_the_webhook_secret_from_secrets_manager_as_deployed(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The template gives the gate the secret's ARN, not its value: the gate reads it under its own role."""
+    from modelyard_server.handlers.wiring import forget_configuration
+
+    secrets = registry.admin.client("secretsmanager")
+    arn = secrets.describe_secret(SecretId=f"{STACK_NAME}/GitHubWebhookSecret")["ARN"]
+    secrets.put_secret_value(SecretId=arn, SecretString="whsec-from-secrets-manager")
+    monkeypatch.setenv("MODELYARD_GITHUB_WEBHOOK_SECRET_ARN", arn)
+    forget_configuration()
+
+    ping = {"zen": "Design for failure."}
+    assert _deliver(registry, ping, secret="whsec-from-secrets-manager", event="ping").body["handled"] is True
+    assert _deliver(registry, ping, secret=SECRET, event="ping").status == 401
 
 
 def test_a_delivery_that_github_did_not_get_can_be_redelivered(webhooks: Registry, github: LocalGitHub) -> None:

@@ -7,6 +7,10 @@ shared machine stretch wall time, not CPU time, so the CPU ratios move less betw
 handler and its dependencies are imported in children taking turns, so load on the machine falls on
 all alike, and the ratio of their medians is the figure to watch (the target is at most 1.25).
 Nothing here is asserted but that the imports and ``modelyard --help`` succeed.
+
+``MODELYARD_BENCH_BEFORE`` (a folder holding another tree's ``modelyard_server``, e.g. after
+``git archive <commit> lambdas | tar -x -C /tmp/before``, ``/tmp/before/lambdas``) also imports each handler
+from that tree in the same rounds and prints a before/after table.
 """
 
 from __future__ import annotations
@@ -69,8 +73,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _import_once(modules: tuple[str, ...]) -> ChildRun:
-    run = run_measured([sys.executable, "-c", TIMED_IMPORT, *modules], _env(), timeout=120)
+def _import_once(modules: tuple[str, ...], code: str | None = None) -> ChildRun:
+    env = _env() if code is None else {**_env(), "PYTHONPATH": code}
+    run = run_measured([sys.executable, "-c", TIMED_IMPORT, *modules], env, timeout=120)
     assert run.returncode == 0, run.stderr
     return run
 
@@ -90,12 +95,15 @@ def _median_import(*modules: str) -> tuple[float, float, float, float]:
     return _medians([_import_once(modules) for _ in range(RUNS)])
 
 
-def _median_rounds(*candidates: tuple[str, ...]) -> list[tuple[float, float, float, float]]:
-    """Medians of each candidate, imported in turn in each of RUNS rounds (load falls on all alike)."""
-    runs: list[list[ChildRun]] = [[] for _ in candidates]
+def _median_rounds(*candidates: tuple[str, ...], before: str | None = None) -> list[tuple[float, float, float, float]]:
+    """Medians of each candidate, imported in turn in each of RUNS rounds (load falls on all alike); with
+    `before`, the first candidate again from that tree, last."""
+    trees: list[tuple[tuple[str, ...], str | None]] = [(modules, None) for modules in candidates]
+    trees += [(candidates[0], before)] if before else []
+    runs: list[list[ChildRun]] = [[] for _ in trees]
     for _ in range(RUNS):
-        for modules, kept in zip(candidates, runs, strict=True):
-            kept.append(_import_once(modules))
+        for (modules, code), kept in zip(trees, runs, strict=True):
+            kept.append(_import_once(modules, code))
     return [_medians(kept) for kept in runs]
 
 
@@ -135,11 +143,46 @@ def _beyond_dependencies(handler: str, dependencies: tuple[str, ...], count: int
     return [(package, round(seconds * 1000)) for package, seconds in heaviest]
 
 
+BEFORE_AFTER_HEADERS = (
+    "handler",
+    "import ms before → after",
+    "CPU ms before → after",
+    "dependencies ms (CPU)",
+    "in use ms (CPU)",
+    "ratio",
+    "CPU ratio",
+    "ratio in use",
+    "CPU ratio in use",
+)
+Medians = tuple[float, float, float, float]
+
+
+def _before_and_after(name: str, earlier: Medians, now: Medians, theirs: Medians, used: Medians) -> tuple[str, ...]:
+    def ratios(reference: Medians, figure: int) -> str:
+        return f"{earlier[figure] / reference[figure]:.2f} → {now[figure] / reference[figure]:.2f}"
+
+    return (
+        f"handlers.{name}",
+        f"{earlier[0] * 1000:.0f} → {now[0] * 1000:.0f}",
+        f"{earlier[3] * 1000:.0f} → {now[3] * 1000:.0f}",
+        f"{theirs[0] * 1000:.0f} ({theirs[3] * 1000:.0f})",
+        f"{used[0] * 1000:.0f} ({used[3] * 1000:.0f})",
+        ratios(theirs, 0),
+        ratios(theirs, 3),
+        ratios(used, 0),
+        ratios(used, 3),
+    )
+
+
 def test_handler_import_time_against_its_dependencies_and_client_start_up() -> None:
+    before = os.environ.get("MODELYARD_BENCH_BEFORE")
     rows: list[tuple[object, ...]] = []
+    compared: list[tuple[object, ...]] = []
     for name, dependencies in HANDLER_DEPENDENCIES.items():
         in_use = dependencies + MACHINERY_IN_USE[name]
-        handler, theirs, used = _median_rounds((f"{PACKAGE}.{name}",), dependencies, in_use)
+        handler, theirs, used, *earlier = _median_rounds((f"{PACKAGE}.{name}",), dependencies, in_use, before=before)
+        if earlier:
+            compared.append(_before_and_after(name, earlier[0], handler, theirs, used))
         rows.append(
             (
                 f"handlers.{name}",
@@ -173,6 +216,8 @@ def test_handler_import_time_against_its_dependencies_and_client_start_up() -> N
         f"in turn ({os.cpu_count()} CPUs)"
     )
     print(format_table(title, headers, rows))
+    if before:
+        print(format_table(f"Before ({before}) and after, same rounds", BEFORE_AFTER_HEADERS, compared))
     print(
         format_table(
             "Dependencies per handler (in use: plus the second list)",

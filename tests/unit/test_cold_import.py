@@ -54,14 +54,67 @@ def test_the_gate_and_the_events_consumer_define_no_registry_model_at_import() -
     assert _cold_start("events")["at_import"] == []  # not even pydantic's model machinery
 
 
-PAGES_AT_IMPORT = """
+LOADED_AT_IMPORT = """
 import json, sys
-__import__("modelyard_server.handlers.api")
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in ("jinja2", "markdown_it", "markupsafe"))))
+__import__("modelyard_server.handlers." + sys.argv[1])
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules} & set(sys.argv[2:]))))
 """
+PAGE_MACHINERY = ("jinja2", "markdown_it", "markupsafe")
+
+
+def _loaded_at_import(handler: str, *packages: str) -> list[str]:
+    loaded: list[str] = cold_start(
+        LOADED_AT_IMPORT, handler, *packages, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true"
+    )
+    return loaded
 
 
 def test_the_api_loads_no_template_engine_until_a_page_is_asked_for() -> None:
-    loaded = cold_start(PAGES_AT_IMPORT, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true")
+    assert _loaded_at_import("api", *PAGE_MACHINERY) == []
 
+
+FIRST_REQUEST = """
+import json, sys, types
+watched = json.loads(sys.argv[3])
+module = __import__("modelyard_server.handlers." + sys.argv[1], fromlist=["lambda_handler"])
+answer = module.lambda_handler(json.loads(sys.argv[2]), types.SimpleNamespace(**json.loads(sys.argv[4])))
+print(json.dumps({"answer": answer, "loaded": [name for name in watched if name in sys.modules]}))
+"""
+REGISTRY_MODELS = ("modelyard_server.domain.schemas", "modelyard_server.domain.access")
+
+
+def _first_request(event: dict[str, Any], *watched: str) -> tuple[dict[str, Any], list[str]]:
+    """The API's answer to `event` as the first request after a cold start, and which of `watched` it loaded."""
+    context = json.dumps(dataclasses.asdict(LambdaContextStub()))
+    report: dict[str, Any] = cold_start(
+        FIRST_REQUEST,
+        "api",
+        json.dumps(event),
+        json.dumps(watched),
+        context,
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    return report["answer"], report["loaded"]
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_without_loading_the_template_engine() -> None:
+    answer, loaded = _first_request(http_event("GET", "/ui/"), *PAGE_MACHINERY, *REGISTRY_MODELS)
+
+    assert answer["statusCode"] == 303
+    assert answer["headers"]["Location"] == "/ui/sign-in?next=%2Fui%2F"
     assert loaded == []
+
+
+def test_the_sign_in_page_loads_neither_the_markdown_parser_nor_the_registrys_models() -> None:
+    answer, loaded = _first_request(http_event("GET", "/ui/sign-in"), "markdown_it", *REGISTRY_MODELS)
+
+    assert answer["statusCode"] == 200
+    assert "Sign in" in answer["body"]
+    assert loaded == []
+
+
+def test_the_api_and_the_gate_load_no_aws_sdk_until_a_request_reaches_aws() -> None:
+    # boto3 is about a third of a cold start: the backend (built on first use) and the webhook's secret load it
+    assert _loaded_at_import("api", "boto3") == []
+    assert _loaded_at_import("gate", "boto3") == []

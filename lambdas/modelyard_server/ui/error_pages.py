@@ -7,7 +7,7 @@ import json
 from aws_lambda_powertools.event_handler import Response
 
 from modelyard_server.ui import links
-from modelyard_server.ui.rendering import page, redirect
+from modelyard_server.ui.page_responses import redirect
 from modelyard_server.ui.web_session import safe_next_page
 
 KEPT_HEADERS = ("Retry-After", "Allow")
@@ -24,6 +24,8 @@ def problem_page(problem: Response[str]) -> Response[str]:
     detail = str(document.get("detail") or "")
     errors = [item for item in document.get("errors") or [] if isinstance(item, dict)]
     fields = [f"{item.get('field')}: {item.get('message')}" for item in errors]
+    from modelyard_server.ui.rendering import page  # Jinja loads for a page; a redirect needs none
+
     answer = page("error.html", status=status, title=title, detail=detail, fields=fields[:10], status_code=status)
     for name in KEPT_HEADERS:
         value = problem.headers.get(name)

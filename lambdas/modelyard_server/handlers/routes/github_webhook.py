@@ -9,7 +9,6 @@ import re
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from modelyard_server.adapters.github import signature_matches
-from modelyard_server.adapters.secrets import secret_string
 from modelyard_server.domain.errors import Unauthenticated, WebhookRefused
 from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.settings import get_settings
@@ -28,6 +27,10 @@ def _webhook_secret() -> str:
     if settings.github_webhook_secret:
         return settings.github_webhook_secret
     if settings.github_webhook_secret_arn:
+        # Imported here: Secrets Manager's client loads boto3, which no cold start of the API or the gate needs
+        # before a webhook arrives (and the API function never receives one).
+        from modelyard_server.adapters.secrets import secret_string
+
         return secret_string(settings.github_webhook_secret_arn)
     raise WebhookRefused("no webhook secret is configured (MODELYARD_GITHUB_WEBHOOK_SECRET)")
 

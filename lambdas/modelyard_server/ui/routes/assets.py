@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from modelyard_server.domain.errors import DomainError
+from modelyard_server.ui.page_responses import SECURITY_HEADERS
 
 
 class AssetNotFound(DomainError):
@@ -27,8 +28,6 @@ def static_file(file: AssetName) -> Response[str]:
     path = STATIC_FILES / file
     if not path.is_file():
         raise AssetNotFound(f"the pages have no file '{file}'")
-    from modelyard_server.ui.rendering import SECURITY_HEADERS  # on use: the pages load it anyway
-
     # the pages' headers, but kept by caches a while: the stylesheet is the same for everyone
     headers = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=300"}
     return Response(

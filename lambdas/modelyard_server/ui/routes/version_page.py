@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelNameParam, VersionNumberParam
 from modelyard_server.settings import get_settings
-from modelyard_server.ui import links
+from modelyard_server.ui import links, page_responses
 from modelyard_server.ui.web_session import Csrf, Person
 
 if TYPE_CHECKING:
@@ -86,4 +86,4 @@ def version_page(name: ModelNameParam, number: VersionNumberParam, person: Perso
 @router.get("/ui/models/<name>/versions/<number>/download", include_in_schema=False)
 def download(name: ModelNameParam, number: VersionNumberParam, person: Person) -> Response[str]:
     """The artifact: the same short-lived link `GET /v1/.../download` hands out (S3, or the local blob store)."""
-    return rendering.redirect(versions.download_link(name, number).url)
+    return page_responses.redirect(versions.download_link(name, number).url)  # no template: no Jinja
