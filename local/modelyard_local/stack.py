@@ -474,7 +474,7 @@ class LocalStack:
 
     def _apply_notifications(self, spec: Mapping[str, Any]) -> None:
         """A local routing config: its ``parameters`` are stored as secrets, the rest is checked and stored."""
-        from modelyard_server.domain.notifications import SetNotificationsRequest, store_notifications
+        from modelyard_server.domain.notification_config import SetNotificationsRequest, store_notifications
         from modelyard_server.domain.principal import Principal
 
         for name, value in dict(spec.get("parameters", {})).items():

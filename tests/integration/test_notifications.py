@@ -487,7 +487,7 @@ def test_slack_message_stays_within_slack_limits() -> None:
 
     from modelyard_server.adapters.channels import slack
     from modelyard_server.domain.event_record import EventRecord
-    from modelyard_server.domain.notifications import build_notice
+    from modelyard_server.domain.notices import build_notice
 
     metrics = {f"metric_{i:03d}_" + "x" * 200: float(i) for i in range(300)}
     event = EventRecord(

@@ -22,7 +22,17 @@ at_import = loaded()
 answer = module.lambda_handler(json.loads(sys.argv[2]), context) if len(sys.argv) > 2 else None
 print(json.dumps({"at_import": at_import, "after_request": loaded(), "answer": answer}))
 """
-USE_CASES = ("schemas", "catalog", "versions", "pointers", "policies", "notifications", "search", "comparison")
+USE_CASES = (
+    "schemas",
+    "catalog",
+    "versions",
+    "pointers",
+    "policies",
+    "notification_config",
+    "notices",
+    "search",
+    "comparison",
+)
 
 
 def _cold_start(handler: str, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -46,7 +56,7 @@ def test_the_api_defines_no_routes_models_until_a_request_reaches_one() -> None:
     assert answer["statusCode"] == 400  # the route's parameters were read from its (deferred) filter model
     assert "model_prefix" in json.loads(answer["body"])["accepted"]
     assert "search_params" in _domain(report["after_request"])
-    assert not _domain(report["after_request"]) & {"pointers", "policies", "notifications", "comparison"}
+    assert not _domain(report["after_request"]) & {"pointers", "policies", "notification_config", "comparison"}
 
 
 def test_the_gate_and_the_events_consumer_define_no_registry_model_at_import() -> None:
