@@ -23,7 +23,12 @@ answer = module.lambda_handler(json.loads(sys.argv[2]), context) if len(sys.argv
 print(json.dumps({"at_import": at_import, "after_request": loaded(), "answer": answer}))
 """
 USE_CASES = (
-    "schemas",
+    "record_fields",
+    "model_records",
+    "version_records",
+    "pointer_records",
+    "upload_records",
+    "audit_records",
     "catalog",
     "versions",
     "pointers",
