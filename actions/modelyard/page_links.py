@@ -1,6 +1,6 @@
 """Addresses of the registry's web pages, for the step summaries: a version's page and two versions compared.
 
-The registry builds the same addresses in ``modelyard_server/ui/links.py``; this package cannot import the
+The registry builds the same addresses in ``modelyard_server/page_addresses.py``; this package cannot import the
 server (standard library only), so a test holds the two to the same answers (tests/unit/test_page_links.py).
 """
 

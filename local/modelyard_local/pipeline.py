@@ -27,7 +27,8 @@ from modelyard_server.adapters.channels.http import OutgoingMessage
 from modelyard_server.adapters.embedded.outbox import Outbox
 from modelyard_server.domain import notifier
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.notifications import DEFAULT_ROUTE_EVENTS, Notice, build_notice, current_config
+from modelyard_server.domain.notices import Notice, build_notice
+from modelyard_server.domain.notification_config import DEFAULT_ROUTE_EVENTS, current_config
 from modelyard_server.handlers.events import consume
 from modelyard_server.settings import get_settings
 

@@ -20,31 +20,30 @@ Either way the process's environment is restored on stop.
 from __future__ import annotations
 
 import importlib
-import logging
-import os
 import secrets
 import socket
 import tempfile
-import threading
-import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-import boto3
-import uvicorn
-from botocore.config import Config as BotoConfig
-
-from modelyard_local.github import APP_ID as GITHUB_APP_ID
+from modelyard_local import moto_resources
+from modelyard_local.api_server import ApiServer, ApiServerFailed, AsgiApp
 from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import DEFAULT_AUDIENCE, LocalIssuer
+from modelyard_local.local_notifications import apply_notifications
 from modelyard_local.local_sign_in import LOCAL_SIGN_IN_PATH, LocalSignInLinks, with_local_sign_in
 from modelyard_local.moto_server import MotoServer
 from modelyard_local.ports import listen_on
-from modelyard_local.template_resources import create_bucket, create_table
+from modelyard_local.stack_environment import (
+    EnvironmentOverlay,
+    embedded_environment,
+    github_environment,
+    moto_environment,
+    service_environment,
+)
 from modelyard_server import bootstrap, ports
 from modelyard_server.adapters.embedded.backend import EmbeddedBackend
 from modelyard_server.adapters.embedded.database import DataDirUnusable
@@ -57,22 +56,8 @@ DEFAULT_ISSUER_PORT = 8643
 DEFAULT_MOTO_PORT = 8644
 DEFAULT_TABLE = "modelyard-registry"
 DEFAULT_BUCKET = "modelyard-artifacts"
-DEFAULT_DLQ = "modelyard-notifications-dlq"
-REGION = "us-east-1"
 ISSUER_KEY_FILE = "issuer-key.pem"
 StackBackend = Literal["sqlite", "moto"]
-
-AsgiApp = Callable[..., Any]
-"""An ASGI application (``async def app(scope, receive, send)``)."""
-
-# Variables that would send boto3 somewhere other than moto, or to a real account.
-_CLEARED_ENV = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-)
 
 
 def default_app_factory() -> AsgiApp:
@@ -146,11 +131,10 @@ class LocalStack:
         self._moto: MotoServer | None = None
         self._moto_url: str | None = None
         self._issuer: LocalIssuer | None = None
-        self._uvicorn: uvicorn.Server | None = None
-        self._uvicorn_thread: threading.Thread | None = None
+        self._api: ApiServer | None = None
         self._api_socket: socket.socket | None = None
         self._reserved: dict[str, socket.socket] = {}
-        self._saved_env: dict[str, str | None] | None = None
+        self._environment = EnvironmentOverlay()
 
     # ------------------------------------------------------------------ urls
 
@@ -223,57 +207,18 @@ class LocalStack:
 
     def environment(self) -> dict[str, str]:
         """The variables the stack sets in this process (and that a child process needs)."""
-        env = self._backend_environment()
-        env.update(
-            {
-                "MODELYARD_TRUSTED_ISSUERS": self.issuer_url,
-                "MODELYARD_AUDIENCE": self.audience,
-                # the pages' links (notifications, GitHub's sign-in callback) and, embedded, artifact transfers
-                "MODELYARD_PUBLIC_URL": self.public_url,
-                "POWERTOOLS_SERVICE_NAME": "modelyard",
-                "POWERTOOLS_METRICS_NAMESPACE": "modelyard",
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
-                "MODELYARD_NOTIFY_PARAMETER_PREFIX": "/modelyard/notifications/",
-            }
-        )
+        if self.backend == "sqlite":
+            env = embedded_environment(self.data_dir)
+        else:
+            env = moto_environment(self.moto_url, self.table_name, self.bucket_name)
+        env.update(service_environment(self.issuer_url, self.audience, self.public_url))
         if self._dlq_url is not None:
             env["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
         if self._github is not None:
-            env["MODELYARD_GITHUB_APP_ID"] = GITHUB_APP_ID
-            env["MODELYARD_GITHUB_APP_PRIVATE_KEY"] = self._github.private_key_pem
-            env["MODELYARD_GITHUB_API_URL"] = self._github.url
-            # people sign in through the stand-in's device flow (CLI) or web flow (browser); the embedded registry
-            # keeps its session key in the data directory, the moto one gets a key for this run
-            env["MODELYARD_GITHUB_URL"] = self._github.url
-            env["MODELYARD_GITHUB_CLIENT_ID"] = self._github.people.client_id
-            env["MODELYARD_GITHUB_CLIENT_SECRET"] = self._github.people.client_secret
-            if self.backend == "moto":
-                env["MODELYARD_SESSION_KEY"] = self._session_key
+            # the embedded registry keeps its session key in the data directory, the moto one gets one for this run
+            env.update(github_environment(self._github, self._session_key if self.backend == "moto" else None))
         env.update(self._extra_env)
         return env
-
-    def _backend_environment(self) -> dict[str, str]:
-        if self.backend == "sqlite":
-            return {
-                "MODELYARD_BACKEND": "sqlite",
-                "MODELYARD_DATA_DIR": str(self.data_dir),
-            }
-        return {
-            "MODELYARD_BACKEND": "dynamodb",
-            "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_ENDPOINT_URL_DYNAMODB": self.moto_url,
-            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.moto_url,
-            "AWS_ENDPOINT_URL_S3": self.moto_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-            "MODELYARD_TABLE": self.table_name,
-            "MODELYARD_BUCKET": self.bucket_name,
-        }
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -300,12 +245,13 @@ class LocalStack:
                 ).start()
             if self._with_github:
                 self._github = LocalGitHub()
-            self._apply_environment()
+            self._environment.apply(self.environment())
             if self.backend == "moto":
                 bootstrap.install()
-                self._create_resources()
+                moto_resources.create_resources(self.moto_url, self.table_name, self.bucket_name)
                 if self._events_pipeline:
-                    self._create_dead_letter_queue()
+                    self._dlq_url = moto_resources.create_dead_letter_queue(self.moto_url)
+                    self._environment.set("MODELYARD_NOTIFY_DLQ_URL", self._dlq_url)
             self._start_api()
             if self.backend == "moto":  # S3 does not hash on arrival: large completions need the verifier
                 self._start_verifier()
@@ -345,12 +291,9 @@ class LocalStack:
         verifier, self._verifier = self._verifier, None
         if verifier is not None:
             verifier.stop()
-        server, thread = self._uvicorn, self._uvicorn_thread
-        self._uvicorn, self._uvicorn_thread = None, None
-        if server is not None:
-            server.should_exit = True
-        if thread is not None:
-            thread.join(timeout=3)
+        api, self._api = self._api, None
+        if api is not None:
+            api.stop()
         for sock in self._reserved.values():
             sock.close()
         self._reserved = {}
@@ -369,7 +312,7 @@ class LocalStack:
             self._moto_url = None
         self._dlq_url = None
         ports.set_builder(None)  # closes the backend (the database: its data directory's lock is released)
-        self._restore_environment()
+        self._environment.restore()
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch, self._data_dir = None, None
@@ -388,70 +331,19 @@ class LocalStack:
     # ------------------------------------------------------------------ parts
 
     def _start_moto(self, sock: socket.socket) -> None:
-        if self._log_level.lower() != "debug":
-            # moto's werkzeug server logs every request; keep that for debug runs only.
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        from modelyard_local.moto_guard import MotoInternalsChanged
-        from modelyard_local.moto_patches import patch_moto_dynamodb
-
-        # One request at a time (DynamoDB applies each atomically), transactions that copy only the
-        # items they touch; fails here, naming what changed, on a moto the patches were not written for.
         try:
-            patch_moto_dynamodb()
-        except MotoInternalsChanged as error:
+            self._moto = moto_resources.start_moto(sock, self._log_level)
+        except moto_resources.MotoStartFailed as error:
             raise LocalStackError(str(error)) from error
-        self._moto = MotoServer(sock).start()
         self._moto_url = f"http://{_url_host(self.host)}:{self._moto.port}"
-        # moto keeps its backends per process, not per server: a stack started after another one in
-        # the same process would see that one's tables, objects and stream records. Start empty.
-        reset = urllib.request.Request(  # noqa: S310 - our own loopback server
-            f"{self._moto_url}/moto-api/reset", data=b"", method="POST"
-        )
-        with urllib.request.urlopen(reset, timeout=10) as answer:  # noqa: S310
-            answer.read()
-
-    def _apply_environment(self) -> None:
-        saved: dict[str, str | None] = {}
-        for name in _CLEARED_ENV:
-            saved[name] = os.environ.pop(name, None)
-        for name, value in self.environment().items():
-            saved.setdefault(name, os.environ.get(name))
-            os.environ[name] = value
-        self._saved_env = saved
-
-    def _restore_environment(self) -> None:
-        saved, self._saved_env = self._saved_env, None
-        for name, value in (saved or {}).items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    def _client(self, service: str) -> Any:
-        session = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-            region_name=REGION,
-        )
-        config = BotoConfig(retries={"max_attempts": 2, "mode": "standard"})
-        return session.client(service, endpoint_url=self.moto_url, config=config)  # type: ignore[call-overload]
-
-    def _create_resources(self) -> None:
-        create_table(self._client("dynamodb"), self.table_name)
-        create_bucket(self._client("s3"), self.bucket_name)
-
-    def _create_dead_letter_queue(self) -> None:
-        self._dlq_url = str(self._client("sqs").create_queue(QueueName=DEFAULT_DLQ)["QueueUrl"])
-        saved = self._saved_env if self._saved_env is not None else {}
-        saved.setdefault("MODELYARD_NOTIFY_DLQ_URL", os.environ.get("MODELYARD_NOTIFY_DLQ_URL"))
-        os.environ["MODELYARD_NOTIFY_DLQ_URL"] = self._dlq_url
+        moto_resources.reset(self._moto_url)
 
     def _start_pipeline(self) -> None:
         """Feed the outbox (or the table's stream) through the bus to the notifier (see pipeline)."""
         from modelyard_local.pipeline import LocalPipeline, OutboxPipeline
 
         if self._notifications is not None:
-            self._apply_notifications(self._notifications)
+            apply_notifications(self._notifications, self.set_parameter)
         printer = self._notify_printer or (lambda line: print(line, flush=True))
         if self.backend == "sqlite":
             self._pipeline = OutboxPipeline(embedded().outbox, printer=printer).start()
@@ -470,19 +362,7 @@ class LocalStack:
         if self.backend == "sqlite":
             embedded().parameter_store.set_parameter(name, value)
         else:
-            self._client("ssm").put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
-
-    def _apply_notifications(self, spec: Mapping[str, Any]) -> None:
-        """A local routing config: its ``parameters`` are stored as secrets, the rest is checked and stored."""
-        from modelyard_server.domain.notifications import SetNotificationsRequest, store_notifications
-        from modelyard_server.domain.principal import Principal
-
-        for name, value in dict(spec.get("parameters", {})).items():
-            self.set_parameter(name, str(value))
-        request = SetNotificationsRequest.model_validate({k: v for k, v in spec.items() if k != "parameters"})
-        # Whoever started the stack, from its --notifications file: the governance trail says so.
-        operator = Principal(claims={"sub": "local:modelyard-dev", "actor": "modelyard dev", "iss": "modelyard-local"})
-        store_notifications(request, operator)
+            moto_resources.put_parameter(self.moto_url, name, value)
 
     def sign_in_link(self, login: str) -> str:
         """A one-time link that signs a browser in to the web pages as `login` (a GitHub stand-in person)."""
@@ -496,27 +376,14 @@ class LocalStack:
             self._sign_in_links = LocalSignInLinks(self._github.people)
             app = with_local_sign_in(app, self._sign_in_links)
         sock = self._api_socket = self._reserved.pop("api")
-        config = uvicorn.Config(
-            app,
-            host=self.host,
-            port=self.api_port,
-            lifespan="off",
-            log_level=self._log_level,
-            log_config=self._log_config,
-            access_log=self._access_log,
-            timeout_graceful_shutdown=2,  # Ctrl-C stops the whole stack within 5 s
+        api = ApiServer(
+            app, sock, self.host, log_level=self._log_level, log_config=self._log_config, access_log=self._access_log
         )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="modelyard-api", daemon=True)
-        self._uvicorn, self._uvicorn_thread = server, thread
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive():
-                raise LocalStackError("the API server exited during startup")
-            if time.monotonic() > deadline:
-                raise LocalStackError("the API server did not start within 10 s")
-            time.sleep(0.01)
+        self._api = api
+        try:
+            api.start()
+        except ApiServerFailed as error:
+            raise LocalStackError(str(error)) from error
 
 
 def embedded() -> EmbeddedBackend:

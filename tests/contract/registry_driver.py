@@ -11,8 +11,10 @@ from typing import Any
 
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid, ulid_at
+from modelyard_server.domain.model_records import ModelRecord
+from modelyard_server.domain.pointer_records import HistoryEntry, PointerRecord
 from modelyard_server.domain.resolution import summarize
-from modelyard_server.domain.schemas import ArtifactRecord, HistoryEntry, ModelRecord, PointerRecord, VersionRecord
+from modelyard_server.domain.version_records import ArtifactRecord, VersionRecord
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, PointerKind, blob_key
 

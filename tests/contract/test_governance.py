@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from modelyard_server.domain.schemas import ValidationSummary
+from modelyard_server.domain.version_records import ValidationSummary
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed
 from tests.contract.conftest import Clock

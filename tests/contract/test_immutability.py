@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from modelyard_server.domain.schemas import ValidationSummary
+from modelyard_server.domain.version_records import ValidationSummary
 from modelyard_server.ports import Backend
 from tests.contract.registry_driver import Driver
 

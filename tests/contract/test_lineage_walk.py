@@ -13,7 +13,7 @@ import pytest
 
 from modelyard_server import ports
 from modelyard_server.domain import lineage_tree
-from modelyard_server.domain.schemas import Lineage, VersionRecord
+from modelyard_server.domain.version_records import Lineage, VersionRecord
 from modelyard_server.ports import Backend
 from tests.contract.registry_driver import Driver
 

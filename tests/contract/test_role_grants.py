@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from modelyard_server.domain.audit_records import Actor
 from modelyard_server.domain.role_grants import GranteeKind, GrantKey, Role, RoleGrant
-from modelyard_server.domain.schemas import Actor
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import AuditQuery
 from tests.contract.registry_driver import Driver

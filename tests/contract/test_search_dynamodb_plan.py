@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from modelyard_server.domain.schemas import Lineage, VersionRecord
+from modelyard_server.domain.version_records import Lineage, VersionRecord
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import BadPageToken
 from modelyard_server.ports.search import MetricCondition, ModelQuery, VersionOrder, VersionQuery

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from modelyard_server.domain.schemas import Lineage
+from modelyard_server.domain.version_records import Lineage
 from modelyard_server.ports import Backend
 from modelyard_server.ports.search import MetricCondition, ModelQuery, VersionOrder, VersionQuery
 from tests.contract.registry_driver import Driver

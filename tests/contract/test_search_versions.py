@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from modelyard_server.domain.schemas import Lineage, VersionRecord
+from modelyard_server.domain.version_records import Lineage, VersionRecord
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import BadPageToken
 from modelyard_server.ports.search import MetricCondition, VersionMatch, VersionOrder, VersionQuery

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import ConditionFailed, Verdict
 from tests.contract.registry_driver import Driver, event_types

@@ -21,7 +21,7 @@ from typing import Any
 from modelyard_local.aws_deploy import Deployment
 from modelyard_local.aws_local import ADMIN_REPOSITORY, AwsLocal
 from modelyard_local.receivers import Receiver
-from modelyard_server.domain.notifications import EVENT_TYPES
+from modelyard_server.domain.notification_config import EVENT_TYPES
 from tests.e2e.conftest import CliResult, HttpAnswer, base_env, http, run_cli
 
 OWNER = "acme/models"

@@ -11,8 +11,9 @@ import pytest
 
 from modelyard_server.domain import pointers, versions
 from modelyard_server.domain.errors import PointerMoved
+from modelyard_server.domain.pointer_records import PromoteRequest
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import PromoteRequest, RegisterVersionRequest
+from modelyard_server.domain.version_records import RegisterVersionRequest
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 from tests.integration.conftest import BUCKET, Registry

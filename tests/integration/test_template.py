@@ -14,7 +14,7 @@ import pytest
 from cfnlint.api import lint_file
 
 from modelyard_local.template_resources import TEMPLATE_PATH, load_template
-from modelyard_server.domain.notifications import EVENT_TYPES
+from modelyard_server.domain.notification_config import EVENT_TYPES
 from tests.integration.expanded_template import expand_template
 from tests.integration.template_conditions import apply_conditions, parameter_values
 

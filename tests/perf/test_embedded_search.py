@@ -19,7 +19,7 @@ from pathlib import Path
 
 from modelyard_server.adapters.embedded.backend import EmbeddedBackend, open_embedded
 from modelyard_server.adapters.embedded.database import utc_now
-from modelyard_server.domain.schemas import Lineage
+from modelyard_server.domain.version_records import Lineage
 from modelyard_server.ports.search import MetricCondition, ModelQuery, VersionOrder, VersionQuery
 from tests.contract.registry_driver import Driver
 

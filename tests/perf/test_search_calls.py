@@ -23,7 +23,7 @@ from moto.dynamodb.models.table import StreamShard
 from modelyard_server.adapters.dynamodb.items import RegistryItem, VersionItem, json_record, model_pk, version_sk
 from modelyard_server.adapters.dynamodb.search_keys import search_key_items
 from modelyard_server.adapters.dynamodb.versions import LIFECYCLE_FIELDS
-from modelyard_server.domain.schemas import Lineage, VersionRecord
+from modelyard_server.domain.version_records import Lineage, VersionRecord
 from modelyard_server.ports import Backend
 from modelyard_server.ports.search import MetricCondition, ModelQuery, VersionOrder, VersionQuery
 from tests.contract.conftest import BACKENDS, Clock

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from modelyard_server.domain.access import ROLE_CAPABILITIES, granted_roles, holders
+from modelyard_server.domain.audit_records import Actor
 from modelyard_server.domain.names import namespace_of
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.role_grants import ROLES, GranteeKind, Role, RoleGrant
-from modelyard_server.domain.schemas import Actor
 
 ADMIN = Actor(subject="github-user:1", kind="person", issuer="urn:test")
 PAT = Principal({"sub": "github-user:4242", "login": "pat", "teams": ["Acme/SRE"]}, kind="person")

@@ -22,7 +22,22 @@ at_import = loaded()
 answer = module.lambda_handler(json.loads(sys.argv[2]), context) if len(sys.argv) > 2 else None
 print(json.dumps({"at_import": at_import, "after_request": loaded(), "answer": answer}))
 """
-USE_CASES = ("schemas", "catalog", "versions", "pointers", "policies", "notifications", "search", "comparison")
+USE_CASES = (
+    "record_fields",
+    "model_records",
+    "version_records",
+    "pointer_records",
+    "upload_records",
+    "audit_records",
+    "catalog",
+    "versions",
+    "pointers",
+    "policies",
+    "notification_config",
+    "notices",
+    "search",
+    "comparison",
+)
 
 
 def _cold_start(handler: str, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -46,7 +61,7 @@ def test_the_api_defines_no_routes_models_until_a_request_reaches_one() -> None:
     assert answer["statusCode"] == 400  # the route's parameters were read from its (deferred) filter model
     assert "model_prefix" in json.loads(answer["body"])["accepted"]
     assert "search_params" in _domain(report["after_request"])
-    assert not _domain(report["after_request"]) & {"pointers", "policies", "notifications", "comparison"}
+    assert not _domain(report["after_request"]) & {"pointers", "policies", "notification_config", "comparison"}
 
 
 def test_the_gate_and_the_events_consumer_define_no_registry_model_at_import() -> None:
@@ -80,7 +95,12 @@ module = __import__("modelyard_server.handlers." + sys.argv[1], fromlist=["lambd
 answer = module.lambda_handler(json.loads(sys.argv[2]), types.SimpleNamespace(**json.loads(sys.argv[4])))
 print(json.dumps({"answer": answer, "loaded": [name for name in watched if name in sys.modules]}))
 """
-REGISTRY_MODELS = ("modelyard_server.domain.schemas", "modelyard_server.domain.access")
+REGISTRY_MODELS = (
+    "modelyard_server.domain.model_records",
+    "modelyard_server.domain.version_records",
+    "modelyard_server.domain.pointer_records",
+    "modelyard_server.domain.access",
+)
 
 
 def _first_request(event: dict[str, Any], *watched: str) -> tuple[dict[str, Any], list[str]]:

@@ -11,7 +11,7 @@ import pytest
 
 from modelyard_server.domain.comparison import compare_metric, compare_versions
 from modelyard_server.domain.gates import Check
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 
 DIGEST = "ab" * 32
 

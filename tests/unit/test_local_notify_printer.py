@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from modelyard_local.pipeline import describe
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.notifications import build_notice
+from modelyard_server.domain.notices import build_notice
 
 ROLLED_BACK = EventRecord(
     id="01JROLLBACK",

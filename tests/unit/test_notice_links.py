@@ -10,7 +10,7 @@ import pytest
 
 from modelyard_server.adapters.channels import slack, teams
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.notifications import build_notice
+from modelyard_server.domain.notices import build_notice
 from modelyard_server.ui import links
 
 REGISTRY = "https://models.acme.example/"

@@ -43,7 +43,7 @@ def test_run_url_follows_the_issuer(issuer: str, url: str) -> None:
 )
 def test_a_declared_run_url_must_be_the_tokens_run(issuer: str, declared: str, kept: str | None) -> None:
     from modelyard_server.domain.lineage import LineageRefused, attest_lineage
-    from modelyard_server.domain.schemas import Lineage
+    from modelyard_server.domain.version_records import Lineage
 
     principal = Principal({"iss": issuer, "repository": "acme/fraud", "run_id": "7", "run_attempt": "2"})
     if kept is None:

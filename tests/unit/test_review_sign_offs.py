@@ -11,8 +11,8 @@ import pytest
 from modelyard_server.domain.ids import new_ulid
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageRule, effective_policy
 from modelyard_server.domain.review_records import Reviewer, ReviewRecord, StandingReviews, Verdict
-from modelyard_server.domain.schemas import ArtifactRecord, VersionRecord
 from modelyard_server.domain.stage_rules import PolicyViolation, check_sign_offs
+from modelyard_server.domain.version_records import ArtifactRecord, VersionRecord
 
 REGISTRANT_ID = "7001"  # the GitHub user whose run registered the version
 REGISTERING_REPOSITORY_ID = "555"

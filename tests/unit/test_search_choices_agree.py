@@ -8,7 +8,7 @@ import pytest
 
 from modelyard.cli_parser import build_parser
 from modelyard.queries import VersionFilters
-from modelyard_server.domain.schemas import ArtifactFormat, VersionStatus
+from modelyard_server.domain.record_fields import ArtifactFormat, VersionStatus
 
 
 @pytest.mark.parametrize("command", [["search"], ["versions", "fraud"]])

@@ -10,7 +10,8 @@ from tests.support.markup_inspection import Element, ParsedMarkup, parse_markup,
 
 from modelyard_server.domain.bounds import MAX_DEPTH, MAX_NODES
 from modelyard_server.domain.lineage_tree import AncestorNode, DescendantNode, LineageTree
-from modelyard_server.domain.schemas import Lineage, VersionStatus, VersionSummary
+from modelyard_server.domain.record_fields import VersionStatus
+from modelyard_server.domain.version_records import Lineage, VersionSummary
 from modelyard_server.ui.lineage_graph import lineage_graph
 
 ELEMENTS = {"div", "section", "h2", "h3", "h4", "p", "ul", "li", "a", "span", "code"}

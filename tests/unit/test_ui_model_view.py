@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from modelyard_server.domain.schemas import ArtifactRecord, ModelRecord
+from modelyard_server.domain.model_records import ModelRecord
 from modelyard_server.domain.search import ListedVersion
+from modelyard_server.domain.version_records import ArtifactRecord
 from modelyard_server.ui.model_view import chart_metric, chart_points, compare_choices, metric_columns, page_link
 
 AT = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ModelRecord, PointerState
+from modelyard_server.domain.model_records import ModelRecord, PointerState
 from modelyard_server.ui.pointer_timeline import holders, move_of, pointers
 
 AT = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from modelyard_server.domain.audit import concerns
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.lineage_tree import AncestorNode, LineageTree
 from modelyard_server.domain.resolution import summarize
-from modelyard_server.domain.schemas import ArtifactRecord, Lineage, VersionRecord
+from modelyard_server.domain.version_records import ArtifactRecord, Lineage, VersionRecord
 from modelyard_server.ui import links, version_view
 from modelyard_server.ui.formatting import NOTHING
 

@@ -30,8 +30,8 @@ from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 
 if TYPE_CHECKING:
+    from modelyard_server.domain.model_records import ModelRecord
     from modelyard_server.domain.principal import Principal
-    from modelyard_server.domain.schemas import ModelRecord
 
 Capability = Literal["read", "develop", "promote", "review", "operate", "administer"]
 CAPABILITIES: tuple[Capability, ...] = get_args(Capability)

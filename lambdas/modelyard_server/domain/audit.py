@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from modelyard_server.domain.audit_records import Actor, EventPage
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import DomainError, ModelNotFound
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import first_ulid_at, new_ulid
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import Actor, EventPage, VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.observability import logger, metrics
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings

@@ -6,9 +6,9 @@ from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
+from modelyard_server.domain.model_records import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.domain.namespaces import require_registrable
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 

@@ -15,8 +15,8 @@ from modelyard_server.domain.comparison import VersionComparison, compare_versio
 from modelyard_server.domain.gates import Check
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import resolve_record
-from modelyard_server.domain.schemas import VersionRecord
 from modelyard_server.domain.validations import ValidationReport
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.domain.visibility import visible_parents
 from modelyard_server.ports import backend
 

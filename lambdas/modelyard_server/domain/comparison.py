@@ -30,7 +30,8 @@ from pydantic import Field
 
 from modelyard_server.domain.gates import Check
 from modelyard_server.domain.model_base import RegistryModel
-from modelyard_server.domain.schemas import Feature, Signature, VersionRecord, VersionStatus
+from modelyard_server.domain.record_fields import VersionStatus
+from modelyard_server.domain.version_records import Feature, Signature, VersionRecord
 
 LINEAGE_FIELDS = ("data_uri", "data_version", "data_digest", "commit", "repository")
 

@@ -1,5 +1,5 @@
 """An event of the audit log: what the events consumer publishes and the notifier announces. Its own
-module, so those functions load this one model rather than every record and request in `schemas`."""
+module, so those functions load this one model rather than every record and request of the registry."""
 
 from __future__ import annotations
 

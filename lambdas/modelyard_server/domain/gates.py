@@ -7,7 +7,7 @@ from typing import Literal
 
 from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.domain.policy import EffectivePolicy, Gates, NoRegression, Threshold
-from modelyard_server.domain.schemas import VersionRecord, VersionSummary
+from modelyard_server.domain.version_records import VersionRecord, VersionSummary
 
 CheckKind = Literal["threshold", "no_regression", "required_metadata", "artifact_size", "artifact_format"]
 

@@ -31,11 +31,11 @@ from pydantic import Field, StringConstraints
 
 from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
+from modelyard_server.domain.audit_records import EventPage
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import first_ulid_at, last_ulid_before, new_ulid
 from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import EventPage
 from modelyard_server.domain.search_params import PATTERNS, InvalidFilter
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import AuditQuery

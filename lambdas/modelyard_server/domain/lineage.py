@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from modelyard_server.domain.errors import DomainError, ModelNotFound, PointerNotFound, VersionNotFound
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import Lineage, VersionSummary
+from modelyard_server.domain.version_records import Lineage, VersionSummary
 
 # Lineage field -> the token claim that attests it.
 ATTESTED_FIELDS = (("repository", "repository"), ("commit", "sha"), ("ref", "ref"), ("workflow_ref", "workflow_ref"))

@@ -25,8 +25,9 @@ from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.model_base import RegistryModel
 from modelyard_server.domain.names import parse_model_uri
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.record_fields import VersionStatus
 from modelyard_server.domain.resolution import resolve_record, summarize
-from modelyard_server.domain.schemas import VersionRecord, VersionStatus, VersionSummary
+from modelyard_server.domain.version_records import VersionRecord, VersionSummary
 from modelyard_server.domain.visibility import hidden_namespaces, is_hidden
 from modelyard_server.ports import backend
 from modelyard_server.ports.search import VersionQuery

@@ -1,5 +1,5 @@
 """The bases of the registry's pydantic models, in a module of their own: code that defines a model or
-two (the webhook's body, a use case's request) need not define all of `schemas` to get them."""
+two (the webhook's body, a use case's request) need not define every record of the registry to get them."""
 
 from __future__ import annotations
 

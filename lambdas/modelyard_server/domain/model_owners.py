@@ -17,10 +17,10 @@ from modelyard_server.domain.catalog import get_model, require_model
 from modelyard_server.domain.errors import Forbidden, LastOwner, ModelNotFound, OwnerNotFound
 from modelyard_server.domain.governance_audit import MODEL_OWNERS_CHANGED, governance_event
 from modelyard_server.domain.model_base import StrictModel
+from modelyard_server.domain.model_records import ModelRecord
 from modelyard_server.domain.names import GITHUB_ID_PATTERN, REPOSITORY_PATTERN, namespace_of
 from modelyard_server.domain.namespace_members import governs, is_registry_admin
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import ModelRecord
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 

@@ -15,13 +15,12 @@ from typing import Any, Literal
 from modelyard_server.adapters.channels import http, slack, teams, webhook
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.notifications import (
-    Notice,
+from modelyard_server.domain.notices import Notice, build_notice
+from modelyard_server.domain.notification_config import (
     NotificationConfig,
     SlackChannel,
     TeamsChannel,
     WebhookChannel,
-    build_notice,
     check_url,
     current_config,
 )

@@ -19,20 +19,20 @@ from modelyard_server.domain.errors import (
     VersionNotPromotable,
 )
 from modelyard_server.domain.ids import new_ulid
-from modelyard_server.domain.policies import policy_for
-from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.resolution import get_version_by_number, resolve_number, summarize
-from modelyard_server.domain.reviews import standing_reviews
-from modelyard_server.domain.schemas import (
+from modelyard_server.domain.model_records import ModelRecord
+from modelyard_server.domain.pointer_records import (
     HistoryEntry,
-    ModelRecord,
     PointerRecord,
     PromoteRequest,
     RollbackRequest,
     SetAliasRequest,
-    VersionRecord,
 )
+from modelyard_server.domain.policies import policy_for
+from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.resolution import get_version_by_number, resolve_number, summarize
+from modelyard_server.domain.reviews import standing_reviews
 from modelyard_server.domain.stage_rules import PolicyViolation, check_promotion, github_approvals
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.domain.versions import parse_reference
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed, LoadedModel, PointerKind

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from modelyard_server.domain.errors import DomainError
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import POINTER_NAME_PATTERN
-from modelyard_server.domain.schemas import ArtifactFormat
+from modelyard_server.domain.record_fields import ArtifactFormat
 
 MetricName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 StageName = Annotated[str, StringConstraints(pattern=POINTER_NAME_PATTERN)]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from modelyard_server.domain.errors import Forbidden
 
 if TYPE_CHECKING:
-    from modelyard_server.domain.schemas import Actor
+    from modelyard_server.domain.audit_records import Actor
 
 # Claims worth keeping as a version's provenance (never the raw token).
 PROVENANCE_CLAIMS = (
@@ -156,7 +156,7 @@ class Principal:
 
     def actor(self) -> Actor:
         # Imported here: every route authenticates its caller, and only writes need the registry's models.
-        from modelyard_server.domain.schemas import Actor
+        from modelyard_server.domain.audit_records import Actor
 
         if self.is_person:
             return Actor(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from modelyard_server.domain.errors import DomainError, ModelNotFound, PointerNotFound, VersionNotFound
 from modelyard_server.domain.names import ModelUri, VersionRef, parse_model_uri
-from modelyard_server.domain.schemas import VersionRecord, VersionSummary
+from modelyard_server.domain.version_records import VersionRecord, VersionSummary
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import PointerKind
 from modelyard_server.settings import get_settings

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 
 Verdict = Literal["approve", "request_changes"]
 MAX_COMMENT_CHARS = 4000

@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from modelyard_server.domain.audit_records import Actor
 from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.names import NAMESPACE_PATTERN
-from modelyard_server.domain.schemas import Actor
 
 Role = Literal["reader", "developer", "reviewer", "ops", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "developer", "reviewer", "ops", "admin")

@@ -13,10 +13,10 @@ from pydantic import Field
 
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.model_base import RegistryModel
+from modelyard_server.domain.model_records import ModelPage
 from modelyard_server.domain.names import parse_model_uri
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import summarize
-from modelyard_server.domain.schemas import Lineage, ModelPage, VersionRecord, VersionSummary
 from modelyard_server.domain.search_params import (
     ModelFilters,
     ModelVersionFilters,
@@ -24,6 +24,7 @@ from modelyard_server.domain.search_params import (
     model_query,
     version_query,
 )
+from modelyard_server.domain.version_records import Lineage, VersionRecord, VersionSummary
 from modelyard_server.domain.visibility import hidden_namespaces, is_hidden, with_visible_lineage
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import Page

@@ -22,7 +22,7 @@ from modelyard_server.domain.names import (
     REPOSITORY_PATTERN,
     is_model_name,
 )
-from modelyard_server.domain.schemas import ArtifactFormat, VersionStatus
+from modelyard_server.domain.record_fields import ArtifactFormat, VersionStatus
 from modelyard_server.ports.search import Comparison, MetricCondition, ModelQuery, VersionOrder, VersionQuery
 
 MAX_TAGS = 10

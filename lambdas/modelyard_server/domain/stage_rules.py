@@ -23,7 +23,7 @@ from modelyard_server.domain.review_records import (
     missing_sign_offs,
     tally,
 )
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.settings import get_settings
 
 ApprovalsSource = Callable[[str, str], list[Approval]]

@@ -12,7 +12,8 @@ from modelyard_server.domain.bounds import MAX_PARTS, PARTS_PAGE
 from modelyard_server.domain.catalog import require_model
 from modelyard_server.domain.errors import DomainError, VersionNotFound, VersionStateConflict
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import ArtifactRecord, UploadPart, UploadPartsPage
+from modelyard_server.domain.upload_records import UploadPart, UploadPartsPage
+from modelyard_server.domain.version_records import ArtifactRecord
 from modelyard_server.ports import backend
 from modelyard_server.settings import get_settings
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import VersionStateConflict
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 from modelyard_server.settings import get_settings

@@ -17,8 +17,9 @@ from modelyard_server.domain.model_base import RegistryModel, StrictModel
 from modelyard_server.domain.policies import policy_for
 from modelyard_server.domain.policy import PolicyDocument, PolicyLoosened, StageName
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.record_fields import MetricValue, ParamKey
 from modelyard_server.domain.resolution import get_version_by_number
-from modelyard_server.domain.schemas import MetricValue, ParamKey, ValidationSummary
+from modelyard_server.domain.version_records import ValidationSummary
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 

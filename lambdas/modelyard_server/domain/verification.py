@@ -16,7 +16,7 @@ from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import ArtifactMismatch, ArtifactMissing
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.ids import new_ulid
-from modelyard_server.domain.schemas import ArtifactRecord, VersionRecord
+from modelyard_server.domain.version_records import ArtifactRecord, VersionRecord
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import BlobFacts, ConditionFailed, Verdict
 from modelyard_server.settings import get_settings

@@ -24,16 +24,14 @@ from modelyard_server.domain.lineage import LineageRefused, attest_lineage
 from modelyard_server.domain.names import VersionRef, parse_model_uri, parse_version_ref, version_uri
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.resolution import InvalidReference, get_version_by_number, resolve_number, resolve_uri
-from modelyard_server.domain.schemas import (
+from modelyard_server.domain.upload_records import CompleteUploadRequest, RegisteredVersion, UploadPlan
+from modelyard_server.domain.version_records import (
     ArchiveVersionRequest,
     ArtifactRecord,
-    CompleteUploadRequest,
     DownloadLink,
     Lineage,
-    RegisteredVersion,
     RegisterVersionRequest,
     RestoreVersionRequest,
-    UploadPlan,
     VersionRecord,
     VersionSummary,
 )

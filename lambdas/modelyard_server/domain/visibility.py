@@ -26,7 +26,7 @@ from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
 
 if TYPE_CHECKING:  # authentication loads this module at every cold start: the models load with the routes
-    from modelyard_server.domain.schemas import VersionRecord
+    from modelyard_server.domain.version_records import VersionRecord
 
 # The last caller's answer, per thread or task: holding the principal itself keeps the identity check exact.
 _last_answer: ContextVar[tuple[Principal, tuple[str, ...], frozenset[str]] | None] = ContextVar(

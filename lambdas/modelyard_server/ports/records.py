@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 if TYPE_CHECKING:  # annotations only: a function that never loads a model need not define them all
-    from modelyard_server.domain.schemas import ModelRecord, PointerRecord
+    from modelyard_server.domain.model_records import ModelRecord
+    from modelyard_server.domain.pointer_records import PointerRecord
 
 PointerKind = Literal["stage", "alias"]
 T = TypeVar("T")

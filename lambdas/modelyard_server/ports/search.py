@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the port defines no pydantic model
-    from modelyard_server.domain.schemas import ModelRecord, VersionRecord
+    from modelyard_server.domain.model_records import ModelRecord
+    from modelyard_server.domain.version_records import VersionRecord
     from modelyard_server.ports.records import Page
 
 Comparison = Literal["<", "<=", "=", ">=", ">", "!="]

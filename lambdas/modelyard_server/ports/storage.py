@@ -14,16 +14,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the ports defines no pydantic model
     from modelyard_server.domain.event_record import EventRecord
+    from modelyard_server.domain.model_records import ModelRecord
     from modelyard_server.domain.namespace_records import NamespaceRecord
+    from modelyard_server.domain.pointer_records import HistoryEntry, PointerRecord
     from modelyard_server.domain.review_records import ReviewRecord
     from modelyard_server.domain.role_grants import GrantKey, RoleGrant
-    from modelyard_server.domain.schemas import (
-        HistoryEntry,
-        ModelRecord,
-        PointerRecord,
-        ValidationSummary,
-        VersionRecord,
-    )
+    from modelyard_server.domain.version_records import ValidationSummary, VersionRecord
     from modelyard_server.ports.records import (
         AuditQuery,
         BlobFacts,

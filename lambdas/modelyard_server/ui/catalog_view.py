@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from modelyard_server.domain.errors import DomainError
+from modelyard_server.domain.model_records import ModelRecord, PointerState
 from modelyard_server.domain.names import NAMESPACE_PATTERN
-from modelyard_server.domain.schemas import ModelRecord, PointerState
 from modelyard_server.domain.search_params import InvalidFilter, ModelFilters
 from modelyard_server.ui import links
 

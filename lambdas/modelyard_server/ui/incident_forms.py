@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from modelyard_server.domain import access
+from modelyard_server.domain.model_records import ModelRecord
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.schemas import ModelRecord
 from modelyard_server.ui.web_session import FormRefused
 
 MAX_REASON = 1000

@@ -33,7 +33,7 @@ from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_RE
 
 if TYPE_CHECKING:
     from modelyard_server.domain.lineage_tree import LineageTree
-    from modelyard_server.domain.schemas import Lineage
+    from modelyard_server.domain.version_records import Lineage
 
 LinkFor = Callable[[str, int], str]
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from modelyard_server.domain.schemas import ModelRecord
+from modelyard_server.domain.model_records import ModelRecord
 from modelyard_server.domain.search import ListedVersion
 from modelyard_server.ui import links
 from modelyard_server.ui.catalog_view import HEADLINE_TAG

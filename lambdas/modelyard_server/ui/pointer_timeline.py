@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ModelRecord, PointerState
+from modelyard_server.domain.model_records import ModelRecord, PointerState
 from modelyard_server.ui import links
 from modelyard_server.ui.url_safety import EXTERNAL_LINK_CLASS, EXTERNAL_LINK_REL, web_link
 

@@ -20,8 +20,9 @@ from modelyard_server.ui.url_safety import web_link
 if TYPE_CHECKING:
     from modelyard_server.domain.event_record import EventRecord
     from modelyard_server.domain.lineage_tree import LineageTree
+    from modelyard_server.domain.model_records import ModelRecord
     from modelyard_server.domain.review_records import ReviewList
-    from modelyard_server.domain.schemas import ModelRecord, VersionRecord
+    from modelyard_server.domain.version_records import VersionRecord
 
 # Statuses a reader must not miss: the version is not (or no longer) what a team deploys.
 WARNED_STATUSES = {

@@ -15,7 +15,7 @@ from modelyard_server.adapters.embedded import search as embedded_search
 from modelyard_server.adapters.embedded.backend import EmbeddedBackend, open_embedded
 from modelyard_server.adapters.embedded.database import DATABASE_FILE
 from modelyard_server.adapters.embedded.schema import SCHEMA_VERSION, VERSION_2_INDEXES
-from modelyard_server.domain.schemas import Lineage
+from modelyard_server.domain.version_records import Lineage
 from modelyard_server.ports.search import ModelQuery, VersionQuery
 
 

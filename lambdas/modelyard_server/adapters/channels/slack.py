@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from modelyard_server.adapters.channels.http import OutgoingMessage
-from modelyard_server.domain.notifications import Notice
+from modelyard_server.domain.notices import Notice
 
 MAX_BLOCKS = 50
 MAX_HEADER = 150

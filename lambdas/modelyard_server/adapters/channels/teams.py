@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from modelyard_server.adapters.channels.http import OutgoingMessage
-from modelyard_server.domain.notifications import Notice
+from modelyard_server.domain.notices import Notice
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

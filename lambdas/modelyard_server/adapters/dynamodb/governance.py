@@ -38,7 +38,7 @@ from modelyard_server.adapters.dynamodb.pages import decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ValidationSummary
+from modelyard_server.domain.version_records import ValidationSummary
 from modelyard_server.ports.records import AuditQuery, Page
 
 REGISTRY_PK = "REGISTRY"

@@ -18,7 +18,7 @@ from modelyard_server.adapters.dynamodb.pages import GSI1_KEYS, decode_page_toke
 from modelyard_server.adapters.dynamodb.pointers import pointer_record
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ModelRecord, PointerState
+from modelyard_server.domain.model_records import ModelRecord, PointerState
 from modelyard_server.ports.records import LoadedModel, Page
 
 

@@ -20,7 +20,7 @@ from modelyard_server.adapters.dynamodb.items import (
 )
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import HistoryEntry, PointerRecord
+from modelyard_server.domain.pointer_records import HistoryEntry, PointerRecord
 from modelyard_server.ports.records import PointerKind
 
 ANSWER_ONLY_FIELDS = ("history", "revision", "version", "already_held")  # not stored in the record

@@ -23,7 +23,7 @@ from modelyard_server.adapters.dynamodb.search_keys import (
     workflow_path,
 )
 from modelyard_server.domain.names import namespace_of
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 from modelyard_server.ports.search import MetricCondition, VersionQuery
 
 _BRACKETS = {"[", "]"}

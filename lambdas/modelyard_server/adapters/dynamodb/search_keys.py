@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from modelyard_server.adapters.dynamodb.items import SearchKeyItem, version_sk
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 
 FIND = "FIND#"
 ALL = "ALL"

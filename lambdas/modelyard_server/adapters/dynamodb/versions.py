@@ -27,7 +27,8 @@ from modelyard_server.adapters.dynamodb.search_keys import search_key_items
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item, is_condition_failure
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ABANDON_GRACE, PointerRecord, VersionRecord
+from modelyard_server.domain.pointer_records import PointerRecord
+from modelyard_server.domain.version_records import ABANDON_GRACE, VersionRecord
 from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600

@@ -14,7 +14,7 @@ from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.governance_trail import append_governance_event, list_governance_events
 from modelyard_server.adapters.embedded.paging import MAX_POSITION, decode_token, page_of, position_as_int
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ValidationSummary
+from modelyard_server.domain.version_records import ValidationSummary
 from modelyard_server.ports.records import AuditQuery, ConditionFailed, Page
 
 #: GitHub fails a job that waits for approval longer than 30 days; deliveries are remembered as long.

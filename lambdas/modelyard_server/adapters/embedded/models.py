@@ -12,7 +12,8 @@ from modelyard_server.adapters.embedded.governance_trail import append_governanc
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_str
 from modelyard_server.adapters.embedded.pointers import pointer_record
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ModelRecord, PointerRecord, PointerState
+from modelyard_server.domain.model_records import ModelRecord, PointerState
+from modelyard_server.domain.pointer_records import PointerRecord
 from modelyard_server.ports.records import ConditionFailed, LoadedModel, Page
 
 MODELS_LISTING = "models"

@@ -9,7 +9,7 @@ from modelyard_server.adapters.embedded.codec import record_json, to_json
 from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import HistoryEntry, PointerRecord
+from modelyard_server.domain.pointer_records import HistoryEntry, PointerRecord
 from modelyard_server.ports.records import ConditionFailed, PointerKind
 
 #: Fields of a pointer answer that are not stored in its record (columns, or derived when read).

@@ -50,7 +50,7 @@ from modelyard_server.adapters.embedded.paging import MAX_POSITION, decode_token
 from modelyard_server.adapters.embedded.pointers import pointer_record
 from modelyard_server.adapters.embedded.search_index import micros
 from modelyard_server.adapters.embedded.versions import STATUS_CONDITIONS, VERSION_JSON, version_record
-from modelyard_server.domain.schemas import ABANDON_GRACE
+from modelyard_server.domain.version_records import ABANDON_GRACE
 from modelyard_server.ports.records import BadPageToken, Page
 from modelyard_server.ports.search import ModelMatch, ModelQuery, VersionMatch, VersionQuery
 

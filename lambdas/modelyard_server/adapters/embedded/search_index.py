@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from modelyard_server.domain.schemas import VersionRecord
+from modelyard_server.domain.version_records import VersionRecord
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

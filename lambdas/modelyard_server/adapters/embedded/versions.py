@@ -14,7 +14,8 @@ from modelyard_server.adapters.embedded.paging import decode_token, page_of, pos
 from modelyard_server.adapters.embedded.pointers import replace_pointer_record
 from modelyard_server.adapters.embedded.search_index import index_version
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.schemas import ABANDON_GRACE, PointerRecord, VersionRecord
+from modelyard_server.domain.pointer_records import PointerRecord
+from modelyard_server.domain.version_records import ABANDON_GRACE, VersionRecord
 from modelyard_server.ports.records import ConditionFailed, IdempotencyRecord, Page, Verdict, VerifiedBlob
 
 IDEMPOTENCY_TTL = timedelta(hours=24)

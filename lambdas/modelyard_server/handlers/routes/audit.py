@@ -14,10 +14,10 @@ from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import LimitQuery, NextTokenQuery
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import governance_audit, schemas
+    from modelyard_server.domain import audit_records, governance_audit
 else:  # loaded by the first request that needs them (see `deferred`)
     governance_audit = Deferred("modelyard_server.domain.governance_audit")
-    schemas = Deferred("modelyard_server.domain.schemas")
+    audit_records = Deferred("modelyard_server.domain.audit_records")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
@@ -39,5 +39,5 @@ def list_governance_events(
     filters: Annotated[governance_audit.AuditFilters, Query()],
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
-) -> schemas.EventPage:
+) -> audit_records.EventPage:
     return governance_audit.list_governance_events(caller, filters, limit, next_token)

@@ -3,7 +3,7 @@
 powertools reads a route's signature (its request, query and response models) when the route is
 first called, not when it is registered, and looks the annotations up in the route module's globals.
 A route module therefore binds each domain module it uses to a `Deferred` stand-in and names its
-models through it (``schemas.ModelRecord``): the name is there for powertools and for the handler's
+models through it (``model_records.ModelRecord``): the name is there for powertools and for the handler's
 body, and the module is imported on first attribute access. A cold start then loads the models and
 use cases of the route it serves, not those of every route. For mypy, route modules import the real
 modules under ``TYPE_CHECKING``.

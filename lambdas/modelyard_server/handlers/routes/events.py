@@ -13,10 +13,10 @@ from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, NextTokenQuery
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import audit, schemas
+    from modelyard_server.domain import audit, audit_records
 else:  # loaded by the first request that needs them (see `deferred`)
     audit = Deferred("modelyard_server.domain.audit")
-    schemas = Deferred("modelyard_server.domain.schemas")
+    audit_records = Deferred("modelyard_server.domain.audit_records")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
@@ -25,7 +25,7 @@ Caller = Annotated[Principal, Depends(authenticated_principal)]
 @router.get("/v1/models/<name>/events", summary="A model's audit trail, oldest first", tags=["events"])
 def list_events(
     name: ModelNameParam, caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None
-) -> schemas.EventPage:
+) -> audit_records.EventPage:
     return audit.list_events(name, limit, next_token)
 
 
@@ -36,5 +36,5 @@ def list_events(
 )
 def list_security_events(
     caller: Caller, limit: LimitQuery = 50, next_token: NextTokenQuery = None
-) -> schemas.EventPage:
+) -> audit_records.EventPage:
     return audit.list_security_events(caller, limit, next_token)

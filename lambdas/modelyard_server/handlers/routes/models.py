@@ -17,11 +17,11 @@ from modelyard_server.handlers.routes.params import LimitQuery, ModelNameParam, 
 from modelyard_server.observability import metrics
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import catalog, model_owners, schemas, search, search_params
+    from modelyard_server.domain import catalog, model_owners, model_records, search, search_params
 else:  # loaded by the first request that needs them (see `deferred`)
     catalog = Deferred("modelyard_server.domain.catalog")
     model_owners = Deferred("modelyard_server.domain.model_owners")
-    schemas = Deferred("modelyard_server.domain.schemas")
+    model_records = Deferred("modelyard_server.domain.model_records")
     search = Deferred("modelyard_server.domain.search")
     search_params = Deferred("modelyard_server.domain.search_params")
 
@@ -33,7 +33,7 @@ RepositoryIdQuery = Annotated[
 
 
 @router.post("/v1/models", summary="Create a model", tags=["models"])
-def create_model(body: schemas.CreateModelRequest, caller: Caller) -> Response[schemas.ModelRecord]:
+def create_model(body: model_records.CreateModelRequest, caller: Caller) -> Response[model_records.ModelRecord]:
     model = catalog.create_model(body, caller)
     metrics.add_metric(name="ModelCreated", unit="Count", value=1)
     return Response(
@@ -50,17 +50,19 @@ def list_models(
     filters: Annotated[search_params.ModelFilters, Query()],
     limit: LimitQuery = 50,
     next_token: NextTokenQuery = None,
-) -> schemas.ModelPage:
+) -> model_records.ModelPage:
     return search.search_models(filters, limit, next_token, caller)
 
 
 @router.get("/v1/models/<name>", summary="A model with its stages and aliases", tags=["models"])
-def get_model(name: ModelNameParam, caller: Caller) -> schemas.ModelRecord:
+def get_model(name: ModelNameParam, caller: Caller) -> model_records.ModelRecord:
     return catalog.get_model(name)
 
 
 @router.patch("/v1/models/<name>", summary="Update a model's description or tags", tags=["models"])
-def update_model(name: ModelNameParam, body: schemas.UpdateModelRequest, caller: Caller) -> schemas.ModelRecord:
+def update_model(
+    name: ModelNameParam, body: model_records.UpdateModelRequest, caller: Caller
+) -> model_records.ModelRecord:
     return catalog.update_model(name, body, caller)
 
 
@@ -73,7 +75,7 @@ def update_model(name: ModelNameParam, body: schemas.UpdateModelRequest, caller:
 )
 def add_model_owner(
     name: ModelNameParam, body: model_owners.AddModelOwnerRequest, caller: Caller
-) -> schemas.ModelRecord:
+) -> model_records.ModelRecord:
     return model_owners.add_model_owner(name, body, caller)
 
 
@@ -83,5 +85,7 @@ def add_model_owner(
     description="Never the last owner (409): add another first.",
     tags=["models"],
 )
-def remove_model_owner(name: ModelNameParam, repository: RepositoryIdQuery, caller: Caller) -> schemas.ModelRecord:
+def remove_model_owner(
+    name: ModelNameParam, repository: RepositoryIdQuery, caller: Caller
+) -> model_records.ModelRecord:
     return model_owners.remove_model_owner(name, repository, caller)

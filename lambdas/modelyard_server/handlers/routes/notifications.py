@@ -12,17 +12,17 @@ from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.deferred import Deferred
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import notifications
+    from modelyard_server.domain import notification_config
 else:  # loaded by the first request that needs them (see `deferred`)
-    notifications = Deferred("modelyard_server.domain.notifications")
+    notification_config = Deferred("modelyard_server.domain.notification_config")
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
 
 
 @router.get("/v1/notifications", summary="The notification routing config (admins)", tags=["notifications"])
-def get_notifications(caller: Caller) -> notifications.NotificationsView:
-    return notifications.get_notifications(caller)
+def get_notifications(caller: Caller) -> notification_config.NotificationsView:
+    return notification_config.get_notifications(caller)
 
 
 @router.put(
@@ -30,5 +30,7 @@ def get_notifications(caller: Caller) -> notifications.NotificationsView:
     summary="Replace the notification routing config (admins); refused if a channel could not work",
     tags=["notifications"],
 )
-def set_notifications(body: notifications.SetNotificationsRequest, caller: Caller) -> notifications.NotificationsView:
-    return notifications.set_notifications(body, caller)
+def set_notifications(
+    body: notification_config.SetNotificationsRequest, caller: Caller
+) -> notification_config.NotificationsView:
+    return notification_config.set_notifications(body, caller)

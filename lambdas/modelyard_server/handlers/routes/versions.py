@@ -27,10 +27,19 @@ from modelyard_server.handlers.routes.params import (
 from modelyard_server.observability import metrics
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import resolution, schemas, search, search_params, upload_parts, versions
+    from modelyard_server.domain import (
+        resolution,
+        search,
+        search_params,
+        upload_parts,
+        upload_records,
+        version_records,
+        versions,
+    )
 else:  # loaded by the first request that needs them (see `deferred`)
     resolution = Deferred("modelyard_server.domain.resolution")
-    schemas = Deferred("modelyard_server.domain.schemas")
+    upload_records = Deferred("modelyard_server.domain.upload_records")
+    version_records = Deferred("modelyard_server.domain.version_records")
     search = Deferred("modelyard_server.domain.search")
     search_params = Deferred("modelyard_server.domain.search_params")
     upload_parts = Deferred("modelyard_server.domain.upload_parts")
@@ -51,8 +60,11 @@ PartsLimit = Annotated[int, Query(description="How many parts (a page)"), Field(
 
 @router.post("/v1/models/<name>/versions", summary="Register a version (phase one)", tags=["versions"])
 def register_version(
-    name: ModelNameParam, body: schemas.RegisterVersionRequest, caller: Caller, idempotency_key: IdempotencyKey = None
-) -> Response[schemas.RegisteredVersion]:
+    name: ModelNameParam,
+    body: version_records.RegisterVersionRequest,
+    caller: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[upload_records.RegisteredVersion]:
     registered = versions.register_version(name, body, caller, idempotency_key)
     if registered.created:
         metrics.add_metric(name="VersionRegistered", unit="Count", value=1)
@@ -70,8 +82,8 @@ def register_version(
     tags=["versions"],
 )
 def complete_upload(
-    name: ModelNameParam, version: VersionNumberParam, body: schemas.CompleteUploadRequest, caller: Caller
-) -> Response[schemas.VersionRecord]:
+    name: ModelNameParam, version: VersionNumberParam, body: upload_records.CompleteUploadRequest, caller: Caller
+) -> Response[version_records.VersionRecord]:
     record = versions.complete_upload(name, version, body, caller)
     if record.status == "verifying":  # 202: the verifier settles it; GET the version until ready or rejected
         return Response(status_code=202, content_type="application/json", body=record)
@@ -93,7 +105,7 @@ def get_upload_parts(
         int, Query(description="The first part number wanted"), Field(ge=1, le=MAX_PARTS), WholeNumber
     ] = 1,
     limit: Annotated[int, Query(description="How many parts"), Field(ge=1, le=PARTS_PAGE), WholeNumber] = PARTS_PAGE,
-) -> schemas.UploadPartsPage:
+) -> upload_records.UploadPartsPage:
     return upload_parts.upload_parts(name, version, upload_id, first, limit, caller)
 
 
@@ -113,7 +125,7 @@ def list_versions(
 
 
 @router.get("/v1/models/<name>/versions/<ref>", summary="A version by number or semver label", tags=["versions"])
-def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> schemas.VersionRecord:
+def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> version_records.VersionRecord:
     return versions.read_version(name, ref, caller)
 
 
@@ -123,8 +135,8 @@ def get_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> s
     tags=["versions"],
 )
 def archive_version(
-    name: ModelNameParam, version: VersionNumberParam, body: schemas.ArchiveVersionRequest, caller: Caller
-) -> schemas.VersionRecord:
+    name: ModelNameParam, version: VersionNumberParam, body: version_records.ArchiveVersionRequest, caller: Caller
+) -> version_records.VersionRecord:
     return versions.archive_version(name, version, body, caller)
 
 
@@ -134,13 +146,13 @@ def archive_version(
     tags=["versions"],
 )
 def restore_version(
-    name: ModelNameParam, version: VersionNumberParam, body: schemas.RestoreVersionRequest, caller: Caller
-) -> schemas.VersionRecord:
+    name: ModelNameParam, version: VersionNumberParam, body: version_records.RestoreVersionRequest, caller: Caller
+) -> version_records.VersionRecord:
     return versions.restore_version(name, version, body, caller)
 
 
 @router.get("/v1/models/<name>/versions/<ref>/download", summary="A presigned download link", tags=["versions"])
-def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> schemas.DownloadLink:
+def download_version(name: ModelNameParam, ref: VersionRefParam, caller: Caller) -> version_records.DownloadLink:
     return versions.download_link(name, ref)
 
 
@@ -163,7 +175,9 @@ IfNoneMatch = Annotated[
     "Poll with `If-None-Match: <that ETag>`: 304 with no body while nothing changed, at the same cost.",
     tags=["versions"],
 )
-def resolve(uri: ModelUriQuery, caller: Caller, if_none_match: IfNoneMatch = None) -> Response[schemas.VersionSummary]:
+def resolve(
+    uri: ModelUriQuery, caller: Caller, if_none_match: IfNoneMatch = None
+) -> Response[version_records.VersionSummary]:
     resolved = resolution.resolve(uri)
     answer_conditionally(if_none_match, resolved.etag)
     return Response(

@@ -19,13 +19,14 @@ from modelyard_server.ui import links
 from modelyard_server.ui.web_session import Csrf, Person, form_fields
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import access, catalog, pointers, schemas, versions
+    from modelyard_server.domain import access, catalog, pointer_records, pointers, version_records, versions
     from modelyard_server.ui import incident_forms, rendering
 else:  # loaded by the first page that needs them (see handlers/routes/deferred.py)
     access = Deferred("modelyard_server.domain.access")
     catalog = Deferred("modelyard_server.domain.catalog")
     pointers = Deferred("modelyard_server.domain.pointers")
-    schemas = Deferred("modelyard_server.domain.schemas")
+    pointer_records = Deferred("modelyard_server.domain.pointer_records")
+    version_records = Deferred("modelyard_server.domain.version_records")
     versions = Deferred("modelyard_server.domain.versions")
     incident_forms = Deferred("modelyard_server.ui.incident_forms")
     rendering = Deferred("modelyard_server.ui.rendering")
@@ -71,7 +72,7 @@ def roll_back(
     form, seen = incident_forms.rollback_form(form_fields(request, incident_forms.ROLLBACK_FIELDS))
     if form.errors:
         return _confirmation_page("rollback.html", _rollback_facts(name, stage, person), person, csrf, form, 422)
-    pointers.rollback(name, stage, schemas.RollbackRequest(expected_version=seen, comment=form.reason), person)
+    pointers.rollback(name, stage, pointer_records.RollbackRequest(expected_version=seen, comment=form.reason), person)
     return rendering.redirect(links.model_audit(name))
 
 
@@ -101,6 +102,6 @@ def archive(
     form = incident_forms.archive_form(form_fields(request, incident_forms.ARCHIVE_FIELDS))
     if form.errors:
         return _confirmation_page("archive.html", _archive_facts(name, version, person), person, csrf, form, 422)
-    marking = schemas.ArchiveVersionRequest(status=form.status, reason=form.reason)
+    marking = version_records.ArchiveVersionRequest(status=form.status, reason=form.reason)
     versions.archive_version(name, version, marking, person)
     return rendering.redirect(links.model_audit(name))
