@@ -94,6 +94,10 @@ class NamespaceExists(DomainError):
     status, slug, title = 409, "namespace-exists", "Namespace already exists"
 
 
+class ModelChanged(DomainError):
+    status, slug, title = 409, "model-changed", "Model kept changing while this request ran"
+
+
 class NamespaceChanged(DomainError):
     status, slug, title = 409, "namespace-changed", "Namespace changed since it was read"
 
