@@ -236,6 +236,8 @@ class LocalStack:
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
                 "MODELYARD_NOTIFY_PARAMETER_PREFIX": "/modelyard/notifications/",
+                # as the template's default: the local issuer's tokens are on refs/heads/main unless minted otherwise
+                "MODELYARD_GOVERNANCE_REFS": "refs/heads/main",
             }
         )
         if self._dlq_url is not None:

@@ -14,12 +14,12 @@ from pydantic import Field, StringConstraints
 
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.catalog import get_model, require_model
-from modelyard_server.domain.errors import Forbidden, LastOwner, OwnerNotFound
+from modelyard_server.domain.errors import LastOwner, OwnerNotFound
 from modelyard_server.domain.governance_audit import MODEL_OWNERS_CHANGED, governance_event
 from modelyard_server.domain.model_base import StrictModel
 from modelyard_server.domain.model_changes import ModelChange, change_model
 from modelyard_server.domain.names import GITHUB_ID_PATTERN, REPOSITORY_PATTERN, namespace_of
-from modelyard_server.domain.namespace_members import governs, is_registry_admin
+from modelyard_server.domain.namespace_members import is_registry_admin, require_governor
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.schemas import ModelRecord
 from modelyard_server.ports import backend
@@ -41,9 +41,10 @@ def _require_governor(model: ModelRecord, principal: Principal) -> None:
         return
     namespace = namespace_of(model.name)
     record = backend().namespaces.get_namespace(namespace) if namespace is not None else None
-    if record is None or not governs(principal, record):
-        whose = f"the owners of namespace '{namespace}'" if namespace is not None else "nobody else (no namespace)"
-        raise Forbidden(f"changing the owners of model '{model.name}' is for registry admins and {whose}")
+    whose = f"the owners of namespace '{namespace}'" if namespace is not None else "nobody else (no namespace)"
+    require_governor(
+        principal, record, f"changing the owners of model '{model.name}' is for registry admins and {whose}"
+    )
 
 
 def _paired(model: ModelRecord) -> list[tuple[str, str | None]]:

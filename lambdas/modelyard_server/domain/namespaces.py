@@ -27,7 +27,7 @@ from modelyard_server.domain.governance_audit import (
     governance_event,
 )
 from modelyard_server.domain.names import is_namespace_name, namespace_of
-from modelyard_server.domain.namespace_members import governs, is_member, is_namespace_owner
+from modelyard_server.domain.namespace_members import is_member, is_namespace_owner, require_governor
 from modelyard_server.domain.namespace_records import (
     MAX_OWNERS,
     AddOwnerRequest,
@@ -95,8 +95,7 @@ def list_namespaces(principal: Principal) -> NamespaceList:
 
 def _governed(name: str, principal: Principal, action: str) -> NamespaceRecord:
     record = visible_namespace(name, principal)
-    if not governs(principal, record):
-        raise Forbidden(f"{action} of namespace '{name}' is for registry admins and the namespace's owners")
+    require_governor(principal, record, f"{action} of namespace '{name}' is for registry admins and its owners")
     return record
 
 
