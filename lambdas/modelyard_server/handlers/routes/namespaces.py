@@ -95,8 +95,9 @@ def add_namespace_owner(
 @router.delete(
     "/v1/namespaces/<namespace>/owners",
     summary="Remove an owner from a namespace (admins and its owners); never the last one",
-    description="Name the owner by exactly one of `team`, `person` (GitHub user id) or `repository` (id). "
-    "Removing the last owner is refused (409): add another first.",
+    description="Name the owner by exactly one of `team`, `person` (GitHub user id) or `repository` (id): none or "
+    "several is a 422 `one-grantee-required`, as `DELETE /v1/roles` answers. Removing the last owner is refused "
+    "(409): add another first.",
     tags=["namespaces"],
 )
 def remove_namespace_owner(
@@ -107,8 +108,9 @@ def remove_namespace_owner(
     repository: RepositoryQuery = None,
     expected_revision: RevisionQuery = None,
 ) -> namespace_records.NamespaceRecord:
-    grantee = namespaces.owner_named(team=team, person=person, repository=repository)
-    return namespaces.remove_owner(namespace, grantee, caller, expected_revision)
+    return namespaces.remove_owner(
+        namespace, caller, team=team, person=person, repository=repository, expected=expected_revision
+    )
 
 
 @router.get(
