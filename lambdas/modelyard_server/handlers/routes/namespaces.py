@@ -8,13 +8,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import Field
 
 from modelyard_server.domain.names import GITHUB_ID_PATTERN, NAMESPACE_PATTERN, TEAM_PATTERN
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.deferred import Deferred
-from modelyard_server.handlers.routes.params import WholeNumber
+from modelyard_server.handlers.routes.params import WholeNumberIn
 
 if TYPE_CHECKING:
     from modelyard_server.domain import namespace_records, namespaces, policies
@@ -36,8 +35,7 @@ RepositoryQuery = Annotated[
 RevisionQuery = Annotated[
     int | None,
     Query(description="The revision you read: if the namespace changed since, 409"),
-    Field(ge=0, le=10**9),
-    WholeNumber,
+    WholeNumberIn(0, 10**9),
 ]
 
 
