@@ -30,7 +30,7 @@ def is_registry_admin(principal: Principal, grants: list[RoleGrant] | None = Non
     return "admin" in access.granted_roles(principal, None, grants)
 
 
-def untrusted_ref(principal: Principal) -> str | None:
+def _untrusted_ref(principal: Principal) -> str | None:
     """Why a workflow may not govern from the ref it runs on (None: it may, or it is a person).
 
     A repository that owns a namespace governs it only from the deployment's trusted refs
@@ -51,9 +51,9 @@ def untrusted_ref(principal: Principal) -> str | None:
 def governs(principal: Principal, namespace: NamespaceRecord) -> bool:
     """Who may change the namespace (description, privacy, owners) and the owners of its models: registry admins,
     and its owners (a repository from a trusted ref only)."""
-    return (is_namespace_owner(principal, namespace) and untrusted_ref(principal) is None) or is_registry_admin(
-        principal
-    )
+    if is_namespace_owner(principal, namespace) and _untrusted_ref(principal) is None:
+        return True
+    return is_registry_admin(principal)
 
 
 def require_governor(principal: Principal, namespace: NamespaceRecord | None, refusal: str) -> None:
@@ -63,7 +63,7 @@ def require_governor(principal: Principal, namespace: NamespaceRecord | None, re
         return
     if namespace is not None and is_namespace_owner(principal, namespace):
         raise Forbidden(
-            f"{refusal}: {untrusted_ref(principal)}",
+            f"{refusal}: {_untrusted_ref(principal)}",
             trusted_refs=list(get_settings().governance_refs),
             ref=principal.claims.get("ref"),
         )
