@@ -73,6 +73,9 @@ class Settings:
     allowed_owners: tuple[str, ...] = field(default=(), metadata=_env("MODELYARD_ALLOWED_OWNERS"))
     admin_repositories: tuple[str, ...] = field(default=(), metadata=_env("MODELYARD_ADMIN_REPOSITORIES"))
     admin_subjects: tuple[str, ...] = field(default=(), metadata=_env("MODELYARD_ADMIN_SUBJECTS"))
+    # The refs (fnmatch patterns on the token's `ref` claim; `*` matches `/` too) from which a repository that owns
+    # a namespace governs it (privacy, owners, its models' owners): a feature branch or pull request may not.
+    governance_refs: tuple[str, ...] = field(default=("refs/heads/main",), metadata=_env("MODELYARD_GOVERNANCE_REFS"))
     reviewer_repositories: tuple[str, ...] = field(default=(), metadata=_env("MODELYARD_REVIEWER_REPOSITORIES"))
     reviewer_subjects: tuple[str, ...] = field(default=(), metadata=_env("MODELYARD_REVIEWER_SUBJECTS"))
     github_api_url: str = field(default="https://api.github.com", metadata=_env("MODELYARD_GITHUB_API_URL"))

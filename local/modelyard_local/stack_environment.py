@@ -38,6 +38,8 @@ def service_environment(issuer_url: str, audience: str, public_url: str) -> dict
         "POWERTOOLS_METRICS_DISABLED": "true",
         "MODELYARD_NOTIFY_ALLOW_LOOPBACK_HTTP": "true",
         "MODELYARD_NOTIFY_PARAMETER_PREFIX": "/modelyard/notifications/",
+        # as the template's default: the local issuer's tokens are on refs/heads/main unless minted otherwise
+        "MODELYARD_GOVERNANCE_REFS": "refs/heads/main",
     }
 
 

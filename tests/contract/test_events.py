@@ -17,7 +17,9 @@ def test_every_change_has_its_event(registry: Driver, backend: Backend) -> None:
     model = backend.models.get_model("fraud")
     assert model is not None
     backend.models.update_model_with_event(
-        model.model_copy(update={"description": "now described"}), registry.event("fraud", "model.updated")
+        model.model_copy(update={"description": "now described", "revision": 1}),
+        0,
+        registry.event("fraud", "model.updated"),
     )
     version = registry.ready_version("fraud")
     registry.move("fraud", "stage", "staging", version)
@@ -47,7 +49,7 @@ def test_a_refused_change_writes_no_event(registry: Driver, backend: Backend) ->
     assert taken.value.failed == {"model"}
     ghost = registry.model_record("ghost")
     with pytest.raises(ConditionFailed) as missing:
-        backend.models.update_model_with_event(ghost, registry.event("ghost", "model.updated"))
+        backend.models.update_model_with_event(ghost, 0, registry.event("ghost", "model.updated"))
     assert missing.value.failed == {"model"}
     assert backend.models.get_model("ghost") is None
     assert event_types(backend, "fraud") == ["model.created"]
@@ -59,7 +61,9 @@ def test_a_model_keeps_its_counter_when_its_description_changes(registry: Driver
     stale = backend.models.get_model("fraud")
     assert stale is not None
     registry.register("fraud")
-    backend.models.update_model_with_event(stale.model_copy(update={"description": "x"}), registry.event("fraud"))
+    backend.models.update_model_with_event(
+        stale.model_copy(update={"description": "x", "revision": 1}), stale.revision, registry.event("fraud")
+    )
     model = backend.models.get_model("fraud")
     assert model is not None
     assert model.latest_version == 1

@@ -88,9 +88,11 @@ def test_a_model_owners_change_is_in_the_models_trail_and_the_governance_trail(
     registry.create_model("churn")
     model = backend.models.get_model("churn")
     assert model is not None
-    changed = model.model_copy(update={"owners": [*model.owners, "acme/other"], "owner_ids": [*model.owner_ids, "7"]})
+    changed = model.model_copy(
+        update={"owners": [*model.owners, "acme/other"], "owner_ids": [*model.owner_ids, "7"], "revision": 1}
+    )
     audit = registry.audit("model.owners.changed")
-    backend.models.update_model_with_event(changed, registry.event("churn", "model.owners.changed"), audit)
+    backend.models.update_model_with_event(changed, 0, registry.event("churn", "model.owners.changed"), audit)
 
     stored = backend.models.get_model("churn")
     assert stored is not None and stored.owners == changed.owners and stored.owner_ids == changed.owner_ids

@@ -99,7 +99,8 @@ def test_holding_a_stage_is_read_after_moves(catalog: Driver, backend: Backend) 
 def test_updated_tags_are_searched_as_they_are_now(catalog: Driver, backend: Backend) -> None:
     zeta = backend.models.get_model("zeta")
     assert zeta is not None
-    backend.models.update_model_with_event(zeta.model_copy(update={"tags": {"team": "risk"}}), catalog.event("zeta"))
+    retagged = zeta.model_copy(update={"tags": {"team": "risk"}, "revision": 1})
+    backend.models.update_model_with_event(retagged, 0, catalog.event("zeta"))
     assert names(backend, ModelQuery(tags=(("team", "risk"),))) == ["churn", "fraud", "zeta"]
 
 

@@ -6,6 +6,7 @@ from modelyard_server.domain import access
 from modelyard_server.domain.audit import new_event
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
+from modelyard_server.domain.model_changes import ModelChange, change_model
 from modelyard_server.domain.model_records import CreateModelRequest, ModelRecord, UpdateModelRequest
 from modelyard_server.domain.namespaces import require_registrable
 from modelyard_server.domain.principal import Principal
@@ -58,20 +59,18 @@ def require_model(name: str) -> ModelRecord:
 
 
 def update_model(name: str, request: UpdateModelRequest, principal: Principal) -> ModelRecord:
-    model = require_model(name)
-    access.require(principal, "develop", model, action=f"changing model '{name}'")
-    changes: dict[str, object] = {}
-    if request.description is not None and request.description != model.description:
-        changes["description"] = request.description
-    if request.tags is not None and request.tags != model.tags:
-        changes["tags"] = request.tags
-    if not changes:
-        return get_model(name)
-    before = {key: getattr(model, key) for key in changes}
-    updated = model.model_copy(update={**changes, "updated_at": now()})
-    event = new_event("model.updated", name, principal, before=before, after=changes)
-    try:
-        backend().models.update_model_with_event(updated, event)
-    except ConditionFailed as error:
-        raise ModelNotFound(f"there is no model '{name}'") from error
+    def change_of(model: ModelRecord) -> ModelChange | None:
+        access.require(principal, "develop", model, action=f"changing model '{name}'")
+        changes: dict[str, object] = {}
+        if request.description is not None and request.description != model.description:
+            changes["description"] = request.description
+        if request.tags is not None and request.tags != model.tags:
+            changes["tags"] = request.tags
+        if not changes:
+            return None
+        before = {key: getattr(model, key) for key in changes}
+        event = new_event("model.updated", name, principal, before=before, after=changes)
+        return ModelChange(model.model_copy(update={**changes, "updated_at": now()}), event)
+
+    change_model(require_model(name), change_of)
     return get_model(name)

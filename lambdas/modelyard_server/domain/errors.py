@@ -86,12 +86,26 @@ class Contention(DomainError):
     status, slug, title = 503, "contention", "Too many concurrent writers; retry"
 
 
+class OneGranteeRequired(DomainError):
+    """A query naming a grantee (a role to revoke, a namespace owner to remove) named none or several."""
+
+    status, slug, title = 422, "one-grantee-required", "Name exactly one grantee"
+
+    @classmethod
+    def given(cls, count: int) -> OneGranteeRequired:
+        return cls(f"name exactly one grantee: the team, person or repository parameter (got {count})")
+
+
 class NamespaceNotFound(DomainError):
     status, slug, title = 404, "namespace-not-found", "Namespace not found"
 
 
 class NamespaceExists(DomainError):
     status, slug, title = 409, "namespace-exists", "Namespace already exists"
+
+
+class ModelChanged(DomainError):
+    status, slug, title = 409, "model-changed", "Model kept changing while this request ran"
 
 
 class NamespaceChanged(DomainError):

@@ -54,6 +54,11 @@ class ModelRecord(RegistryModel):
     created_at: datetime
     created_by: str
     updated_at: datetime
+    revision: int = Field(
+        default=0,
+        description="Grows by one with each change of the description, tags or owners (a write is "
+        "conditional on the revision it read)",
+    )
     stages: dict[str, PointerState] = Field(default_factory=dict)
     aliases: dict[str, PointerState] = Field(default_factory=dict)
 

@@ -3,10 +3,13 @@ GitHub user id or repository id, never by name), and whoever holds a role in it.
 
 from __future__ import annotations
 
+import fnmatch
 from typing import TYPE_CHECKING
 
+from modelyard_server.domain.errors import Forbidden
 from modelyard_server.domain.principal import Principal, is_grantee
 from modelyard_server.ports import backend
+from modelyard_server.settings import get_settings
 
 if TYPE_CHECKING:
     from modelyard_server.domain.namespace_records import NamespaceRecord
@@ -27,9 +30,44 @@ def is_registry_admin(principal: Principal, grants: list[RoleGrant] | None = Non
     return "admin" in access.granted_roles(principal, None, grants)
 
 
+def _untrusted_ref(principal: Principal) -> str | None:
+    """Why a workflow may not govern from the ref it runs on (None: it may, or it is a person).
+
+    A repository that owns a namespace governs it only from the deployment's trusted refs
+    (`MODELYARD_GOVERNANCE_REFS`): otherwise any branch or pull request of it could change privacy and owners.
+    """
+    if principal.is_person:
+        return None
+    trusted = get_settings().governance_refs
+    ref = principal.claims.get("ref")
+    if isinstance(ref, str) and any(fnmatch.fnmatchcase(ref, pattern) for pattern in trusted):
+        return None
+    return (
+        f"a namespace owner's workflow governs only from {', '.join(trusted)} (MODELYARD_GOVERNANCE_REFS); "
+        f"this run is on {ref if isinstance(ref, str) and ref else 'no ref'}"
+    )
+
+
 def governs(principal: Principal, namespace: NamespaceRecord) -> bool:
-    """Who may change the namespace (description, privacy, owners) and the owners of its models."""
-    return is_namespace_owner(principal, namespace) or is_registry_admin(principal)
+    """Who may change the namespace (description, privacy, owners) and the owners of its models: registry admins,
+    and its owners (a repository from a trusted ref only)."""
+    if is_namespace_owner(principal, namespace) and _untrusted_ref(principal) is None:
+        return True
+    return is_registry_admin(principal)
+
+
+def require_governor(principal: Principal, namespace: NamespaceRecord | None, refusal: str) -> None:
+    """Forbidden(`refusal`) unless the caller governs `namespace`; an owner's workflow on an untrusted ref is told
+    which refs are trusted and which one it ran on."""
+    if governs(principal, namespace) if namespace is not None else is_registry_admin(principal):
+        return
+    if namespace is not None and is_namespace_owner(principal, namespace):
+        raise Forbidden(
+            f"{refusal}: {_untrusted_ref(principal)}",
+            trusted_refs=list(get_settings().governance_refs),
+            ref=principal.claims.get("ref"),
+        )
+    raise Forbidden(refusal)
 
 
 def is_member(principal: Principal, namespace: NamespaceRecord, grants: list[RoleGrant] | None = None) -> bool:

@@ -11,12 +11,12 @@ from typing import Any
 from modelyard_server.domain import access
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import (
-    DomainError,
     Forbidden,
     LastOwner,
     NamespaceChanged,
     NamespaceExists,
     NamespaceNotFound,
+    OneGranteeRequired,
     OwnerNotFound,
     TooManyOwners,
 )
@@ -27,7 +27,7 @@ from modelyard_server.domain.governance_audit import (
     governance_event,
 )
 from modelyard_server.domain.names import is_namespace_name, namespace_of
-from modelyard_server.domain.namespace_members import governs, is_member, is_namespace_owner
+from modelyard_server.domain.namespace_members import is_member, is_namespace_owner, require_governor
 from modelyard_server.domain.namespace_records import (
     MAX_OWNERS,
     AddOwnerRequest,
@@ -95,8 +95,7 @@ def list_namespaces(principal: Principal) -> NamespaceList:
 
 def _governed(name: str, principal: Principal, action: str) -> NamespaceRecord:
     record = visible_namespace(name, principal)
-    if not governs(principal, record):
-        raise Forbidden(f"{action} of namespace '{name}' is for registry admins and the namespace's owners")
+    require_governor(principal, record, f"{action} of namespace '{name}' is for registry admins and its owners")
     return record
 
 
@@ -141,8 +140,19 @@ def add_owner(name: str, request: AddOwnerRequest, principal: Principal) -> Name
     return _store(record, updated, NAMESPACE_OWNERS_CHANGED, principal, request.expected_revision)
 
 
-def remove_owner(name: str, grantee: Grantee, principal: Principal, expected: int | None = None) -> NamespaceRecord:
+def remove_owner(
+    name: str,
+    principal: Principal,
+    *,
+    team: str | None,
+    person: str | None,
+    repository: str | None,
+    expected: int | None,
+) -> NamespaceRecord:
+    """Remove the owner the query names (`?team=`, `?person=` or `?repository=`: exactly one of them, judged once
+    the caller is known to govern the namespace)."""
     record = _governed(name, principal, "changing the owners")
+    grantee = _owner_named(team=team, person=person, repository=repository)
     kept = [owner for owner in record.owners if not owner.same_grantee(grantee)]
     if len(kept) == len(record.owners):
         raise OwnerNotFound(f"{grantee} is not an owner of namespace '{name}'")
@@ -171,11 +181,10 @@ def require_registrable(model_name: str, principal: Principal) -> None:
         )
 
 
-def owner_named(*, team: str | None, person: str | None, repository: str | None) -> Grantee:
-    """The owner a removal names (`?team=`, `?person=` or `?repository=`): exactly one of them."""
+def _owner_named(*, team: str | None, person: str | None, repository: str | None) -> Grantee:
     given = {kind: value for kind, value in (("team", team), ("person", person), ("repository", repository)) if value}
     if len(given) != 1:
-        raise DomainError("name the owner by exactly one of team=ORG/TEAM, person=USER_ID or repository=REPO_ID")
+        raise OneGranteeRequired.given(len(given))  # as DELETE /v1/roles answers
     return Grantee.model_validate(given)
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from modelyard_server.domain import access
 from modelyard_server.domain.clock import now
-from modelyard_server.domain.errors import Contention, DomainError
+from modelyard_server.domain.errors import Contention, DomainError, OneGranteeRequired
 from modelyard_server.domain.governance_audit import ROLES_GRANTED, ROLES_REVOKED, governance_event
 from modelyard_server.domain.namespaces import visible_namespace
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.role_grants import (
-    ONE_GRANTEE,
     REGISTRY_SCOPE,
     ROLES,
     GrantAnswer,
@@ -31,10 +30,6 @@ from modelyard_server.ports import backend
 
 class GrantNotFound(DomainError):
     status, slug, title = 404, "grant-not-found", "No such role grant"
-
-
-class OneGranteeRequired(DomainError):
-    status, slug, title = 422, "one-grantee-required", "Name exactly one grantee"
 
 
 def _subject(scope: str) -> str:
@@ -85,7 +80,7 @@ def grant_role(request: GrantRoleRequest, principal: Principal) -> GrantAnswer:
 def revoke_role(query: RevokeRoleQuery, principal: Principal) -> RevokeAnswer:
     access.require(principal, "administer", action="revoking roles")
     if len(query.given) != 1:
-        raise OneGranteeRequired(f"{ONE_GRANTEE}: the team, person or repository parameter (got {len(query.given)})")
+        raise OneGranteeRequired.given(len(query.given))
     key = GrantKey(scope=query.scope, role=query.role, grantee_kind=query.grantee_kind, grantee=query.grantee)
     existing = _find(key)
     missing = GrantNotFound(f"there is no grant of {key.describe()}")

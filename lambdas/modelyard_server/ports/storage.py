@@ -47,9 +47,12 @@ class ModelStore(Protocol):
     def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
         """Create the model with its event; ConditionFailed({'model'}) if the name is taken."""
 
-    def update_model_with_event(self, model: ModelRecord, event: EventRecord, audit: EventRecord | None = None) -> None:
+    def update_model_with_event(
+        self, model: ModelRecord, expected_revision: int, event: EventRecord, audit: EventRecord | None = None
+    ) -> None:
         """Replace the model's descriptive fields (and owners) with its event, and its governance event when the
-        change is one (owners); ConditionFailed({'model'}) if it is gone."""
+        change is one (owners), iff the stored model is still at `expected_revision` (`model.revision` is the
+        next one); ConditionFailed({'model'}) if it is gone or changed since, and no event."""
 
 
 class VersionStore(Protocol):

@@ -106,6 +106,7 @@ class RegistryItem(Model):
 class ModelItem(RegistryItem, discriminator="model"):
     record = JSONAttribute()
     latest_version = NumberAttribute(default=0)
+    revision = NumberAttribute(null=True)  # the record's revision, for write conditions (the record holds it too)
 
 
 class VersionItem(RegistryItem, discriminator="version"):

@@ -80,17 +80,31 @@ class DynamoModelStore:
 
     def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
         item = ModelItem(
-            model_pk(model.name), MODEL_SK, gsi1pk="MODELS", gsi1sk=model.name, record=_stored(model), latest_version=0
+            model_pk(model.name),
+            MODEL_SK,
+            gsi1pk="MODELS",
+            gsi1sk=model.name,
+            record=_stored(model),
+            latest_version=0,
+            revision=model.revision,
         )
         transaction = LabelledTransaction()
         transaction.put("model", item, RegistryItem.pk.does_not_exist())
         transaction.put("event", event_item(event))
         transaction.commit()
 
-    def update_model_with_event(self, model: ModelRecord, event: EventRecord, audit: EventRecord | None = None) -> None:
+    def update_model_with_event(
+        self, model: ModelRecord, expected_revision: int, event: EventRecord, audit: EventRecord | None = None
+    ) -> None:
         item = ModelItem(model_pk(model.name), MODEL_SK)
         transaction = LabelledTransaction()
-        transaction.update("model", item, [ModelItem.record.set(_stored(model))], RegistryItem.pk.exists())
+        # A condition cannot look inside the JSON record: the revision is guarded in an attribute of its own
+        # (absent on a model stored before revisions were kept, which is at revision 0).
+        unchanged = ModelItem.revision == expected_revision
+        if expected_revision == 0:
+            unchanged = unchanged | ModelItem.revision.does_not_exist()
+        actions = [ModelItem.record.set(_stored(model)), ModelItem.revision.set(model.revision)]
+        transaction.update("model", item, actions, RegistryItem.pk.exists() & unchanged)
         transaction.put("event", event_item(event))
         if audit is not None:
             transaction.put("audit", governance_event_item(audit))

@@ -90,10 +90,14 @@ class SqliteModelStore:
                 raise ConditionFailed({"model"})
             append_event(connection, event)
 
-    def update_model_with_event(self, model: ModelRecord, event: EventRecord, audit: EventRecord | None = None) -> None:
+    def update_model_with_event(
+        self, model: ModelRecord, expected_revision: int, event: EventRecord, audit: EventRecord | None = None
+    ) -> None:
         with self._db.write() as connection:
+            # The revision lives in the record (a record stored before revisions were kept has none: 0).
             updated = connection.execute(
-                "UPDATE models SET record = ? WHERE name = ?", (model_json(model), model.name)
+                "UPDATE models SET record = ? WHERE name = ? AND COALESCE(json_extract(record, '$.revision'), 0) = ?",
+                (model_json(model), model.name, expected_revision),
             ).rowcount
             if updated == 0:
                 raise ConditionFailed({"model"})

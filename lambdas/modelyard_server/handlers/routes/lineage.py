@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import Field
 
 from modelyard_server.domain.bounds import DEFAULT_DEPTH, MAX_DEPTH, MAX_NODES
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.deferred import Deferred
-from modelyard_server.handlers.routes.params import ModelUriQuery, WholeNumber
+from modelyard_server.handlers.routes.params import ModelUriQuery, WholeNumberIn
 
 if TYPE_CHECKING:
     from modelyard_server.domain import lineage_tree
@@ -22,9 +21,7 @@ else:  # loaded by the first request that needs them (see `deferred`)
 
 router = Router()
 Caller = Annotated[Principal, Depends(authenticated_principal)]
-Depth = Annotated[
-    int, Query(description="How many generations to go up and down"), Field(ge=1, le=MAX_DEPTH), WholeNumber
-]
+Depth = Annotated[int, Query(description="How many generations to go up and down"), WholeNumberIn(1, MAX_DEPTH)]
 
 
 @router.get(

@@ -8,13 +8,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import Field
 
 from modelyard_server.domain.names import GITHUB_ID_PATTERN, NAMESPACE_PATTERN, TEAM_PATTERN
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.auth import authenticated_principal
 from modelyard_server.handlers.routes.deferred import Deferred
-from modelyard_server.handlers.routes.params import WholeNumber
+from modelyard_server.handlers.routes.params import WholeNumberIn
 
 if TYPE_CHECKING:
     from modelyard_server.domain import namespace_records, namespaces, policies
@@ -36,8 +35,7 @@ RepositoryQuery = Annotated[
 RevisionQuery = Annotated[
     int | None,
     Query(description="The revision you read: if the namespace changed since, 409"),
-    Field(ge=0, le=10**9),
-    WholeNumber,
+    WholeNumberIn(0, 10**9),
 ]
 
 
@@ -95,8 +93,9 @@ def add_namespace_owner(
 @router.delete(
     "/v1/namespaces/<namespace>/owners",
     summary="Remove an owner from a namespace (admins and its owners); never the last one",
-    description="Name the owner by exactly one of `team`, `person` (GitHub user id) or `repository` (id). "
-    "Removing the last owner is refused (409): add another first.",
+    description="Name the owner by exactly one of `team`, `person` (GitHub user id) or `repository` (id): none or "
+    "several is a 422 `one-grantee-required`, as `DELETE /v1/roles` answers. Removing the last owner is refused "
+    "(409): add another first.",
     tags=["namespaces"],
 )
 def remove_namespace_owner(
@@ -107,8 +106,9 @@ def remove_namespace_owner(
     repository: RepositoryQuery = None,
     expected_revision: RevisionQuery = None,
 ) -> namespace_records.NamespaceRecord:
-    grantee = namespaces.owner_named(team=team, person=person, repository=repository)
-    return namespaces.remove_owner(namespace, grantee, caller, expected_revision)
+    return namespaces.remove_owner(
+        namespace, caller, team=team, person=person, repository=repository, expected=expected_revision
+    )
 
 
 @router.get(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 from modelyard_server.domain.names import (
     MAX_MODEL_NAME,
@@ -20,15 +22,31 @@ from modelyard_server.handlers.model_paths import NAME_JOINER
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
-def _written_in_digits(value: object) -> object:
-    """An integer parameter as the client wrote it: digits, maybe a minus. pydantic would also read `1.0`,
-    `+5`, `1_0`, ` 5` or other scripts' digits as integers: a client sending those meant something else."""
-    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
-        raise ValueError("write a whole number in the digits 0-9, e.g. 10")
-    return value
+@dataclass(frozen=True)
+class WholeNumberIn:
+    """A whole-number parameter's accepted range, stated once: the document's `minimum` and `maximum`, and the
+    check, whose problem names the whole range whichever bound was crossed (a client should not guess the other).
 
+    Digits 0-9 only, maybe a minus: pydantic would also read `1.0`, `+5`, `1_0`, ` 5` or other scripts' digits as
+    integers, and a client sending those meant something else.
+    """
 
-WholeNumber = BeforeValidator(_written_in_digits)
+    low: int
+    high: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        within: CoreSchema = core_schema.int_schema(ge=self.low, le=self.high)  # what the document shows
+        if handler(source)["type"] == "nullable":  # an optional parameter (`int | None`)
+            within = core_schema.nullable_schema(within)
+        return core_schema.no_info_before_validator_function(self._written_within, within)
+
+    def _written_within(self, value: object) -> object:
+        if value is None:
+            return value
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not (isinstance(text, str) and _WHOLE_NUMBER.fullmatch(text) and self.low <= int(text) <= self.high):
+            raise ValueError(f"write a whole number from {self.low} to {self.high} in the digits 0-9")
+        return value
 
 
 def _joined_name(value: object) -> object:
@@ -46,7 +64,7 @@ ModelNameParam = Annotated[
     BeforeValidator(_joined_name),
 ]
 PointerNameParam = Annotated[str, Path(pattern=POINTER_NAME_PATTERN, max_length=63)]
-VersionNumberParam = Annotated[int, Path(description="Version number"), Field(ge=1, le=10**9), WholeNumber]
+VersionNumberParam = Annotated[int, Path(description="Version number"), WholeNumberIn(1, 10**9)]
 VersionRefParam = Annotated[
     str, Path(pattern=VERSION_REF_PATTERN, max_length=64, description="Version number or semver label")
 ]
@@ -59,7 +77,7 @@ ModelUriQuery = Annotated[
         "MLflow's models:/NAME/Production (a stage, any case) or models:/NAME/latest (the newest ready version)",
     ),
 ]
-LimitQuery = Annotated[int, Query(description="Page size"), Field(ge=1, le=100), WholeNumber]
+LimitQuery = Annotated[int, Query(description="Page size"), WholeNumberIn(1, 100)]
 NextTokenQuery = Annotated[
     str | None,
     Query(min_length=1, max_length=4096, description="Opaque token from the previous page; leave it out for the first"),

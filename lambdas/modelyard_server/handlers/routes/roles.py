@@ -48,6 +48,8 @@ def grant_role(body: role_grants.GrantRoleRequest, caller: Caller) -> Response[r
 @router.delete(
     "/v1/roles",
     summary="Revoke a role (admins): name the scope, the role and exactly one of team, person or repository",
+    description="None or several of `team`, `person` and `repository` is a 422 `one-grantee-required`, as "
+    "removing a namespace owner answers.",
     tags=["roles"],
 )
 def revoke_role(caller: Caller, grant: Annotated[role_grants.RevokeRoleQuery, Query()]) -> role_grants.RevokeAnswer:

@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-from pydantic import Field
 
 from modelyard_server.domain.bounds import MAX_PARTS, PARTS_PAGE, UPLOAD_ID_PATTERN
 from modelyard_server.domain.principal import Principal
@@ -22,7 +21,7 @@ from modelyard_server.handlers.routes.params import (
     NextTokenQuery,
     VersionNumberParam,
     VersionRefParam,
-    WholeNumber,
+    WholeNumberIn,
 )
 from modelyard_server.observability import metrics
 
@@ -55,7 +54,7 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key returns the version the first request made",
     ),
 ]
-PartsLimit = Annotated[int, Query(description="How many parts (a page)"), Field(ge=1, le=PARTS_PAGE), WholeNumber]
+PartsLimit = Annotated[int, Query(description="How many parts (a page)"), WholeNumberIn(1, PARTS_PAGE)]
 
 
 @router.post("/v1/models/<name>/versions", summary="Register a version (phase one)", tags=["versions"])
@@ -101,10 +100,8 @@ def get_upload_parts(
     version: VersionNumberParam,
     caller: Caller,
     upload_id: Annotated[str, Query(pattern=UPLOAD_ID_PATTERN, description="The upload plan's upload_id")],
-    first: Annotated[
-        int, Query(description="The first part number wanted"), Field(ge=1, le=MAX_PARTS), WholeNumber
-    ] = 1,
-    limit: Annotated[int, Query(description="How many parts"), Field(ge=1, le=PARTS_PAGE), WholeNumber] = PARTS_PAGE,
+    first: Annotated[int, Query(description="The first part number wanted"), WholeNumberIn(1, MAX_PARTS)] = 1,
+    limit: Annotated[int, Query(description="How many parts"), WholeNumberIn(1, PARTS_PAGE)] = PARTS_PAGE,
 ) -> upload_records.UploadPartsPage:
     return upload_parts.upload_parts(name, version, upload_id, first, limit, caller)
 
