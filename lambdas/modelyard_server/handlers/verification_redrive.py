@@ -4,7 +4,8 @@ A large upload's verification runs in the verifier function; an invocation that 
 unreachable, the function timing out) lands in the verification dead-letter queue (the stack's output
 ``VerificationDeadLetterQueueUrl``) with its version left ``verifying``. This runs the same verification for
 each letter with the operator's AWS credentials and the verifier's settings (``MODELYARD_TABLE``,
-``MODELYARD_BUCKET``); a letter leaves the queue once its version is settled (ready or rejected) or gone.
+``MODELYARD_BUCKET``); a letter leaves the queue once its version is settled (ready or rejected, or no longer
+verifying for another reason: archived since) or gone. A letter that is no verification (not even JSON) stays.
 Exit status 1 when a letter is still there.
 """
 
@@ -29,12 +30,13 @@ QUEUE_VARIABLE = "MODELYARD_VERIFY_DLQ_URL"
 @dataclass(frozen=True)
 class Outcome:
     letter: str  # what the letter was about: "model vN", or why it could not be read
-    status: str  # ready, rejected, gone, failed, unreadable
+    status: str  # the version's status now (its verification over), gone, failed, unreadable
     reason: str | None = None
 
     @property
     def settled(self) -> bool:
-        return self.status in ("ready", "rejected", "gone")
+        # a version no longer verifying is settled, whatever happened to it since (archived, deprecated)
+        return self.status not in ("failed", "unreadable")
 
 
 def _trigger(body: dict[str, Any]) -> EventRecord:
