@@ -258,6 +258,22 @@ def test_a_received_dead_letter_is_hidden_until_deleted_or_its_visibility_lapses
         db.close()
 
 
+
+def test_a_clock_set_back_hides_a_received_dead_letter_no_longer_than_its_visibility(tmp_path: Path) -> None:
+    """The machine's clock corrected an hour back: a letter received just before is back 30 s later, not an hour."""
+    db = Database(tmp_path / "data")
+    now = [10_000.0]
+    letters = SqliteDeadLetters(db, visibility_timeout=30, clock=lambda: now[0])
+    try:
+        letters.send({"event": "e-1"})
+        assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}]
+        now[0] -= 3600
+        assert list(letters.receive(10)) == []  # still hidden: it was received a moment ago
+        now[0] += 31
+        assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}]
+    finally:
+        db.close()
+
 def test_dead_letters_expire_after_the_retention_sqs_gives_them(tmp_path: Path) -> None:
     """The template's dead-letter queues keep a letter 14 days; the embedded queue must not grow forever."""
     db = Database(tmp_path / "data")
