@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -233,49 +235,67 @@ def test_parameters_are_set_read_and_deleted(tmp_path: Path) -> None:
         backend.close()
 
 
-def test_a_received_dead_letter_is_hidden_until_deleted_or_its_visibility_lapses(tmp_path: Path) -> None:
+@dataclass
+class ClockedDeadLetters:
+    db: Database
+    letters: SqliteDeadLetters
+    now: list[float]  # the queue's clock, epoch seconds: tests move it
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> Iterator[ClockedDeadLetters]:
     db = Database(tmp_path / "data")
     now = [1000.0]
-    letters = SqliteDeadLetters(db, visibility_timeout=30, clock=lambda: now[0])
     try:
-        letters.send({"event": "e-1"})
-        letters.send({"event": "e-2"})
-        first = list(letters.receive(1))
-        assert [letter.body for letter in first] == [{"event": "e-1"}]
-        assert [letter.body for letter in letters.receive(10)] == [{"event": "e-2"}]
-        assert list(letters.receive(10)) == []
-        now[0] += 31
-        again = list(letters.receive(10))
-        assert [letter.body for letter in again] == [{"event": "e-1"}, {"event": "e-2"}]
-        letters.delete(first[0])  # a stale receipt: the letter was received again since
-        now[0] += 31
-        assert len(list(letters.receive(10))) == 2
-        for letter in again:
-            letters.delete(letter)
-        now[0] += 31
-        assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}, {"event": "e-2"}]
+        yield ClockedDeadLetters(db, SqliteDeadLetters(db, visibility_timeout=30, clock=lambda: now[0]), now)
     finally:
         db.close()
 
 
-def test_dead_letters_expire_after_the_retention_sqs_gives_them(tmp_path: Path) -> None:
+def test_a_received_dead_letter_is_hidden_until_deleted_or_its_visibility_lapses(queue: ClockedDeadLetters) -> None:
+    letters, now = queue.letters, queue.now
+    letters.send({"event": "e-1"})
+    letters.send({"event": "e-2"})
+    first = list(letters.receive(1))
+    assert [letter.body for letter in first] == [{"event": "e-1"}]
+    assert [letter.body for letter in letters.receive(10)] == [{"event": "e-2"}]
+    assert list(letters.receive(10)) == []
+    now[0] += 31
+    again = list(letters.receive(10))
+    assert [letter.body for letter in again] == [{"event": "e-1"}, {"event": "e-2"}]
+    letters.delete(first[0])  # a stale receipt: the letter was received again since
+    now[0] += 31
+    assert len(list(letters.receive(10))) == 2
+    for letter in again:
+        letters.delete(letter)
+    now[0] += 31
+    assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}, {"event": "e-2"}]
+
+
+def test_a_clock_set_back_hides_a_received_dead_letter_no_longer_than_its_visibility(queue: ClockedDeadLetters) -> None:
+    """The machine's clock corrected an hour back: a letter received just before is back 30 s later, not an hour."""
+    letters, now = queue.letters, queue.now
+    letters.send({"event": "e-1"})
+    assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}]
+    now[0] -= 3600
+    assert list(letters.receive(10)) == []  # still hidden: it was received a moment ago
+    now[0] += 31
+    assert [letter.body for letter in letters.receive(10)] == [{"event": "e-1"}]
+
+
+def test_dead_letters_expire_after_the_retention_sqs_gives_them(queue: ClockedDeadLetters) -> None:
     """The template's dead-letter queues keep a letter 14 days; the embedded queue must not grow forever."""
-    db = Database(tmp_path / "data")
-    now = [1000.0]
-    letters = SqliteDeadLetters(db, clock=lambda: now[0])
-    try:
-        letters.send({"event": "old"})
-        now[0] += 14 * 86400 - 1
-        letters.send({"event": "recent"})
-        assert [letter.body for letter in letters.receive(10)] == [{"event": "old"}, {"event": "recent"}]
-        now[0] += 2  # the first letter is now older than 14 days
-        letters.send({"event": "new"})
-        with db.read() as connection:
-            stored = [json.loads(body) for (body,) in connection.execute("SELECT body FROM dead_letters ORDER BY id")]
-        assert stored == [{"event": "recent"}, {"event": "new"}]
-        assert [letter.body for letter in letters.receive(10)] == [{"event": "new"}]  # "recent" is still hidden
-    finally:
-        db.close()
+    letters, now = queue.letters, queue.now
+    letters.send({"event": "old"})
+    now[0] += 14 * 86400 - 1
+    letters.send({"event": "recent"})
+    assert [letter.body for letter in letters.receive(10)] == [{"event": "old"}, {"event": "recent"}]
+    now[0] += 2  # the first letter is now older than 14 days
+    letters.send({"event": "new"})
+    with queue.db.read() as connection:
+        stored = [json.loads(body) for (body,) in connection.execute("SELECT body FROM dead_letters ORDER BY id")]
+    assert stored == [{"event": "recent"}, {"event": "new"}]
+    assert [letter.body for letter in letters.receive(10)] == [{"event": "new"}]  # "recent" is still hidden
 
 
 def test_dead_letters_kept_before_they_could_expire_are_kept_for_the_retention_from_the_upgrade(

@@ -77,3 +77,16 @@ def test_the_api_takes_no_head(stack: LocalStack) -> None:
     status, headers, _ = _ask(stack, "HEAD", "/v1/health")
 
     assert status == 405 and headers["allow"] == "GET"
+
+
+def test_head_of_the_one_time_sign_in_link_leaves_it_to_the_browser(stack: LocalStack) -> None:
+    """A link checker's HEAD (or `curl -I`) hears where the link leads, but signs nobody in and spends nothing."""
+    link = stack.sign_in_link("alice")
+
+    status, headers, body = _ask(stack, "HEAD", link)
+    assert (status, headers["location"], body) == (303, links.UI_PREFIX, b"")
+    assert "set-cookie" not in headers
+
+    status, headers, _ = _ask(stack, "GET", link)
+    assert status == 303 and headers["set-cookie"].startswith("__Host-modelyard-session=")
+    assert _ask(stack, "HEAD", link)[0] == 400  # spent by the browser

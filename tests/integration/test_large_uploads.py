@@ -183,3 +183,69 @@ def test_a_redrive_of_an_already_settled_version_changes_nothing_and_empties_the
     assert _left_in(large, queue_url) == 0
     after = large.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
     assert len(after) == len(events)
+
+
+def _verifying_letter(registry: Registry, number: int) -> dict[str, Any]:
+    """A letter as Lambda's on-failure destination writes it, for version `number`'s verification."""
+    events = registry.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    created = next(e for e in events if e.get("version") == number)
+    verifying = {**created, "type": "model.version.verifying"}
+    return {"requestPayload": {"source": "modelyard", "detail-type": verifying["type"], "detail": verifying}}
+
+
+def test_a_letter_that_is_no_json_object_stays_and_the_redrive_settles_the_others(large: Registry) -> None:
+    """Anyone with the queue's permissions can send it text: that letter is left for a person, the rest are read."""
+    from modelyard_server.handlers.verification_redrive import main as redrive
+
+    number = large.register("fraud", b"small weights")["version"]
+    queue_url = _verification_dead_letters(large, _verifying_letter(large, number))
+    sqs = large.admin.client("sqs")
+    for text in ("not json {", "[1, 2]"):
+        sqs.send_message(QueueUrl=queue_url, MessageBody=text)
+
+    with large.principals.acting_as(HARNESS):
+        assert redrive(["--queue-url", queue_url]) == 1
+
+    assert _left_in(large, queue_url) == 2
+
+
+def test_a_letter_whose_version_was_archived_since_counts_as_settled(
+    large: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The verification ended (ready), then the version was archived: the letter goes and the redrive says so."""
+    from modelyard_server.handlers.verification_redrive import main as redrive
+
+    number = large.register("fraud", b"small weights")["version"]
+    archived = large.call("POST", f"/v1/models/fraud/versions/{number}/archive", body={"reason": "leaks labels"})
+    assert archived.status == 200, archived
+    queue_url = _verification_dead_letters(large, _verifying_letter(large, number))
+
+    with large.principals.acting_as(HARNESS):
+        assert redrive(["--queue-url", queue_url]) == 0
+
+    assert _left_in(large, queue_url) == 0
+    assert "1 of 1 settled" in capsys.readouterr().out
+
+
+def test_a_letter_that_fails_again_is_tried_once_a_run_even_when_it_is_back_in_the_queue_meanwhile(
+    large: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A verification can outlast the queue's visibility timeout (30 s), so a failed letter is back before the run
+    ends: the run tries it once, not once a receive until --limit (each try may hash gigabytes)."""
+    from modelyard_server.handlers.verification_redrive import main as redrive
+
+    number, completion = _upload_in_parts(large, b"g" * (6 * 1024 * 1024))
+    assert large.call("POST", f"/v1/models/fraud/versions/{number}/complete", body=completion).status == 202
+    events = large.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    verifying = next(e for e in events if e["type"] == "model.version.verifying")
+    broken = {**verifying, "detail": {"blob_version": "another", "size": "not a size"}}  # fails every time
+    queue_url = _verification_dead_letters(large, {"requestPayload": {"detail": broken}})
+    large.admin.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "0"})
+
+    with large.principals.acting_as(HARNESS):
+        assert redrive(["--queue-url", queue_url, "--limit", "5"]) == 1
+
+    printed = capsys.readouterr().out
+    assert printed.count("failed") == 1 and "0 of 1 settled" in printed
+    assert _left_in(large, queue_url) == 1
+    assert large.call("GET", f"/v1/models/fraud/versions/{number}").body["status"] == "verifying"

@@ -156,6 +156,19 @@ def test_a_models_trail_pages_back_to_older_changes_newest_first(api: EmbeddedAp
     assert shown[0] == "model.version.ready v2" and shown[-1] == "model.created"
 
 
+def test_a_page_back_past_the_first_change_does_not_say_nothing_happened(api: EmbeddedApi) -> None:
+    """An old bookmark or a hand-made before= can page back past the oldest change: the model still has a trail."""
+    owner = api.workflow(OWNER)
+    api.ok("POST", "/v1/models", owner, body={"name": "fraud"})
+    [created] = api.ok("GET", "/v1/models/fraud/events", owner)["items"]
+
+    page = read_page(page_call(_pat(api), "GET", "/ui/models/fraud/events", query={"before": created["id"]}))
+
+    assert "Nothing has happened to this model yet" not in page.shown
+    assert "No older changes" in page.shown
+    assert page.link_to("/ui/models/fraud/events") == "The latest changes"
+
+
 @pytest.mark.parametrize(
     ("query", "status"),
     [

@@ -15,8 +15,9 @@ import pytest
 
 from modelyard_local.github import LocalGitHub
 from modelyard_local.issuer import LocalIssuer
+from modelyard_server.handlers.api import lambda_handler
 from modelyard_server.ui import links
-from tests.support.api_events import ApiResponse
+from tests.support.api_events import ApiResponse, http_event, invoke
 from tests.support.embedded_api import EmbeddedApi, embedded_api, github_settings
 from tests.support.page_calls import page_call
 
@@ -86,3 +87,14 @@ def test_the_api_takes_no_head(api: EmbeddedApi) -> None:
     answer = api.call("HEAD", "/v1/models/fraud", api.workflow(OWNER))
 
     assert answer.status == 405 and answer.headers["Allow"] == "GET, PATCH"
+
+
+def test_a_head_refused_before_routing_answers_as_its_get_without_the_body(api: EmbeddedApi) -> None:
+    """A HEAD carrying a body the pages do not take is refused as its GET is, and that answer has no body either."""
+    sent = {"accept": "text/html", "content-type": "text/plain"}
+    get, head = (
+        invoke(lambda_handler, http_event(method, "/ui/", raw_body="x", headers=sent)) for method in ("GET", "HEAD")
+    )
+
+    assert get.status == 415 and get.raw
+    _same_but_the_body(get, head)

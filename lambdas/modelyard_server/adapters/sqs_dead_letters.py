@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 MAX_RECEIVE = 10  # SQS's per-call maximum
+UNREADABLE = "unreadable_body"  # the key holding a letter's text when it is no JSON object
+
+
+def _body(text: str) -> dict[str, Any]:
+    """A letter's JSON object; any other text (anyone allowed to send to the queue can send it) is kept under
+    UNREADABLE, so one such letter does not stop the readers of the others, who leave it for a person."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    return parsed if isinstance(parsed, dict) else {UNREADABLE: text}
 
 
 def _sqs() -> SQSClient:
@@ -41,7 +52,7 @@ class SqsDeadLetters:
                 return
             for message in messages:
                 remaining -= 1
-                yield DeadLetter(json.loads(message.get("Body", "{}")), message.get("ReceiptHandle", ""))
+                yield DeadLetter(_body(message.get("Body", "")), message.get("ReceiptHandle", ""))
 
     def delete(self, letter: DeadLetter) -> None:
         _sqs().delete_message(QueueUrl=self.queue_url, ReceiptHandle=letter.receipt_handle)

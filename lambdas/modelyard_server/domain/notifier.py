@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from modelyard_server.adapters.channels import http, slack, teams, webhook
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.event_record import EventRecord
@@ -155,7 +157,8 @@ def redrive(limit: int = 100, observer: Observer | None = None) -> list[Delivery
     """Replay dead letters to their channels as configured now; what is delivered leaves the queue.
 
     A delivery that fails again stays in the queue (it reappears once its visibility lapses); so does
-    one whose channel is no longer configured, so nothing is dropped by a config change. A whole
+    one whose channel is no longer configured, so nothing is dropped by a config change, and one that holds
+    no event (not even JSON: anyone allowed to send to the queue can), for a person to read. A whole
     event (from Lambda or the bus) is notified afresh: each channel that fails gets its own letter.
     """
     queue = backend().dead_letters
@@ -164,7 +167,12 @@ def redrive(limit: int = 100, observer: Observer | None = None) -> list[Delivery
     config = current_config()
     results: list[Delivery] = []
     for letter in queue.receive(limit):
-        event, name = _letter_contents(letter.body)
+        try:
+            event, name = _letter_contents(letter.body)
+        except (KeyError, TypeError, ValidationError) as unreadable:  # left for a person: nothing says what it was
+            why = f"{type(unreadable).__name__}: {str(unreadable).splitlines()[0][:200]}"
+            results.append(Delivery("(unreadable letter)", "failed", 0, f"left in the queue, unreadable ({why})"))
+            continue
         if name is None:
             results.extend(notify(event, config, observer))
             queue.delete(letter)

@@ -25,8 +25,8 @@ app = configure(APIGatewayHttpResolver(**RESOLVER_OPTIONS))
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     refused = lambda_body_problem(event, get_settings().max_body_bytes)
-    if refused is not None:
-        return refused
+    if refused is not None:  # a page's HEAD is refused as its GET is, without the body
+        return refused if lambda_event_as_get(event) is None else without_body(refused)
     routed = routed_event(event)
     head_as_get = lambda_event_as_get(routed)  # a page's HEAD is its GET without the body
     if head_as_get is not None:

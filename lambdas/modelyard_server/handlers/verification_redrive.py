@@ -4,13 +4,16 @@ A large upload's verification runs in the verifier function; an invocation that 
 unreachable, the function timing out) lands in the verification dead-letter queue (the stack's output
 ``VerificationDeadLetterQueueUrl``) with its version left ``verifying``. This runs the same verification for
 each letter with the operator's AWS credentials and the verifier's settings (``MODELYARD_TABLE``,
-``MODELYARD_BUCKET``); a letter leaves the queue once its version is settled (ready or rejected) or gone.
-Exit status 1 when a letter is still there.
+``MODELYARD_BUCKET``); a letter leaves the queue once its version is settled (ready or rejected, or no longer
+verifying for another reason: archived since) or gone. A letter that is no verification (not even JSON) stays.
+A letter that fails is tried once a run, even if it is back in the queue before the run ends. Exit status 1
+when a letter is still there.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from modelyard_server import bootstrap
 from modelyard_server.adapters.sqs_dead_letters import SqsDeadLetters
 from modelyard_server.domain import verification
 from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.ports.records import DeadLetter
 
 QUEUE_VARIABLE = "MODELYARD_VERIFY_DLQ_URL"
 
@@ -29,12 +33,13 @@ QUEUE_VARIABLE = "MODELYARD_VERIFY_DLQ_URL"
 @dataclass(frozen=True)
 class Outcome:
     letter: str  # what the letter was about: "model vN", or why it could not be read
-    status: str  # ready, rejected, gone, failed, unreadable
+    status: str  # the version's status now (its verification over), gone, failed, unreadable
     reason: str | None = None
 
     @property
     def settled(self) -> bool:
-        return self.status in ("ready", "rejected", "gone")
+        # a version no longer verifying is settled, whatever happened to it since (archived, deprecated)
+        return self.status not in ("failed", "unreadable")
 
 
 def _trigger(body: dict[str, Any]) -> EventRecord:
@@ -51,25 +56,35 @@ def _trigger(body: dict[str, Any]) -> EventRecord:
 def redrive(queue: SqsDeadLetters, limit: int) -> list[Outcome]:
     """Verify each letter's version again; settled letters leave the queue, the others stay (visible again later)."""
     outcomes: list[Outcome] = []
+    unsettled: set[str] = set()  # the letters this run could not settle
     for letter in queue.receive(limit):
-        try:
-            trigger = _trigger(letter.body)
-        except (ValueError, ValidationError) as error:
-            outcomes.append(Outcome("a letter", "unreadable", str(error).splitlines()[0][:200]))
-            continue  # left for a person to read: nothing here knows what it was
-        subject = f"{trigger.model} v{trigger.version}"
-        try:
-            version = verification.settle(trigger)
-        except Exception as error:  # whatever failed the verifier may fail here too: report it, keep the letter
-            outcomes.append(Outcome(subject, "failed", f"{type(error).__name__}: {str(error)[:200]}"))
+        # a verification may outlast the queue's visibility timeout: a letter that failed comes back during the
+        # run, and trying it again (hashing gigabytes again) until `limit` would tell the operator nothing new
+        seen = json.dumps(letter.body, sort_keys=True)
+        if seen in unsettled:
             continue
-        status = "gone" if version is None else version.status
-        if status == "verifying":  # settle() leaves a version verifying only if its write lost a race: retry later
-            outcomes.append(Outcome(subject, "failed", "still verifying; run again"))
-            continue
-        outcomes.append(Outcome(subject, status, version.status_reason if version is not None else None))
-        queue.delete(letter)
+        outcomes.append(_settled(queue, letter))
+        if not outcomes[-1].settled:
+            unsettled.add(seen)
     return outcomes
+
+
+def _settled(queue: SqsDeadLetters, letter: DeadLetter) -> Outcome:
+    """Verify a letter's version again; the letter leaves the queue once the version is settled."""
+    try:
+        trigger = _trigger(letter.body)
+    except (ValueError, ValidationError) as error:  # left for a person to read: nothing here knows what it was
+        return Outcome("a letter", "unreadable", str(error).splitlines()[0][:200])
+    subject = f"{trigger.model} v{trigger.version}"
+    try:
+        version = verification.settle(trigger)
+    except Exception as error:  # whatever failed the verifier may fail here too: report it, keep the letter
+        return Outcome(subject, "failed", f"{type(error).__name__}: {str(error)[:200]}")
+    status = "gone" if version is None else version.status
+    if status == "verifying":  # settle() leaves a version verifying only if its write lost a race: retry later
+        return Outcome(subject, "failed", "still verifying; run again")
+    queue.delete(letter)
+    return Outcome(subject, status, version.status_reason if version is not None else None)
 
 
 def main(argv: list[str] | None = None) -> int:

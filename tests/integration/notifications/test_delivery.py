@@ -207,6 +207,32 @@ def test_redrive_replays_whole_events_from_lambda_and_bus_dead_letters(chatops: 
     assert [r.headers["webhook-id"] for r in chatops.hook.received] == [promoted[0]["id"], promoted[1]["id"]]
 
 
+def test_redrive_leaves_a_letter_it_cannot_read_and_replays_the_others(chatops: ChatOps) -> None:
+    """Anyone allowed to send to the queue can send it text: that letter stays for a person, the rest go out."""
+    from modelyard_server.handlers.redrive import main as redrive
+
+    assert chatops.configure().status == 200
+    _two_versions_with_v1_in_production(chatops)
+    events = chatops.registry.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    promoted = next(e for e in events if e["type"] == "model.version.promoted")
+    for text in ("not json {", "[1, 2]", json.dumps({"requestPayload": {"no": "detail"}})):
+        chatops.sqs.send_message(QueueUrl=chatops.queue_url, MessageBody=text)
+    bus_event = {"source": "modelyard", "detail-type": "model.version.promoted", "detail": promoted}
+    chatops.sqs.send_message(QueueUrl=chatops.queue_url, MessageBody=json.dumps(bus_event))
+
+    with chatops.registry.principals.acting_as(HARNESS):
+        assert redrive(["--limit", "10"]) == 1
+
+    counts = chatops.sqs.get_queue_attributes(
+        QueueUrl=chatops.queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert sum(int(count) for count in counts.values()) == 3
+    assert [r.json()["blocks"][0]["text"]["text"] for r in chatops.slack.received] == [
+        "fraud v1 promoted to production"
+    ]
+
+
 def test_the_documented_receiver_snippet_verifies_our_deliveries_and_the_spec_vector() -> None:
     from pathlib import Path
 

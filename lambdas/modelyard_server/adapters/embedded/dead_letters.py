@@ -57,6 +57,11 @@ class SqliteDeadLetters:
         now = self._clock()
         with self._db.write() as connection:
             connection.execute("DELETE FROM dead_letters WHERE sent_at < ?", (now - self._retention,))
+            # hidden further ahead than a receipt hides a letter: the clock was set back since; hide it no longer
+            hidden_until = now + self._visibility
+            connection.execute(
+                "UPDATE dead_letters SET visible_at = ? WHERE visible_at > ?", (hidden_until, hidden_until)
+            )
             rows = connection.execute(
                 "SELECT id, body FROM dead_letters WHERE visible_at <= ? ORDER BY id LIMIT ?", (now, limit)
             ).fetchall()
