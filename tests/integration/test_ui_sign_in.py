@@ -160,3 +160,19 @@ def test_the_sign_in_link_carries_the_page_to_return_to(registry: Registry, web_
     page = read_page(_get(registry, "/ui/sign-in", query={"next": "/ui/models/fraud"}))
 
     assert page.link_to("/ui/sign-in/github?next=%2Fui%2Fmodels%2Ffraud") == "Sign in with GitHub"
+
+
+def test_a_head_of_the_callback_uses_up_no_code(registry: Registry, web_flow: LocalGitHub) -> None:
+    """A link checker or prefetcher sending HEAD must not spend GitHub's one-time code (HEAD is no GET here)."""
+    web_flow.people.sign_in_browser("octocat")
+    authorize, pending = _start(registry)
+    back = _github_answers(authorize)
+    path = urllib.parse.urlsplit(back).path
+    cookie = [f"{SIGN_IN_COOKIE}={pending}"]
+
+    head = registry.call("HEAD", path, token=None, cookies=cookie, query=_query(back))
+    browser = _get(registry, path, {SIGN_IN_COOKIE: pending}, query=_query(back))
+
+    assert head.status == 405 and head.headers["Allow"] == "GET" and not head.cookies
+    assert browser.status == 303, browser
+    assert "__Host-modelyard-session" in set_cookies(browser.cookies)

@@ -40,3 +40,15 @@ def test_a_namespaced_path_is_quoted_back_as_it_was_sent(registry: Registry, met
     answer = registry.call(method, path, body={} if method == "PATCH" else None)
     assert answer.status in (404, 405), answer
     assert f"{path} " in answer.body["detail"], answer.body["detail"]
+
+
+def test_a_wrong_method_with_a_query_is_still_405_not_an_unknown_parameter(registry: Registry) -> None:
+    """The query cannot be checked against a route that does not exist: the method is what is wrong."""
+    answer = registry.call("DELETE", "/v1/models", query={"limit": "5"})
+    assert answer.status == 405, answer
+    assert answer.headers["Allow"] == "GET, POST"
+
+
+def test_an_unknown_path_with_a_query_is_still_404(registry: Registry) -> None:
+    answer = registry.call("GET", "/v1/nothing-here", query={"limit": "5"})
+    assert answer.status == 404 and answer.body["type"].endswith("no-such-route"), answer

@@ -14,11 +14,15 @@ from typing import Any
 from modelyard_server.handlers.model_paths import stage_prefix
 
 PAGES = "/ui"
+# GETs that act, not only show: GitHub's return to the registry spends its one-time code (and signs the browser in).
+# A HEAD there (a prefetcher, a link checker) is a 405, so it cannot use up a code or be handed a session.
+ACTING_GETS = frozenset({"/ui/sign-in/callback"})
 
 
 def answered_as_get(method: str, path: str) -> bool:
     """Whether a request is a HEAD of a page (or of the pages' stylesheet)."""
-    return method.upper() == "HEAD" and (path == PAGES or path.startswith(PAGES + "/"))
+    is_page = path == PAGES or path.startswith(PAGES + "/")
+    return method.upper() == "HEAD" and is_page and path.rstrip("/") not in ACTING_GETS
 
 
 def lambda_event_as_get(event: dict[str, Any]) -> dict[str, Any] | None:

@@ -100,9 +100,16 @@ def query_parameter_schemas(app: ApiGatewayResolver) -> dict[Operation, dict[str
     return schemas
 
 
+def _declared_route(app: ApiGatewayResolver) -> Route | None:
+    """The route the request reached, if the API declares it: a request no route takes reaches powertools'
+    stand-in route for "not found", whose 404 or 405 says what is wrong before any query could."""
+    route: Route | None = app.context.get("_route")
+    return route if route is not None and any(route is declared for declared in routes_of(app)) else None
+
+
 def unknown_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
     """The 400 for a request naming query parameters its route does not declare; None when it names none."""
-    route: Route | None = app.context.get("_route")
+    route = _declared_route(app)
     given = app.current_event.query_string_parameters or {}
     if route is None or not given:
         return None
@@ -124,7 +131,7 @@ def unknown_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] |
 
 def repeated_query_parameters_problem(app: ApiGatewayResolver) -> Response[str] | None:
     """The 400 for a single-valued query parameter given more than once; None when there is none."""
-    route: Route | None = app.context.get("_route")
+    route = _declared_route(app)
     if route is None:
         return None
     repeated = sorted(_given_more_than_once(app) - set(repeatable_query_parameters(route)))
