@@ -27,7 +27,7 @@ from modelyard.errors import ClientError, RegistryError
 from modelyard.mlflow_source import MlflowModel, MlflowRegistry, MlflowVersion
 
 MODEL_TAG, VERSION_TAG, RUN_TAG = "mlflow.model", "mlflow.version", "mlflow.run_id"
-_TAG_KEY = re.compile(r"[A-Za-z0-9_.:/=+@-]{1,128}")
+_TAG_KEY = re.compile(r"[A-Za-z0-9_.:/+@-]{1,128}")  # the registry's TAG_KEY_PATTERN (domain/record_fields.py)
 _POINTER = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 MAX_TAGS, MAX_TAG_VALUE, MAX_DESCRIPTION, MAX_PARAM_VALUE = 50, 256, 2000, 1024
 STAGES = {"Staging": "staging", "Production": "production"}

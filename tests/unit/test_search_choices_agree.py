@@ -29,3 +29,10 @@ def test_the_cli_registers_every_format_the_server_takes(fmt: str) -> None:
 @pytest.mark.parametrize("status", get_args(VersionStatus))
 def test_the_sdk_searches_by_every_status_the_server_records(status: str) -> None:
     assert VersionFilters(status=status).query()["status"] == status
+
+
+def test_the_mlflow_import_keeps_exactly_the_tag_keys_the_server_takes() -> None:
+    from modelyard.mlflow_import import _TAG_KEY
+    from modelyard_server.domain.record_fields import TAG_KEY_PATTERN
+
+    assert f"^{_TAG_KEY.pattern}$" == TAG_KEY_PATTERN

@@ -41,7 +41,9 @@ ModelName = Annotated[
 ]
 
 
-TagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/=+@-]{1,128}$")]
+# No "=": a tag filter is written `key=value`, and a key holding "=" could never be searched for.
+TAG_KEY_PATTERN = r"^[A-Za-z0-9_.:/+@-]{1,128}$"
+TagKey = Annotated[str, StringConstraints(pattern=TAG_KEY_PATTERN)]
 
 
 TagValue = Annotated[str, StringConstraints(max_length=256)]
