@@ -52,7 +52,7 @@ class Client(
         token: str | TokenSource | None = None,
         *,
         retry: RetryPolicy | None = None,
-        upload_workers: int = 4,
+        upload_workers: int | None = None,
         progress: bool | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:

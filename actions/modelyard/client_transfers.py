@@ -26,7 +26,7 @@ MAX_IDEMPOTENCY_KEY = 128
 
 class _Registry(Protocol):
     _env: Mapping[str, str]
-    upload_workers: int
+    upload_workers: int | None
     progress: bool | None
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any: ...
