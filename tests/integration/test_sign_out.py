@@ -9,9 +9,12 @@ from typing import Any
 import jwt
 
 from modelyard_local.github_people import GitHubPeople
+from tests.integration import test_sessions
 from tests.integration.conftest import Registry
-from tests.integration.test_sessions import _session, people  # noqa: F401 (`people` is a fixture used below)
+from tests.integration.test_sessions import _session
 from tests.support.page_calls import csrf_of, page_call, set_cookies
+
+people = test_sessions.people  # sign-in configured as the template configures it (a fixture)
 
 
 def _whoami(registry: Registry, token: str) -> Any:
@@ -74,9 +77,7 @@ def test_a_sign_out_in_another_container_reaches_a_warm_one(registry: Registry, 
     assert _whoami(registry, token).status == 401
 
 
-def test_signing_out_in_the_browser_ends_the_session_for_the_api_too(
-    registry: Registry, people: GitHubPeople
-) -> None:
+def test_signing_out_in_the_browser_ends_the_session_for_the_api_too(registry: Registry, people: GitHubPeople) -> None:
     token = _session(registry, people)["token"]
     csrf = csrf_of(token)
 
