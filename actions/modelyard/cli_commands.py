@@ -226,10 +226,22 @@ def cmd_login(args: argparse.Namespace) -> Output:
 
 
 def cmd_logout(args: argparse.Namespace) -> Output:
-    from modelyard.login import logout
+    from datetime import UTC, datetime
 
-    gone = logout(_registry_url(args))
-    return {"signed_out": gone}, "signed out" if gone else "not signed in"
+    from modelyard.logout import logout
+
+    result = logout(_registry_url(args))
+    data = {"signed_out": result.forgotten, "session_ended": result.ended, "problem": result.problem}
+    if not result.forgotten:
+        return data, "not signed in"
+    if result.ended:
+        return data, "signed out"
+    until = datetime.fromtimestamp(result.expires_at or 0, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(
+        f"warning: {result.problem}; the session was forgotten here, but a copy of its token stays valid until {until}",
+        file=sys.stderr,
+    )
+    return data, "signed out on this machine only"
 
 
 def cmd_whoami(args: argparse.Namespace) -> Output:

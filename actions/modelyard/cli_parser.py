@@ -365,7 +365,7 @@ def _add_import_commands(command: Command) -> None:
 
 def _add_session_commands(command: Command) -> None:
     command("login", c.cmd_login, "sign in with GitHub (device flow); the session is kept in ~/.config/modelyard")
-    command("logout", c.cmd_logout, "forget this machine's session for the registry")
+    command("logout", c.cmd_logout, "end this machine's session on the registry, then forget it here")
     command(
         "whoami", c.cmd_whoami, "who the registry takes you for: a person (login, teams) or a workflow, and your roles"
     )

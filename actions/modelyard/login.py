@@ -173,11 +173,6 @@ def login(
     return session
 
 
-def logout(registry_url: str, *, store: SessionStore | None = None, env: Mapping[str, str] | None = None) -> bool:
-    """Forget this machine's session for `registry_url` (True when there was one)."""
-    return (store or SessionStore.from_env(env)).delete(registry_url)
-
-
 def print_instructions(code: DeviceCode) -> None:
     print(f"First copy your one-time code: {code.user_code}")
     print(f"Then open {code.verification_uri} in a browser and enter it.")

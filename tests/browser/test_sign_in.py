@@ -62,6 +62,8 @@ def test_signing_out_ends_the_session_and_back_shows_no_page_of_it(page: Page, r
     signed_in_locally(page, registry, ADMIN.login)
     page.get_by_role("link", name="Audit", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Governance audit trail")
+    session = [cookie for cookie in page.context.cookies() if cookie["name"] == "__Host-modelyard-session"]
+    assert len(session) == 1
 
     page.get_by_role("button", name="Sign out").click()
 
@@ -71,3 +73,7 @@ def test_signing_out_ends_the_session_and_back_shows_no_page_of_it(page: Page, r
     expect(signed_in_as(page)).to_have_count(0)
     page.goto("/ui/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.context.add_cookies(session)  # the cookie as it was before signing out (copied, or another tab's)
+    page.goto("/ui/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")  # the registry ended that session
+    expect(signed_in_as(page)).to_have_count(0)

@@ -1,5 +1,5 @@
 """A person signs in end to end: the device flow against the GitHub stand-in, the embedded registry's
-session, the session file, renewal with GitHub before expiry, logout.
+session, the session file, renewal with GitHub before expiry, logout (the registry ends the session).
 
 The person's side of GitHub (entering the code, pressing Authorize or Cancel) is played over the
 stand-in's loopback `/_local/device/*` routes while the client polls; the client's sleeps are
@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from modelyard import Client
-from modelyard.errors import ClientError
-from modelyard.login import DeviceCode, SignInFailed, login, logout
+from modelyard.errors import ClientError, RegistryError
+from modelyard.login import DeviceCode, SignInFailed, login
+from modelyard.logout import logout
 from modelyard.sessions import SessionStore, SessionToken, SignInRefused
 from modelyard.transport import USER_AGENT
 from modelyard_local.stack import LocalStack
@@ -156,13 +157,30 @@ def test_logout_forgets_the_session_of_that_registry_only(stack: LocalStack, sto
     other = store.get(stack.api_url)
     assert other is not None
     store.put(other.__class__(**{**other.__dict__, "registry_url": "https://registry.example.com"}))
-    assert logout(stack.api_url + "/", store=store)
+    assert logout(stack.api_url + "/", store=store).forgotten
     assert store.get(stack.api_url) is None
     assert store.get("https://registry.example.com") is not None
-    assert not logout(stack.api_url, store=store)
+    assert not logout(stack.api_url, store=store).forgotten
     env = {"MODELYARD_CONFIG_DIR": str(store.path.parent), "HOME": str(store.path.parent)}
     with pytest.raises(ClientError, match="modelyard login"):
         Client(stack.api_url, env=env).whoami()
+
+
+def test_logout_ends_the_session_on_the_registry_for_every_copy_of_its_token(
+    stack: LocalStack, store: SessionStore
+) -> None:
+    _signed_in(stack, store, "frank")
+    session = store.get(stack.api_url)
+    assert session is not None
+    copied = Client(stack.api_url, session.session_token)  # a copy of the session file, read off this laptop
+    assert copied.whoami()["login"] == "frank"
+
+    result = logout(stack.api_url, store=store)
+
+    assert (result.forgotten, result.ended, result.problem) == (True, True, None)
+    with pytest.raises(RegistryError) as refused:
+        copied.whoami()
+    assert refused.value.status == 401 and "signed out" in refused.value.detail
 
 
 def test_a_persons_change_is_recorded_as_theirs_and_through_which_client(
@@ -221,5 +239,9 @@ def test_cli_login_whoami_logout(stack: LocalStack, tmp_path: Path) -> None:
     me = modelyard("whoami", "--json")
     assert me.returncode == 0, me.stderr
     assert (json.loads(me.stdout)["login"], json.loads(me.stdout)["teams"]) == ("dana", ["acme/risk"])
+    session = SessionStore(tmp_path / "config").get(stack.api_url)
+    assert session is not None
     assert modelyard("logout").stdout.strip() == "signed out"
     assert modelyard("whoami").returncode != 0  # no session, no token: nothing to sign requests with
+    copied = modelyard("whoami", "--token", session.session_token)
+    assert copied.returncode == 1 and "signed out" in copied.stderr  # the registry ended it: no copy works

@@ -151,6 +151,11 @@ NO_CALLER = {
     ("POST", "/v1/sessions"): "a GitHub user token in the body, exchanged for a session",
     ("POST", "/v1/github/webhook"): "GitHub's HMAC signature of the delivery",
 }
+# Write routes that act on the caller's own session, not on the registry: no role is needed, and none of the
+# workflows above has a session to act on (tests/integration/test_sign_out.py holds who may).
+OWN_SESSION = {
+    ("DELETE", "/v1/sessions/current"): "signs out the session the request is made with",
+}
 # The web pages' forms carry a session cookie, not a bearer token. Each acts through the domain function of
 # the API route it names (None: it changes nothing in the registry), so who may is that row's; the pages'
 # own refusals are held by tests/integration/test_ui_incidents.py.
@@ -171,7 +176,7 @@ def _write_routes() -> dict[tuple[str, str], Any]:
 def test_every_write_route_has_a_row() -> None:
     routes = _write_routes()
     rows = {(r.method, r.route) for r in ROWS}
-    covered = rows | set(NO_CALLER) | set(PAGE_FORMS)
+    covered = rows | set(NO_CALLER) | set(OWN_SESSION) | set(PAGE_FORMS)
     assert set(routes) == covered, "a write route needs its row in the access table (or a reason to need no token)"
     acting_as = {api for api in PAGE_FORMS.values() if api is not None}
     assert acting_as <= rows, "a page's form acts as an API route of the table"

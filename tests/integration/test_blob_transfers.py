@@ -52,6 +52,7 @@ def install_blobs(blobs: object) -> None:
         parameters=unused,
         dead_letters=None,
         namespaces=unused,
+        sessions=unused,
     )
     ports.set_builder(lambda: backend)
 

@@ -17,7 +17,11 @@ from typing import Any
 
 import pytest
 
+from modelyard_local.github_people import GitHubPeople
+from tests.integration import conftest as integration_harness
+from tests.integration import test_sessions
 from tests.integration.conftest import Registry
+from tests.integration.test_sessions import _session
 from tests.perf.dynamo_counting import DynamoCalls, count_dynamodb_calls
 from tests.perf.tables import format_table
 from tests.support.api_events import ApiResponse
@@ -183,3 +187,41 @@ def test_a_governance_trail_page_is_one_query_however_long_the_trail(
         assert (answer.status, actions) == (200, ["Query"])
         rows.append((f"policy history page (trail of {changes})", _summary(actions)))
     print(format_table("DynamoDB round trips per governance call", ("operation", "DynamoDB actions"), rows))
+
+
+people = test_sessions.people  # sign-in configured as the template configures it (a fixture)
+github = integration_harness.github  # the GitHub stand-in the sign-in asks (a fixture)
+
+
+def test_a_session_token_costs_one_read_more_than_a_workflow_token(
+    registry: Registry, dynamo_calls: DynamoCalls, people: GitHubPeople
+) -> None:
+    """The sign-out check (domain/sign_out.py): one GetItem per request made with a person's session, none for a
+    workflow's OIDC token; a forged session token is refused before any read."""
+    registry.create_model("bench-person")
+    _register(registry, "bench-person", 1)
+    registry.call("PUT", "/v1/models/bench-person/aliases/champion", body={"version": 1})
+    session = _session(registry, people)["token"]
+    forged = session[:-4] + ("AAAA" if not session.endswith("AAAA") else "BBBB")
+    reads = [
+        ("whoami", "/v1/whoami", {}),
+        ("get model", "/v1/models/bench-person", {}),
+        ("resolve alias", "/v1/resolve", {"query": {"uri": "models:/bench-person@champion"}}),
+        ("list versions", "/v1/models/bench-person/versions", {}),
+    ]
+    rows = []
+    for operation, path, kwargs in reads:
+        counted: dict[str, list[str]] = {}
+        for caller, token in (("workflow", registry.token()), ("person", session)):
+            answer, actions = dynamo_calls.during(
+                lambda p=path, t=token, k=kwargs: registry.call("GET", p, token=t, **k)
+            )
+            assert answer.status == 200, (operation, caller, answer)
+            counted[caller] = actions
+        rows.append((operation, _summary(counted["workflow"]), _summary(counted["person"])))
+        assert Counter(counted["person"]) - Counter(counted["workflow"]) == Counter({"GetItem": 1}), operation
+        assert not Counter(counted["workflow"]) - Counter(counted["person"]), operation
+    answer, actions = dynamo_calls.during(lambda: registry.call("GET", "/v1/whoami", token=forged))
+    assert (answer.status, actions) == (401, [])
+    rows.append(("whoami, forged session token (401)", "n/a", _summary(actions)))
+    print(format_table("DynamoDB round trips by kind of token", ("operation", "workflow token", "session token"), rows))

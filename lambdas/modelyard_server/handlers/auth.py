@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from typing import Any
 
 import jwt
 from aws_lambda_powertools.event_handler import Request
@@ -20,6 +21,7 @@ from modelyard_server.adapters.session_key import configured_session_key
 from modelyard_server.adapters.session_tokens import SessionTokens
 from modelyard_server.domain.errors import Unauthenticated
 from modelyard_server.domain.principal import Principal, require_allowed_owner
+from modelyard_server.domain.sign_out import SIGNED_OUT, signed_out
 from modelyard_server.domain.visibility import require_visible
 from modelyard_server.handlers.named_models import models_named
 from modelyard_server.settings import get_settings
@@ -47,6 +49,18 @@ def _session_tokens() -> SessionTokens | None:
     if key is None:
         return None
     return SessionTokens(key, settings.session_issuer_in_force, settings.session_audience, settings.session_ttl_seconds)
+
+
+def verified_session(tokens: SessionTokens, token: str) -> dict[str, Any]:
+    """The claims of a session token that verifies and was not signed out; TokenRejected otherwise.
+
+    The signature and expiry are checked first, so a forged or expired token costs no storage read; a valid
+    one costs exactly one (the API and the pages alike).
+    """
+    claims = tokens.verify(token)
+    if signed_out(claims):
+        raise TokenRejected(SIGNED_OUT)
+    return claims
 
 
 def forget_sessions() -> None:
@@ -99,7 +113,7 @@ def _verified_principal(request: Request) -> Principal:
         sessions = session_tokens()
         if sessions is None:
             raise TokenRejected("this registry does not sign people in (no session key is configured)")
-        return Principal(sessions.verify(token), kind="person", client=client)
+        return Principal(verified_session(sessions, token), kind="person", client=client)
     principal = Principal(token_verifier().verify(token), client=client)
     require_allowed_owner(principal, settings.allowed_owners)
     return principal

@@ -36,6 +36,11 @@ SUCCESS_STATUSES: dict[Operation, tuple[int, ...]] = {
     ("post", "/v1/roles"): (201, 200),  # 200: the grant existed already
     # 202: large bytes are hashed by the verifier; the version is `verifying` until it is ready or rejected
     ("post", "/v1/models/{name}/versions/{version}/complete"): (200, 202),
+    ("delete", "/v1/sessions/current"): (204,),
+}
+# Successes that answer no body.
+NO_CONTENT: dict[Operation, str] = {
+    ("delete", "/v1/sessions/current"): "Signed out: the session token is refused from now on (no body)",
 }
 # Operations that ask GitHub (approvals, the protection rule's answer): 502 when it cannot be reached.
 ASKS_GITHUB: frozenset[Operation] = frozenset(
@@ -168,6 +173,8 @@ def _responses(operation: Operation, spec: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status in SUCCESS_STATUSES.get(operation, (200,)):
         responses[str(status)] = copy.deepcopy(success)
+    if operation in NO_CONTENT:
+        responses["204"] = {"description": NO_CONTENT[operation]}
     if operation in CONDITIONAL_GETS:
         responses["200"]["headers"] = {"ETag": ETAG_HEADER}
         responses["304"] = NOT_MODIFIED

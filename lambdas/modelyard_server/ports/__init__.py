@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the protocols only type the fields: an entry point's import
         ReviewStore,
         RoleGrants,
         SecurityLog,
+        SessionRevocations,
         VersionStore,
     )
 
@@ -49,6 +50,7 @@ class Backend:
     parameters: Parameters
     dead_letters: DeadLetters | None  # None: failed notifications are not kept (no queue configured)
     namespaces: NamespaceStore
+    sessions: SessionRevocations  # people's sessions signed out before they expired
     close: Callable[[], None] = lambda: None
 
 

@@ -291,6 +291,22 @@ class SecurityLog(Protocol):
         """Newest first."""
 
 
+class SessionRevocations(Protocol):
+    """People's sessions that were signed out before they expired, by their token's id (`jti`).
+
+    A revocation is kept until `until`, when the session's token is refused anyway (expired): the store stays
+    as small as the sessions that are both signed out and not yet expired. Every request made with a session
+    token asks `session_revoked`, so it is one storage read and never answered from memory: a sign-out in one
+    process (a Lambda container) holds in every other at once.
+    """
+
+    def revoke_session(self, session_id: str, until: int) -> None:
+        """Refuse the session `session_id` from now until `until` (unix seconds); revoking it again is no error."""
+
+    def session_revoked(self, session_id: str) -> bool:
+        """Whether the session was revoked and its revocation has not lapsed: one strongly consistent read."""
+
+
 class BlobStore(Protocol):
     """Content-addressed artifact bytes, moved by clients through expiring URLs the store signs."""
 

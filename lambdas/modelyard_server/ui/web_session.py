@@ -25,7 +25,7 @@ from modelyard_server.adapters.session_tokens import SessionTokens
 from modelyard_server.domain.errors import DomainError, Forbidden
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.visibility import require_visible
-from modelyard_server.handlers.auth import client_of, session_tokens
+from modelyard_server.handlers.auth import client_of, session_tokens, verified_session
 from modelyard_server.handlers.model_paths import NAME_JOINER
 from modelyard_server.handlers.named_models import models_named
 from modelyard_server.ui import links
@@ -100,13 +100,14 @@ def _tokens() -> SessionTokens | None:
 
 
 def viewer(request: Request) -> Principal | None:
-    """The signed-in person, or None: no cookie, an expired or forged one, or no sessions on this registry."""
+    """The signed-in person, or None: no cookie, an expired, signed-out or forged one, or no sessions on this
+    registry."""
     token = cookie_value(request, SESSION_COOKIE)
     tokens = _tokens()
     if token is None or tokens is None:
         return None
     try:
-        claims = tokens.verify(token)
+        claims = verified_session(tokens, token)
     except TokenRejected:
         return None
     return Principal(claims, kind="person", client=client_of(request))

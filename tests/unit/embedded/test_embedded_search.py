@@ -89,6 +89,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
     """What a registry written before search holds: no search columns, tables or indexes."""
     raw = sqlite3.connect(path)
     try:
+        raw.execute("DROP TABLE revoked_sessions")  # schema 8 (signed-out sessions) came after search
         raw.execute("DROP INDEX dead_letters_by_age")  # schema 7 (dead letters expire) came after search
         raw.execute("ALTER TABLE dead_letters DROP COLUMN sent_at")
         raw.execute("DROP TABLE role_grants")  # schema 5 (roles) came after search
@@ -108,7 +109,7 @@ def _downgrade_to_schema_1(path: Path) -> None:
         raw.execute("DROP TABLE reviews")  # schema 3 (review sign-off) comes after search
         raw.execute("PRAGMA user_version = 1")
         raw.commit()
-        assert SCHEMA_VERSION == 7
+        assert SCHEMA_VERSION == 8
     finally:
         raw.close()
 

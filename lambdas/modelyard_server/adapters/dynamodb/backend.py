@@ -13,6 +13,7 @@ from modelyard_server.adapters.dynamodb.reviews import DynamoReviewStore
 from modelyard_server.adapters.dynamodb.roles import DynamoRoleGrants
 from modelyard_server.adapters.dynamodb.search import DynamoSearchStore
 from modelyard_server.adapters.dynamodb.security_log import DynamoSecurityLog
+from modelyard_server.adapters.dynamodb.session_revocations import DynamoSessionRevocations
 from modelyard_server.adapters.dynamodb.versions import DynamoVersionStore
 from modelyard_server.adapters.s3_blobs import S3BlobStore
 from modelyard_server.adapters.sqs_dead_letters import SqsDeadLetters
@@ -39,4 +40,5 @@ def dynamodb_backend(settings: Settings) -> Backend:
         parameters=SsmParameters(),
         dead_letters=SqsDeadLetters(settings.notification_dlq_url) if settings.notification_dlq_url else None,
         namespaces=DynamoNamespaceStore(),
+        sessions=DynamoSessionRevocations(),
     )

@@ -42,7 +42,7 @@ partition / sort key                               item
 The ``#`` prefix sorts a model's own item, its pointers and its policy together, so reading a
 model with its stages and aliases is one Query however many versions and events it has.
 Registry-wide items (policy, notification config, role grants, security log, promotion requests, webhook
-deliveries, sent-markers) have partitions of their own: see the modules that keep them.
+deliveries, sent-markers, revoked sessions) have partitions of their own: see the modules that keep them.
 """
 
 from __future__ import annotations
@@ -219,6 +219,10 @@ class NamespaceItem(RegistryItem, discriminator="namespace"):
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):
     kept = NumberAttribute()
     expires_at = NumberAttribute()
+
+
+class RevokedSessionItem(RegistryItem, discriminator="revoked_session"):
+    expires_at = NumberAttribute()  # the table's TTL attribute: gone once the session's token has expired
 
 
 _transaction_connection: Connection | None = None

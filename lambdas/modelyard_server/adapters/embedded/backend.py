@@ -32,6 +32,7 @@ from modelyard_server.adapters.embedded.reviews import SqliteReviewStore
 from modelyard_server.adapters.embedded.roles import SqliteRoleGrants
 from modelyard_server.adapters.embedded.search import EmbeddedSearch
 from modelyard_server.adapters.embedded.security_log import SqliteSecurityLog
+from modelyard_server.adapters.embedded.session_revocations import SqliteSessionRevocations
 from modelyard_server.adapters.embedded.versions import SqliteVersionStore
 from modelyard_server.domain import clock
 from modelyard_server.settings import Settings
@@ -105,6 +106,7 @@ def open_embedded(
         parameters=parameters,
         dead_letters=SqliteDeadLetters(db),
         namespaces=SqliteNamespaceStore(db),
+        sessions=SqliteSessionRevocations(db, now),
         close=db.close,
         outbox=Outbox(db),
         housekeeping=housekeeping,

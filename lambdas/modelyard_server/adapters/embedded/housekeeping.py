@@ -2,8 +2,8 @@
 
 Reads already treat an expired row as absent; this deletes it, so the file does not grow forever:
 idempotency keys, sent-markers, webhook deliveries and promotion requests past their ``expires_at``
-(security refusals purge themselves as they are logged). Multipart uploads nobody touched for
-``ABANDONED_UPLOAD_AGE`` (S3's ``AbortIncompleteMultipartUpload`` days in the template) and temp
+(security refusals and revoked sessions purge themselves as they are written). Multipart uploads nobody
+touched for ``ABANDONED_UPLOAD_AGE`` (S3's ``AbortIncompleteMultipartUpload`` days in the template) and temp
 files a crash left beside the blobs are removed from disk.
 
 It runs after a committed write, at most once per ``INTERVAL`` of the backend's clock, and deletes at

@@ -274,8 +274,26 @@ UPDATE dead_letters SET sent_at = CAST(strftime('%s', 'now') AS REAL);
 CREATE INDEX dead_letters_by_age ON dead_letters (sent_at);
 """
 
+# Sessions people signed out of before they expired (adapters/embedded/session_revocations.py).
+VERSION_8 = """
+CREATE TABLE revoked_sessions (
+    session_id TEXT PRIMARY KEY,    -- the session token's `jti`
+    expires_at INTEGER NOT NULL     -- epoch seconds: the token is refused anyway from then on
+) WITHOUT ROWID;
+CREATE INDEX revoked_sessions_by_expiry ON revoked_sessions (expires_at);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (VERSION_1, _version_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7)
+MIGRATIONS: tuple[Migration, ...] = (
+    VERSION_1,
+    _version_2,
+    VERSION_3,
+    VERSION_4,
+    VERSION_5,
+    VERSION_6,
+    VERSION_7,
+    VERSION_8,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,14 +1,16 @@
 """People sign in: what the device flow needs (/v1/sign-in), a GitHub token for a session (/v1/sessions),
-and who the caller is (/v1/whoami)."""
+who the caller is (/v1/whoami); and sign out (DELETE /v1/sessions/current)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 
 from modelyard_server.domain.principal import Principal
+from modelyard_server.domain.sign_out import end_session
 from modelyard_server.handlers.auth import authenticated_principal, github_users, session_tokens
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.settings import get_settings
@@ -57,3 +59,15 @@ def start_session(body: sessions.StartSessionRequest) -> sessions.SessionGrant:
 @router.get("/v1/whoami", summary="Who the caller is: a person (login, teams) or a workflow run", tags=["sessions"])
 def whoami(caller: Caller) -> sessions.Whoami:
     return sessions.whoami(caller)
+
+
+@router.delete(
+    "/v1/sessions/current",
+    summary="Sign out: end the session this request is made with (204), on every client that holds a copy",
+    description="From then on the session token is refused (401, as an expired one) until it would have expired. "
+    "A workflow's OIDC token is no session: 400 `not-a-session`.",
+    tags=["sessions"],
+)
+def sign_out(caller: Caller) -> Response[None]:
+    end_session(caller)
+    return Response(status_code=204)

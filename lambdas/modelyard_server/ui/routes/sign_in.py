@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler import Request, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from modelyard_server.domain.sign_out import end_session
 from modelyard_server.handlers.auth import github_users, session_tokens
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.ports.identity import GitHubTokenRefused, GitHubUnreachable
@@ -131,6 +132,8 @@ def sign_out(request: Request) -> Response[str]:
         # Nothing of ours to clear. It is also what another site's form looks like from a browser that sends no
         # Sec-Fetch-Site (the SameSite=Lax cookie stays behind): clearing the cookie would sign the person out.
         return rendering.redirect(links.sign_in())
-    if viewer(request) is not None:
+    person = viewer(request)
+    if person is not None:
         form_fields(request, ())  # a signed-in person signs out only from the registry's own page (CSRF)
+        end_session(person)  # a copy of the cookie is no session any more either
     return rendering.redirect(links.sign_in(), cookies=[cleared(SESSION_COOKIE)])
