@@ -25,7 +25,7 @@ from modelyard_server.ports.records import ConditionFailed
 ROLES_PK = "ROLES"
 
 
-def _sort_key(key: GrantKey) -> str:
+def grant_sort_key(key: GrantKey) -> str:
     # Scope, grantee kind and grantee have no '#' (their patterns), so the key splits back unambiguously.
     return f"G#{key.scope}#{key.role}#{key.grantee_kind}#{key.grantee}"
 
@@ -37,7 +37,7 @@ class DynamoRoleGrants:
 
     def add_grant(self, grant: RoleGrant, audit: EventRecord) -> bool:
         transaction = LabelledTransaction()
-        item = RoleGrantItem(ROLES_PK, _sort_key(grant), record=json_record(grant))
+        item = RoleGrantItem(ROLES_PK, grant_sort_key(grant), record=json_record(grant))
         transaction.put("grant", item, RegistryItem.sk.does_not_exist() | (RoleGrantItem.revoked == True))  # noqa: E712
         transaction.put("audit", governance_event_item(audit))
         return _committed(transaction)
@@ -45,7 +45,7 @@ class DynamoRoleGrants:
     def remove_grant(self, key: GrantKey, audit: EventRecord) -> bool:
         transaction = LabelledTransaction()
         held = RegistryItem.sk.exists() & RoleGrantItem.revoked.does_not_exist()
-        item = RoleGrantItem(ROLES_PK, _sort_key(key))
+        item = RoleGrantItem(ROLES_PK, grant_sort_key(key))
         transaction.update("grant", item, [RoleGrantItem.revoked.set(True)], held)
         transaction.put("audit", governance_event_item(audit))
         return _committed(transaction)
