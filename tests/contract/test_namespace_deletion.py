@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from modelyard_server import ports
-from modelyard_server.domain import catalog, namespace_deletion, namespaces, policies
+from modelyard_server.domain import catalog, namespace_deletion, namespaces, policies, roles
 from modelyard_server.domain.audit_records import Actor
 from modelyard_server.domain.errors import NamespaceChanged, NamespaceNotEmpty, NamespaceNotFound
 from modelyard_server.domain.model_records import CreateModelRequest
 from modelyard_server.domain.namespace_records import CreateNamespaceRequest, Grantee, NamespaceRecord
 from modelyard_server.domain.principal import Principal
-from modelyard_server.domain.role_grants import RoleGrant
+from modelyard_server.domain.role_grants import GrantRoleRequest, RoleGrant
 from modelyard_server.ports import Backend
 from modelyard_server.ports.records import AuditQuery, ConditionFailed
 from modelyard_server.ports.storage import NamespaceStore
@@ -94,7 +94,7 @@ def test_an_empty_namespace_goes_with_its_policy_and_grants_and_its_name_starts_
 ) -> None:
     policies.set_namespace_policy("marketing", policies.SetPolicyRequest(document={}, expected_revision=0), ADA)
     backend.roles.add_grant(_grant(registry, "marketing", "acme/growth"), registry.audit("roles.granted"))
-    backend.roles.add_grant(_grant(registry, "sales", "acme/growth"), registry.audit("roles.granted"))
+    backend.roles.add_grant(_grant(registry, "*", "acme/growth", "reader"), registry.audit("roles.granted"))
 
     answer = namespace_deletion.delete_namespace("marketing", OWNER_RUN, expected=1)
 
@@ -104,7 +104,7 @@ def test_an_empty_namespace_goes_with_its_policy_and_grants_and_its_name_starts_
     assert backend.namespaces.get_namespace_policy("marketing") is None
     assert [(g.scope, g.grantee) for g in backend.roles.all_grants()] == [
         ("*", "acme/admins"),
-        ("sales", "acme/growth"),
+        ("*", "acme/growth"),
     ]
     deleted = backend.governance.governance_events(AuditQuery(newest_first=True), 1, None).items[0]
     assert deleted.type == "namespace.deleted"
@@ -170,6 +170,16 @@ def test_a_namespace_deleted_while_a_model_is_registered_refuses_the_model(
 
     assert backend.models.get_model("marketing/churn", consistent=True) is None
     assert backend.namespaces.get_namespace("marketing") is None
+
+
+def test_a_grant_made_while_the_namespace_is_deleted_is_refused(staged: ReadThenMeanwhile, backend: Backend) -> None:
+    staged.meanwhile["get_namespace"] = lambda: namespace_deletion.delete_namespace("marketing", ADA, expected=1)
+    request = GrantRoleRequest(role="developer", scope="marketing", team="acme/growth")
+
+    with pytest.raises(NamespaceNotFound):
+        roles.grant_role(request, ADA)
+
+    assert [grant.scope for grant in backend.roles.all_grants()] == ["*"]
 
 
 def test_a_grant_revoked_while_the_delete_runs_refuses_the_delete(

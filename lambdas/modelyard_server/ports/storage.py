@@ -282,7 +282,8 @@ class RoleGrants(Protocol):
 
     def add_grant(self, grant: RoleGrant, audit: EventRecord) -> bool:
         """Store `grant` with its governance event, together, unless a grant with the same key exists:
-        then False, and nothing (no event) is stored."""
+        then False, and nothing (no event) is stored. A grant at a namespace needs the namespace to be there
+        when it is stored: ConditionFailed({'namespace'}) otherwise (deleted meanwhile), and nothing is stored."""
 
     def remove_grant(self, key: GrantKey, audit: EventRecord) -> bool:
         """Remove the grant with `key` with its governance event, together; False (and no event) when

@@ -37,15 +37,15 @@ from modelyard_server.adapters.dynamodb.items import (
     RoleGrantItem,
     json_record,
 )
+from modelyard_server.adapters.dynamodb.namespace_keys import LIVE, NAMESPACE_PREFIX, NAMESPACES_PK, POLICY_PREFIX
 from modelyard_server.adapters.dynamodb.roles import ROLES_PK, grant_sort_key
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.namespace_records import NamespaceRecord
 from modelyard_server.domain.role_grants import GrantKey
 
-NAMESPACES_PK = "NAMESPACES"
-_PREFIX = "NS#"
-_POLICY = "P#"
+_PREFIX = NAMESPACE_PREFIX
+_POLICY = POLICY_PREFIX
 
 
 def _record(item: NamespaceItem) -> NamespaceRecord:
@@ -61,9 +61,8 @@ def _stored(record: NamespaceRecord) -> Any:
 def count_model_in(transaction: LabelledTransaction, namespace: str) -> None:
     """Add to `transaction` (a model's creation) one to the namespace's model counter, iff it is there
     (ConditionFailed({'namespace'}) otherwise): see the module's note on deletes."""
-    live = RegistryItem.sk.exists() & NamespaceItem.deleted.does_not_exist()
     item = NamespaceItem(NAMESPACES_PK, _PREFIX + namespace)
-    transaction.update("namespace", item, [NamespaceItem.models.add(1)], live)
+    transaction.update("namespace", item, [NamespaceItem.models.add(1)], LIVE)
 
 
 class DynamoNamespaceStore:
@@ -112,9 +111,8 @@ class DynamoNamespaceStore:
             condition = RegistryItem.sk.does_not_exist() | (PolicyItem.deleted == True)  # noqa: E712
         else:
             condition = (PolicyItem.revision == expected) & PolicyItem.deleted.does_not_exist()
-        live = RegistryItem.sk.exists() & NamespaceItem.deleted.does_not_exist()
         transaction = LabelledTransaction()
-        transaction.check("policy", NamespaceItem, NAMESPACES_PK, _PREFIX + name, live)
+        transaction.check("policy", NamespaceItem, NAMESPACES_PK, _PREFIX + name, LIVE)
         transaction.put(
             "policy", PolicyItem(NAMESPACES_PK, _POLICY + name, record=record, revision=revision), condition
         )
