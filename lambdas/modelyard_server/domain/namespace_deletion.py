@@ -40,7 +40,9 @@ def delete_namespace(name: str, principal: Principal, *, expected: int | None) -
             name, record.revision, 0 if policy is None else policy[1], [grant.key() for grant in grants], audit
         )
     except ConditionFailed as error:
-        _require_empty(name)  # a model registered meanwhile says so; anything else is a change to read again
+        # A model registered meanwhile says so (on DynamoDB the models index may not show it yet: then the
+        # answer is namespace-changed, a 409 too); anything else is a change to read again.
+        _require_empty(name)
         raise NamespaceChanged(f"namespace '{name}' changed while this request ran: read it again") from error
     return NamespaceDeleted(deleted=name, policy_removed=policy is not None, role_grants_removed=len(grants))
 
