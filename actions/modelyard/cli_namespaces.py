@@ -35,6 +35,9 @@ def cmd_namespaces(args: argparse.Namespace) -> Output:
             private=args.private,
             expected_revision=args.expected_revision,
         )
+    elif action == "delete":
+        deleted = namespaces.delete_namespace(client, args.namespace, expected_revision=args.expected_revision)
+        return deleted.data, _deleted_text(deleted.data)
     elif action == "policy":
         return _namespace_policy(args)
     elif action == "owners":
@@ -46,6 +49,12 @@ def cmd_namespaces(args: argparse.Namespace) -> Output:
     else:
         answer = namespaces.show_namespace(client, args.namespace)
     return answer.data, namespace_view(answer.data)
+
+
+def _deleted_text(answer: dict[str, object]) -> str:
+    grants = answer.get("role_grants_removed", 0)
+    policy = "its policy layer, " if answer.get("policy_removed") else ""
+    return f"deleted namespace {answer.get('deleted')} with {policy}{grants} role grant(s) scoped to it"
 
 
 def cmd_owners(args: argparse.Namespace) -> Output:

@@ -81,6 +81,13 @@ class NamespaceMethods:
         answer: JSON = self._request("PATCH", _namespace_path(name), body=body)
         return answer
 
+    def delete_namespace(self: _Registry, name: str, *, expected_revision: int | None = None) -> JSON:
+        """Delete an empty namespace with its policy layer and role grants (admins and its owners); one that
+        holds a model is refused (409 `namespace-not-empty`)."""
+        query = {} if expected_revision is None else {"expected_revision": str(expected_revision)}
+        answer: JSON = self._request("DELETE", _namespace_path(name), query=query)
+        return answer
+
     def add_namespace_owner(self: _Registry, name: str, owner: JSON, label: str | None = None) -> JSON:
         body = {**owner, **({"label": label} if label else {})}
         answer: JSON = self._request("POST", f"{_namespace_path(name)}/owners", body=body)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from modelyard_server.domain.audit_records import Actor
+from modelyard_server.domain.namespace_records import Grantee, NamespaceRecord
 from modelyard_server.domain.role_grants import GranteeKind, GrantKey, Role, RoleGrant
 from modelyard_server.ports import Backend
-from modelyard_server.ports.records import AuditQuery
+from modelyard_server.ports.records import AuditQuery, ConditionFailed
 from tests.contract.registry_driver import Driver
 
 ALL = AuditQuery(kinds=(), actor=None, first_id=None, last_id=None, newest_first=False)
@@ -26,11 +29,22 @@ def _grant(
     )
 
 
+def _create_marketing(registry: Driver, backend: Backend) -> None:
+    """Namespace `marketing`: a grant at a namespace needs it."""
+    at = registry.now()
+    owners = [Grantee(team="acme/ml")]
+    record = NamespaceRecord(
+        name="marketing", owners=owners, created_by="contract-test", created_at=at, updated_at=at, revision=1
+    )
+    backend.namespaces.create_namespace_once(record, registry.audit("namespace.created"))
+
+
 def _trail(backend: Backend) -> list[str]:
     return [event.type for event in backend.governance.governance_events(ALL, 100, None).items]
 
 
 def test_every_grant_is_read_back_in_one_call(registry: Driver, backend: Backend) -> None:
+    _create_marketing(registry, backend)
     grants = [
         _grant(registry),
         _grant(registry, "developer", "marketing", "repository", "123456"),
@@ -50,6 +64,7 @@ def test_granting_twice_keeps_one_grant_and_one_event(registry: Driver, backend:
 
 
 def test_the_same_grantee_may_hold_several_roles_and_scopes(registry: Driver, backend: Backend) -> None:
+    _create_marketing(registry, backend)
     for role, scope in (("ops", "*"), ("reviewer", "*"), ("ops", "marketing")):
         assert backend.roles.add_grant(_grant(registry, role, scope), registry.audit("roles.granted"))
     assert len(backend.roles.all_grants()) == 3
@@ -83,3 +98,14 @@ def test_a_revoked_grant_can_be_granted_again(registry: Driver, backend: Backend
     assert backend.roles.add_grant(regranted, registry.audit("roles.granted")) is True
     assert backend.roles.all_grants() == [regranted]
     assert _trail(backend) == ["roles.granted", "roles.revoked", "roles.granted"]
+
+
+def test_a_grant_at_a_namespace_that_is_not_there_is_refused_and_leaves_no_event(
+    registry: Driver, backend: Backend
+) -> None:
+    with pytest.raises(ConditionFailed) as refused:
+        backend.roles.add_grant(_grant(registry, "ops", "nowhere"), registry.audit("roles.granted"))
+
+    assert "namespace" in refused.value.failed
+    assert backend.roles.all_grants() == []
+    assert _trail(backend) == []

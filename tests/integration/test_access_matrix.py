@@ -110,6 +110,7 @@ ROWS = [
     # changes owners by admins only.
     row("POST", "/v1/namespaces", "/v1/namespaces", ADMINS, body={"name": "fresh", "owners": [{"team": "acme/a"}]}),
     row("PATCH", "/v1/namespaces/<namespace>", f"/v1/namespaces/{NAMESPACE}", NS_OWNERS, body={"description": "x"}),
+    row("DELETE", "/v1/namespaces/<namespace>", f"/v1/namespaces/{NAMESPACE}", NS_OWNERS),  # it holds no model
     row(
         "POST",
         "/v1/namespaces/<namespace>/owners",

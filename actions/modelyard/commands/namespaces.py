@@ -35,6 +35,10 @@ def update_namespace(
     return Answer(changed)
 
 
+def delete_namespace(client: Client, name: str, *, expected_revision: int | None) -> Answer[JSON]:
+    return Answer(client.delete_namespace(name, expected_revision=expected_revision))
+
+
 def add_namespace_owner(client: Client, name: str, owner: JSON, label: str | None) -> Answer[JSON]:
     return Answer(client.add_namespace_owner(name, owner, label))
 

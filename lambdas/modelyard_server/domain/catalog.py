@@ -8,7 +8,8 @@ from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Forbidden, ModelAlreadyExists, ModelNotFound
 from modelyard_server.domain.model_changes import ModelChange, change_model
 from modelyard_server.domain.model_records import CreateModelRequest, ModelRecord, UpdateModelRequest
-from modelyard_server.domain.namespaces import require_registrable
+from modelyard_server.domain.names import namespace_of
+from modelyard_server.domain.namespaces import namespace_missing, require_registrable
 from modelyard_server.domain.principal import Principal
 from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
@@ -38,8 +39,10 @@ def create_model(request: CreateModelRequest, principal: Principal) -> ModelReco
         after={"owners": model.owners, "description": model.description},
     )
     try:
-        backend().models.create_model_once(model, event)
+        backend().models.create_model_once(model, event, namespace_of(model.name))
     except ConditionFailed as error:
+        if "namespace" in error.failed:  # deleted since `require_registrable` read it
+            raise namespace_missing(namespace_of(model.name) or "") from error
         raise ModelAlreadyExists(f"a model named '{request.name}' already exists") from error
     return model
 

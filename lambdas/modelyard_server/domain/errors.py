@@ -112,6 +112,10 @@ class NamespaceChanged(DomainError):
     status, slug, title = 409, "namespace-changed", "Namespace changed since it was read"
 
 
+class NamespaceNotEmpty(DomainError):
+    status, slug, title = 409, "namespace-not-empty", "Namespace still holds models"
+
+
 class LastOwner(DomainError):
     status, slug, title = 409, "last-owner", "Cannot remove the last owner"
 

@@ -49,6 +49,7 @@ ROLES_REVOKED = "roles.revoked"
 NAMESPACE_CREATED = "namespace.created"
 NAMESPACE_UPDATED = "namespace.updated"
 NAMESPACE_OWNERS_CHANGED = "namespace.owners.changed"
+NAMESPACE_DELETED = "namespace.deleted"
 MODEL_OWNERS_CHANGED = "model.owners.changed"
 KNOWN_KINDS = (
     POLICY_REGISTRY_SET,
@@ -60,6 +61,7 @@ KNOWN_KINDS = (
     NAMESPACE_CREATED,
     NAMESPACE_UPDATED,
     NAMESPACE_OWNERS_CHANGED,
+    NAMESPACE_DELETED,
     MODEL_OWNERS_CHANGED,
 )
 MAX_KINDS = 10

@@ -102,3 +102,12 @@ class AddOwnerRequest(Grantee):
 
     def grantee(self) -> Grantee:
         return Grantee(team=self.team, person=self.person, repository=self.repository, label=self.label)
+
+
+class NamespaceDeleted(RegistryModel):
+    """What went with a deleted namespace: its name is free again, and a new namespace of that name starts with
+    no policy layer and no role grants."""
+
+    deleted: str = Field(description="The namespace's name")
+    policy_removed: bool = Field(description="Whether it had a policy layer, now gone with it")
+    role_grants_removed: int = Field(description="How many role grants scoped to it went with it")

@@ -1,5 +1,6 @@
 """Use cases on namespaces: create (admins), list and read (what the caller can see), update and change owners
-(admins and the namespace's owners), and the rule for registering a new model in one.
+(admins and the namespace's owners), and the rule for registering a new model in one (deleting one:
+`namespace_deletion`).
 
 A private namespace is invisible to non-members: reading it answers the 404 a missing one does.
 """
@@ -42,11 +43,11 @@ from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 
 
-def _subject(name: str) -> str:
+def namespace_subject(name: str) -> str:
     return f"namespace:{name}"
 
 
-def _missing(name: str) -> NamespaceNotFound:
+def namespace_missing(name: str) -> NamespaceNotFound:
     return NamespaceNotFound(
         f"there is no namespace '{name}'; a registry admin creates it: `modelyard namespaces create {name} "
         "--owner-team ORG/TEAM` (POST /v1/namespaces)",
@@ -54,7 +55,7 @@ def _missing(name: str) -> NamespaceNotFound:
     )
 
 
-def _shown(record: NamespaceRecord) -> dict[str, Any]:
+def shown_namespace(record: NamespaceRecord) -> dict[str, Any]:
     """A namespace as its governance events show it, before and after a change."""
     return record.model_dump(mode="json", include={"description", "owners", "private"})
 
@@ -63,7 +64,7 @@ def visible_namespace(name: str, principal: Principal) -> NamespaceRecord:
     """The namespace, if the caller may see it; else the 404 of a namespace that does not exist."""
     record = backend().namespaces.get_namespace(name) if is_namespace_name(name) else None
     if record is None or (record.private and not is_member(principal, record)):
-        raise _missing(name)
+        raise namespace_missing(name)
     return record
 
 
@@ -80,7 +81,9 @@ def create_namespace(request: CreateNamespaceRequest, principal: Principal) -> N
         updated_at=at,
         revision=1,
     )
-    audit = governance_event(NAMESPACE_CREATED, principal, None, _shown(record), subject=_subject(record.name))
+    audit = governance_event(
+        NAMESPACE_CREATED, principal, None, shown_namespace(record), subject=namespace_subject(record.name)
+    )
     try:
         backend().namespaces.create_namespace_once(record, audit)
     except ConditionFailed as error:
@@ -93,22 +96,29 @@ def list_namespaces(principal: Principal) -> NamespaceList:
     return NamespaceList(items=[n for n in every if not n.private or is_member(principal, n)])
 
 
-def _governed(name: str, principal: Principal, action: str) -> NamespaceRecord:
+def governed_namespace(name: str, principal: Principal, action: str) -> NamespaceRecord:
     record = visible_namespace(name, principal)
     require_governor(principal, record, f"{action} of namespace '{name}' is for registry admins and its owners")
     return record
 
 
-def _store(
-    record: NamespaceRecord, updated: NamespaceRecord, kind: str, principal: Principal, expected: int | None
-) -> NamespaceRecord:
+def require_revision(record: NamespaceRecord, expected: int | None) -> None:
+    """NamespaceChanged unless the caller read the revision stored (or named none)."""
     if expected is not None and expected != record.revision:
         raise NamespaceChanged(
             f"namespace '{record.name}' is at revision {record.revision}, not {expected}: read it again",
             revision=record.revision,
         )
+
+
+def _store(
+    record: NamespaceRecord, updated: NamespaceRecord, kind: str, principal: Principal, expected: int | None
+) -> NamespaceRecord:
+    require_revision(record, expected)
     updated = updated.model_copy(update={"updated_at": now(), "revision": record.revision + 1})
-    audit = governance_event(kind, principal, _shown(record), _shown(updated), subject=_subject(record.name))
+    audit = governance_event(
+        kind, principal, shown_namespace(record), shown_namespace(updated), subject=namespace_subject(record.name)
+    )
     try:
         backend().namespaces.update_namespace(updated, record.revision, audit)
     except ConditionFailed as error:
@@ -117,7 +127,7 @@ def _store(
 
 
 def update_namespace(name: str, request: UpdateNamespaceRequest, principal: Principal) -> NamespaceRecord:
-    record = _governed(name, principal, "changing the description or privacy")
+    record = governed_namespace(name, principal, "changing the description or privacy")
     changes = {
         key: value
         for key, value in (("description", request.description), ("private", request.private))
@@ -129,7 +139,7 @@ def update_namespace(name: str, request: UpdateNamespaceRequest, principal: Prin
 
 
 def add_owner(name: str, request: AddOwnerRequest, principal: Principal) -> NamespaceRecord:
-    record = _governed(name, principal, "changing the owners")
+    record = governed_namespace(name, principal, "changing the owners")
     grantee = request.grantee()
     if any(owner.same_grantee(grantee) for owner in record.owners):
         return record  # already an owner: adding again changes nothing (a retried request is harmless)
@@ -151,7 +161,7 @@ def remove_owner(
 ) -> NamespaceRecord:
     """Remove the owner the query names (`?team=`, `?person=` or `?repository=`: exactly one of them, judged once
     the caller is known to govern the namespace)."""
-    record = _governed(name, principal, "changing the owners")
+    record = governed_namespace(name, principal, "changing the owners")
     grantee = _owner_named(team=team, person=person, repository=repository)
     kept = [owner for owner in record.owners if not owner.same_grantee(grantee)]
     if len(kept) == len(record.owners):

@@ -11,7 +11,7 @@ from modelyard_server.domain import access
 from modelyard_server.domain.clock import now
 from modelyard_server.domain.errors import Contention, DomainError, OneGranteeRequired
 from modelyard_server.domain.governance_audit import ROLES_GRANTED, ROLES_REVOKED, governance_event
-from modelyard_server.domain.namespaces import visible_namespace
+from modelyard_server.domain.namespaces import namespace_missing, visible_namespace
 from modelyard_server.domain.principal import Principal
 from modelyard_server.domain.role_grants import (
     REGISTRY_SCOPE,
@@ -26,6 +26,7 @@ from modelyard_server.domain.role_grants import (
     RoleGrantList,
 )
 from modelyard_server.ports import backend
+from modelyard_server.ports.records import ConditionFailed
 
 
 class GrantNotFound(DomainError):
@@ -69,7 +70,11 @@ def grant_role(request: GrantRoleRequest, principal: Principal) -> GrantAnswer:
         granted_at=now(),
     )
     audit = governance_event(ROLES_GRANTED, principal, None, _shown(grant), subject=_subject(grant.scope))
-    if backend().roles.add_grant(grant, audit):
+    try:
+        added = backend().roles.add_grant(grant, audit)
+    except ConditionFailed as error:  # its namespace was deleted since it was read
+        raise namespace_missing(request.scope) from error
+    if added:
         return GrantAnswer(grant=grant, already_granted=False)
     existing = _find(grant.key())
     if existing is None:  # revoked between the write and this read

@@ -44,8 +44,12 @@ class ModelStore(Protocol):
     def list_models(self, limit: int, token: str | None) -> Page[ModelRecord]:
         """Models by name; `token` continues after the previous page (BadPageToken if it is not ours)."""
 
-    def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
-        """Create the model with its event; ConditionFailed({'model'}) if the name is taken."""
+    def create_model_once(self, model: ModelRecord, event: EventRecord, namespace: str | None = None) -> None:
+        """Create the model with its event; ConditionFailed({'model'}) if the name is taken.
+
+        With `namespace` (the model's), the namespace must exist when the model is stored, in the same write:
+        ConditionFailed({'namespace'}) if it is gone (deleted meanwhile), so no model outlives its namespace.
+        """
 
     def update_model_with_event(
         self, model: ModelRecord, expected_revision: int, event: EventRecord, audit: EventRecord | None = None
@@ -221,7 +225,7 @@ class NamespaceStore(Protocol):
     caller's visibility (which private namespaces it may not see) costs that one read at most.
 
     Every write is conditional and stores its governance event (`namespace.created`, `namespace.updated`,
-    `namespace.owners.changed`) atomically with the change.
+    `namespace.owners.changed`, `namespace.deleted`) atomically with the change.
     """
 
     def get_namespace(self, name: str) -> NamespaceRecord | None: ...
@@ -246,6 +250,20 @@ class NamespaceStore(Protocol):
         """Store revision expected+1 with its governance event iff the current one is still `expected` (0: none
         yet) and the namespace exists; ConditionFailed({'policy'}) otherwise, and no event."""
 
+    def models_in_namespace(self, name: str) -> list[str]:
+        """The names of the models in the namespace (any status), by name: one storage read per 1 MB."""
+
+    def delete_namespace(
+        self, name: str, expected_revision: int, policy_revision: int, grants: Sequence[GrantKey], audit: EventRecord
+    ) -> None:
+        """Remove the namespace, its policy layer and the role grants scoped to it, with its governance event,
+        together, iff the namespace is still at `expected_revision`, its policy layer still at `policy_revision`
+        (0: none), each of `grants` still held, and no model was stored in it (`create_model_once` with the
+        namespace); ConditionFailed otherwise ('namespace', 'policy', 'grant'), and nothing changes.
+
+        A name freed so is free for `create_namespace_once`, and the new namespace has no policy and no grants.
+        """
+
 
 class ReviewStore(Protocol):
     def save_review(self, review: ReviewRecord, event: EventRecord) -> None:
@@ -264,7 +282,8 @@ class RoleGrants(Protocol):
 
     def add_grant(self, grant: RoleGrant, audit: EventRecord) -> bool:
         """Store `grant` with its governance event, together, unless a grant with the same key exists:
-        then False, and nothing (no event) is stored."""
+        then False, and nothing (no event) is stored. A grant at a namespace needs the namespace to be there
+        when it is stored: ConditionFailed({'namespace'}) otherwise (deleted meanwhile), and nothing is stored."""
 
     def remove_grant(self, key: GrantKey, audit: EventRecord) -> bool:
         """Remove the grant with `key` with its governance event, together; False (and no event) when

@@ -159,6 +159,7 @@ class EventItem(RegistryItem, discriminator="event"):
 class PolicyItem(RegistryItem, discriminator="policy"):
     record = JSONAttribute()
     revision = NumberAttribute()
+    deleted = BooleanAttribute(null=True)  # a deleted namespace's layer stays as a tombstone (no DeleteItem)
 
 
 class ReportItem(RegistryItem, discriminator="report"):
@@ -214,6 +215,8 @@ class RoleGrantItem(RegistryItem, discriminator="role_grant"):
 class NamespaceItem(RegistryItem, discriminator="namespace"):
     record = JSONAttribute()
     revision = NumberAttribute()
+    deleted = BooleanAttribute(null=True)  # a deleted namespace stays as a tombstone, which a new one overwrites
+    models = NumberAttribute(null=True)  # models ever registered in it (since counting began): guards a delete
 
 
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):

@@ -14,6 +14,7 @@ from modelyard_server.adapters.dynamodb.items import (
     json_record,
     model_pk,
 )
+from modelyard_server.adapters.dynamodb.namespaces import count_model_in
 from modelyard_server.adapters.dynamodb.pages import GSI1_KEYS, decode_page_token, one_page
 from modelyard_server.adapters.dynamodb.pointers import pointer_record
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction, event_item
@@ -78,7 +79,7 @@ class DynamoModelStore:
         items, next_token = one_page(result)
         return Page([model_record(item) for item in items if isinstance(item, ModelItem)], next_token)
 
-    def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
+    def create_model_once(self, model: ModelRecord, event: EventRecord, namespace: str | None = None) -> None:
         item = ModelItem(
             model_pk(model.name),
             MODEL_SK,
@@ -91,6 +92,8 @@ class DynamoModelStore:
         transaction = LabelledTransaction()
         transaction.put("model", item, RegistryItem.pk.does_not_exist())
         transaction.put("event", event_item(event))
+        if namespace is not None:
+            count_model_in(transaction, namespace)
         transaction.commit()
 
     def update_model_with_event(

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from modelyard_server.adapters.dynamodb.governance_trail import governance_event_item
 from modelyard_server.adapters.dynamodb.items import RegistryItem, RoleGrantItem, json_record
+from modelyard_server.adapters.dynamodb.namespace_keys import check_namespace_there
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.role_grants import GrantKey, RoleGrant
+from modelyard_server.domain.role_grants import REGISTRY_SCOPE, GrantKey, RoleGrant
 from modelyard_server.ports.records import ConditionFailed
 
 ROLES_PK = "ROLES"
 
 
-def _sort_key(key: GrantKey) -> str:
+def grant_sort_key(key: GrantKey) -> str:
     # Scope, grantee kind and grantee have no '#' (their patterns), so the key splits back unambiguously.
     return f"G#{key.scope}#{key.role}#{key.grantee_kind}#{key.grantee}"
 
@@ -37,15 +38,17 @@ class DynamoRoleGrants:
 
     def add_grant(self, grant: RoleGrant, audit: EventRecord) -> bool:
         transaction = LabelledTransaction()
-        item = RoleGrantItem(ROLES_PK, _sort_key(grant), record=json_record(grant))
+        item = RoleGrantItem(ROLES_PK, grant_sort_key(grant), record=json_record(grant))
         transaction.put("grant", item, RegistryItem.sk.does_not_exist() | (RoleGrantItem.revoked == True))  # noqa: E712
+        if grant.scope != REGISTRY_SCOPE:  # a namespace deleted meanwhile must not pass its grant on to a new one
+            check_namespace_there(transaction, grant.scope)
         transaction.put("audit", governance_event_item(audit))
         return _committed(transaction)
 
     def remove_grant(self, key: GrantKey, audit: EventRecord) -> bool:
         transaction = LabelledTransaction()
         held = RegistryItem.sk.exists() & RoleGrantItem.revoked.does_not_exist()
-        item = RoleGrantItem(ROLES_PK, _sort_key(key))
+        item = RoleGrantItem(ROLES_PK, grant_sort_key(key))
         transaction.update("grant", item, [RoleGrantItem.revoked.set(True)], held)
         transaction.put("audit", governance_event_item(audit))
         return _committed(transaction)

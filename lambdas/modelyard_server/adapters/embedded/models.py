@@ -9,6 +9,7 @@ from modelyard_server.adapters.embedded.codec import record_json
 from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.events import append_event
 from modelyard_server.adapters.embedded.governance_trail import append_governance_event
+from modelyard_server.adapters.embedded.namespaces import namespace_exists
 from modelyard_server.adapters.embedded.paging import decode_token, page_of, position_as_str
 from modelyard_server.adapters.embedded.pointers import pointer_record
 from modelyard_server.domain.event_record import EventRecord
@@ -80,8 +81,12 @@ class SqliteModelStore:
         kept, next_token = page_of(rows, limit, MODELS_LISTING, lambda row: str(row[0]))
         return Page([model_record(row[1], row[2]) for row in kept], next_token)
 
-    def create_model_once(self, model: ModelRecord, event: EventRecord) -> None:
+    def create_model_once(self, model: ModelRecord, event: EventRecord, namespace: str | None = None) -> None:
         with self._db.write() as connection:
+            # Writes are serialized (one writer at a time): a namespace present here is present until this
+            # model is stored, and a delete that follows sees the model.
+            if namespace is not None and not namespace_exists(connection, namespace):
+                raise ConditionFailed({"namespace"})
             created = connection.execute(
                 "INSERT INTO models (name, record, latest_version) VALUES (?, ?, 0) ON CONFLICT (name) DO NOTHING",
                 (model.name, model_json(model)),

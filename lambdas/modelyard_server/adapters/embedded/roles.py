@@ -5,8 +5,10 @@ from __future__ import annotations
 from modelyard_server.adapters.embedded.codec import record_json
 from modelyard_server.adapters.embedded.database import Database
 from modelyard_server.adapters.embedded.governance_trail import append_governance_event
+from modelyard_server.adapters.embedded.namespaces import namespace_exists
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.domain.role_grants import GrantKey, RoleGrant
+from modelyard_server.domain.role_grants import REGISTRY_SCOPE, GrantKey, RoleGrant
+from modelyard_server.ports.records import ConditionFailed
 
 _KEY = "scope = ? AND role = ? AND grantee_kind = ? AND grantee = ?"
 
@@ -26,6 +28,9 @@ class SqliteRoleGrants:
 
     def add_grant(self, grant: RoleGrant, audit: EventRecord) -> bool:
         with self._db.write() as connection:
+            # Writes are serialized: a namespace there now is there until this grant is stored.
+            if grant.scope != REGISTRY_SCOPE and not namespace_exists(connection, grant.scope):
+                raise ConditionFailed({"namespace"})
             added = connection.execute(
                 "INSERT INTO role_grants (scope, role, grantee_kind, grantee, record) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",

@@ -16,8 +16,9 @@ from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import WholeNumberIn
 
 if TYPE_CHECKING:
-    from modelyard_server.domain import namespace_records, namespaces, policies
+    from modelyard_server.domain import namespace_deletion, namespace_records, namespaces, policies
 else:  # loaded by the first request that needs them (see `deferred`)
+    namespace_deletion = Deferred("modelyard_server.domain.namespace_deletion")
     policies = Deferred("modelyard_server.domain.policies")
     namespace_records = Deferred("modelyard_server.domain.namespace_records")
     namespaces = Deferred("modelyard_server.domain.namespaces")
@@ -77,6 +78,22 @@ def update_namespace(
     namespace: NamespaceParam, body: namespace_records.UpdateNamespaceRequest, caller: Caller
 ) -> namespace_records.NamespaceRecord:
     return namespaces.update_namespace(namespace, body, caller)
+
+
+@router.delete(
+    "/v1/namespaces/<namespace>",
+    summary="Delete an empty namespace (admins and its owners), with its policy layer and role grants",
+    description="Only a namespace that holds no model (of any status): one that does answers 409 "
+    "`namespace-not-empty`, naming how many, and nothing changes (models are archived, never deleted). Its policy "
+    "layer and the role grants scoped to it go with it, in the same write, so a later namespace of the same name "
+    "inherits neither; the governance trail records `namespace.deleted` with what was removed. A model registered "
+    "into it meanwhile either makes the delete 409 or is refused (404): none is left without its namespace.",
+    tags=["namespaces"],
+)
+def delete_namespace(
+    namespace: NamespaceParam, caller: Caller, expected_revision: RevisionQuery = None
+) -> namespace_records.NamespaceDeleted:
+    return namespace_deletion.delete_namespace(namespace, caller, expected=expected_revision)
 
 
 @router.post(
