@@ -95,8 +95,8 @@ STATUS_MEANINGS = {
     415: "Request body that is not application/json",
     422: "Request that breaks a rule: field errors (`errors`), a key given twice, JSON nested too deeply, ...",
     502: "GitHub could not be reached",
-    503: "The registry's storage is busy (the embedded database is held by another process), or GitHub could not "
-    "be asked who a sign-in token belongs to: retry after `Retry-After` seconds",
+    503: "The registry's storage is busy (other changes to the same records, or the embedded database held by "
+    "another process), or GitHub could not be asked who a sign-in token belongs to: retry after `Retry-After` seconds",
     507: "The registry's storage is full (embedded registry): nothing was changed; retry once space is freed",
 }
 

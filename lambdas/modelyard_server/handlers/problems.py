@@ -56,8 +56,8 @@ def storage_problem(error: StorageFull | StorageBusy) -> tuple[dict[str, Any], d
         return problem_document(507, "storage-full", "Insufficient storage", detail), {}
     logger.warning("storage busy", extra={"reason": str(error)})
     detail = (
-        "the registry's storage is held by another process (a backup, a maintenance shell), so nothing was "
-        f"changed; retry in {error.retry_after} s"
+        "the registry's storage is busy (other changes to the same records, or another process holding the "
+        f"embedded database), so nothing was changed; retry in {error.retry_after} s"
     )
     return (
         problem_document(503, "storage-busy", "Storage busy", detail),

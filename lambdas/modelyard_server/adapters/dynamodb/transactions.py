@@ -1,7 +1,16 @@
-"""TransactWriteItems whose parts carry labels, so a cancellation says which guard failed."""
+"""TransactWriteItems whose parts carry labels, so a cancellation says which guard failed.
+
+DynamoDB cancels a transaction that meets another one in flight on the same item (reason
+`TransactionConflict`, e.g. two registrations numbering versions of one model at once). Nothing of a
+cancelled transaction is written, and its conditions are checked afresh on the next try, so it is tried
+again after a short, jittered pause; conflicts that outlast the tries answer 503 with Retry-After
+(`StorageBusy`), never a 500.
+"""
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -16,7 +25,10 @@ from modelyard_server.adapters.dynamodb.items import (
     transaction_connection,
 )
 from modelyard_server.domain.event_record import EventRecord
-from modelyard_server.ports.records import ConditionFailed
+from modelyard_server.ports.records import ConditionFailed, StorageBusy
+
+CONFLICT_ATTEMPTS = 4
+CONFLICT_PAUSE_SECONDS = 0.025  # doubled after each conflict, jittered: about 0.2 s in all at worst
 
 
 def event_item(event: EventRecord) -> EventItem:
@@ -55,15 +67,27 @@ class LabelledTransaction:
 
     def commit(self) -> None:
         ordered = self._checks + self._puts + self._updates
-        try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                for _, add in ordered:
-                    add(transaction)
-        except TransactWriteError as error:
-            reasons = _reasons(error)
-            failed = {
-                label for (label, _), code in zip(ordered, reasons, strict=False) if code == "ConditionalCheckFailed"
-            }
-            if not failed:
-                raise
-            raise ConditionFailed(failed) from error
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                with TransactWrite(connection=transaction_connection()) as transaction:
+                    for _, add in ordered:
+                        add(transaction)
+                return
+            except TransactWriteError as error:
+                reasons = _reasons(error)
+                failed = {
+                    label
+                    for (label, _), code in zip(ordered, reasons, strict=False)
+                    if code == "ConditionalCheckFailed"
+                }
+                if failed:
+                    raise ConditionFailed(failed) from error
+                if "TransactionConflict" not in reasons:
+                    raise
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise StorageBusy(
+                        f"DynamoDB cancelled the transaction {attempt} times: other changes to the same items "
+                        "were in flight",
+                        retry_after=1,
+                    ) from error
+                time.sleep(random.uniform(0.5, 1.0) * CONFLICT_PAUSE_SECONDS * 2 ** (attempt - 1))  # noqa: S311
