@@ -239,3 +239,16 @@ def test_a_namespace_with_more_grants_than_one_write_takes_is_refused_and_keeps_
     answer = namespace_deletion.delete_namespace("marketing", ADA, expected=1)
     assert answer.role_grants_removed == namespace_deletion.MAX_GRANTS_REMOVED
     assert [grant.scope for grant in backend.roles.all_grants()] == ["*"]
+
+
+def test_a_grant_made_after_the_delete_read_the_grants_is_not_passed_on_to_a_new_namespace(
+    staged: ReadThenMeanwhile, backend: Backend
+) -> None:
+    request = GrantRoleRequest(role="developer", scope="marketing", team="acme/growth")
+    staged.meanwhile["get_namespace_policy"] = lambda: roles.grant_role(request, ADA)  # the delete read no grant
+
+    with pytest.raises(NamespaceChanged):
+        namespace_deletion.delete_namespace("marketing", ADA, expected=1)
+
+    assert backend.namespaces.get_namespace("marketing") is not None
+    assert [grant.grantee for grant in backend.roles.all_grants() if grant.scope == "marketing"] == ["acme/growth"]
