@@ -65,16 +65,30 @@ def test_a_session_the_registry_refuses_already_is_over_and_is_not_renewed(
     assert store.get(server.url) is None
 
 
-def test_an_expired_session_is_forgotten_without_asking_the_registry(
+def test_a_session_expired_long_ago_is_forgotten_without_asking_the_registry(
     tmp_path: Path, loopback: Callable[[Handler], Loopback]
 ) -> None:
     server = loopback(_answering(204))
-    store = _signed_in(tmp_path, server.url, expires_in=-1)
+    store = _signed_in(tmp_path, server.url, expires_in=-3600)
 
     result = logout(server.url, store=store, retry=ONCE)
 
     assert (result.forgotten, result.ended) == (True, True)
     assert server.seen == []
+
+
+def test_a_session_just_past_its_expiry_here_is_still_ended_on_the_registry(
+    tmp_path: Path, loopback: Callable[[Handler], Loopback]
+) -> None:
+    # The registry accepts a token a little past its `exp` (clock leeway), and this machine's clock may run ahead
+    # of the registry's: a session that looks expired here by seconds may still work there.
+    server = loopback(_answering(204))
+    store = _signed_in(tmp_path, server.url, expires_in=-10)
+
+    result = logout(server.url, store=store, retry=ONCE)
+
+    assert (result.forgotten, result.ended) == (True, True)
+    assert [(seen.method, seen.path) for seen in server.seen] == [("DELETE", "/v1/sessions/current")]
 
 
 def test_an_unreachable_registry_still_leaves_the_session_forgotten_and_says_so(
