@@ -20,6 +20,9 @@ from modelyard.transport import RetryPolicy, Transport
 # Signing out does not wait long for a registry that is down: the session is forgotten here either way.
 ATTEMPTS = 2
 TIMEOUT_SECONDS = 10.0
+# The registry accepts a session token a little past its `exp` (clock leeway), and this machine's clock may run
+# ahead of the registry's: only a session expired longer ago than this is over without asking the registry.
+EXPIRED_FOR_SURE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def logout(
     session = store.get(registry_url)
     if session is None:
         return SignOut(forgotten=store.delete(registry_url), ended=False)  # an unreadable entry goes too
-    if session.expires_at <= clock():
+    if session.expires_at + EXPIRED_FOR_SURE_SECONDS <= clock():
         ended, problem = True, None  # refused as expired already: nothing to ask the registry
     else:
         policy = retry or RetryPolicy.from_env(env)

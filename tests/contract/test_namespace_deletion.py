@@ -16,7 +16,12 @@ import pytest
 from modelyard_server import ports
 from modelyard_server.domain import catalog, namespace_deletion, namespaces, policies, roles
 from modelyard_server.domain.audit_records import Actor
-from modelyard_server.domain.errors import NamespaceChanged, NamespaceNotEmpty, NamespaceNotFound
+from modelyard_server.domain.errors import (
+    NamespaceChanged,
+    NamespaceGrantsTooMany,
+    NamespaceNotEmpty,
+    NamespaceNotFound,
+)
 from modelyard_server.domain.model_records import CreateModelRequest
 from modelyard_server.domain.namespace_records import CreateNamespaceRequest, Grantee, NamespaceRecord
 from modelyard_server.domain.principal import Principal
@@ -214,3 +219,36 @@ def test_a_deleted_namespace_can_no_longer_be_changed(
     with pytest.raises(ConditionFailed):
         backend.namespaces.update_namespace(record.model_copy(update={"revision": 2}), 1, registry.audit())
     assert backend.namespaces.get_namespace("marketing") is None
+
+
+def test_a_namespace_with_more_grants_than_one_write_takes_is_refused_and_keeps_them(
+    staged: ReadThenMeanwhile, registry: Driver, backend: Backend
+) -> None:
+    # DynamoDB writes at most 100 items in one transaction: the namespace, its policy, the event and the grants.
+    for team in range(namespace_deletion.MAX_GRANTS_REMOVED + 1):
+        backend.roles.add_grant(_grant(registry, "marketing", f"acme/team-{team}"), registry.audit("roles.granted"))
+
+    with pytest.raises(NamespaceGrantsTooMany) as refused:
+        namespace_deletion.delete_namespace("marketing", ADA, expected=1)
+
+    assert refused.value.status == 409 and f"{namespace_deletion.MAX_GRANTS_REMOVED + 1} role grants" in str(
+        refused.value.detail
+    )
+    assert backend.namespaces.get_namespace("marketing") is not None
+    backend.roles.remove_grant(_grant(registry, "marketing", "acme/team-0").key(), registry.audit("roles.revoked"))
+    answer = namespace_deletion.delete_namespace("marketing", ADA, expected=1)
+    assert answer.role_grants_removed == namespace_deletion.MAX_GRANTS_REMOVED
+    assert [grant.scope for grant in backend.roles.all_grants()] == ["*"]
+
+
+def test_a_grant_made_after_the_delete_read_the_grants_is_not_passed_on_to_a_new_namespace(
+    staged: ReadThenMeanwhile, backend: Backend
+) -> None:
+    request = GrantRoleRequest(role="developer", scope="marketing", team="acme/growth")
+    staged.meanwhile["get_namespace_policy"] = lambda: roles.grant_role(request, ADA)  # the delete read no grant
+
+    with pytest.raises(NamespaceChanged):
+        namespace_deletion.delete_namespace("marketing", ADA, expected=1)
+
+    assert backend.namespaces.get_namespace("marketing") is not None
+    assert [grant.grantee for grant in backend.roles.all_grants() if grant.scope == "marketing"] == ["acme/growth"]

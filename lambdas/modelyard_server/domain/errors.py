@@ -116,6 +116,10 @@ class NamespaceNotEmpty(DomainError):
     status, slug, title = 409, "namespace-not-empty", "Namespace still holds models"
 
 
+class NamespaceGrantsTooMany(DomainError):
+    status, slug, title = 409, "namespace-grants-too-many", "Namespace holds too many role grants to delete at once"
+
+
 class LastOwner(DomainError):
     status, slug, title = 409, "last-owner", "Cannot remove the last owner"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard_server.domain.errors import NamespaceChanged, NamespaceNotEmpty
+from modelyard_server.domain.errors import NamespaceChanged, NamespaceGrantsTooMany, NamespaceNotEmpty
 from modelyard_server.domain.governance_audit import NAMESPACE_DELETED, governance_event
 from modelyard_server.domain.namespace_records import NamespaceDeleted
 from modelyard_server.domain.namespaces import governed_namespace, namespace_subject, require_revision, shown_namespace
@@ -20,6 +20,9 @@ from modelyard_server.ports import backend
 from modelyard_server.ports.records import ConditionFailed
 
 _NAMES_SHOWN = 2
+# The grants removed with the namespace, in its one write: DynamoDB's TransactWriteItems takes 100 items, and the
+# namespace, its policy layer and the governance event are three of them.
+MAX_GRANTS_REMOVED = 97
 
 
 def delete_namespace(name: str, principal: Principal, *, expected: int | None) -> NamespaceDeleted:
@@ -27,6 +30,12 @@ def delete_namespace(name: str, principal: Principal, *, expected: int | None) -
     require_revision(record, expected)
     _require_empty(name)
     grants = [grant for grant in backend().roles.all_grants() if grant.scope == name]
+    if len(grants) > MAX_GRANTS_REMOVED:
+        raise NamespaceGrantsTooMany(
+            f"namespace '{name}' holds {len(grants)} role grants: a namespace is deleted with at most "
+            f"{MAX_GRANTS_REMOVED} (they go in one write); revoke the others first (`DELETE /v1/roles`)",
+            role_grants=len(grants),
+        )
     policy = backend().namespaces.get_namespace_policy(name)
     removed: dict[str, Any] = {
         **shown_namespace(record),

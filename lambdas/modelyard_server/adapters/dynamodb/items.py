@@ -217,6 +217,7 @@ class NamespaceItem(RegistryItem, discriminator="namespace"):
     revision = NumberAttribute()
     deleted = BooleanAttribute(null=True)  # a deleted namespace stays as a tombstone, which a new one overwrites
     models = NumberAttribute(null=True)  # models ever registered in it (since counting began): guards a delete
+    grants = NumberAttribute(null=True)  # role grants ever made at it (since counting began): guards a delete
 
 
 class SecurityQuotaItem(RegistryItem, discriminator="security_quota"):

@@ -15,6 +15,10 @@ POLICY_PREFIX = "P#"
 LIVE = RegistryItem.sk.exists() & NamespaceItem.deleted.does_not_exist()
 
 
-def check_namespace_there(transaction: LabelledTransaction, name: str) -> None:
-    """Make `transaction` fail with ConditionFailed({'namespace'}) unless namespace `name` is there."""
-    transaction.check("namespace", NamespaceItem, NAMESPACES_PK, NAMESPACE_PREFIX + name, LIVE)
+def count_grant_at(transaction: LabelledTransaction, name: str) -> None:
+    """Add to `transaction` (a role grant at namespace `name`) one to the namespace's grant counter, iff it is
+    there (ConditionFailed({'namespace'}) otherwise). A delete reads the counter before the grants and is
+    conditioned on it: a grant made after the delete read them changes it, so the delete cannot leave it behind
+    for a new namespace of the same name (`DynamoNamespaceStore.delete_namespace`)."""
+    item = NamespaceItem(NAMESPACES_PK, NAMESPACE_PREFIX + name)
+    transaction.update("namespace", item, [NamespaceItem.grants.add(1)], LIVE)

@@ -20,7 +20,8 @@ conditioned on a Query (and the models index is eventually consistent). So each 
 also adds one to the namespace item's ``models`` counter in its own transaction, conditioned on the namespace
 being there and not deleted; the delete is conditioned on the counter being absent and on the revision read.
 Whichever of the two commits first makes the other's condition fail. Models created before the counter
-existed are long in the index, where the domain's Query finds them.
+existed are long in the index, where the domain's Query finds them. Role grants at the namespace are counted
+the same way (``grants``, `namespace_keys.count_grant_at`), so none made while the delete runs outlives it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.namespace_records import NamespaceRecord
 from modelyard_server.domain.role_grants import GrantKey
+from modelyard_server.ports.records import ConditionFailed
 
 _PREFIX = NAMESPACE_PREFIX
 _POLICY = POLICY_PREFIX
@@ -63,6 +65,20 @@ def count_model_in(transaction: LabelledTransaction, namespace: str) -> None:
     (ConditionFailed({'namespace'}) otherwise): see the module's note on deletes."""
     item = NamespaceItem(NAMESPACES_PK, _PREFIX + namespace)
     transaction.update("namespace", item, [NamespaceItem.models.add(1)], LIVE)
+
+
+def _grant_counter(name: str) -> int | None:
+    try:
+        item = NamespaceItem.get(NAMESPACES_PK, _PREFIX + name, consistent_read=True)
+    except NamespaceItem.DoesNotExist:
+        return None
+    return None if item.grants is None else int(item.grants)
+
+
+def _held_at(name: str) -> set[str]:
+    """The sort keys of the grants held at namespace `name`, read strongly consistent."""
+    items = RoleGrantItem.query(ROLES_PK, RegistryItem.sk.startswith(f"G#{name}#"), consistent_read=True)
+    return {item.sk for item in items if not item.revoked}
 
 
 class DynamoNamespaceStore:
@@ -128,13 +144,18 @@ class DynamoNamespaceStore:
     def delete_namespace(
         self, name: str, expected_revision: int, policy_revision: int, grants: Sequence[GrantKey], audit: EventRecord
     ) -> None:
-        # One transaction holds at most 100 items: the namespace, its policy, the event and 97 grants (a
-        # namespace's grants are a handful of teams).
+        # One transaction holds at most 100 items: the namespace, its policy, the event and 97 grants (the
+        # domain refuses more). `grants` were read before this: one made since then is in the grants read here,
+        # after the counter (so they differ), or it changes the counter the write is conditioned on.
+        granted = _grant_counter(name)
+        if _held_at(name) != {grant_sort_key(key) for key in grants}:
+            raise ConditionFailed({"grant"})
         transaction = LabelledTransaction()
         unchanged = (
             (NamespaceItem.revision == expected_revision)
             & NamespaceItem.deleted.does_not_exist()
             & NamespaceItem.models.does_not_exist()
+            & (NamespaceItem.grants.does_not_exist() if granted is None else NamespaceItem.grants == granted)
         )
         tombstone = [NamespaceItem.deleted.set(True), NamespaceItem.revision.set(expected_revision + 1)]
         transaction.update("namespace", NamespaceItem(NAMESPACES_PK, _PREFIX + name), tombstone, unchanged)

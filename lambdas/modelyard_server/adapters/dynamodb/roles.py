@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from modelyard_server.adapters.dynamodb.governance_trail import governance_event_item
 from modelyard_server.adapters.dynamodb.items import RegistryItem, RoleGrantItem, json_record
-from modelyard_server.adapters.dynamodb.namespace_keys import check_namespace_there
+from modelyard_server.adapters.dynamodb.namespace_keys import count_grant_at
 from modelyard_server.adapters.dynamodb.transactions import LabelledTransaction
 from modelyard_server.domain.event_record import EventRecord
 from modelyard_server.domain.role_grants import REGISTRY_SCOPE, GrantKey, RoleGrant
@@ -41,7 +41,7 @@ class DynamoRoleGrants:
         item = RoleGrantItem(ROLES_PK, grant_sort_key(grant), record=json_record(grant))
         transaction.put("grant", item, RegistryItem.sk.does_not_exist() | (RoleGrantItem.revoked == True))  # noqa: E712
         if grant.scope != REGISTRY_SCOPE:  # a namespace deleted meanwhile must not pass its grant on to a new one
-            check_namespace_there(transaction, grant.scope)
+            count_grant_at(transaction, grant.scope)
         transaction.put("audit", governance_event_item(audit))
         return _committed(transaction)
 
