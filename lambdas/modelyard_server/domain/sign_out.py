@@ -5,6 +5,10 @@ browser, a session file read off a laptop) until it expires. Signing out therefo
 token id (`jti`) as revoked, and every request made with a session token asks whether it was: one storage
 read per request, asked afresh each time, so a sign-out in one process holds in every other at once.
 Workflow tokens (GitHub's OIDC) are not sessions: they expire with their job and cost no read here.
+
+What this does not end: the GitHub user token a CLI session file also keeps (`modelyard login`). A stolen
+copy of that file can buy a new session until GitHub revokes the token (the person can, under their
+GitHub settings' authorized applications); the registry does not revoke it at GitHub.
 """
 
 from __future__ import annotations

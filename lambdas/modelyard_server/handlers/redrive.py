@@ -12,6 +12,7 @@ import sys
 
 from modelyard_server import bootstrap
 from modelyard_server.domain import notifier
+from modelyard_server.handlers.terminal_text import printable
 from modelyard_server.settings import get_settings
 
 
@@ -27,11 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = notifier.redrive(args.limit)
     except notifier.NotDelivered as error:
-        print(f"redrive: {error}", file=sys.stderr)
+        print(printable(f"redrive: {error}"), file=sys.stderr)
         return 2
     for result in results:
         why = f": {result.reason}" if result.reason else ""
-        print(f"{result.outcome:<9} {result.channel}{why}")
+        print(printable(f"{result.outcome:<9} {result.channel}{why}"))
     sent = sum(result.outcome in ("sent", "duplicate") for result in results)
     print(f"{sent} of {len(results)} redelivered")
     return 0 if sent == len(results) else 1

@@ -25,6 +25,7 @@ from modelyard_server import bootstrap
 from modelyard_server.adapters.sqs_dead_letters import SqsDeadLetters
 from modelyard_server.domain import verification
 from modelyard_server.domain.event_record import EventRecord
+from modelyard_server.handlers.terminal_text import printable
 from modelyard_server.ports.records import DeadLetter
 
 QUEUE_VARIABLE = "MODELYARD_VERIFY_DLQ_URL"
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = redrive(SqsDeadLetters(queue_url), args.limit)
     for outcome in outcomes:
         why = f": {outcome.reason}" if outcome.reason else ""
-        print(f"{outcome.status:<10} {outcome.letter}{why}")
+        print(printable(f"{outcome.status:<10} {outcome.letter}{why}"))
     settled = sum(outcome.settled for outcome in outcomes)
     print(f"{settled} of {len(outcomes)} settled")
     return 0 if settled == len(outcomes) else 1

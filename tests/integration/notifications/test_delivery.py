@@ -11,6 +11,8 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from modelyard_local.issuer import local_user_id
 from modelyard_server.adapters.channels import webhook
 from modelyard_server.domain.event_record import EventRecord
@@ -259,3 +261,27 @@ def test_the_documented_receiver_snippet_verifies_our_deliveries_and_the_spec_ve
     message = webhook.render(event, "https://example.com/hook", SECRET)
     headers = message.headers_at(int(time.time()))
     assert verify(SECRET, headers, message.body)
+
+
+def test_redrive_prints_a_letters_text_without_its_terminal_controls(
+    chatops: ChatOps, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever may send to the queue chooses a letter's channel name: it must not drive the operator's terminal."""
+    from modelyard_server.handlers.redrive import main as redrive
+
+    assert chatops.configure().status == 200
+    _two_versions_with_v1_in_production(chatops)
+    events = chatops.registry.call("GET", "/v1/models/fraud/events", query={"limit": "100"}).body["items"]
+    promoted = next(e for e in events if e["type"] == "model.version.promoted")
+    hostile = "gone\x1b]0;owned\x07\x1b[2J"
+    chatops.sqs.send_message(
+        QueueUrl=chatops.queue_url, MessageBody=json.dumps({"event": promoted, "channel": hostile})
+    )
+    capsys.readouterr()
+
+    with chatops.registry.principals.acting_as(HARNESS):
+        assert redrive(["--limit", "10"]) == 1
+
+    printed = capsys.readouterr().out
+    assert "gone" in printed
+    assert "\x1b" not in printed and "\x07" not in printed
