@@ -67,7 +67,8 @@ def _session_answer(
     from modelyard_server.handlers.auth import github_users, session_tokens
     from modelyard_server.settings import get_settings
     from modelyard_server.ui import links as pages
-    from modelyard_server.ui.rendering import HTML, SECURITY_HEADERS, render
+    from modelyard_server.ui.page_responses import HTML, SECURITY_HEADERS
+    from modelyard_server.ui.rendering import render
     from modelyard_server.ui.web_session import session_cookie
 
     headers = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]

@@ -15,7 +15,7 @@ import pytest
 
 from modelyard_local.stack import LocalStack
 from modelyard_server.ui import links
-from modelyard_server.ui.rendering import SECURITY_HEADERS
+from modelyard_server.ui.page_responses import SECURITY_HEADERS
 from tests.e2e.conftest import OWNER, sdk, write_bytes
 
 HTML = "text/html,application/xhtml+xml"

@@ -16,7 +16,7 @@ import pytest
 
 from modelyard_local.issuer import LocalIssuer
 from modelyard_server.ui import links
-from modelyard_server.ui.rendering import SECURITY_HEADERS
+from modelyard_server.ui.page_responses import SECURITY_HEADERS
 from tests.support.api_events import ApiResponse, http_event, invoke
 from tests.support.embedded_api import EmbeddedApi, embedded_api
 from tests.support.markup_inspection import parse_markup, scheme_of

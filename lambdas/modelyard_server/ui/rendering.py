@@ -14,9 +14,6 @@ from modelyard_server.domain.principal import Principal
 from modelyard_server.ui import links, page_responses, template_helpers
 
 # The route modules and the local sign-in page reach these through this module, as before they moved.
-HTML = page_responses.HTML
-SECURITY_HEADERS = page_responses.SECURITY_HEADERS
-redirect = page_responses.redirect
 
 
 def administers(person: Principal) -> bool:
@@ -51,8 +48,8 @@ def page(template: str, *, status: int = 200, cookies: list[Cookie] | None = Non
     """`template` rendered as a page, with the security headers."""
     return Response(
         status_code=status,
-        content_type=HTML,
+        content_type=page_responses.HTML,
         body=render(template, **context),
-        headers=dict(SECURITY_HEADERS),
+        headers=dict(page_responses.SECURITY_HEADERS),
         cookies=cookies or [],
     )

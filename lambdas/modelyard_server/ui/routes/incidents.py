@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from modelyard_server.domain.principal import Principal
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.handlers.routes.params import ModelNameParam, PointerNameParam, VersionNumberParam
-from modelyard_server.ui import links
+from modelyard_server.ui import links, page_responses
 from modelyard_server.ui.web_session import Csrf, Person, form_fields
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def roll_back(
     if form.errors:
         return _confirmation_page("rollback.html", _rollback_facts(name, stage, person), person, csrf, form, 422)
     pointers.rollback(name, stage, pointer_records.RollbackRequest(expected_version=seen, comment=form.reason), person)
-    return rendering.redirect(links.model_audit(name))
+    return page_responses.redirect(links.model_audit(name))
 
 
 def _archive_facts(name: str, number: int, person: Principal) -> dict[str, Any]:
@@ -104,4 +104,4 @@ def archive(
         return _confirmation_page("archive.html", _archive_facts(name, version, person), person, csrf, form, 422)
     marking = version_records.ArchiveVersionRequest(status=form.status, reason=form.reason)
     versions.archive_version(name, version, marking, person)
-    return rendering.redirect(links.model_audit(name))
+    return page_responses.redirect(links.model_audit(name))

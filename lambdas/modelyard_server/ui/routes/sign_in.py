@@ -21,7 +21,7 @@ from modelyard_server.handlers.auth import github_users, session_tokens
 from modelyard_server.handlers.routes.deferred import Deferred
 from modelyard_server.ports.identity import GitHubTokenRefused, GitHubUnreachable
 from modelyard_server.settings import get_settings
-from modelyard_server.ui import links
+from modelyard_server.ui import links, page_responses
 from modelyard_server.ui.sign_in_state import SIGN_IN_COOKIE, new_pending, opened, sealed
 from modelyard_server.ui.web_session import (
     SESSION_COOKIE,
@@ -90,7 +90,7 @@ def start_web_flow(request: Request, next: NextQuery = None) -> Response[str]:
     verifier, challenge = github_oauth.new_pkce_pair()
     pending = new_pending(github_oauth.new_state(), verifier, safe_next_page(next))
     authorize = flow.authorize_url(_callback_url(request), pending.state, challenge, SCOPES)
-    return rendering.redirect(authorize, cookies=[cookie(SIGN_IN_COOKIE, sealed(pending, tokens), 600)])
+    return page_responses.redirect(authorize, cookies=[cookie(SIGN_IN_COOKIE, sealed(pending, tokens), 600)])
 
 
 @router.get("/ui/sign-in/callback", include_in_schema=False)
@@ -120,7 +120,7 @@ def finish_web_flow(
     except GitHubUnreachable:
         return _sign_in_page(503, "GitHub could not be reached: try again in a minute.", pending.next_page)
     expires_in = int(grant.expires_at.timestamp() - time.time())
-    return rendering.redirect(
+    return page_responses.redirect(
         pending.next_page, cookies=[session_cookie(grant.token, expires_in), cleared(SIGN_IN_COOKIE)]
     )
 
@@ -131,9 +131,9 @@ def sign_out(request: Request) -> Response[str]:
     if cookie_value(request, SESSION_COOKIE) is None:
         # Nothing of ours to clear. It is also what another site's form looks like from a browser that sends no
         # Sec-Fetch-Site (the SameSite=Lax cookie stays behind): clearing the cookie would sign the person out.
-        return rendering.redirect(links.sign_in())
+        return page_responses.redirect(links.sign_in())
     person = viewer(request)
     if person is not None:
         form_fields(request, ())  # a signed-in person signs out only from the registry's own page (CSRF)
         end_session(person)  # a copy of the cookie is no session any more either
-    return rendering.redirect(links.sign_in(), cookies=[cleared(SESSION_COOKIE)])
+    return page_responses.redirect(links.sign_in(), cookies=[cleared(SESSION_COOKIE)])
